@@ -1,0 +1,113 @@
+package models
+
+// Inspection statuses of a Result.
+const (
+	StatusInspected     = "inspected"
+	StatusUnprocessable = "unprocessable"
+)
+
+// Result is the outcome of inspecting one call with one scorecard version.
+// Its identity is (CallID, Scorecard.ID, Scorecard.Version): inspecting the
+// same call again with the same scorecard version replaces it.
+type Result struct {
+	CallID    string       `json:"call_id"`
+	Recording string       `json:"recording"` // path or object key
+	Status    string       `json:"status"`    // StatusInspected or StatusUnprocessable
+	Error     string       `json:"error"`     // why the call is unprocessable
+	Truncated bool         `json:"truncated"` // the data chunk ended early; analysed up to the last whole frame
+	Scorecard ScorecardRef `json:"scorecard"`
+	Meta      CallMeta     `json:"meta"`
+	Audio     *AudioInfo   `json:"audio,omitempty"`
+	Metrics   *Metrics     `json:"metrics,omitempty"`
+	Findings  []Finding    `json:"findings"`
+	// NotEvaluated lists the rules that could not be checked (keyword rules
+	// without a transcript, overtalk on a mono recording), with the reason.
+	NotEvaluated []NotEvaluated `json:"not_evaluated,omitempty"`
+	Score        float64        `json:"score"`
+	Passed       bool           `json:"passed"`
+	// Review is true when a finding asks for human review (complaint risk).
+	Review bool `json:"review,omitempty"`
+	// Transcript is the transcript the rules were checked against, kept so
+	// that reviewers see the words next to the findings.
+	Transcript *Transcript `json:"transcript,omitempty"`
+	// Envelope is the per-100 ms level envelope of each speaker's channel.
+	Envelope *Envelope `json:"envelope,omitempty"`
+}
+
+// ScorecardRef names the scorecard version a result was scored with.
+type ScorecardRef struct {
+	ID      string `json:"id"`
+	Version int    `json:"version"`
+}
+
+// AudioInfo describes the decoded recording.
+type AudioInfo struct {
+	Format        string  `json:"format"` // e.g. pcm_s16le, pcm_mulaw, pcm_alaw, pcm_f32le
+	SampleRate    int     `json:"sample_rate"`
+	Channels      int     `json:"channels"`
+	BitsPerSample int     `json:"bits_per_sample,omitempty"`
+	DurationS     float64 `json:"duration_s"`
+}
+
+// Span is a [start, end] interval in seconds, encoded as a two-element array.
+type Span [2]float64
+
+// Overtalk is an interval where both speakers talk at once; By is the
+// speaker who started talking while the other was already speaking.
+type Overtalk struct {
+	Start float64 `json:"start"`
+	End   float64 `json:"end"`
+	By    string  `json:"by"`
+}
+
+// SpeakerMetrics are the audio measurements of one speaker's channel.
+type SpeakerMetrics struct {
+	TalkS         float64  `json:"talk_s"`
+	Segments      []Span   `json:"segments"`
+	RMSDBFS       float64  `json:"rms_dbfs"`
+	PeakDBFS      float64  `json:"peak_dbfs"`
+	ClippingRatio float64  `json:"clipping_ratio"`
+	SpeechRateCPM *float64 `json:"speech_rate_cpm,omitempty"` // from the transcript, when there is one
+}
+
+// Metrics are the audio measurements of a call. Stereo recordings fill Agent
+// and Customer; mono recordings fill Mixed only, and have no overtalk.
+type Metrics struct {
+	Agent         *SpeakerMetrics `json:"agent,omitempty"`
+	Customer      *SpeakerMetrics `json:"customer,omitempty"`
+	Mixed         *SpeakerMetrics `json:"mixed,omitempty"`
+	SilenceS      float64         `json:"silence_s"`
+	Silences      []Span          `json:"silences"`
+	OvertalkS     float64         `json:"overtalk_s"`
+	Overtalks     []Overtalk      `json:"overtalks"`
+	Interruptions map[string]int  `json:"interruptions"`
+}
+
+// Envelope is a level envelope: one value per Step seconds, in dBFS rounded
+// to whole decibels (floored at -100), per speaker channel.
+type Envelope struct {
+	Step     float64 `json:"step"`
+	Agent    []int8  `json:"agent,omitempty"`
+	Customer []int8  `json:"customer,omitempty"`
+	Mixed    []int8  `json:"mixed,omitempty"`
+}
+
+// Finding is one rule hit, pointing at a moment of the call with the
+// evidence a reviewer needs to check it.
+type Finding struct {
+	Rule     string  `json:"rule"`
+	Name     string  `json:"name"`
+	Start    float64 `json:"start"`
+	End      float64 `json:"end"`
+	Speaker  string  `json:"speaker"`
+	Evidence string  `json:"evidence"`
+	Deduct   float64 `json:"deduct"` // the points this hit actually cost, after max_deduct
+	Veto     bool    `json:"veto"`
+	Review   bool    `json:"review,omitempty"`
+}
+
+// NotEvaluated records a rule that could not be checked on a call.
+type NotEvaluated struct {
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
+}

@@ -1,0 +1,76 @@
+package models
+
+// Rule types a scorecard may use.
+const (
+	RuleKeyword    = "keyword"
+	RuleRegex      = "regex"
+	RuleSilence    = "silence"
+	RuleOvertalk   = "overtalk"
+	RuleSpeechRate = "speech_rate"
+	RuleDuration   = "duration"
+	RuleLevel      = "level"
+)
+
+// Scorecard is a versioned set of rules and the scoring that turns their hits
+// into a score and a pass/fail verdict. It is loaded from YAML.
+type Scorecard struct {
+	ID        string  `yaml:"id" json:"id"`
+	Version   int     `yaml:"version" json:"version"`
+	Name      string  `yaml:"name" json:"name"`
+	BaseScore float64 `yaml:"base_score" json:"base_score"`
+	PassScore float64 `yaml:"pass_score" json:"pass_score"`
+	// Accent enables the southern-accent pinyin confusions (zh/z, ch/c,
+	// sh/s, n/l, in/ing, en/eng) for every rule with fuzzy: pinyin.
+	Accent bool   `yaml:"accent,omitempty" json:"accent,omitempty"`
+	Rules  []Rule `yaml:"rules" json:"rules"`
+}
+
+// Rule is one check of a scorecard. Which fields apply depends on Type.
+type Rule struct {
+	ID      string `yaml:"id" json:"id"`
+	Name    string `yaml:"name" json:"name"`
+	Type    string `yaml:"type" json:"type"`
+	Speaker string `yaml:"speaker,omitempty" json:"speaker,omitempty"` // agent, customer or empty (both)
+
+	// keyword
+	Any    []string `yaml:"any,omitempty" json:"any,omitempty"`
+	All    []string `yaml:"all,omitempty" json:"all,omitempty"`
+	Fuzzy  string   `yaml:"fuzzy,omitempty" json:"fuzzy,omitempty"`   // "" or "pinyin"
+	Expect string   `yaml:"expect,omitempty" json:"expect,omitempty"` // present (default) or absent
+	Within *Within  `yaml:"within,omitempty" json:"within,omitempty"`
+
+	// regex
+	Pattern string `yaml:"pattern,omitempty" json:"pattern,omitempty"`
+
+	// silence, overtalk
+	MinSeconds float64 `yaml:"min_seconds,omitempty" json:"min_seconds,omitempty"`
+
+	// speech_rate (Han characters per minute of the speaker's talk)
+	MinCPM float64 `yaml:"min_cpm,omitempty" json:"min_cpm,omitempty"`
+	MaxCPM float64 `yaml:"max_cpm,omitempty" json:"max_cpm,omitempty"`
+
+	// duration (seconds of recording)
+	ShorterThan float64 `yaml:"shorter_than,omitempty" json:"shorter_than,omitempty"`
+	LongerThan  float64 `yaml:"longer_than,omitempty" json:"longer_than,omitempty"`
+
+	// level (dBFS of the speaker's channel; clipping as a ratio of samples)
+	MinRMSDBFS  *float64 `yaml:"min_rms_dbfs,omitempty" json:"min_rms_dbfs,omitempty"`
+	MaxRMSDBFS  *float64 `yaml:"max_rms_dbfs,omitempty" json:"max_rms_dbfs,omitempty"`
+	MaxClipping *float64 `yaml:"max_clipping,omitempty" json:"max_clipping,omitempty"`
+
+	// scoring
+	Deduct    float64 `yaml:"deduct,omitempty" json:"deduct,omitempty"`
+	MaxDeduct float64 `yaml:"max_deduct,omitempty" json:"max_deduct,omitempty"` // default: one deduction
+	Veto      bool    `yaml:"veto,omitempty" json:"veto,omitempty"`
+	// Review marks hits for human review (complaint risk) without
+	// necessarily deducting anything.
+	Review bool `yaml:"review,omitempty" json:"review,omitempty"`
+}
+
+// Within restricts a keyword rule to the start or the end of the recording.
+type Within struct {
+	// FirstSeconds: the utterance starts within the first N seconds.
+	FirstSeconds float64 `yaml:"first_seconds,omitempty" json:"first_seconds,omitempty"`
+	// LastSeconds: the utterance ends within the last N seconds.
+	LastSeconds float64 `yaml:"last_seconds,omitempty" json:"last_seconds,omitempty"`
+}
