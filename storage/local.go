@@ -1,0 +1,200 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// LocalSource is a folder of recordings, laid out by day as
+// ROOT/2026/11/25/<call>.wav with the sidecars (<call>.transcript.json,
+// <call>.meta.json) next to each recording. Keys are slash-separated paths
+// relative to the root. Symbolic links inside the root are followed: the
+// operator controls the folder; keys from elsewhere (queue payloads) are
+// checked so that they cannot name a file outside it.
+type LocalSource struct {
+	root string
+}
+
+// NewLocalSource returns the source rooted at the folder root, which must
+// exist.
+func NewLocalSource(root string) (*LocalSource, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("local source %s: %w", root, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("local source %s: %w", root, ErrNotFound)
+		}
+		return nil, fmt.Errorf("local source %s: %w", root, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("local source %s: not a folder", root)
+	}
+	return &LocalSource{root: abs}, nil
+}
+
+// Root returns the absolute path of the folder.
+func (s *LocalSource) Root() string { return s.root }
+
+// path maps a key to a file path, rejecting keys that escape the root.
+func (s *LocalSource) path(key string) (string, error) {
+	if !fs.ValidPath(key) || key == "." || strings.Contains(key, `\`) {
+		return "", fmt.Errorf("invalid key %q: must be a slash-separated path inside the source", key)
+	}
+	return filepath.Join(s.root, filepath.FromSlash(key)), nil
+}
+
+// sidecarKey is the key of a recording's sidecar: the recording's key
+// without its extension, plus suffix (e.g. ".meta.json").
+func sidecarKey(key, suffix string) string {
+	return strings.TrimSuffix(key, path.Ext(key)) + suffix
+}
+
+// Open opens the recording key for reading. A missing file yields an error
+// wrapping ErrNotFound.
+func (s *LocalSource) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("open %s: %w", key, err)
+	}
+	p, err := s.path(key)
+	if err != nil {
+		return nil, fmt.Errorf("open: %w", err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("open %s: %w", key, ErrNotFound)
+		}
+		return nil, fmt.Errorf("open %s: %w", key, err)
+	}
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		f.Close()
+		return nil, fmt.Errorf("open %s: is a folder: %w", key, ErrNotFound)
+	}
+	return f, nil
+}
+
+// OpenSidecar opens the sidecar of recording key with the given suffix
+// (pipeline.SuffixMeta, pipeline.SuffixTranscript...). A missing sidecar
+// yields an error wrapping ErrNotFound.
+func (s *LocalSource) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
+	return s.Open(ctx, sidecarKey(key, suffix))
+}
+
+// WriteSidecar writes the sidecar of recording key atomically: the data
+// goes to a temporary file in the same folder, which is then renamed over
+// the sidecar, so readers see either the old or the new content.
+func (s *LocalSource) WriteSidecar(ctx context.Context, key, suffix string, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("write sidecar %s: %w", key, err)
+	}
+	sk := sidecarKey(key, suffix)
+	p, err := s.path(sk)
+	if err != nil {
+		return fmt.Errorf("write sidecar: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write sidecar %s: %w", sk, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, p)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write sidecar %s: %w", sk, err)
+	}
+	return nil
+}
+
+// List calls fn for every recording (.wav or .WAV file) under prefix, a
+// folder path relative to the root such as "2026/11/25" ("" for the whole
+// tree). The walk is recursive and streams: recordings are reported folder
+// by folder, in name order, without building the whole list. Hidden files
+// and folders (starting with ".") are skipped. A prefix that does not exist
+// lists nothing. An error from fn stops the walk and is returned as is.
+func (s *LocalSource) List(ctx context.Context, prefix string, fn func(Object) error) error {
+	prefix = strings.Trim(prefix, "/")
+	dir := s.root
+	if prefix != "" {
+		p, err := s.path(prefix)
+		if err != nil {
+			return fmt.Errorf("list: %w", err)
+		}
+		dir = p
+	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	errStop := errors.New("stop")
+	var fnErr error
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name := d.Name()
+		if p != dir && strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || !isWAV(name) {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) { // removed while walking
+				return nil
+			}
+			return err
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			if info, err = os.Stat(p); err != nil {
+				return nil // dangling link
+			}
+		}
+		if !info.Mode().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(s.root, p)
+		if err != nil {
+			return err
+		}
+		if fnErr = fn(Object{Key: filepath.ToSlash(rel), Size: info.Size(), ModTime: info.ModTime()}); fnErr != nil {
+			return errStop
+		}
+		return nil
+	})
+	if errors.Is(err, errStop) {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("list %s: %w", prefix, err)
+	}
+	return nil
+}
+
+func isWAV(name string) bool {
+	return strings.HasSuffix(name, ".wav") || strings.HasSuffix(name, ".WAV")
+}
