@@ -1,0 +1,228 @@
+// Package testsvc gives integration tests the real services they run
+// against: a versitygw S3 gateway started per test over a temporary folder,
+// a dedicated Redis database flushed before and after the test, and a fresh
+// PostgreSQL schema dropped afterwards.
+//
+// Where the services are comes from the environment the test script
+// (scripts/services.sh) exports: CALLQA_TEST_REDIS (host:port, default
+// 127.0.0.1:6379), CALLQA_TEST_POSTGRES (a postgres:// URL, default
+// postgres://postgres@127.0.0.1:5432/test?sslmode=disable) and
+// CALLQA_TEST_VERSITYGW (the versitygw binary; default: $PATH, then
+// $GOPATH/bin). When a service is missing the test is skipped with the
+// reason, except when CI is set: then it fails.
+package testsvc
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
+)
+
+// Missing skips the test because a service is not available, or fails it
+// when the CI environment variable is set.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv("CI") != "" {
+		t.Fatalf("required service missing (CI is set): %s", msg)
+	}
+	t.Skipf("service missing: %s (run scripts/services.sh)", msg)
+}
+
+// S3 is a running S3 server.
+type S3 struct {
+	Endpoint  string // host:port
+	AccessKey string
+	SecretKey string
+	Dir       string // the folder behind it: <Dir>/<bucket>/<key>
+}
+
+// StartS3 starts versitygw on a free loopback port over a temporary folder
+// and stops it when the test ends.
+func StartS3(t testing.TB) *S3 {
+	t.Helper()
+	bin := versitygw()
+	if bin == "" {
+		Missing(t, "versitygw not found (go install github.com/versity/versitygw/cmd/versitygw@v1.8.0)")
+	}
+	dir := t.TempDir()
+	s := &S3{AccessKey: "callqa-test", SecretKey: "callqa-test-secret", Dir: dir}
+	for attempt := 0; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			t.Fatalf("free port: %v", err)
+		}
+		s.Endpoint = fmt.Sprintf("127.0.0.1:%d", port)
+		cmd := exec.Command(bin, "--port", s.Endpoint, "--quiet", "posix", dir)
+		cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+s.AccessKey, "ROOT_SECRET_ACCESS_KEY="+s.SecretKey)
+		logf, err := os.Create(filepath.Join(t.TempDir(), "versitygw.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stdout, cmd.Stderr = logf, logf
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start versitygw: %v", err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); logf.Close(); close(exited) }()
+		if waitHTTP("http://"+s.Endpoint+"/", exited, 15*time.Second) {
+			t.Cleanup(func() {
+				cmd.Process.Signal(os.Interrupt)
+				select {
+				case <-exited:
+				case <-time.After(5 * time.Second):
+					cmd.Process.Kill()
+					<-exited
+				}
+			})
+			return s
+		}
+		cmd.Process.Kill()
+		<-exited
+		if attempt == 2 {
+			log, _ := os.ReadFile(logf.Name())
+			t.Fatalf("versitygw did not start on %s: %s", s.Endpoint, log)
+		}
+	}
+}
+
+func versitygw() string {
+	if p := os.Getenv("CALLQA_TEST_VERSITYGW"); p != "" {
+		return p
+	}
+	if p, err := exec.LookPath("versitygw"); err == nil {
+		return p
+	}
+	gopath := os.Getenv("GOPATH")
+	if gopath == "" {
+		home, _ := os.UserHomeDir()
+		gopath = filepath.Join(home, "go")
+	}
+	p := filepath.Join(strings.Split(gopath, string(os.PathListSeparator))[0], "bin", "versitygw")
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return ""
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitHTTP polls u until it answers with any HTTP status, the process
+// exits, or the timeout passes.
+func waitHTTP(u string, exited <-chan struct{}, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	client := &http.Client{Timeout: time.Second}
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return false
+		default:
+		}
+		if resp, err := client.Get(u); err == nil {
+			resp.Body.Close()
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
+}
+
+// RedisAddr returns host:port of the test Redis.
+func RedisAddr() string {
+	if a := os.Getenv("CALLQA_TEST_REDIS"); a != "" {
+		return a
+	}
+	return "127.0.0.1:6379"
+}
+
+// Redis checks that Redis answers, flushes database db now and when the
+// test ends, and returns Redis's address. Packages whose tests may run at
+// the same time must use different db numbers (callqa uses 9 to 14).
+func Redis(t testing.TB, db int) string {
+	t.Helper()
+	addr := RedisAddr()
+	c := redis.NewClient(&redis.Options{Addr: addr, DB: db})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		c.Close()
+		Missing(t, "redis at %s: %v", addr, err)
+	}
+	if err := c.FlushDB(ctx).Err(); err != nil {
+		t.Fatalf("flush redis db %d: %v", db, err)
+	}
+	t.Cleanup(func() {
+		c.FlushDB(context.Background())
+		c.Close()
+	})
+	return addr
+}
+
+// PostgresBaseURL returns the URL of the test PostgreSQL database.
+func PostgresBaseURL() string {
+	if u := os.Getenv("CALLQA_TEST_POSTGRES"); u != "" {
+		return u
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
+// Postgres creates a fresh schema in the test database, drops it when the
+// test ends, and returns a URL whose search_path selects that schema.
+func Postgres(t testing.TB) string {
+	t.Helper()
+	base := PostgresBaseURL()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		Missing(t, "postgres at %s: %v", base, err)
+	}
+	defer conn.Close(context.Background())
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "callqa_test_" + hex.EncodeToString(b[:])
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Logf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Logf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("postgres url: %v", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}

@@ -1,0 +1,275 @@
+package storage_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/callqa/callqa/internal/testsvc"
+	"github.com/callqa/callqa/storage"
+)
+
+// s3Setup starts versitygw, creates a bucket and returns a source on it.
+func s3Setup(t *testing.T, prefix string) (*storage.S3Source, *testsvc.S3) {
+	t.Helper()
+	srv := testsvc.StartS3(t)
+	ctx := context.Background()
+	src, err := storage.NewS3Source(ctx, storage.S3Config{
+		Endpoint: srv.Endpoint, Bucket: "recordings", AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Prefix: prefix,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Client().MakeBucket(ctx, "recordings", minio.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return src, srv
+}
+
+func TestS3ConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  storage.S3Config
+		want string // substring of the error, "" for valid
+	}{
+		{"valid", storage.S3Config{Endpoint: "minio:9000", Bucket: "b", AccessKey: "a", SecretKey: "s"}, ""},
+		{"anonymous", storage.S3Config{Endpoint: "minio:9000", Bucket: "b"}, ""},
+		{"no endpoint", storage.S3Config{Bucket: "b"}, "Endpoint"},
+		{"scheme", storage.S3Config{Endpoint: "http://minio:9000", Bucket: "b"}, "Endpoint"},
+		{"no bucket", storage.S3Config{Endpoint: "minio:9000"}, "Bucket"},
+		{"half keys", storage.S3Config{Endpoint: "minio:9000", Bucket: "b", AccessKey: "a"}, "SecretKey"},
+		{"retries", storage.S3Config{Endpoint: "minio:9000", Bucket: "b", MaxRetries: -1}, "MaxRetries"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Validate() = %v, want nil", err)
+			case tt.want != "" && (err == nil || !bytes.Contains([]byte(err.Error()), []byte(tt.want))):
+				t.Fatalf("Validate() = %v, want an error naming %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestS3SourceOpen(t *testing.T) {
+	src, _ := s3Setup(t, "calls")
+	ctx := context.Background()
+	wav := bytes.Repeat([]byte("RIFFdata"), 5000)
+	if err := src.Put(ctx, "2026/11/25/C1.wav", wav); err != nil {
+		t.Fatal(err)
+	}
+	if err := src.WriteSidecar(ctx, "2026/11/25/C1.wav", ".meta.json", []byte(`{"call_id":"C1"}`)); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("recording", func(t *testing.T) {
+		rc, err := src.Open(ctx, "2026/11/25/C1.wav")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		sized, ok := rc.(interface{ Size() int64 })
+		if !ok || sized.Size() != int64(len(wav)) {
+			t.Fatalf("Size() = %v (ok %v), want %d", sized, ok, len(wav))
+		}
+		got, err := io.ReadAll(rc)
+		if err != nil || !bytes.Equal(got, wav) {
+			t.Fatalf("read %d bytes, err %v; want %d bytes", len(got), err, len(wav))
+		}
+	})
+	t.Run("sidecar under prefix", func(t *testing.T) {
+		rc, err := src.OpenSidecar(ctx, "2026/11/25/C1.wav", ".meta.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		got, _ := io.ReadAll(rc)
+		if string(got) != `{"call_id":"C1"}` {
+			t.Fatalf("sidecar = %q", got)
+		}
+		// The prefix is part of the object key.
+		if _, err := src.Client().StatObject(ctx, "recordings", "calls/2026/11/25/C1.meta.json", minio.StatObjectOptions{}); err != nil {
+			t.Fatalf("sidecar not at calls/...: %v", err)
+		}
+	})
+	for _, tt := range []struct{ name, key, suffix string }{
+		{"missing recording", "2026/11/25/C2.wav", ""},
+		{"missing sidecar", "2026/11/25/C1.wav", ".transcript.json"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			if tt.suffix == "" {
+				_, err = src.Open(ctx, tt.key)
+			} else {
+				_, err = src.OpenSidecar(ctx, tt.key, tt.suffix)
+			}
+			if !errors.Is(err, storage.ErrNotFound) || !errors.Is(err, fs.ErrNotExist) || !storage.IsNotFound(err) {
+				t.Fatalf("err = %v, want ErrNotFound", err)
+			}
+		})
+	}
+	t.Run("presign", func(t *testing.T) {
+		u, err := src.PresignGet(ctx, "2026/11/25/C1.wav", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get(u.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		got, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || !bytes.Equal(got, wav) {
+			t.Fatalf("GET presigned: %s, %d bytes", resp.Status, len(got))
+		}
+	})
+	t.Run("ping", func(t *testing.T) {
+		if err := src.Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestS3SourceList(t *testing.T) {
+	src, _ := s3Setup(t, "")
+	ctx := context.Background()
+	// More keys than one ListObjectsV2 page (1000) so that pagination is
+	// exercised, plus non-recordings and another day that must not appear.
+	const n = 1003
+	var want []string
+	keys := make(chan string)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var putErr error
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range keys {
+				if err := src.Put(ctx, k, []byte("x")); err != nil {
+					mu.Lock()
+					putErr = err
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range n {
+		k := fmt.Sprintf("2026/11/25/team%d/C%04d.wav", i%3, i)
+		if i%10 == 0 {
+			k = fmt.Sprintf("2026/11/25/C%04d.WAV", i) // extension case does not matter
+		}
+		want = append(want, k)
+		keys <- k
+	}
+	keys <- "2026/11/25/C0001.meta.json"
+	keys <- "2026/11/25/notes.txt"
+	keys <- "2026/11/26/C9999.wav"
+	close(keys)
+	wg.Wait()
+	if putErr != nil {
+		t.Fatal(putErr)
+	}
+
+	var got []string
+	err := src.List(ctx, "2026/11/25/", func(o storage.Object) error {
+		if o.Size != 1 || o.ModTime.IsZero() {
+			t.Errorf("%s: size %d, modtime %v", o.Key, o.Size, o.ModTime)
+		}
+		got = append(got, o.Key)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if len(got) != len(want) {
+		t.Fatalf("listed %d recordings, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("listed[%d] = %s, want %s", i, got[i], want[i])
+		}
+	}
+
+	stop := errors.New("stop")
+	calls := 0
+	err = src.List(ctx, "2026/11/25/", func(storage.Object) error { calls++; return stop })
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("List with failing fn: err %v after %d calls, want stop after 1", err, calls)
+	}
+}
+
+// TestS3SourceCutConnection cuts the connection in the middle of a body:
+// the read error must be transient (ErrInterrupted), not a truncation.
+func TestS3SourceCutConnection(t *testing.T) {
+	src, srv := s3Setup(t, "")
+	ctx := context.Background()
+	body := bytes.Repeat([]byte{1, 2, 3, 4}, 64<<10) // 256 KiB
+	if err := src.Put(ctx, "C1.wav", body); err != nil {
+		t.Fatal(err)
+	}
+	proxy := cuttingProxy(t, srv.Endpoint, 64<<10)
+	cut, err := storage.NewS3Source(ctx, storage.S3Config{
+		Endpoint: proxy, Bucket: "recordings", AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, MaxRetries: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := cut.Open(ctx, "C1.wav")
+	if err != nil {
+		t.Fatalf("open through proxy: %v", err)
+	}
+	defer rc.Close()
+	n, err := io.Copy(io.Discard, rc)
+	if n >= int64(len(body)) {
+		t.Fatalf("read the whole body (%d bytes) through a cutting proxy", n)
+	}
+	if !errors.Is(err, storage.ErrInterrupted) || errors.Is(err, io.ErrUnexpectedEOF) || storage.IsNotFound(err) {
+		t.Fatalf("read error after %d bytes = %v, want ErrInterrupted only", n, err)
+	}
+}
+
+// cuttingProxy forwards TCP connections to upstream and closes each one
+// after sending limit bytes back to the client.
+func cuttingProxy(t *testing.T, upstream string, limit int64) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.Dial("tcp", upstream)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				go io.Copy(u, c)
+				io.CopyN(c, u, limit)
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
