@@ -1,0 +1,291 @@
+// Package transcript reads call transcripts: our own sidecar schema
+// (<name>.transcript.json, models.Transcript) and OpenAI verbose_json files,
+// one per channel (<name>.agent.verbose.json, <name>.customer.verbose.json).
+//
+// Every parser validates what it reads: speakers are agent or customer,
+// times are finite with 0 <= start <= end, and a file may not exceed
+// MaxBytes. Errors name the file and, where there is one, the utterance or
+// segment index (utterances[3], segments[3]). Parsed utterances are sorted by
+// start time.
+//
+// A Transcriber produces the transcript of a recording. Sidecar reads the
+// sidecar files next to the recording; an ASR-service transcriber can be
+// added behind the same interface. A call without any transcript is not an
+// error: Transcribe returns (nil, nil) and the keyword rules are reported as
+// not evaluated.
+package transcript
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/callqa/callqa/models"
+)
+
+// Sidecar suffixes, appended to the recording's key without its extension.
+// They duplicate the constants of package pipeline, which imports this
+// package and so cannot be imported from here.
+const (
+	SuffixTranscript      = ".transcript.json"
+	SuffixAgentVerbose    = ".agent.verbose.json"
+	SuffixCustomerVerbose = ".customer.verbose.json"
+)
+
+// MaxBytes is the largest transcript file accepted (16 MiB). A ten-hour
+// call transcribed with word timestamps stays well below it.
+const MaxBytes = 16 << 20
+
+// Source opens a recording's sidecar files. It has the method set of
+// pipeline.RecordingSource, so any recording source satisfies it. A missing
+// sidecar must be reported with an error matching fs.ErrNotExist.
+type Source interface {
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error)
+}
+
+// Transcriber produces the transcript of the recording at key. It returns
+// (nil, nil) when no transcript can be had for the call.
+type Transcriber interface {
+	Transcribe(ctx context.Context, src Source, key string) (*models.Transcript, error)
+}
+
+// Sidecar is the Transcriber that reads transcripts stored next to the
+// recording: <name>.transcript.json if it exists, otherwise the two
+// per-channel verbose_json files (either may be missing). Its zero value is
+// ready to use.
+type Sidecar struct{}
+
+var _ Transcriber = Sidecar{}
+
+// Transcribe implements Transcriber.
+func (Sidecar) Transcribe(ctx context.Context, src Source, key string) (*models.Transcript, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("transcript %s: %w", key, err)
+	}
+	base := strings.TrimSuffix(key, path.Ext(key))
+
+	data, found, err := readSidecar(ctx, src, key, SuffixTranscript)
+	if err != nil {
+		return nil, err
+	}
+	if found {
+		return Parse(base+SuffixTranscript, bytes.NewReader(data))
+	}
+
+	var t *models.Transcript
+	for _, ch := range []struct{ suffix, speaker string }{
+		{SuffixAgentVerbose, models.SpeakerAgent},
+		{SuffixCustomerVerbose, models.SpeakerCustomer},
+	} {
+		data, found, err := readSidecar(ctx, src, key, ch.suffix)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			continue
+		}
+		us, err := ParseVerbose(base+ch.suffix, bytes.NewReader(data), ch.speaker)
+		if err != nil {
+			return nil, err
+		}
+		if t == nil {
+			t = &models.Transcript{Utterances: []models.Utterance{}}
+		}
+		t.Utterances = append(t.Utterances, us...)
+	}
+	if t != nil {
+		sortUtterances(t.Utterances)
+	}
+	return t, nil
+}
+
+// readSidecar reads one sidecar whole (bounded by MaxBytes); found is false
+// when it does not exist.
+func readSidecar(ctx context.Context, src Source, key, suffix string) (data []byte, found bool, err error) {
+	rc, err := src.OpenSidecar(ctx, key, suffix)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("transcript: open %s sidecar of %s: %w", suffix, key, err)
+	}
+	defer rc.Close()
+	data, err = readLimited(rc)
+	if err != nil {
+		return nil, false, fmt.Errorf("transcript: read %s sidecar of %s: %w", suffix, key, err)
+	}
+	return data, true, nil
+}
+
+// ErrTooLarge is returned (wrapped) for a transcript file over MaxBytes.
+var ErrTooLarge = errors.New("transcript larger than 16 MiB")
+
+func readLimited(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxBytes {
+		return nil, ErrTooLarge
+	}
+	return data, nil
+}
+
+// rawTranscript accepts both schemas; pointers tell which keys were present.
+type rawTranscript struct {
+	Utterances *[]rawUtterance `json:"utterances"`
+	Segments   *[]rawSegment   `json:"segments"`
+}
+
+type rawUtterance struct {
+	Speaker string   `json:"speaker"`
+	Start   *float64 `json:"start"`
+	End     *float64 `json:"end"`
+	Text    string   `json:"text"`
+}
+
+type rawSegment struct {
+	Start *float64 `json:"start"`
+	End   *float64 `json:"end"`
+	Text  string   `json:"text"`
+}
+
+type rawVerbose struct {
+	Segments *[]rawSegment `json:"segments"`
+}
+
+// Parse reads a transcript file named name (used in errors), detecting its
+// schema: our sidecar schema has "utterances", OpenAI verbose_json has
+// "segments". A verbose_json file carries one channel, whose speaker is taken
+// from the name's suffix (SuffixAgentVerbose or SuffixCustomerVerbose).
+func Parse(name string, r io.Reader) (*models.Transcript, error) {
+	data, err := readLimited(r)
+	if err != nil {
+		return nil, fmt.Errorf("transcript %s: %w", name, err)
+	}
+	var raw rawTranscript
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("transcript %s: %w", name, err)
+	}
+	switch {
+	case raw.Utterances != nil && raw.Segments != nil:
+		return nil, fmt.Errorf("transcript %s: has both utterances and segments", name)
+	case raw.Utterances != nil:
+		us, err := checkUtterances(name, *raw.Utterances)
+		if err != nil {
+			return nil, err
+		}
+		return &models.Transcript{Utterances: us}, nil
+	case raw.Segments != nil:
+		var speaker string
+		switch {
+		case strings.HasSuffix(name, SuffixAgentVerbose):
+			speaker = models.SpeakerAgent
+		case strings.HasSuffix(name, SuffixCustomerVerbose):
+			speaker = models.SpeakerCustomer
+		default:
+			return nil, fmt.Errorf("transcript %s: verbose_json segments, but the name ends in neither %s nor %s, so the speaker is unknown",
+				name, SuffixAgentVerbose, SuffixCustomerVerbose)
+		}
+		us, err := checkSegments(name, *raw.Segments, speaker)
+		if err != nil {
+			return nil, err
+		}
+		return &models.Transcript{Utterances: us}, nil
+	default:
+		return nil, fmt.Errorf("transcript %s: neither utterances nor segments found", name)
+	}
+}
+
+// ParseVerbose reads an OpenAI verbose_json transcription of one channel;
+// every segment is attributed to speaker (agent or customer). Segment text is
+// trimmed of surrounding spaces and segments left empty are dropped.
+func ParseVerbose(name string, r io.Reader, speaker string) ([]models.Utterance, error) {
+	if speaker != models.SpeakerAgent && speaker != models.SpeakerCustomer {
+		return nil, fmt.Errorf("transcript %s: speaker %q must be %s or %s", name, speaker, models.SpeakerAgent, models.SpeakerCustomer)
+	}
+	data, err := readLimited(r)
+	if err != nil {
+		return nil, fmt.Errorf("transcript %s: %w", name, err)
+	}
+	var raw rawVerbose
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("transcript %s: %w", name, err)
+	}
+	if raw.Segments == nil {
+		return nil, fmt.Errorf("transcript %s: not verbose_json: no segments", name)
+	}
+	return checkSegments(name, *raw.Segments, speaker)
+}
+
+func checkUtterances(name string, raw []rawUtterance) ([]models.Utterance, error) {
+	us := make([]models.Utterance, 0, len(raw))
+	for i, u := range raw {
+		if u.Speaker != models.SpeakerAgent && u.Speaker != models.SpeakerCustomer {
+			return nil, fmt.Errorf("transcript %s: utterances[%d]: speaker %q must be %s or %s",
+				name, i, u.Speaker, models.SpeakerAgent, models.SpeakerCustomer)
+		}
+		start, end, err := checkTimes(u.Start, u.End)
+		if err != nil {
+			return nil, fmt.Errorf("transcript %s: utterances[%d]: %w", name, i, err)
+		}
+		us = append(us, models.Utterance{Speaker: u.Speaker, Start: start, End: end, Text: u.Text})
+	}
+	sortUtterances(us)
+	return us, nil
+}
+
+func checkSegments(name string, raw []rawSegment, speaker string) ([]models.Utterance, error) {
+	us := make([]models.Utterance, 0, len(raw))
+	for i, s := range raw {
+		start, end, err := checkTimes(s.Start, s.End)
+		if err != nil {
+			return nil, fmt.Errorf("transcript %s: segments[%d]: %w", name, i, err)
+		}
+		text := strings.TrimSpace(s.Text)
+		if text == "" {
+			continue
+		}
+		us = append(us, models.Utterance{Speaker: speaker, Start: start, End: end, Text: text})
+	}
+	sortUtterances(us)
+	return us, nil
+}
+
+func checkTimes(start, end *float64) (float64, float64, error) {
+	switch {
+	case start == nil:
+		return 0, 0, errors.New("start is missing")
+	case end == nil:
+		return 0, 0, errors.New("end is missing")
+	case math.IsNaN(*start) || math.IsInf(*start, 0):
+		return 0, 0, fmt.Errorf("start %v is not a finite number", *start)
+	case math.IsNaN(*end) || math.IsInf(*end, 0):
+		return 0, 0, fmt.Errorf("end %v is not a finite number", *end)
+	case *start < 0:
+		return 0, 0, fmt.Errorf("start %v must be >= 0", *start)
+	case *end < *start:
+		return 0, 0, fmt.Errorf("end %v must be >= start %v", *end, *start)
+	}
+	return *start, *end, nil
+}
+
+// sortUtterances orders utterances by start time, then end time; ties keep
+// their order (agent before customer when merged from verbose files).
+func sortUtterances(us []models.Utterance) {
+	sort.SliceStable(us, func(i, j int) bool {
+		if us[i].Start != us[j].Start {
+			return us[i].Start < us[j].Start
+		}
+		return us[i].End < us[j].End
+	})
+}
