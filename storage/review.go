@@ -1,0 +1,601 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/callqa/callqa/models"
+)
+
+// Review decisions on a finding.
+const (
+	DecisionConfirm  = "confirm"
+	DecisionOverturn = "overturn"
+)
+
+// Reasons a call is in the review queue.
+const (
+	ReasonVeto        = "veto"        // a veto rule hit
+	ReasonFailed      = "failed"      // score below the pass mark
+	ReasonReview      = "review"      // complaint risk: a finding asks for review
+	ReasonCalibration = "calibration" // a passed call drawn for calibration
+)
+
+// Review statuses for QueueFilter.Status.
+const (
+	StatusPending  = "pending"  // no final verdict yet
+	StatusReviewed = "reviewed" // a reviewer gave a final verdict
+)
+
+// DefaultCalibrationRate is the share of passed calls sampled into the
+// review queue for calibration.
+const DefaultCalibrationRate = 0.02
+
+// Review is a reviewer's decision on one finding. It is keyed by (CallID,
+// Rule, StartMS), not by scorecard version, so that a re-inspection with a
+// new scorecard version keeps it visible; ScorecardID and ScorecardVersion
+// say which inspection it was made on.
+type Review struct {
+	CallID           string    `json:"call_id"`
+	Rule             string    `json:"rule"`
+	StartMS          int64     `json:"start_ms"`
+	Decision         string    `json:"decision"`
+	Comment          string    `json:"comment,omitempty"`
+	Reviewer         string    `json:"reviewer"`
+	ScorecardID      string    `json:"scorecard_id,omitempty"`
+	ScorecardVersion int       `json:"scorecard_version,omitempty"`
+	ReviewedAt       time.Time `json:"reviewed_at"`
+}
+
+// Verdict is the reviewer's final pass/fail decision on a call.
+type Verdict struct {
+	CallID           string    `json:"call_id"`
+	Passed           bool      `json:"passed"`
+	Comment          string    `json:"comment,omitempty"`
+	Reviewer         string    `json:"reviewer"`
+	ScorecardID      string    `json:"scorecard_id,omitempty"`
+	ScorecardVersion int       `json:"scorecard_version,omitempty"`
+	ReviewedAt       time.Time `json:"reviewed_at"`
+}
+
+// StartMS is a finding start in whole milliseconds, the key reviews use.
+func StartMS(start float64) int64 { return int64(math.Round(start * 1000)) }
+
+// SaveReview records (or replaces) a review of a finding and its audit entry
+// in one transaction.
+func (w *Workbench) SaveReview(ctx context.Context, r Review, remote string) error {
+	if r.Decision != DecisionConfirm && r.Decision != DecisionOverturn {
+		return fmt.Errorf("save review: decision %q: want confirm or overturn", r.Decision)
+	}
+	if r.CallID == "" || r.Rule == "" || r.Reviewer == "" {
+		return errors.New("save review: call, rule and reviewer are required")
+	}
+	if r.ReviewedAt.IsZero() {
+		r.ReviewedAt = w.now()
+	}
+	return w.tx(ctx, "save review", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, w.q(`INSERT INTO reviews (call_id, rule, start_ms, decision, comment, reviewer, scorecard_id, scorecard_version, reviewed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (call_id, rule, start_ms) DO UPDATE SET decision = excluded.decision, comment = excluded.comment,
+			reviewer = excluded.reviewer, scorecard_id = excluded.scorecard_id, scorecard_version = excluded.scorecard_version,
+			reviewed_at = excluded.reviewed_at`),
+			r.CallID, r.Rule, r.StartMS, r.Decision, r.Comment, r.Reviewer, r.ScorecardID, r.ScorecardVersion,
+			r.ReviewedAt.UTC().Format(time.RFC3339Nano))
+		if err != nil {
+			return err
+		}
+		return w.auditTx(ctx, tx, AuditEntry{At: r.ReviewedAt, User: r.Reviewer, Action: AuditReview, CallID: r.CallID,
+			Detail: fmt.Sprintf("%s %s@%.3fs %s", r.Decision, r.Rule, float64(r.StartMS)/1000, r.Comment), Remote: remote})
+	})
+}
+
+// SaveVerdict records (or replaces) the final verdict on a call and its
+// audit entry in one transaction.
+func (w *Workbench) SaveVerdict(ctx context.Context, v Verdict, remote string) error {
+	if v.CallID == "" || v.Reviewer == "" {
+		return errors.New("save verdict: call and reviewer are required")
+	}
+	if v.ReviewedAt.IsZero() {
+		v.ReviewedAt = w.now()
+	}
+	return w.tx(ctx, "save verdict", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, w.q(`INSERT INTO verdicts (call_id, passed, comment, reviewer, scorecard_id, scorecard_version, reviewed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (call_id) DO UPDATE SET passed = excluded.passed, comment = excluded.comment, reviewer = excluded.reviewer,
+			scorecard_id = excluded.scorecard_id, scorecard_version = excluded.scorecard_version, reviewed_at = excluded.reviewed_at`),
+			v.CallID, b2i(v.Passed), v.Comment, v.Reviewer, v.ScorecardID, v.ScorecardVersion, v.ReviewedAt.UTC().Format(time.RFC3339Nano))
+		if err != nil {
+			return err
+		}
+		verdict := "fail"
+		if v.Passed {
+			verdict = "pass"
+		}
+		return w.auditTx(ctx, tx, AuditEntry{At: v.ReviewedAt, User: v.Reviewer, Action: AuditVerdict, CallID: v.CallID,
+			Detail: strings.TrimSpace(verdict + " " + v.Comment), Remote: remote})
+	})
+}
+
+func (w *Workbench) tx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+func (w *Workbench) auditTx(ctx context.Context, tx *sql.Tx, e AuditEntry) error {
+	id, err := randomToken(12)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, w.q(`INSERT INTO audit (id, at, user_name, action, call_id, detail, remote) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		id, e.At.UTC().Format(time.RFC3339Nano), e.User, e.Action, e.CallID, e.Detail, e.Remote)
+	return err
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Reviews returns every review of a call's findings, whatever scorecard
+// version they were made on, by start time.
+func (w *Workbench) Reviews(ctx context.Context, callID string) ([]Review, error) {
+	rows, err := w.db.QueryContext(ctx, w.q(`SELECT call_id, rule, start_ms, decision, comment, reviewer, scorecard_id, scorecard_version, reviewed_at
+		FROM reviews WHERE call_id = ? ORDER BY start_ms, rule`), callID)
+	if err != nil {
+		return nil, fmt.Errorf("reviews: %w", err)
+	}
+	defer rows.Close()
+	var out []Review
+	for rows.Next() {
+		var r Review
+		var at string
+		if err := rows.Scan(&r.CallID, &r.Rule, &r.StartMS, &r.Decision, &r.Comment, &r.Reviewer, &r.ScorecardID, &r.ScorecardVersion, &at); err != nil {
+			return nil, fmt.Errorf("reviews: %w", err)
+		}
+		r.ReviewedAt = parseTime(at)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reviews: %w", err)
+	}
+	return out, nil
+}
+
+// Verdict returns the final verdict on a call, or nil when there is none.
+func (w *Workbench) Verdict(ctx context.Context, callID string) (*Verdict, error) {
+	var v Verdict
+	var passed int
+	var at string
+	err := w.db.QueryRowContext(ctx, w.q(`SELECT call_id, passed, comment, reviewer, scorecard_id, scorecard_version, reviewed_at
+		FROM verdicts WHERE call_id = ?`), callID).
+		Scan(&v.CallID, &passed, &v.Comment, &v.Reviewer, &v.ScorecardID, &v.ScorecardVersion, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("verdict: %w", err)
+	}
+	v.Passed, v.ReviewedAt = passed != 0, parseTime(at)
+	return &v, nil
+}
+
+// LatestResult returns a call's result with the newest version of the
+// scorecard (any scorecard when scorecardID is empty). A missing call is
+// ErrNotFound.
+func (w *Workbench) LatestResult(ctx context.Context, callID, scorecardID string) (*models.Result, error) {
+	query := `SELECT result_json FROM results WHERE call_id = ?`
+	args := []any{callID}
+	if scorecardID != "" {
+		query += ` AND scorecard_id = ?`
+		args = append(args, scorecardID)
+	}
+	query += ` ORDER BY scorecard_version DESC, inspected_at DESC LIMIT 1`
+	var js string
+	err := w.db.QueryRowContext(ctx, w.q(query), args...).Scan(&js)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("result %s: %w", callID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("result %s: %w", callID, err)
+	}
+	var r models.Result
+	if err := json.Unmarshal([]byte(js), &r); err != nil {
+		return nil, fmt.Errorf("result %s: decode: %w", callID, err)
+	}
+	return &r, nil
+}
+
+// CallFilter selects calls by their latest result.
+type CallFilter struct {
+	// ScorecardID restricts to one scorecard; empty means any.
+	ScorecardID string
+	// ScorecardVersion selects one version of it; 0 means the newest
+	// version each call was inspected with.
+	ScorecardVersion int
+	// From and To bound the call date (YYYY-MM-DD, inclusive); empty is open.
+	From, To string
+	// Team, Agent (id or name), Queue and Rule (a finding of that rule)
+	// narrow the selection; empty matches everything.
+	Team, Agent, Queue, Rule string
+}
+
+// where returns the SQL conditions over results r for the filter, with ?
+// placeholders.
+func (f CallFilter) where() (string, []any) {
+	conds := []string{`r.status = 'inspected'`}
+	var args []any
+	add := func(cond string, a ...any) { conds, args = append(conds, cond), append(args, a...) }
+	if f.ScorecardVersion > 0 {
+		add(`r.scorecard_version = ?`, f.ScorecardVersion)
+	} else {
+		add(`r.scorecard_version = (SELECT MAX(r2.scorecard_version) FROM results r2
+			WHERE r2.call_id = r.call_id AND r2.scorecard_id = r.scorecard_id)`)
+	}
+	if f.ScorecardID != "" {
+		add(`r.scorecard_id = ?`, f.ScorecardID)
+	}
+	if f.From != "" {
+		add(`r.call_date >= ?`, f.From)
+	}
+	if f.To != "" {
+		add(`r.call_date <= ?`, f.To)
+	}
+	if f.Team != "" {
+		add(`r.team = ?`, f.Team)
+	}
+	if f.Agent != "" {
+		add(`(r.agent_id = ? OR r.agent_name = ?)`, f.Agent, f.Agent)
+	}
+	if f.Queue != "" {
+		add(`r.queue = ?`, f.Queue)
+	}
+	if f.Rule != "" {
+		add(`EXISTS (SELECT 1 FROM findings f WHERE f.call_id = r.call_id AND f.scorecard_id = r.scorecard_id
+			AND f.scorecard_version = r.scorecard_version AND f.rule = ?)`, f.Rule)
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// reviewedSQL is the reviewed verdict of a result row r joined with its
+// verdict v, as 0/1. The rule (documented in docs/workbench.md):
+//
+//  1. a reviewer's final verdict, where there is one, replaces the machine's;
+//  2. otherwise a failed call whose every deducting or veto finding has been
+//     overturned counts as passed (re-scored without them: nothing is left
+//     to deduct);
+//  3. otherwise the machine verdict stands.
+const reviewedSQL = `CASE WHEN v.passed IS NOT NULL THEN v.passed
+	WHEN r.passed = 1 THEN 1
+	WHEN EXISTS (SELECT 1 FROM findings f WHERE f.call_id = r.call_id AND f.scorecard_id = r.scorecard_id
+		AND f.scorecard_version = r.scorecard_version AND (f.deduct > 0 OR f.veto = 1))
+	 AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.call_id = r.call_id AND f.scorecard_id = r.scorecard_id
+		AND f.scorecard_version = r.scorecard_version AND (f.deduct > 0 OR f.veto = 1)
+		AND NOT EXISTS (SELECT 1 FROM reviews rv WHERE rv.call_id = f.call_id AND rv.rule = f.rule
+			AND rv.start_ms = CAST(ROUND(f.start_s * 1000) AS BIGINT) AND rv.decision = 'overturn'))
+	THEN 1 ELSE 0 END`
+
+// CallOutcome is one inspected call's machine and reviewed verdicts, the
+// unit the reviewed pass rate is computed from.
+type CallOutcome struct {
+	CallID           string  `json:"call_id"`
+	ScorecardID      string  `json:"scorecard_id"`
+	ScorecardVersion int     `json:"scorecard_version"`
+	Recording        string  `json:"recording"`
+	CallDate         string  `json:"call_date"`
+	StartedAt        string  `json:"started_at,omitempty"`
+	AgentID          string  `json:"agent_id"`
+	AgentName        string  `json:"agent_name"`
+	Team             string  `json:"team"`
+	Queue            string  `json:"queue"`
+	DurationS        float64 `json:"duration_s"`
+	Score            float64 `json:"score"`
+	Passed           bool    `json:"passed"`
+	Veto             bool    `json:"veto"`
+	Review           bool    `json:"review"`
+	Findings         int     `json:"findings"`
+	// ReviewedPassed is the verdict after reviews (see reviewedSQL).
+	ReviewedPassed bool `json:"reviewed_passed"`
+	// Verdict is the reviewer's final verdict, nil when none was given.
+	Verdict *bool `json:"verdict,omitempty"`
+	// FindingReviews counts the reviews of this call's findings.
+	FindingReviews int `json:"finding_reviews"`
+}
+
+// Outcomes returns the machine and reviewed verdict of every inspected call
+// the filter selects (the latest scorecard version of each call).
+func (w *Workbench) Outcomes(ctx context.Context, f CallFilter) ([]CallOutcome, error) {
+	where, args := f.where()
+	query := `SELECT r.call_id, r.scorecard_id, r.scorecard_version, r.recording, r.call_date, r.started_at, r.agent_id, r.agent_name,
+		r.team, r.queue, r.duration_s, r.score, r.passed, r.veto, r.review,
+		(SELECT COUNT(*) FROM findings f WHERE f.call_id = r.call_id AND f.scorecard_id = r.scorecard_id AND f.scorecard_version = r.scorecard_version),
+		v.passed, ` + reviewedSQL + `,
+		(SELECT COUNT(*) FROM reviews rv WHERE rv.call_id = r.call_id)
+		FROM results r LEFT JOIN verdicts v ON v.call_id = r.call_id
+		WHERE ` + where + ` ORDER BY r.call_date, r.started_at, r.call_id`
+	rows, err := w.db.QueryContext(ctx, w.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("outcomes: %w", err)
+	}
+	defer rows.Close()
+	var out []CallOutcome
+	for rows.Next() {
+		var o CallOutcome
+		var passed, veto, review, reviewed int
+		var verdict sql.NullInt64
+		if err := rows.Scan(&o.CallID, &o.ScorecardID, &o.ScorecardVersion, &o.Recording, &o.CallDate, &o.StartedAt, &o.AgentID, &o.AgentName,
+			&o.Team, &o.Queue, &o.DurationS, &o.Score, &passed, &veto, &review, &o.Findings, &verdict, &reviewed, &o.FindingReviews); err != nil {
+			return nil, fmt.Errorf("outcomes: %w", err)
+		}
+		o.Passed, o.Veto, o.Review, o.ReviewedPassed = passed != 0, veto != 0, review != 0, reviewed != 0
+		if verdict.Valid {
+			p := verdict.Int64 != 0
+			o.Verdict = &p
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outcomes: %w", err)
+	}
+	return out, nil
+}
+
+// QueueFilter selects and orders the review queue.
+type QueueFilter struct {
+	CallFilter
+	// Status is "" (every flagged call), StatusPending or StatusReviewed.
+	Status string
+	// Reason keeps only calls flagged for one reason (ReasonVeto...).
+	Reason string
+	// CalibrationRate is the share of passed calls drawn for calibration;
+	// 0 means DefaultCalibrationRate, a negative value none.
+	CalibrationRate float64
+	// Sort is one of "date" (default, newest first), "date_asc", "score"
+	// (lowest first), "score_desc", "agent", "team".
+	Sort string
+	// Page is 1-based; PageSize 0 means 50.
+	Page, PageSize int
+}
+
+// QueueItem is one call in the review queue.
+type QueueItem struct {
+	CallOutcome
+	// Reason is why the call is in the queue (the first of veto, failed,
+	// review, calibration that applies).
+	Reason string `json:"reason"`
+}
+
+// QueueCounts counts the flagged calls the filter selects, before Status,
+// Reason and paging apply.
+type QueueCounts struct {
+	Flagged     int `json:"flagged"`
+	Pending     int `json:"pending"`
+	Reviewed    int `json:"reviewed"`
+	Veto        int `json:"veto"`
+	Failed      int `json:"failed"`
+	Review      int `json:"review"`
+	Calibration int `json:"calibration"`
+}
+
+// QueuePage is one page of the review queue.
+type QueuePage struct {
+	Items    []QueueItem `json:"items"`
+	Total    int         `json:"total"` // items matching the filter, over all pages
+	Page     int         `json:"page"`
+	PageSize int         `json:"page_size"`
+	Counts   QueueCounts `json:"counts"`
+}
+
+// InCalibrationSample reports whether a passed call belongs to the random
+// calibration sample at rate. The draw is a hash of the call id, so a call
+// stays in (or out of) the sample on every page load and re-inspection.
+func InCalibrationSample(callID string, rate float64) bool {
+	if rate <= 0 {
+		return false
+	}
+	h := fnv.New32a()
+	h.Write([]byte(callID))
+	return float64(h.Sum32()%100000) < rate*100000
+}
+
+// FlagReason is why a call belongs in the review queue, "" if it does not.
+func FlagReason(o CallOutcome, calibrationRate float64) string {
+	switch {
+	case o.Veto:
+		return ReasonVeto
+	case !o.Passed:
+		return ReasonFailed
+	case o.Review:
+		return ReasonReview
+	case InCalibrationSample(o.CallID, calibrationRate):
+		return ReasonCalibration
+	}
+	return ""
+}
+
+// Queue returns a page of the review queue: calls failed, vetoed, at
+// complaint risk or drawn for calibration, filtered, sorted and paginated.
+func (w *Workbench) Queue(ctx context.Context, f QueueFilter) (*QueuePage, error) {
+	rate := f.CalibrationRate
+	if rate == 0 {
+		rate = DefaultCalibrationRate
+	}
+	size := f.PageSize
+	if size <= 0 {
+		size = 50
+	}
+	page := max(f.Page, 1)
+	all, err := w.Outcomes(ctx, f.CallFilter)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	p := &QueuePage{Page: page, PageSize: size, Items: []QueueItem{}}
+	var items []QueueItem
+	for _, o := range all {
+		reason := FlagReason(o, rate)
+		if reason == "" {
+			continue
+		}
+		c := &p.Counts
+		c.Flagged++
+		if o.Verdict != nil {
+			c.Reviewed++
+		} else {
+			c.Pending++
+		}
+		switch reason {
+		case ReasonVeto:
+			c.Veto++
+		case ReasonFailed:
+			c.Failed++
+		case ReasonReview:
+			c.Review++
+		case ReasonCalibration:
+			c.Calibration++
+		}
+		if f.Status == StatusPending && o.Verdict != nil || f.Status == StatusReviewed && o.Verdict == nil {
+			continue
+		}
+		if f.Reason != "" && f.Reason != reason {
+			continue
+		}
+		items = append(items, QueueItem{CallOutcome: o, Reason: reason})
+	}
+	sortQueue(items, f.Sort)
+	p.Total = len(items)
+	lo := min((page-1)*size, len(items))
+	hi := min(lo+size, len(items))
+	p.Items = append(p.Items, items[lo:hi]...)
+	return p, nil
+}
+
+// QueueSorts are the accepted QueueFilter.Sort values.
+var QueueSorts = []string{"date", "date_asc", "score", "score_desc", "agent", "team"}
+
+func sortQueue(items []QueueItem, by string) {
+	when := func(o QueueItem) string { return o.CallDate + " " + o.StartedAt + " " + o.CallID }
+	var less func(a, b QueueItem) bool
+	switch by {
+	case "date_asc":
+		less = func(a, b QueueItem) bool { return when(a) < when(b) }
+	case "score":
+		less = func(a, b QueueItem) bool { return a.Score < b.Score }
+	case "score_desc":
+		less = func(a, b QueueItem) bool { return a.Score > b.Score }
+	case "agent":
+		less = func(a, b QueueItem) bool { return a.AgentName+a.AgentID < b.AgentName+b.AgentID }
+	case "team":
+		less = func(a, b QueueItem) bool { return a.Team < b.Team }
+	default:
+		less = func(a, b QueueItem) bool { return when(a) > when(b) }
+	}
+	sort.SliceStable(items, func(i, j int) bool { return less(items[i], items[j]) })
+}
+
+// RuleOverturn is how often reviewers overturned a rule's findings: the
+// measure of false positives that says which rule to tune.
+type RuleOverturn struct {
+	Rule       string  `json:"rule"`
+	Reviewed   int     `json:"reviewed"`
+	Overturned int     `json:"overturned"`
+	Rate       float64 `json:"rate"` // Overturned / Reviewed
+}
+
+// OverturnRates returns, per rule, the reviews of findings on the calls the
+// filter selects and the share overturned, by rule.
+func (w *Workbench) OverturnRates(ctx context.Context, f CallFilter) ([]RuleOverturn, error) {
+	where, args := f.where()
+	query := `SELECT rv.rule, COUNT(*), SUM(CASE WHEN rv.decision = 'overturn' THEN 1 ELSE 0 END)
+		FROM reviews rv JOIN results r ON r.call_id = rv.call_id
+		WHERE ` + where + ` GROUP BY rv.rule ORDER BY rv.rule`
+	rows, err := w.db.QueryContext(ctx, w.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("overturn rates: %w", err)
+	}
+	defer rows.Close()
+	var out []RuleOverturn
+	for rows.Next() {
+		var r RuleOverturn
+		if err := rows.Scan(&r.Rule, &r.Reviewed, &r.Overturned); err != nil {
+			return nil, fmt.Errorf("overturn rates: %w", err)
+		}
+		if r.Reviewed > 0 {
+			r.Rate = float64(r.Overturned) / float64(r.Reviewed)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("overturn rates: %w", err)
+	}
+	return out, nil
+}
+
+// PassRate is the machine and reviewed pass rate of a group of calls.
+type PassRate struct {
+	Key            string  `json:"key"` // the day, team, agent or queue
+	Label          string  `json:"label,omitempty"`
+	Calls          int     `json:"calls"`
+	Passed         int     `json:"passed"`
+	ReviewedPassed int     `json:"reviewed_passed"`
+	Verdicts       int     `json:"verdicts"` // calls with a final verdict
+	Rate           float64 `json:"rate"`
+	ReviewedRate   float64 `json:"reviewed_rate"`
+}
+
+// GroupPassRates groups outcomes by key (e.g. the call date) and returns
+// the machine and reviewed pass rate of each group, by key. A nil key puts
+// every call in one group with an empty key.
+func GroupPassRates(outcomes []CallOutcome, key func(CallOutcome) (key, label string)) []PassRate {
+	groups := map[string]*PassRate{}
+	var keys []string
+	for _, o := range outcomes {
+		k, label := "", ""
+		if key != nil {
+			k, label = key(o)
+		}
+		g := groups[k]
+		if g == nil {
+			g = &PassRate{Key: k, Label: label}
+			groups[k] = g
+			keys = append(keys, k)
+		}
+		g.Calls++
+		if o.Passed {
+			g.Passed++
+		}
+		if o.ReviewedPassed {
+			g.ReviewedPassed++
+		}
+		if o.Verdict != nil {
+			g.Verdicts++
+		}
+	}
+	sort.Strings(keys)
+	out := make([]PassRate, 0, len(keys))
+	for _, k := range keys {
+		g := groups[k]
+		g.Rate = float64(g.Passed) / float64(g.Calls)
+		g.ReviewedRate = float64(g.ReviewedPassed) / float64(g.Calls)
+		out = append(out, *g)
+	}
+	return out
+}

@@ -1,0 +1,399 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Roles of workbench users. An admin may do everything; a reviewer reviews
+// calls (and reads everything but the user list); a viewer sees the
+// dashboard and reports only, never recordings or transcripts.
+const (
+	RoleAdmin    = "admin"
+	RoleReviewer = "reviewer"
+	RoleViewer   = "viewer"
+)
+
+// ValidRole reports whether role is one of the workbench roles.
+func ValidRole(role string) bool {
+	return role == RoleAdmin || role == RoleReviewer || role == RoleViewer
+}
+
+// Audit actions recorded by the workbench.
+const (
+	AuditLogin       = "login"
+	AuditLoginFailed = "login_failed"
+	AuditLogout      = "logout"
+	AuditUserAdd     = "user_add"
+	AuditReview      = "review"
+	AuditVerdict     = "verdict"
+	AuditPlayback    = "playback"
+)
+
+// Errors of the workbench store, matched with errors.Is.
+var (
+	ErrUserExists     = errors.New("user already exists")
+	ErrBadCredentials = errors.New("wrong user name or password")
+	ErrNoSession      = errors.New("no such session or session expired")
+)
+
+// MinPasswordLen is the shortest password AddUser accepts.
+const MinPasswordLen = 10
+
+var userNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
+
+// User is a workbench account.
+type User struct {
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+	Disabled  bool      `json:"disabled,omitempty"`
+}
+
+// Session is a logged-in user's session. CSRF is the token every
+// state-changing request of the session must carry.
+type Session struct {
+	User      User
+	CSRF      string
+	ExpiresAt time.Time
+}
+
+// AuditEntry is one line of the audit trail: who did what, when.
+type AuditEntry struct {
+	At     time.Time `json:"at"`
+	User   string    `json:"user"`
+	Action string    `json:"action"`
+	CallID string    `json:"call_id,omitempty"`
+	Detail string    `json:"detail,omitempty"`
+	Remote string    `json:"remote,omitempty"`
+}
+
+// WorkbenchConfig configures a Workbench store. The zero value means
+// bcrypt's default cost and the wall clock.
+type WorkbenchConfig struct {
+	// BcryptCost is the password hashing cost; 0 means bcrypt.DefaultCost.
+	// Tests lower it to bcrypt.MinCost.
+	BcryptCost int
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Validate reports a configuration that cannot work.
+func (c WorkbenchConfig) Validate() error {
+	if c.BcryptCost != 0 && (c.BcryptCost < bcrypt.MinCost || c.BcryptCost > bcrypt.MaxCost) {
+		return fmt.Errorf("workbench config: BcryptCost %d outside [%d, %d]", c.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
+	}
+	return nil
+}
+
+// Workbench stores what the review workbench writes: users, sessions,
+// reviews, verdicts and the audit trail, in the results database (tables of
+// migration 0100). It also answers the workbench's queries over results.
+// It is safe for concurrent use.
+type Workbench struct {
+	db   *sql.DB
+	cost int
+	now  func() time.Time
+	// dummyHash is compared against when a user does not exist, so that a
+	// login for an unknown name takes as long as one with a wrong password.
+	dummyHash []byte
+}
+
+// NewWorkbench returns the workbench store in the results store's database
+// (OpenStore has applied its migrations, 0100 included).
+func NewWorkbench(s *Store, cfg WorkbenchConfig) (*Workbench, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	w := &Workbench{db: s.db, cost: cfg.BcryptCost, now: cfg.Now}
+	if w.cost == 0 {
+		w.cost = bcrypt.DefaultCost
+	}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte("callqa-dummy-password"), w.cost)
+	if err != nil {
+		return nil, fmt.Errorf("new workbench: %w", err)
+	}
+	w.dummyHash = h
+	return w, nil
+}
+
+// q rewrites ? placeholders as $1, $2..., which both SQLite and PostgreSQL
+// accept; it lets filters append conditions without counting. Queries here
+// never hold a literal question mark.
+func (w *Workbench) q(query string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (w *Workbench) stamp() string { return w.now().UTC().Format(time.RFC3339Nano) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+// ValidateUserName reports a user name the workbench does not accept.
+func ValidateUserName(name string) error {
+	if !userNameRE.MatchString(name) {
+		return fmt.Errorf("user name %q: want 1-64 letters, digits, '.', '_', '@' or '-'", name)
+	}
+	return nil
+}
+
+// AddUser creates a user with a bcrypt hash of password. It fails with
+// ErrUserExists when the name is taken.
+func (w *Workbench) AddUser(ctx context.Context, name, role, password string) (User, error) {
+	if err := ValidateUserName(name); err != nil {
+		return User{}, fmt.Errorf("add user: %w", err)
+	}
+	if !ValidRole(role) {
+		return User{}, fmt.Errorf("add user: role %q: want admin, reviewer or viewer", role)
+	}
+	if len([]rune(password)) < MinPasswordLen {
+		return User{}, fmt.Errorf("add user: password shorter than %d characters", MinPasswordLen)
+	}
+	if len(password) > 72 {
+		return User{}, errors.New("add user: password longer than 72 bytes (bcrypt's limit)")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), w.cost)
+	if err != nil {
+		return User{}, fmt.Errorf("add user: %w", err)
+	}
+	now := w.now().UTC()
+	var exists int
+	err = w.db.QueryRowContext(ctx, w.q(`SELECT COUNT(*) FROM users WHERE name = ?`), name).Scan(&exists)
+	if err != nil {
+		return User{}, fmt.Errorf("add user: %w", err)
+	}
+	if exists > 0 {
+		return User{}, fmt.Errorf("add user %s: %w", name, ErrUserExists)
+	}
+	_, err = w.db.ExecContext(ctx, w.q(`INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)`),
+		name, role, string(hash), now.Format(time.RFC3339Nano))
+	if err != nil {
+		// A concurrent insert of the same name lands here too.
+		return User{}, fmt.Errorf("add user %s: %w", name, err)
+	}
+	return User{Name: name, Role: role, CreatedAt: now}, nil
+}
+
+// Users lists every user by name.
+func (w *Workbench) Users(ctx context.Context) ([]User, error) {
+	rows, err := w.db.QueryContext(ctx, `SELECT name, role, created_at, disabled FROM users ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		var u User
+		var created string
+		var disabled int
+		if err := rows.Scan(&u.Name, &u.Role, &created, &disabled); err != nil {
+			return nil, fmt.Errorf("list users: %w", err)
+		}
+		u.CreatedAt, u.Disabled = parseTime(created), disabled != 0
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
+}
+
+// Authenticate checks a user's password. A wrong password, an unknown or a
+// disabled user all fail with ErrBadCredentials, in about the same time.
+func (w *Workbench) Authenticate(ctx context.Context, name, password string) (User, error) {
+	var u User
+	var hash, created string
+	var disabled int
+	err := w.db.QueryRowContext(ctx, w.q(`SELECT name, role, password_hash, created_at, disabled FROM users WHERE name = ?`), name).
+		Scan(&u.Name, &u.Role, &hash, &created, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		bcrypt.CompareHashAndPassword(w.dummyHash, []byte(password))
+		return User{}, ErrBadCredentials
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("authenticate: %w", err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || disabled != 0 {
+		return User{}, ErrBadCredentials
+	}
+	u.CreatedAt = parseTime(created)
+	return u, nil
+}
+
+// randomToken returns n random bytes, URL-safe base64.
+func randomToken(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// CreateSession starts a session for user, valid for ttl. It returns the
+// token for the cookie (32 random bytes; only its hash is stored) and the
+// session with its CSRF token.
+func (w *Workbench) CreateSession(ctx context.Context, user User, ttl time.Duration) (string, Session, error) {
+	token, err := randomToken(32)
+	if err != nil {
+		return "", Session{}, fmt.Errorf("create session: %w", err)
+	}
+	csrf, err := randomToken(32)
+	if err != nil {
+		return "", Session{}, fmt.Errorf("create session: %w", err)
+	}
+	now := w.now().UTC()
+	exp := now.Add(ttl)
+	_, err = w.db.ExecContext(ctx, w.q(`INSERT INTO sessions (token_hash, user_name, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`),
+		tokenHash(token), user.Name, csrf, now.Format(time.RFC3339Nano), exp.Format(time.RFC3339Nano))
+	if err != nil {
+		return "", Session{}, fmt.Errorf("create session: %w", err)
+	}
+	// Drop expired sessions now and then (here: on every login, cheap with
+	// few users).
+	if _, err := w.db.ExecContext(ctx, w.q(`DELETE FROM sessions WHERE expires_at < ?`), now.Format(time.RFC3339Nano)); err != nil {
+		return "", Session{}, fmt.Errorf("create session: %w", err)
+	}
+	return token, Session{User: user, CSRF: csrf, ExpiresAt: exp}, nil
+}
+
+// Session returns the live session of a cookie token, or ErrNoSession.
+func (w *Workbench) Session(ctx context.Context, token string) (Session, error) {
+	if token == "" {
+		return Session{}, ErrNoSession
+	}
+	var s Session
+	var exp, created string
+	var disabled int
+	err := w.db.QueryRowContext(ctx, w.q(`SELECT u.name, u.role, u.created_at, u.disabled, s.csrf, s.expires_at
+		FROM sessions s JOIN users u ON u.name = s.user_name WHERE s.token_hash = ?`), tokenHash(token)).
+		Scan(&s.User.Name, &s.User.Role, &created, &disabled, &s.CSRF, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, ErrNoSession
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("session: %w", err)
+	}
+	s.User.CreatedAt, s.ExpiresAt = parseTime(created), parseTime(exp)
+	if disabled != 0 || !w.now().Before(s.ExpiresAt) {
+		return Session{}, ErrNoSession
+	}
+	return s, nil
+}
+
+// DeleteSession ends the session of a cookie token (logout).
+func (w *Workbench) DeleteSession(ctx context.Context, token string) error {
+	if _, err := w.db.ExecContext(ctx, w.q(`DELETE FROM sessions WHERE token_hash = ?`), tokenHash(token)); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// CSRFEqual compares a submitted CSRF token with the session's in constant
+// time.
+func CSRFEqual(session, submitted string) bool {
+	return submitted != "" && subtle.ConstantTimeCompare([]byte(session), []byte(submitted)) == 1
+}
+
+// Audit appends an entry to the audit trail; a zero At means now.
+func (w *Workbench) Audit(ctx context.Context, e AuditEntry) error {
+	id, err := randomToken(12)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	at := e.At
+	if at.IsZero() {
+		at = w.now()
+	}
+	_, err = w.db.ExecContext(ctx, w.q(`INSERT INTO audit (id, at, user_name, action, call_id, detail, remote) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		id, at.UTC().Format(time.RFC3339Nano), e.User, e.Action, e.CallID, e.Detail, e.Remote)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// AuditFilter selects audit entries; empty fields match everything.
+type AuditFilter struct {
+	CallID string
+	User   string
+	Action string
+	// Limit caps the number of entries, newest first; 0 means 200.
+	Limit int
+}
+
+// AuditLog returns audit entries, newest first.
+func (w *Workbench) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	var where []string
+	var args []any
+	if f.CallID != "" {
+		where, args = append(where, "call_id = ?"), append(args, f.CallID)
+	}
+	if f.User != "" {
+		where, args = append(where, "user_name = ?"), append(args, f.User)
+	}
+	if f.Action != "" {
+		where, args = append(where, "action = ?"), append(args, f.Action)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 200
+	}
+	query := `SELECT at, user_name, action, call_id, detail, remote FROM audit`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	query += " ORDER BY at DESC, id LIMIT " + strconv.Itoa(limit)
+	rows, err := w.db.QueryContext(ctx, w.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at string
+		if err := rows.Scan(&at, &e.User, &e.Action, &e.CallID, &e.Detail, &e.Remote); err != nil {
+			return nil, fmt.Errorf("audit log: %w", err)
+		}
+		e.At = parseTime(at)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
+	return out, nil
+}
