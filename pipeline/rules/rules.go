@@ -1,0 +1,598 @@
+// Package rules loads scorecards and checks calls against them.
+//
+// A scorecard (models.Scorecard, YAML) is a list of rules. LoadScorecard and
+// ParseScorecard validate it strictly: unknown fields, unknown rule types and
+// out-of-range values are rejected with the file, the rule (1-based position
+// and id) and the field named. NewChecker compiles a scorecard once (regular
+// expressions, phrase pinyin); Checker.Check then returns the rule hits of one
+// call as findings, and the rules it could not evaluate with the reason.
+// Findings carry the rule's raw deduction per hit; capping by max_deduct and
+// the verdict are the job of package score.
+//
+// # Text matching
+//
+// Phrases and utterances are compared after Normalize: full-width ASCII is
+// folded to half-width, Latin letters are lower-cased, punctuation, symbols
+// and spaces are removed, and the Chinese digit characters 零〇一二三四五六七八九
+// and 幺 (1, as read in phone numbers) become ASCII digits, so a phrase
+// 12333 matches the ASR output 一二三三三 and vice versa. Evidence quotes the
+// original text of the utterance, not the normalised one.
+//
+// With fuzzy: pinyin a keyword also matches homophones, which ASR often
+// writes instead of the intended word (公号 for 工号, 身份正 for 身份证): the
+// phrase and the utterance are turned into toneless pinyin syllables (one
+// per character; digits are spelled as read, 4 as si; other characters are
+// their own token) and the phrase must occur as a contiguous run of
+// syllables. The scorecard option accent: true also merges the confusions of
+// southern accents: zh/z, ch/c, sh/s and n/l initials, ing/in and eng/en
+// finals, so 四 (si) matches 十 (shi). Polyphonic characters take their most
+// common reading. Evidence of such a match names the phrase, e.g.
+// "公号 (拼音匹配: 工号)".
+//
+// # Rule semantics
+//
+// Rules of the transcript (keyword, regex, speech_rate) are not evaluated
+// when the call has no transcript (reason "no transcript"); an empty
+// transcript is evaluated (nothing was said). Rules of the audio (silence,
+// overtalk, level) are not evaluated without metrics ("no audio metrics").
+//
+//   - keyword: looks at the utterances of speaker (empty: anyone) allowed by
+//     within: first_seconds N keeps utterances that START before N s,
+//     last_seconds N those that END after duration-N s (both strict). With
+//     any, one phrase must occur; with all, every phrase must occur somewhere
+//     in those utterances (not necessarily the same one). expect: present
+//     (the default) gives one finding when the phrases are not found,
+//     spanning the window (0..N, duration-N..duration, or the whole call) and
+//     listing the missing phrases ("未找到: 您好 / 你好"). expect: absent
+//     gives one finding per utterance that contains a phrase, spanning the
+//     utterance and quoting the matched text; with all, only when every
+//     phrase occurs.
+//   - regex: a Go regular expression (RE2 syntax) matched against the
+//     NORMALISED text of each eligible utterance (same speaker and within
+//     filters): write digits as ASCII, Latin in lower case, and no
+//     punctuation or spaces. The default expectation is absent: one finding
+//     per matching utterance; expect: present gives one finding when no
+//     utterance matches. A pattern that matches empty text is rejected.
+//   - silence: each Metrics.Silences span of at least min_seconds is a
+//     finding ("11.0 s").
+//   - overtalk: each Metrics.Overtalks interval of at least min_seconds is a
+//     finding; with speaker set, only those started by that speaker (By).
+//     Mono recordings have no overtalk: not evaluated ("mono recording").
+//   - speech_rate: Han characters of the speaker's utterances per minute of
+//     those utterances (SpeechRateCPM); a finding when below min_cpm or above
+//     max_cpm, spanning the speaker's first to last utterance ("312 字/分").
+//     Not evaluated when the speaker says nothing.
+//   - duration: a finding when the recording is shorter than shorter_than or
+//     longer than longer_than seconds. Not evaluated when the duration is
+//     unknown (0).
+//   - level: a finding per threshold crossed by the speaker's channel (empty
+//     speaker: each channel): RMS below min_rms_dbfs or above max_rms_dbfs
+//     ("-42.3 dBFS"), clipping ratio above max_clipping ("削波 1.20%"). A mono
+//     recording is judged on its mixed channel, and the evidence says so. A
+//     channel without speech is not evaluated.
+//
+// Durations of spans are compared with a tolerance of 1 µs, so an 8.0 s
+// silence measured as 7.9999999 s still counts as 8 s. Finding times are
+// rounded to 0.01 s.
+package rules
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/callqa/callqa/models"
+)
+
+// Call is what a scorecard is checked against.
+type Call struct {
+	// DurationS is the recording's duration in seconds (0: unknown, then the
+	// end of the last utterance stands in for keyword windows).
+	DurationS float64
+	// Transcript is nil when the call has no transcript.
+	Transcript *models.Transcript
+	// Metrics is nil when the audio could not be analysed. Mono recordings
+	// have Metrics.Mixed set and Agent and Customer nil.
+	Metrics *models.Metrics
+}
+
+// Not-evaluated reasons.
+const (
+	ReasonNoTranscript    = "no transcript"
+	ReasonNoMetrics       = "no audio metrics"
+	ReasonMono            = "mono recording"
+	ReasonUnknownDuration = "unknown duration"
+)
+
+// tolerance absorbs floating-point noise when comparing measured lengths.
+const tolerance = 1e-6
+
+// Checker checks calls against one compiled scorecard. It is safe for
+// concurrent use.
+type Checker struct {
+	accent bool
+	rules  []compiledRule
+	fuzzy  bool // some rule matches by pinyin
+}
+
+type compiledRule struct {
+	models.Rule
+	expect  string // resolved default
+	all     bool
+	phrases []phrase
+	re      *regexp.Regexp
+}
+
+type phrase struct {
+	text string   // as written in the scorecard
+	norm string   // Normalize(text)
+	syl  []string // pinyin tokens, for fuzzy rules
+}
+
+// NewChecker validates sc and compiles it: regular expressions, normalised
+// phrases and their pinyin.
+func NewChecker(sc *models.Scorecard) (*Checker, error) {
+	if err := ValidateScorecard(sc); err != nil {
+		return nil, fmt.Errorf("scorecard %s: %w", sc.ID, err)
+	}
+	c := &Checker{accent: sc.Accent, rules: make([]compiledRule, len(sc.Rules))}
+	sp := newSpeller(sc.Accent)
+	for i, r := range sc.Rules {
+		cr := compiledRule{Rule: r, expect: r.Expect}
+		switch r.Type {
+		case models.RuleKeyword:
+			if cr.expect == "" {
+				cr.expect = ExpectPresent
+			}
+			list := r.Any
+			if len(r.All) > 0 {
+				list, cr.all = r.All, true
+			}
+			for _, p := range list {
+				ph := phrase{text: p, norm: Normalize(p)}
+				if r.Fuzzy == FuzzyPinyin {
+					ph.syl = sp.spell(ph.norm).tok
+					c.fuzzy = true
+				}
+				cr.phrases = append(cr.phrases, ph)
+			}
+		case models.RuleRegex:
+			if cr.expect == "" {
+				cr.expect = ExpectAbsent
+			}
+			re, err := regexp.Compile(r.Pattern)
+			if err != nil { // already validated
+				return nil, fmt.Errorf("scorecard %s: rule %d (%s): pattern: %w", sc.ID, i+1, r.ID, err)
+			}
+			cr.re = re
+		}
+		c.rules[i] = cr
+	}
+	return c, nil
+}
+
+// Check evaluates every rule on call. It returns the hits in rule order (each
+// rule's in time order) and the rules that could not be evaluated.
+func (c *Checker) Check(call Call) ([]models.Finding, []models.NotEvaluated) {
+	st := newCallState(c, call)
+	var out []models.Finding
+	var ne []models.NotEvaluated
+	for i := range c.rules {
+		r := &c.rules[i]
+		var fs []models.Finding
+		var reason string
+		switch r.Type {
+		case models.RuleKeyword:
+			fs, reason = st.keyword(r)
+		case models.RuleRegex:
+			fs, reason = st.regex(r)
+		case models.RuleSilence:
+			fs, reason = st.silence(r)
+		case models.RuleOvertalk:
+			fs, reason = st.overtalk(r)
+		case models.RuleSpeechRate:
+			fs, reason = st.speechRate(r)
+		case models.RuleDuration:
+			fs, reason = st.duration(r)
+		case models.RuleLevel:
+			var reasons []string
+			fs, reasons = st.level(r)
+			for _, why := range reasons {
+				ne = append(ne, models.NotEvaluated{Rule: r.ID, Reason: why})
+			}
+		}
+		if reason != "" {
+			ne = append(ne, models.NotEvaluated{Rule: r.ID, Reason: reason})
+		}
+		out = append(out, fs...)
+	}
+	return out, ne
+}
+
+// callState is the per-call working set: the normalised utterances and,
+// when a rule needs them, their pinyin, each computed once.
+type callState struct {
+	c    *Checker
+	call Call
+	dur  float64
+	norm []normText
+	syl  []*syllables
+	sp   *speller
+}
+
+func newCallState(c *Checker, call Call) *callState {
+	st := &callState{c: c, call: call, dur: call.DurationS}
+	if t := call.Transcript; t != nil {
+		st.norm = make([]normText, len(t.Utterances))
+		for i, u := range t.Utterances {
+			st.norm[i] = normalize(u.Text)
+			if call.DurationS <= 0 {
+				// No audio duration: the transcript's end stands in.
+				st.dur = math.Max(st.dur, u.End)
+			}
+		}
+		if c.fuzzy {
+			st.syl = make([]*syllables, len(t.Utterances))
+			st.sp = newSpeller(c.accent)
+		}
+	}
+	return st
+}
+
+func (st *callState) syllablesOf(i int) *syllables {
+	if st.syl[i] == nil {
+		s := st.sp.spell(st.norm[i].norm)
+		st.syl[i] = &s
+	}
+	return st.syl[i]
+}
+
+func (r *compiledRule) finding(start, end float64, speaker, evidence string) models.Finding {
+	return models.Finding{
+		Rule: r.ID, Name: r.Name,
+		Start: round2(start), End: round2(end),
+		Speaker: speaker, Evidence: evidence,
+		Deduct: r.Deduct, Veto: r.Veto, Review: r.Review,
+	}
+}
+
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// eligible reports whether utterance u is looked at by a keyword or regex
+// rule: its speaker and the within window.
+func (st *callState) eligible(r *compiledRule, u *models.Utterance) bool {
+	if r.Speaker != "" && u.Speaker != r.Speaker {
+		return false
+	}
+	if w := r.Within; w != nil {
+		if w.FirstSeconds > 0 && !(u.Start < w.FirstSeconds) {
+			return false
+		}
+		if w.LastSeconds > 0 && !(u.End > st.dur-w.LastSeconds) {
+			return false
+		}
+	}
+	return true
+}
+
+// window is the span a "not found" finding points at.
+func (st *callState) window(r *compiledRule) (float64, float64) {
+	if w := r.Within; w != nil {
+		switch {
+		case w.FirstSeconds > 0:
+			return 0, math.Min(w.FirstSeconds, math.Max(st.dur, 0))
+		case w.LastSeconds > 0:
+			return math.Max(0, st.dur-w.LastSeconds), st.dur
+		}
+	}
+	return 0, st.dur
+}
+
+// match is one phrase found in an utterance, as a range of its normalised
+// text.
+type match struct {
+	start, end int
+	phrase     *phrase
+	byPinyin   bool
+}
+
+// find looks for phrase p in utterance i: literally, then by pinyin when the
+// phrase has pinyin (its rule is fuzzy).
+func (st *callState) find(i int, p *phrase) (match, bool) {
+	nt := &st.norm[i]
+	if k := strings.Index(nt.norm, p.norm); k >= 0 {
+		return match{start: k, end: k + len(p.norm), phrase: p}, true
+	}
+	if p.syl != nil {
+		s := st.syllablesOf(i)
+		if k := s.index(p.syl); k >= 0 {
+			return match{start: s.start[k], end: s.end[k+len(p.syl)-1], phrase: p, byPinyin: true}, true
+		}
+	}
+	return match{}, false
+}
+
+// evidence quotes the matches of one utterance in text order, each distinct
+// quote once.
+func (st *callState) evidence(i int, ms []match) string {
+	// Insertion sort: a handful of matches at most.
+	for a := 1; a < len(ms); a++ {
+		for b := a; b > 0 && ms[b].start < ms[b-1].start; b-- {
+			ms[b], ms[b-1] = ms[b-1], ms[b]
+		}
+	}
+	var parts []string
+	for _, m := range ms {
+		q := st.norm[i].quote(m.start, m.end)
+		if m.byPinyin {
+			q = fmt.Sprintf("%s (拼音匹配: %s)", q, m.phrase.text)
+		}
+		if !containsString(parts, q) {
+			parts = append(parts, q)
+		}
+	}
+	return strings.Join(parts, " / ")
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *callState) keyword(r *compiledRule) ([]models.Finding, string) {
+	t := st.call.Transcript
+	if t == nil {
+		return nil, ReasonNoTranscript
+	}
+	found := make([]bool, len(r.phrases))
+	var perUtt [][]match // absent: matches of each utterance
+	if r.expect == ExpectAbsent {
+		perUtt = make([][]match, len(t.Utterances))
+	}
+	for i := range t.Utterances {
+		u := &t.Utterances[i]
+		if !st.eligible(r, u) {
+			continue
+		}
+		for j := range r.phrases {
+			if r.expect == ExpectPresent && found[j] {
+				continue
+			}
+			m, ok := st.find(i, &r.phrases[j])
+			if !ok {
+				continue
+			}
+			found[j] = true
+			if perUtt != nil {
+				perUtt[i] = append(perUtt[i], m)
+			}
+		}
+		if r.expect == ExpectPresent && satisfied(found, r.all) {
+			return nil, ""
+		}
+	}
+
+	if r.expect == ExpectPresent {
+		var missing []string
+		for j, p := range r.phrases {
+			if !found[j] {
+				missing = append(missing, p.text)
+			}
+		}
+		start, end := st.window(r)
+		return []models.Finding{r.finding(start, end, r.Speaker, "未找到: "+strings.Join(missing, " / "))}, ""
+	}
+	if !satisfied(found, r.all) {
+		return nil, ""
+	}
+	var out []models.Finding
+	for i, ms := range perUtt {
+		if len(ms) == 0 {
+			continue
+		}
+		u := &t.Utterances[i]
+		out = append(out, r.finding(u.Start, u.End, u.Speaker, st.evidence(i, ms)))
+	}
+	return out, ""
+}
+
+// satisfied: any phrase found (any), or every phrase found (all).
+func satisfied(found []bool, all bool) bool {
+	for _, f := range found {
+		if f && !all {
+			return true
+		}
+		if !f && all {
+			return false
+		}
+	}
+	return all && len(found) > 0
+}
+
+func (st *callState) regex(r *compiledRule) ([]models.Finding, string) {
+	t := st.call.Transcript
+	if t == nil {
+		return nil, ReasonNoTranscript
+	}
+	var out []models.Finding
+	for i := range t.Utterances {
+		u := &t.Utterances[i]
+		if !st.eligible(r, u) {
+			continue
+		}
+		var ms []match
+		for _, loc := range r.re.FindAllStringIndex(st.norm[i].norm, -1) {
+			if loc[0] < loc[1] {
+				ms = append(ms, match{start: loc[0], end: loc[1]})
+			}
+		}
+		if len(ms) == 0 {
+			continue
+		}
+		if r.expect == ExpectPresent {
+			return nil, ""
+		}
+		out = append(out, r.finding(u.Start, u.End, u.Speaker, st.evidence(i, ms)))
+	}
+	if r.expect == ExpectPresent {
+		start, end := st.window(r)
+		return []models.Finding{r.finding(start, end, r.Speaker, "未匹配: "+r.Pattern)}, ""
+	}
+	return out, ""
+}
+
+func (st *callState) silence(r *compiledRule) ([]models.Finding, string) {
+	m := st.call.Metrics
+	if m == nil {
+		return nil, ReasonNoMetrics
+	}
+	var out []models.Finding
+	for _, s := range m.Silences {
+		if d := s[1] - s[0]; d+tolerance >= r.MinSeconds {
+			out = append(out, r.finding(s[0], s[1], "", seconds(d)))
+		}
+	}
+	return out, ""
+}
+
+func seconds(d float64) string { return fmt.Sprintf("%.1f s", d) }
+
+func isMono(m *models.Metrics) bool {
+	return m.Mixed != nil || (m.Agent == nil && m.Customer == nil)
+}
+
+func (st *callState) overtalk(r *compiledRule) ([]models.Finding, string) {
+	m := st.call.Metrics
+	if m == nil {
+		return nil, ReasonNoMetrics
+	}
+	if isMono(m) {
+		return nil, ReasonMono
+	}
+	var out []models.Finding
+	for _, o := range m.Overtalks {
+		if r.Speaker != "" && o.By != r.Speaker {
+			continue
+		}
+		if d := o.End - o.Start; d+tolerance >= r.MinSeconds {
+			out = append(out, r.finding(o.Start, o.End, o.By, seconds(d)))
+		}
+	}
+	return out, ""
+}
+
+// SpeechRateCPM is the speech rate of speaker (empty: everyone) in t: the
+// Han characters of their utterances per minute of those utterances' total
+// duration. ok is false when t is nil or the speaker has no utterance of
+// positive duration.
+func SpeechRateCPM(t *models.Transcript, speaker string) (cpm float64, ok bool) {
+	if t == nil {
+		return 0, false
+	}
+	var chars int
+	var secs float64
+	for _, u := range t.Utterances {
+		if speaker != "" && u.Speaker != speaker {
+			continue
+		}
+		secs += u.End - u.Start
+		for _, r := range u.Text {
+			if unicode.Is(unicode.Han, r) {
+				chars++
+			}
+		}
+	}
+	if secs <= 0 {
+		return 0, false
+	}
+	return float64(chars) / secs * 60, true
+}
+
+func (st *callState) speechRate(r *compiledRule) ([]models.Finding, string) {
+	t := st.call.Transcript
+	if t == nil {
+		return nil, ReasonNoTranscript
+	}
+	cpm, ok := SpeechRateCPM(t, r.Speaker)
+	if !ok {
+		who := r.Speaker
+		if who == "" {
+			who = "anyone"
+		}
+		return nil, "no speech by " + who + " in the transcript"
+	}
+	if (r.MaxCPM > 0 && cpm > r.MaxCPM) || (r.MinCPM > 0 && cpm < r.MinCPM) {
+		first, last := math.Inf(1), 0.0
+		for _, u := range t.Utterances {
+			if r.Speaker == "" || u.Speaker == r.Speaker {
+				first, last = math.Min(first, u.Start), math.Max(last, u.End)
+			}
+		}
+		return []models.Finding{r.finding(first, last, r.Speaker, fmt.Sprintf("%.0f 字/分", cpm))}, ""
+	}
+	return nil, ""
+}
+
+func (st *callState) duration(r *compiledRule) ([]models.Finding, string) {
+	d := st.call.DurationS
+	if d <= 0 {
+		return nil, ReasonUnknownDuration
+	}
+	if (r.ShorterThan > 0 && d < r.ShorterThan) || (r.LongerThan > 0 && d > r.LongerThan) {
+		return []models.Finding{r.finding(0, d, "", seconds(d))}, ""
+	}
+	return nil, ""
+}
+
+func (st *callState) level(r *compiledRule) ([]models.Finding, []string) {
+	m := st.call.Metrics
+	if m == nil {
+		return nil, []string{ReasonNoMetrics}
+	}
+	type channel struct {
+		speaker string
+		sm      *models.SpeakerMetrics
+	}
+	var chans []channel
+	suffix := ""
+	switch {
+	case isMono(m):
+		chans = []channel{{models.SpeakerMixed, m.Mixed}}
+		suffix = " (单声道混合)"
+	case r.Speaker == models.SpeakerAgent:
+		chans = []channel{{models.SpeakerAgent, m.Agent}}
+	case r.Speaker == models.SpeakerCustomer:
+		chans = []channel{{models.SpeakerCustomer, m.Customer}}
+	default:
+		chans = []channel{{models.SpeakerAgent, m.Agent}, {models.SpeakerCustomer, m.Customer}}
+	}
+	var out []models.Finding
+	var reasons []string
+	end := math.Max(st.call.DurationS, 0)
+	for _, ch := range chans {
+		if ch.sm == nil {
+			reasons = append(reasons, "no "+ch.speaker+" channel")
+			continue
+		}
+		if ch.sm.TalkS <= 0 {
+			reasons = append(reasons, "no speech on the "+ch.speaker+" channel")
+			continue
+		}
+		if r.MinRMSDBFS != nil && ch.sm.RMSDBFS < *r.MinRMSDBFS {
+			out = append(out, r.finding(0, end, ch.speaker, fmt.Sprintf("%.1f dBFS%s", ch.sm.RMSDBFS, suffix)))
+		}
+		if r.MaxRMSDBFS != nil && ch.sm.RMSDBFS > *r.MaxRMSDBFS {
+			out = append(out, r.finding(0, end, ch.speaker, fmt.Sprintf("%.1f dBFS%s", ch.sm.RMSDBFS, suffix)))
+		}
+		if r.MaxClipping != nil && ch.sm.ClippingRatio > *r.MaxClipping {
+			out = append(out, r.finding(0, end, ch.speaker, fmt.Sprintf("削波 %.2f%%%s", ch.sm.ClippingRatio*100, suffix)))
+		}
+	}
+	return out, reasons
+}
