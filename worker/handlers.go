@@ -1,0 +1,323 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline"
+	"github.com/callqa/callqa/storage"
+)
+
+// Inspector inspects one call; *pipeline.Engine is the implementation.
+type Inspector interface {
+	InspectKey(ctx context.Context, src pipeline.RecordingSource, key string) (*models.Result, error)
+	Scorecard() *models.Scorecard
+}
+
+var _ Inspector = (*pipeline.Engine)(nil)
+
+// Source is a recording source that can also list a day's recordings
+// (*storage.S3Source and *storage.LocalSource).
+type Source interface {
+	pipeline.RecordingSource
+	List(ctx context.Context, prefix string, fn func(storage.Object) error) error
+}
+
+var (
+	_ Source = (*storage.S3Source)(nil)
+	_ Source = (*storage.LocalSource)(nil)
+)
+
+// SourceFunc opens the source named by a payload's Source field
+// (s3://bucket/prefix or a folder). An error wrapping ErrBadSource is bad
+// input (never retried); any other error is transient.
+type SourceFunc func(ctx context.Context, spec string) (Source, error)
+
+// ErrBadSource is returned (wrapped) by a SourceFunc for a source name it
+// cannot serve.
+var ErrBadSource = errors.New("bad source")
+
+// ResultStore is where results go; *storage.Store implements it.
+type ResultStore interface {
+	SaveResult(ctx context.Context, batchID string, r *models.Result) error
+	RecordingStatus(ctx context.Context, key string, sc models.ScorecardRef) (string, error)
+}
+
+// BatchStore records batches; *storage.Store implements it.
+type BatchStore interface {
+	GetBatch(ctx context.Context, id string) (*storage.Batch, error)
+	StartBatch(ctx context.Context, b *storage.Batch) error
+	UpdateBatch(ctx context.Context, b *storage.Batch) error
+}
+
+// Enqueuer adds tasks to the queue; *asynq.Client implements it.
+type Enqueuer interface {
+	EnqueueContext(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
+}
+
+var _ Enqueuer = (*asynq.Client)(nil)
+
+// sourceCache opens each source once.
+type sourceCache struct {
+	open SourceFunc
+	mu   sync.Mutex
+	srcs map[string]Source
+}
+
+func (c *sourceCache) get(ctx context.Context, spec string) (Source, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.srcs[spec]; ok {
+		return s, nil
+	}
+	s, err := c.open(ctx, spec)
+	if err != nil {
+		if errors.Is(err, ErrBadSource) {
+			return nil, fmt.Errorf("source %s: %w: %w", spec, err, asynq.SkipRetry)
+		}
+		return nil, fmt.Errorf("source %s: %w", spec, err)
+	}
+	if c.srcs == nil {
+		c.srcs = map[string]Source{}
+	}
+	c.srcs[spec] = s
+	return s, nil
+}
+
+// InspectHandler processes call:inspect tasks.
+type InspectHandler struct {
+	eng     Inspector
+	store   ResultStore
+	sources *sourceCache
+	metrics *Metrics
+	logger  *slog.Logger
+}
+
+// NewInspectHandler returns the call:inspect handler. metrics may be nil.
+func NewInspectHandler(eng Inspector, store ResultStore, sources SourceFunc, metrics *Metrics, logger *slog.Logger) *InspectHandler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &InspectHandler{eng: eng, store: store, sources: &sourceCache{open: sources}, metrics: metrics, logger: logger}
+}
+
+// ProcessTask inspects the task's recording and stores the result: exactly
+// Engine.InspectKey then Store.SaveResult, as the embedded batch does. A
+// call that already has an inspected result for this scorecard version is
+// skipped (a duplicate delivery) unless the task is forced. An
+// unprocessable call is stored and reported with an asynq.SkipRetry error;
+// transient faults are returned for retry.
+func (h *InspectHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p InspectPayload
+	if err := decodePayload(t, &p, &p.V); err != nil {
+		return err
+	}
+	if p.Key == "" {
+		return fmt.Errorf("%s: %w: empty key: %w", TypeInspect, errBadPayload, asynq.SkipRetry)
+	}
+	taskID, _ := asynq.GetTaskID(ctx)
+	log := h.logger.With("task_id", taskID, "key", p.Key)
+	sc := h.eng.Scorecard()
+	ref := models.ScorecardRef{ID: sc.ID, Version: sc.Version}
+	if p.Scorecard != ref {
+		// Another worker (or this one after a deploy) may have that
+		// scorecard version: retry rather than score with the wrong one.
+		return fmt.Errorf("inspect %s: task wants scorecard %s v%d, this worker has %s v%d",
+			p.Key, p.Scorecard.ID, p.Scorecard.Version, ref.ID, ref.Version)
+	}
+	src, err := h.sources.get(ctx, p.Source)
+	if err != nil {
+		return fmt.Errorf("inspect %s: %w", p.Key, err)
+	}
+	if !p.Force {
+		status, err := h.store.RecordingStatus(ctx, p.Key, ref)
+		if err != nil {
+			return fmt.Errorf("inspect %s: %w", p.Key, err)
+		}
+		if status == models.StatusInspected {
+			h.metrics.call("skipped", nil)
+			log.InfoContext(ctx, "call already inspected")
+			return nil
+		}
+	}
+	start := time.Now()
+	res, err := h.eng.InspectKey(ctx, src, p.Key)
+	if err != nil {
+		return fmt.Errorf("inspect %s: %w", p.Key, err)
+	}
+	if err := h.store.SaveResult(ctx, p.BatchID, res); err != nil {
+		return fmt.Errorf("inspect %s: %w", p.Key, err)
+	}
+	h.metrics.inspected(res, time.Since(start))
+	if res.Status == models.StatusUnprocessable {
+		log.InfoContext(ctx, "call unprocessable", "call_id", res.CallID, "reason", res.Error)
+		return fmt.Errorf("call %s unprocessable (result stored): %s: %w", res.CallID, res.Error, asynq.SkipRetry)
+	}
+	log.InfoContext(ctx, "call inspected", "call_id", res.CallID, "status", res.Status,
+		"score", res.Score, "passed", res.Passed, "duration", time.Since(start))
+	return nil
+}
+
+// PlanHandler processes batch:plan tasks: it lists a date's recordings and
+// enqueues one call:inspect task per recording.
+type PlanHandler struct {
+	store    BatchStore
+	sources  *sourceCache
+	client   Enqueuer
+	timeouts TimeoutConfig
+	logger   *slog.Logger
+	// pageSize is how many tasks are enqueued between updates of the
+	// batch total.
+	pageSize int
+}
+
+// NewPlanHandler returns the batch:plan handler.
+func NewPlanHandler(store BatchStore, sources SourceFunc, client Enqueuer, timeouts TimeoutConfig, logger *slog.Logger) *PlanHandler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &PlanHandler{store: store, sources: &sourceCache{open: sources}, client: client, timeouts: timeouts, logger: logger, pageSize: 1000}
+}
+
+// ProcessTask plans the task's date. Planning is idempotent: the batch row
+// is reused and every call:inspect task has a TaskID, so a retried plan
+// enqueues only what is missing.
+func (h *PlanHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p PlanPayload
+	if err := decodePayload(t, &p, &p.V); err != nil {
+		return err
+	}
+	if err := ParseDate(p.Date); err != nil {
+		return fmt.Errorf("%s: %w: %w: %w", TypePlan, errBadPayload, err, asynq.SkipRetry)
+	}
+	if p.Queue == "" {
+		p.Queue = QueueBulk
+	}
+	src, err := h.sources.get(ctx, p.Source)
+	if err != nil {
+		return fmt.Errorf("plan %s: %w", p.Date, err)
+	}
+	b, err := h.batch(ctx, p)
+	if err != nil {
+		return err
+	}
+	total, added := 0, 0
+	err = src.List(ctx, b.Prefix, func(o storage.Object) error {
+		task, err := NewInspectTask(InspectPayload{
+			Source: p.Source, Key: o.Key, Scorecard: p.Scorecard, BatchID: b.ID, Size: o.Size,
+		}, p.Queue, h.timeouts)
+		if err != nil {
+			return err
+		}
+		what, err := Enqueue(ctx, h.client, task)
+		if err != nil {
+			return err
+		}
+		total++
+		if what == EnqueuedNew {
+			added++
+		}
+		if total%h.pageSize == 0 {
+			b.Total = total
+			if err := h.store.UpdateBatch(ctx, b); err != nil {
+				return err
+			}
+			h.logger.InfoContext(ctx, "planning", "batch", b.ID, "listed", total, "enqueued", added)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("plan %s: %w", p.Date, err)
+	}
+	b.Total = total
+	if err := h.store.UpdateBatch(ctx, b); err != nil {
+		return fmt.Errorf("plan %s: %w", p.Date, err)
+	}
+	h.logger.InfoContext(ctx, "planned", "batch", b.ID, "date", p.Date, "total", total, "enqueued", added)
+	return nil
+}
+
+// batch returns the date's batch, creating it if needed.
+func (h *PlanHandler) batch(ctx context.Context, p PlanPayload) (*storage.Batch, error) {
+	id := BatchID(p.Date, p.Scorecard)
+	b, err := h.store.GetBatch(ctx, id)
+	if err == nil {
+		return b, nil
+	}
+	if !storage.IsNotFound(err) {
+		return nil, fmt.Errorf("plan %s: %w", p.Date, err)
+	}
+	b = &storage.Batch{ID: id, Source: p.Source, Prefix: DatePrefix(p.Date), Date: p.Date,
+		Scorecard: p.Scorecard, Status: storage.BatchRunning}
+	if err := h.store.StartBatch(ctx, b); err != nil {
+		return nil, fmt.Errorf("plan %s: %w", p.Date, err)
+	}
+	return b, nil
+}
+
+// NightlyHandler processes batch:nightly tasks: it enqueues the plan of the
+// date DaysAgo days before today.
+type NightlyHandler struct {
+	client Enqueuer
+	now    func() time.Time
+	logger *slog.Logger
+}
+
+// NewNightlyHandler returns the batch:nightly handler; now is the clock
+// (time.Now if nil).
+func NewNightlyHandler(client Enqueuer, now func() time.Time, logger *slog.Logger) *NightlyHandler {
+	if now == nil {
+		now = time.Now
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &NightlyHandler{client: client, now: now, logger: logger}
+}
+
+// NightlyDate returns the date DaysAgo days before now in p's time zone.
+func NightlyDate(p NightlyPayload, now time.Time) (string, error) {
+	tz := p.TZ
+	if tz == "" {
+		tz = "Asia/Shanghai"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return "", fmt.Errorf("nightly: %w", err)
+	}
+	days := p.DaysAgo
+	if days == 0 {
+		days = 1
+	}
+	return now.In(loc).AddDate(0, 0, -days).Format(time.DateOnly), nil
+}
+
+// ProcessTask enqueues the plan; a plan already enqueued (by another
+// scheduler) is not an error.
+func (h *NightlyHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p NightlyPayload
+	if err := decodePayload(t, &p, &p.V); err != nil {
+		return err
+	}
+	date, err := NightlyDate(p, h.now())
+	if err != nil {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	task, err := NewPlanTask(PlanPayload{Source: p.Source, Date: date, Scorecard: p.Scorecard})
+	if err != nil {
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	what, err := Enqueue(ctx, h.client, task)
+	if err != nil {
+		return err
+	}
+	h.logger.InfoContext(ctx, "nightly plan", "date", date, "duplicate", what == EnqueuedDuplicate)
+	return nil
+}
