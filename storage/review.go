@@ -599,3 +599,33 @@ func GroupPassRates(outcomes []CallOutcome, key func(CallOutcome) (key, label st
 	}
 	return out
 }
+
+// ReviewedVerdict is the reviewed verdict of one result, by the same rule
+// as the reviewed pass rate (reviewedSQL): the reviewer's verdict if any;
+// else passed if the machine passed it or if every deducting or veto
+// finding has been overturned; else failed.
+func ReviewedVerdict(r *models.Result, reviews []Review, v *Verdict) bool {
+	if v != nil {
+		return v.Passed
+	}
+	if r.Passed {
+		return true
+	}
+	overturned := map[string]bool{}
+	for _, rv := range reviews {
+		if rv.Decision == DecisionOverturn {
+			overturned[fmt.Sprintf("%s@%d", rv.Rule, rv.StartMS)] = true
+		}
+	}
+	counting := 0
+	for _, f := range r.Findings {
+		if f.Deduct <= 0 && !f.Veto {
+			continue
+		}
+		counting++
+		if !overturned[fmt.Sprintf("%s@%d", f.Rule, StartMS(f.Start))] {
+			return false
+		}
+	}
+	return counting > 0
+}

@@ -156,6 +156,22 @@ func TestReviewedPassRate(t *testing.T) {
 		m := map[string]bool{}
 		for _, o := range out {
 			m[o.CallID] = o.ReviewedPassed
+			// The Go rule of the call page agrees with the SQL one.
+			r, err := wb.LatestResult(ctx, o.CallID, "hotline")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs, err := wb.Reviews(ctx, o.CallID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := wb.Verdict(ctx, o.CallID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ReviewedVerdict(r, rs, v); got != o.ReviewedPassed {
+				t.Errorf("%s: ReviewedVerdict = %v, SQL says %v", o.CallID, got, o.ReviewedPassed)
+			}
 		}
 		return m
 	}

@@ -1,0 +1,263 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+
+	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/storage"
+)
+
+// The JSON API mirrors the pages with the same authorisation:
+//
+//	POST /api/login                 {"name","password"} → {"user","csrf","expires_at"} (sets the cookie)
+//	GET  /api/me                    the session's user and CSRF token
+//	GET  /api/calls                 the review queue (the page's filters)        reviewer, admin
+//	GET  /api/calls/{id}            result, reviews, verdict, reviewed verdict   reviewer, admin
+//	GET  /api/calls/{id}/reviews    reviews and verdict                          reviewer, admin
+//	POST /api/calls/{id}/reviews    {"rule","start_ms","decision","comment"}     reviewer, admin
+//	POST /api/calls/{id}/verdict    {"verdict":"pass"|"fail","comment"}          reviewer, admin
+//	GET  /api/reports/pass-rate     ?by=day|team|agent|queue&from&to             every role
+//	GET  /api/reports/rules         hit and overturn rates, indicator row        every role
+//	GET  /api/users, /api/audit                                                  admin
+//
+// POSTs carry the CSRF token in the X-CSRF-Token header.
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	sess := sessionFrom(r.Context())
+	s.json(w, http.StatusOK, map[string]any{"user": sess.User, "csrf": sess.CSRF, "expires_at": sess.ExpiresAt})
+}
+
+func (s *Server) apiCalls(w http.ResponseWriter, r *http.Request) {
+	f, err := s.queueFilter(r.URL.Query())
+	if err != nil {
+		s.failFilter(w, r, err)
+		return
+	}
+	p, err := s.wb.Queue(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	s.json(w, http.StatusOK, p)
+}
+
+// apiCallBody is GET /api/calls/{id}.
+type apiCallBody struct {
+	Result         *models.Result   `json:"result"`
+	Reviews        []storage.Review `json:"reviews"`
+	Verdict        *storage.Verdict `json:"verdict"`
+	ReviewedPassed bool             `json:"reviewed_passed"`
+	AudioURL       string           `json:"audio_url"`
+}
+
+func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) {
+	id, err := callID(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	v, err := s.callData(r, id)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	reviews, err := s.wb.Reviews(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	if reviews == nil {
+		reviews = []storage.Review{}
+	}
+	s.json(w, http.StatusOK, apiCallBody{Result: v.Result, Reviews: reviews, Verdict: v.Verdict,
+		ReviewedPassed: v.ReviewedPassed, AudioURL: "/calls/" + pathEscape(id) + "/audio"})
+}
+
+func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
+	id, err := callID(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	if _, err := s.wb.LatestResult(r.Context(), id, s.sc.ID); err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	reviews, err := s.wb.Reviews(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	verdict, err := s.wb.Verdict(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	if reviews == nil {
+		reviews = []storage.Review{}
+	}
+	s.json(w, http.StatusOK, map[string]any{"reviews": reviews, "verdict": verdict})
+}
+
+// decodeJSON reads a JSON request body into v, strictly.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
+			return badf("Content-Type 应为 application/json")
+		}
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badf("请求体不是有效的 JSON: %v", err)
+	}
+	return nil
+}
+
+func (s *Server) apiReviewSubmit(w http.ResponseWriter, r *http.Request) {
+	id, err := callID(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	var in reviewInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	rv, err := s.saveReview(r, id, in)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, rv)
+}
+
+func (s *Server) apiVerdictSubmit(w http.ResponseWriter, r *http.Request) {
+	id, err := callID(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	var in verdictInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	v, err := s.saveVerdict(r, id, in)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	s.json(w, http.StatusOK, v)
+}
+
+func (s *Server) apiPassRate(w http.ResponseWriter, r *http.Request) {
+	by := r.URL.Query().Get("by")
+	if by == "" {
+		by = "day"
+	}
+	q := r.URL.Query()
+	q.Del("by")
+	r2 := r.Clone(r.Context())
+	r2.URL.RawQuery = q.Encode()
+	d, err := s.dashboardData(r2)
+	if err != nil {
+		s.failFilter(w, r, err)
+		return
+	}
+	var rows []rateRow
+	switch by {
+	case "day":
+		rows = d.Days
+	case "team":
+		rows = d.Teams
+	case "agent":
+		rows = d.Agents
+	case "queue":
+		rows = d.Queues
+	default:
+		s.fail(w, r, http.StatusBadRequest, badf("by 应为 day、team、agent 或 queue"))
+		return
+	}
+	s.json(w, http.StatusOK, map[string]any{"by": by, "from": d.From, "to": d.To, "scorecard": d.Scorecard,
+		"total": jsonRate(d.Total), "rows": jsonRates(rows), "indicator": jsonIndicator(d.Indicator)})
+}
+
+func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) {
+	d, err := s.dashboardData(r)
+	if err != nil {
+		s.failFilter(w, r, err)
+		return
+	}
+	out := []map[string]any{}
+	for _, x := range d.Rules {
+		out = append(out, map[string]any{"rule": x.Rule, "name": x.Name, "calls": x.Calls, "hits": x.Hits,
+			"hit_rate": f4(x.HitRate), "deduct": x.Deduct, "vetoes": x.Vetoes, "reviewed": x.Reviewed,
+			"overturned": x.Overturned, "overturn_rate": nullRate(x.OverturnRate)})
+	}
+	s.json(w, http.StatusOK, map[string]any{"from": d.From, "to": d.To, "scorecard": d.Scorecard, "rules": out,
+		"indicator": jsonIndicator(d.Indicator)})
+}
+
+// nullRate is a rate for JSON: null when undefined (no calls).
+func nullRate(v float64) any {
+	x := f4(v)
+	if x == "" {
+		return nil
+	}
+	return x
+}
+
+func jsonRate(r rateRow) map[string]any {
+	return map[string]any{"key": r.Key, "label": r.Label, "inspected": r.Inspected, "passed": r.Passed,
+		"rate": nullRate(r.Rate), "reviewed_passed": r.ReviewedPassed, "reviewed_rate": nullRate(r.ReviewedRate),
+		"verdicts": r.Verdicts, "avg_score": f4(r.AvgScore), "unprocessable": r.Unprocessable}
+}
+
+func jsonRates(rows []rateRow) []map[string]any {
+	out := make([]map[string]any, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, jsonRate(r))
+	}
+	return out
+}
+
+func jsonIndicator(i indicatorRow) map[string]any {
+	return map[string]any{"name": i.Name, "weight": i.Weight, "target": i.Target,
+		"machine_rate": nullRate(i.MachineRate), "reviewed_rate": nullRate(i.ReviewedRate), "score": i.Score, "calls": i.Calls}
+}
+
+func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
+	users, err := s.wb.Users(r.Context())
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	if users == nil {
+		users = []storage.User{}
+	}
+	s.json(w, http.StatusOK, users)
+}
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+	f, err := s.auditFilter(r)
+	if err != nil {
+		s.failFilter(w, r, err)
+		return
+	}
+	entries, err := s.wb.AuditLog(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	if entries == nil {
+		entries = []storage.AuditEntry{}
+	}
+	s.json(w, http.StatusOK, entries)
+}
+
+var _ = fmt.Sprint

@@ -1,0 +1,394 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/storage"
+)
+
+// maxCommentLen bounds review and verdict comments (characters).
+const maxCommentLen = 2000
+
+type findingView struct {
+	Index    int
+	Finding  models.Finding
+	StartMS  int64
+	Review   *storage.Review
+	RuleName string
+}
+
+type lineView struct {
+	Start, End float64
+	Speaker    string
+	Text       template.HTML
+	Hit        bool
+}
+
+type callView struct {
+	Result         *models.Result
+	Findings       []findingView
+	EarlierReviews []storage.Review
+	Verdict        *storage.Verdict
+	ReviewedPassed bool
+	Waveform       template.HTML
+	Lines          []lineView
+	BaseScore      float64
+	Deducted       float64
+	Duration       float64
+	Audit          []storage.AuditEntry
+	Reviewed       int
+}
+
+// callData gathers what the call page and the call API show.
+func (s *Server) callData(r *http.Request, id string) (*callView, error) {
+	ctx := r.Context()
+	res, err := s.wb.LatestResult(ctx, id, s.sc.ID)
+	if err != nil {
+		return nil, err
+	}
+	reviews, err := s.wb.Reviews(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	verdict, err := s.wb.Verdict(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &callView{Result: res, Verdict: verdict, BaseScore: s.sc.BaseScore, Duration: resultDuration(res)}
+	byKey := map[string]*storage.Review{}
+	for i := range reviews {
+		rv := &reviews[i]
+		byKey[rv.Rule+"@"+strconv.FormatInt(rv.StartMS, 10)] = rv
+	}
+	used := map[*storage.Review]bool{}
+	names := map[string]string{}
+	for _, rule := range s.sc.Rules {
+		names[rule.ID] = rule.Name
+	}
+	for i, f := range res.Findings {
+		ms := storage.StartMS(f.Start)
+		rv := byKey[f.Rule+"@"+strconv.FormatInt(ms, 10)]
+		if rv != nil {
+			used[rv] = true
+			v.Reviewed++
+		}
+		name := f.Name
+		if name == "" {
+			name = names[f.Rule]
+		}
+		v.Findings = append(v.Findings, findingView{Index: i, Finding: f, StartMS: ms, Review: rv, RuleName: name})
+		v.Deducted += f.Deduct
+	}
+	for i := range reviews {
+		if !used[&reviews[i]] {
+			v.EarlierReviews = append(v.EarlierReviews, reviews[i])
+		}
+	}
+	v.ReviewedPassed = storage.ReviewedVerdict(res, reviews, verdict)
+	v.Waveform = waveformSVG(res)
+	v.Lines = transcriptLines(res)
+	return v, nil
+}
+
+// transcriptLines renders the transcript with the phrases quoted by the
+// findings' evidence highlighted.
+func transcriptLines(res *models.Result) []lineView {
+	if res.Transcript == nil {
+		return nil
+	}
+	var out []lineView
+	for _, u := range res.Transcript.Utterances {
+		var phrases []string
+		hit := false
+		for _, f := range res.Findings {
+			if f.Speaker != "" && u.Speaker != "" && f.Speaker != u.Speaker && f.Speaker != models.SpeakerMixed {
+				continue
+			}
+			if f.End < u.Start || f.Start > u.End {
+				continue
+			}
+			for _, q := range strings.Split(f.Evidence, " / ") {
+				if i := strings.Index(q, " (拼音匹配"); i >= 0 {
+					q = q[:i]
+				}
+				q = strings.TrimSpace(q)
+				if q != "" && strings.Contains(u.Text, q) {
+					phrases = append(phrases, q)
+					hit = true
+				}
+			}
+		}
+		out = append(out, lineView{Start: u.Start, End: u.End, Speaker: u.Speaker, Text: highlight(u.Text, phrases), Hit: hit})
+	}
+	return out
+}
+
+// highlight escapes text and wraps every occurrence of the phrases in <mark>.
+func highlight(text string, phrases []string) template.HTML {
+	// Longest first, so that a phrase inside another does not split it.
+	sort.Slice(phrases, func(i, j int) bool { return len(phrases[i]) > len(phrases[j]) })
+	marked := make([]bool, len(text))
+	for _, p := range phrases {
+		for off := 0; ; {
+			i := strings.Index(text[off:], p)
+			if i < 0 {
+				break
+			}
+			for k := off + i; k < off+i+len(p); k++ {
+				marked[k] = true
+			}
+			off += i + len(p)
+		}
+	}
+	var b strings.Builder
+	in := false
+	for i := 0; i < len(text); {
+		_, size := utf8.DecodeRuneInString(text[i:])
+		if marked[i] != in {
+			if in {
+				b.WriteString("</mark>")
+			} else {
+				b.WriteString("<mark>")
+			}
+			in = marked[i]
+		}
+		b.WriteString(template.HTMLEscapeString(text[i : i+size]))
+		i += size
+	}
+	if in {
+		b.WriteString("</mark>")
+	}
+	return template.HTML(b.String()) // #nosec: escaped above
+}
+
+// callID validates the {id} path value.
+func callID(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if id == "" || len(id) > 200 || strings.ContainsAny(id, "\x00/\\") {
+		return "", badf("无效的通话编号")
+	}
+	return id, nil
+}
+
+// failCall maps call lookup errors: 400 bad id, 404 unknown call.
+func (s *Server) failCall(w http.ResponseWriter, r *http.Request, err error) {
+	var b badRequest
+	switch {
+	case errors.As(err, &b):
+		s.fail(w, r, http.StatusBadRequest, err)
+	case errors.Is(err, storage.ErrNotFound):
+		s.fail(w, r, http.StatusNotFound, errors.New("找不到该通话"))
+	default:
+		s.fail(w, r, http.StatusInternalServerError, err)
+	}
+}
+
+func (s *Server) callPage(w http.ResponseWriter, r *http.Request) {
+	id, err := callID(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	v, err := s.callData(r, id)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	v.Audit, err = s.wb.AuditLog(r.Context(), storage.AuditFilter{CallID: id, Limit: 30})
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "call", "通话 "+id, v)
+}
+
+// reviewInput is a review of one finding, from a form or JSON.
+type reviewInput struct {
+	Rule     string `json:"rule"`
+	StartMS  int64  `json:"start_ms"`
+	Decision string `json:"decision"`
+	Comment  string `json:"comment"`
+}
+
+// saveReview validates a review against the call's current findings and
+// stores it.
+func (s *Server) saveReview(r *http.Request, id string, in reviewInput) (*storage.Review, error) {
+	if in.Decision != storage.DecisionConfirm && in.Decision != storage.DecisionOverturn {
+		return nil, badf("decision 应为 confirm 或 overturn")
+	}
+	if utf8.RuneCountInString(in.Comment) > maxCommentLen {
+		return nil, badf("备注超过 %d 字", maxCommentLen)
+	}
+	if in.Decision == storage.DecisionOverturn && strings.TrimSpace(in.Comment) == "" {
+		return nil, badf("推翻时请填写理由")
+	}
+	res, err := s.wb.LatestResult(r.Context(), id, s.sc.ID)
+	if err != nil {
+		return nil, err
+	}
+	found := false
+	for _, f := range res.Findings {
+		if f.Rule == in.Rule && storage.StartMS(f.Start) == in.StartMS {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return nil, badf("该通话没有规则 %q 在 %d ms 处的命中", in.Rule, in.StartMS)
+	}
+	rv := storage.Review{CallID: id, Rule: in.Rule, StartMS: in.StartMS, Decision: in.Decision,
+		Comment: strings.TrimSpace(in.Comment), Reviewer: sessionFrom(r.Context()).User.Name,
+		ScorecardID: res.Scorecard.ID, ScorecardVersion: res.Scorecard.Version, ReviewedAt: s.now()}
+	if err := s.wb.SaveReview(r.Context(), rv, remoteAddr(r)); err != nil {
+		return nil, err
+	}
+	return &rv, nil
+}
+
+// verdictInput is the final verdict on a call.
+type verdictInput struct {
+	Verdict string `json:"verdict"` // pass or fail
+	Comment string `json:"comment"`
+}
+
+func (s *Server) saveVerdict(r *http.Request, id string, in verdictInput) (*storage.Verdict, error) {
+	if in.Verdict != "pass" && in.Verdict != "fail" {
+		return nil, badf("verdict 应为 pass 或 fail")
+	}
+	if utf8.RuneCountInString(in.Comment) > maxCommentLen {
+		return nil, badf("备注超过 %d 字", maxCommentLen)
+	}
+	res, err := s.wb.LatestResult(r.Context(), id, s.sc.ID)
+	if err != nil {
+		return nil, err
+	}
+	v := storage.Verdict{CallID: id, Passed: in.Verdict == "pass", Comment: strings.TrimSpace(in.Comment),
+		Reviewer: sessionFrom(r.Context()).User.Name, ScorecardID: res.Scorecard.ID,
+		ScorecardVersion: res.Scorecard.Version, ReviewedAt: s.now()}
+	if err := s.wb.SaveVerdict(r.Context(), v, remoteAddr(r)); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+func (s *Server) reviewSubmit(w http.ResponseWriter, r *http.Request) {
+	id, err := callID(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	ms, err := strconv.ParseInt(r.PostFormValue("start_ms"), 10, 64)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, badf("start_ms 无效"))
+		return
+	}
+	_, err = s.saveReview(r, id, reviewInput{Rule: r.PostFormValue("rule"), StartMS: ms,
+		Decision: r.PostFormValue("decision"), Comment: r.PostFormValue("comment")})
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/calls/%s#f-%s-%d", pathEscape(id), r.PostFormValue("rule"), ms), http.StatusSeeOther)
+}
+
+func (s *Server) verdictSubmit(w http.ResponseWriter, r *http.Request) {
+	id, err := callID(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	if _, err := s.saveVerdict(r, id, verdictInput{Verdict: r.PostFormValue("verdict"), Comment: r.PostFormValue("comment")}); err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/calls/"+pathEscape(id), http.StatusSeeOther)
+}
+
+// callAudio streams the call's recording with Range support: PCM16 WAV as
+// stored, anything else (G.711, float, 24-bit...) transcoded to PCM16 WAV.
+// The first request of a playback (no Range, or a range from byte 0) is
+// recorded in the audit trail; the audio is not served if that fails.
+func (s *Server) callAudio(w http.ResponseWriter, r *http.Request) {
+	id, err := callID(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	res, err := s.wb.LatestResult(ctx, id, s.sc.ID)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	rng := r.Header.Get("Range")
+	if rng == "" || strings.HasPrefix(rng, "bytes=0-") {
+		sess := sessionFrom(ctx)
+		if err := s.audit(ctx, storage.AuditEntry{User: sess.User.Name, Action: storage.AuditPlayback, CallID: id,
+			Detail: res.Recording, Remote: remoteAddr(r)}); err != nil {
+			s.fail(w, r, http.StatusInternalServerError, err)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Cache-Control", "private, no-store")
+	passThrough := res.Audio != nil && res.Audio.Format == "pcm_s16le"
+	if passThrough {
+		rc, err := s.src.Open(ctx, res.Recording)
+		if err != nil {
+			s.failAudio(w, r, err)
+			return
+		}
+		defer rc.Close()
+		if rs, ok := rc.(io.ReadSeeker); ok {
+			http.ServeContent(w, r, "", zeroTime, rs)
+			return
+		}
+		rc.Close()
+		// A stream without Seek (an S3 object): go through the cache.
+	}
+	f, release, err := s.audio.open(ctx, res.Recording, func(ctx context.Context, out *os.File) error {
+		rc, err := s.src.Open(ctx, res.Recording)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		if passThrough {
+			_, err = io.Copy(out, rc)
+			return err
+		}
+		_, err = transcodePCM16(ctx, rc, -1, out)
+		return err
+	})
+	if err != nil {
+		s.failAudio(w, r, err)
+		return
+	}
+	defer release()
+	http.ServeContent(w, r, "", zeroTime, f)
+}
+
+func (s *Server) failAudio(w http.ResponseWriter, r *http.Request, err error) {
+	w.Header().Del("Content-Type")
+	if isNotExist(err) {
+		s.fail(w, r, http.StatusNotFound, errors.New("录音文件不存在"))
+		return
+	}
+	s.fail(w, r, http.StatusInternalServerError, err)
+}
+
+func pathEscape(s string) string { return (&url.URL{Path: s}).EscapedPath() }
+
+var zeroTime time.Time

@@ -1,0 +1,184 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"math"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/callqa/callqa/storage"
+)
+
+// page is what every page template receives.
+type page struct {
+	Title string
+	User  *storage.User
+	CSRF  string
+	Path  string
+	Data  any
+}
+
+// Can reports whether the page's user has one of the roles (for the nav).
+func (p page) Can(roles ...string) bool {
+	if p.User == nil {
+		return false
+	}
+	for _, r := range roles {
+		if p.User.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+var funcs = template.FuncMap{
+	"pct": func(v float64) string {
+		if math.IsNaN(v) {
+			return "–"
+		}
+		return fmt.Sprintf("%.1f%%", v*100)
+	},
+	"clock": clock,
+	"num":   func(v float64) string { return trimFloat(v) },
+	"secs":  func(v float64) string { return fmt.Sprintf("%.1f", v) },
+	"reason": func(r string) string {
+		return map[string]string{
+			storage.ReasonVeto: "一票否决", storage.ReasonFailed: "不合格",
+			storage.ReasonReview: "投诉风险", storage.ReasonCalibration: "抽样校准",
+		}[r]
+	},
+	"decision": func(d string) string {
+		return map[string]string{storage.DecisionConfirm: "已确认", storage.DecisionOverturn: "已推翻"}[d]
+	},
+	"role": func(r string) string {
+		return map[string]string{storage.RoleAdmin: "管理员", storage.RoleReviewer: "质检员", storage.RoleViewer: "查看者"}[r]
+	},
+	"speaker": func(s string) string {
+		return map[string]string{"agent": "坐席", "customer": "客户", "mixed": "混合"}[s]
+	},
+	"action": func(a string) string {
+		return map[string]string{
+			storage.AuditLogin: "登录", storage.AuditLoginFailed: "登录失败", storage.AuditLogout: "退出",
+			storage.AuditUserAdd: "创建用户", storage.AuditReview: "复核", storage.AuditVerdict: "结论",
+			storage.AuditPlayback: "播放录音",
+		}[a]
+	},
+	"list":  func(v ...string) []string { return v },
+	"deref": func(b *bool) bool { return b != nil && *b },
+	"msec":  func(ms int64) float64 { return float64(ms) / 1000 },
+	"exp": func(table, query string) map[string]string {
+		return map[string]string{"Table": table, "Query": query}
+	},
+	"rates": func(title, keyHeader, table string, rows []rateRow, query string) map[string]any {
+		return map[string]any{"Title": title, "KeyHeader": keyHeader, "Table": table, "Rows": rows, "Query": query}
+	},
+	"bar": func(v float64) template.HTML {
+		if math.IsNaN(v) {
+			return ""
+		}
+		v = math.Max(0, math.Min(1, v))
+		return template.HTML(fmt.Sprintf(`<svg class="bar" viewBox="0 0 100 8" aria-hidden="true"><rect class="bg" width="100" height="8"/><rect class="fg" width="%.1f" height="8"/></svg>`, v*100))
+	},
+}
+
+func trimFloat(v float64) string {
+	s := fmt.Sprintf("%.2f", v)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+// parsePages parses each page template together with the layout.
+func parsePages() (map[string]*template.Template, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	files, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFiles, f)
+		if err != nil {
+			return nil, err
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// render writes a page with the layout.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.fail(w, r, http.StatusInternalServerError, fmt.Errorf("no template %q", name))
+		return
+	}
+	p := page{Title: title, Path: r.URL.Path, Data: data}
+	if sess := sessionFrom(r.Context()); sess != nil {
+		p.User, p.CSRF = &sess.User, sess.CSRF
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		s.logger.ErrorContext(r.Context(), "render", "page", name, "err", err)
+		http.Error(w, "内部错误", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// apiError is the JSON body of an API error.
+type apiError struct {
+	Error  string `json:"error"`
+	Status int    `json:"status"`
+}
+
+// fail answers an error: JSON for the API, an error page otherwise. Server
+// errors are logged and their detail is not shown.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
+	msg := err.Error()
+	if status >= 500 {
+		s.logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		msg = "内部错误"
+	}
+	if isAPI(r) || strings.Contains(r.Header.Get("Accept"), "application/json") {
+		s.json(w, status, apiError{Error: msg, Status: status})
+		return
+	}
+	s.render(w, r, status, "error", http.StatusText(status), struct {
+		Status  int
+		Message string
+	}{status, msg})
+}
+
+func (s *Server) json(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// badRequest is a client mistake shown as 400 with its message.
+type badRequest struct{ msg string }
+
+func (b badRequest) Error() string { return b.msg }
+
+func badf(format string, args ...any) error { return badRequest{fmt.Sprintf(format, args...)} }
