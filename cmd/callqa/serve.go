@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/web"
+)
+
+const serveSynopsis = "serve [--db URL] [--source DIR|s3://bucket/prefix] [--addr 127.0.0.1:8080] [--scorecard F] [--insecure-cookies]"
+
+// cmdServe starts the review workbench. Cookies are Secure unless the
+// address is a loopback one (http://localhost works in a browser) or
+// --insecure-cookies is given (plain http behind a trusted network; prefer
+// a TLS-terminating proxy). With no user at all, it creates the user
+// "admin" with a generated password and prints the password once.
+func cmdServe(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var ff fleetFlags
+	ff.register(fs, e, "source", "scorecard")
+	db := fs.String("db", envOr(e, "CALLQA_DATABASE_URL", "callqa.db"), "results database: a SQLite file or postgres://... (env CALLQA_DATABASE_URL)")
+	addr := fs.String("addr", envOr(e, "CALLQA_ADDR", "127.0.0.1:8080"), "listen address (env CALLQA_ADDR)")
+	insecure := fs.Bool("insecure-cookies", false, "send the session cookie over plain http on a non-loopback address")
+	calibration := fs.Float64("calibration", 0.02, "share of passed calls sampled into the review queue (0 for none)")
+	pos, err := parseFlags(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return printHelp(e, fs, serveSynopsis)
+	}
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usageError(fs, serveSynopsis, "serve takes no arguments")
+	}
+	if *calibration < 0 || *calibration > 1 {
+		return usageError(fs, serveSynopsis, "--calibration must be in [0, 1]")
+	}
+	if ff.source == "" {
+		ff.source = "samples"
+	}
+	spec, err := ff.sourceSpec()
+	if err != nil {
+		return err
+	}
+	sc, err := ff.loadScorecard()
+	if err != nil {
+		return err
+	}
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return usageError(fs, serveSynopsis, fmt.Sprintf("--addr %q: %v", *addr, err))
+	}
+	loopback := host == "localhost"
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		loopback = true
+	}
+
+	src, err := ff.openSource(ctx, spec)
+	if err != nil {
+		return badInput(fmt.Errorf("--source: %w", err))
+	}
+	st, err := storage.OpenStore(ctx, *db, e.logger)
+	if err != nil {
+		return fmt.Errorf("results store: %w", err)
+	}
+	defer st.Close()
+	wb, err := storage.NewWorkbench(st, storage.WorkbenchConfig{})
+	if err != nil {
+		return err
+	}
+	if err := bootstrapAdmin(ctx, e, wb); err != nil {
+		return err
+	}
+	rate := *calibration
+	if rate == 0 {
+		rate = -1 // web.Config: negative means none, zero the default
+	}
+	srv, err := web.New(web.Config{InsecureCookies: *insecure || loopback, CalibrationRate: rate},
+		web.Deps{Store: st, Workbench: wb, Source: src, Scorecard: sc}, e.logger)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          nil,
+	}
+	fmt.Fprintf(e.stdout, "质检工作台: http://%s/ (scorecard %s v%d, source %s)\n", ln.Addr(), sc.ID, sc.Version, spec)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	return nil
+}
+
+// bootstrapAdmin creates the user "admin" with a generated password when
+// the workbench has no user yet, and prints the password once.
+func bootstrapAdmin(ctx context.Context, e *env, wb *storage.Workbench) error {
+	users, err := wb.Users(ctx)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		return nil
+	}
+	pw := generatePassword()
+	if _, err := wb.AddUser(ctx, "admin", storage.RoleAdmin, pw); err != nil {
+		return err
+	}
+	if err := wb.Audit(ctx, storage.AuditEntry{User: "callqa serve", Action: storage.AuditUserAdd, Detail: "admin admin (bootstrap)"}); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "no workbench user yet: created user admin (role admin) with password %s\n(shown once; add users with 'callqa user add NAME --role R')\n", pw)
+	return nil
+}
+
+// generatePassword returns 16 random characters from an unambiguous
+// alphabet (about 90 bits).
+func generatePassword() string {
+	const alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 16)
+	rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
+}
+
+func envOr(e *env, name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
