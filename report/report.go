@@ -1,0 +1,352 @@
+// Package report turns the results store into the figures the QA staff
+// report: the quality pass rate (质量控制合格率 = calls passed / calls
+// inspected) per day, month, team, agent or queue with counts and average
+// score, how many calls each rule flagged, and the indicator row of the
+// annual evaluation. The builders return typed rows (the workbench shows
+// them too); the writers in format.go render them as an aligned table, CSV,
+// JSON or an XLSX workbook.
+//
+// Unprocessable calls are counted and shown apart, never in the denominator
+// of a pass rate. A group without inspected calls has no pass rate (nil),
+// which is shown empty rather than as 0% or NaN.
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/storage"
+)
+
+// Groupings of a pass-rate report.
+const (
+	ByDay   = storage.GroupDay
+	ByMonth = storage.GroupMonth
+	ByTeam  = storage.GroupTeam
+	ByAgent = storage.GroupAgent
+	ByQueue = storage.GroupQueue
+)
+
+// IndicatorName is the name of the annual-evaluation indicator.
+const IndicatorName = "质量控制合格率"
+
+// Defaults of the indicator.
+const (
+	DefaultTarget = 0.95
+	DefaultWeight = 10.0
+)
+
+// maxFillDays bounds the days (or months) a report fills in.
+const maxFillDays = 3700
+
+// Store is what reports read from the results store (*storage.Store).
+type Store interface {
+	GroupCounts(ctx context.Context, f storage.ReportFilter, by string) ([]storage.GroupCount, error)
+	RuleCounts(ctx context.Context, f storage.ReportFilter) ([]storage.RuleCount, error)
+	LatestScorecard(ctx context.Context) (models.ScorecardRef, error)
+}
+
+var _ Store = (*storage.Store)(nil)
+
+// Options select the results a report covers.
+type Options struct {
+	// Scorecard is the scorecard version; the zero value means the one
+	// most recently used in the results.
+	Scorecard models.ScorecardRef
+	// From and To bound the call date, inclusive (YYYY-MM-DD); "" leaves
+	// the side open.
+	From, To string
+}
+
+// Validate reports options that cannot work, naming the field.
+func (o Options) Validate() error {
+	for _, d := range []struct{ name, v string }{{"From", o.From}, {"To", o.To}} {
+		if d.v == "" {
+			continue
+		}
+		if _, err := time.Parse(time.DateOnly, d.v); err != nil {
+			return fmt.Errorf("report options: %s must be YYYY-MM-DD, got %q", d.name, d.v)
+		}
+	}
+	if o.From != "" && o.To != "" && o.From > o.To {
+		return fmt.Errorf("report options: From %s is after To %s", o.From, o.To)
+	}
+	if o.Scorecard.ID == "" && o.Scorecard.Version != 0 {
+		return errors.New("report options: Scorecard.Version set without Scorecard.ID")
+	}
+	return nil
+}
+
+// filter resolves the scorecard and returns the store filter.
+func (o Options) filter(ctx context.Context, st Store) (storage.ReportFilter, error) {
+	if err := o.Validate(); err != nil {
+		return storage.ReportFilter{}, err
+	}
+	sc := o.Scorecard
+	if sc.ID == "" {
+		latest, err := st.LatestScorecard(ctx)
+		if err != nil {
+			return storage.ReportFilter{}, fmt.Errorf("report: which scorecard: %w", err)
+		}
+		sc = latest
+	}
+	return storage.ReportFilter{Scorecard: sc, From: o.From, To: o.To}, nil
+}
+
+// PassRow is the pass rate of one group of calls.
+type PassRow struct {
+	// Group is the day, month, team, agent id or queue; Label is the
+	// agent's name (else Group).
+	Group string `json:"group"`
+	Label string `json:"label"`
+	// Inspected = Passed + Failed; Unprocessable calls are apart.
+	Inspected     int `json:"inspected"`
+	Passed        int `json:"passed"`
+	Failed        int `json:"failed"`
+	Unprocessable int `json:"unprocessable"`
+	// PassRate is Passed/Inspected and AvgScore the mean score of the
+	// inspected calls; both nil when none was inspected.
+	PassRate *float64 `json:"pass_rate"`
+	AvgScore *float64 `json:"avg_score"`
+}
+
+// PassTable is a pass-rate report.
+type PassTable struct {
+	Scorecard models.ScorecardRef `json:"scorecard"`
+	By        string              `json:"by"`
+	From      string              `json:"from,omitempty"`
+	To        string              `json:"to,omitempty"`
+	Rows      []PassRow           `json:"rows"`
+	// Total sums every row (Group "合计").
+	Total PassRow `json:"total"`
+}
+
+func ratio(n, d int) *float64 {
+	if d == 0 {
+		return nil
+	}
+	r := float64(n) / float64(d)
+	return &r
+}
+
+func passRow(g storage.GroupCount) PassRow {
+	r := PassRow{Group: g.Key, Label: g.Label, Inspected: g.Inspected, Passed: g.Passed,
+		Failed: g.Inspected - g.Passed, Unprocessable: g.Unprocessable, PassRate: ratio(g.Passed, g.Inspected)}
+	if g.Inspected > 0 {
+		avg := math.Round(g.ScoreSum/float64(g.Inspected)*100) / 100
+		r.AvgScore = &avg
+	}
+	return r
+}
+
+// PassRates builds the pass-rate report grouped by (ByDay, ByMonth, ByTeam,
+// ByAgent or ByQueue). By day and by month, every day (month) from From
+// (or the first with calls) to To (or the last with calls) has a row, with
+// no pass rate when it had no calls.
+func PassRates(ctx context.Context, st Store, o Options, by string) (*PassTable, error) {
+	f, err := o.filter(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := st.GroupCounts(ctx, f, by)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if by == ByDay || by == ByMonth {
+		if groups, err = fillPeriods(groups, by, o.From, o.To); err != nil {
+			return nil, err
+		}
+	}
+	t := &PassTable{Scorecard: f.Scorecard, By: by, From: o.From, To: o.To, Rows: make([]PassRow, 0, len(groups))}
+	var total storage.GroupCount
+	for _, g := range groups {
+		t.Rows = append(t.Rows, passRow(g))
+		total.Inspected += g.Inspected
+		total.Passed += g.Passed
+		total.Unprocessable += g.Unprocessable
+		total.ScoreSum += g.ScoreSum
+	}
+	total.Key, total.Label = "合计", "合计"
+	t.Total = passRow(total)
+	return t, nil
+}
+
+// fillPeriods adds the days (months) without calls between from and to.
+func fillPeriods(groups []storage.GroupCount, by, from, to string) ([]storage.GroupCount, error) {
+	layout, step := time.DateOnly, func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }
+	if by == ByMonth {
+		layout, step = "2006-01", func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }
+		if from != "" {
+			from = from[:7]
+		}
+		if to != "" {
+			to = to[:7]
+		}
+	}
+	have := map[string]storage.GroupCount{}
+	for _, g := range groups {
+		if _, err := time.Parse(layout, g.Key); err != nil {
+			continue // a result without a usable date: kept below
+		}
+		have[g.Key] = g
+		if from == "" || g.Key < from {
+			from = g.Key
+		}
+		if to == "" || g.Key > to {
+			to = g.Key
+		}
+	}
+	if from == "" || to == "" {
+		return groups, nil
+	}
+	start, err1 := time.Parse(layout, from)
+	end, err2 := time.Parse(layout, to)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	var out []storage.GroupCount
+	for _, g := range groups {
+		if _, ok := have[g.Key]; !ok {
+			out = append(out, g)
+		}
+	}
+	for d, n := start, 0; !d.After(end); d, n = step(d), n+1 {
+		if n >= maxFillDays {
+			return nil, fmt.Errorf("report: range %s..%s is too long (more than %d periods)", from, to, maxFillDays)
+		}
+		k := d.Format(layout)
+		g, ok := have[k]
+		if !ok {
+			g = storage.GroupCount{Key: k, Label: k}
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// RuleRow is how often one rule flagged the inspected calls.
+type RuleRow struct {
+	Rule string `json:"rule"`
+	Name string `json:"name"`
+	// Calls counts the calls flagged, Hits every finding.
+	Calls int `json:"calls"`
+	Hits  int `json:"hits"`
+	// Inspected is the number of inspected calls; HitRate = Calls/Inspected.
+	Inspected int      `json:"inspected"`
+	HitRate   *float64 `json:"hit_rate"`
+	// Deduct is the total of points the rule cost; Vetoes the calls it
+	// failed by veto.
+	Deduct float64 `json:"deduct"`
+	Vetoes int     `json:"vetoes"`
+}
+
+// RuleTable is the rule-hit report, most calls flagged first.
+type RuleTable struct {
+	Scorecard models.ScorecardRef `json:"scorecard"`
+	From      string              `json:"from,omitempty"`
+	To        string              `json:"to,omitempty"`
+	Inspected int                 `json:"inspected"`
+	Rows      []RuleRow           `json:"rows"`
+}
+
+// RuleHits builds the rule-hit report.
+func RuleHits(ctx context.Context, st Store, o Options) (*RuleTable, error) {
+	f, err := o.filter(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := st.RuleCounts(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	inspected, _, err := totals(ctx, st, f)
+	if err != nil {
+		return nil, err
+	}
+	t := &RuleTable{Scorecard: f.Scorecard, From: o.From, To: o.To, Inspected: inspected, Rows: make([]RuleRow, 0, len(counts))}
+	for _, c := range counts {
+		t.Rows = append(t.Rows, RuleRow{Rule: c.Rule, Name: c.Name, Calls: c.Calls, Hits: c.Hits, Inspected: inspected,
+			HitRate: ratio(c.Calls, inspected), Deduct: math.Round(c.Deduct*100) / 100, Vetoes: c.Vetoes})
+	}
+	return t, nil
+}
+
+// totals returns the inspected and passed calls selected by f.
+func totals(ctx context.Context, st Store, f storage.ReportFilter) (inspected, passed int, err error) {
+	gs, err := st.GroupCounts(ctx, f, ByMonth)
+	if err != nil {
+		return 0, 0, fmt.Errorf("report: %w", err)
+	}
+	for _, g := range gs {
+		inspected += g.Inspected
+		passed += g.Passed
+	}
+	return inspected, passed, nil
+}
+
+// IndicatorOptions are the target and weight of the indicator; zero values
+// take DefaultTarget (95%) and DefaultWeight (10 points).
+type IndicatorOptions struct {
+	Target float64 // a ratio, 0.95 for 95%
+	Weight float64
+}
+
+// Validate reports options that cannot work, naming the field.
+func (o IndicatorOptions) Validate() error {
+	if o.Target < 0 || o.Target > 1 || math.IsNaN(o.Target) {
+		return fmt.Errorf("indicator options: Target must be a ratio in (0, 1], got %v", o.Target)
+	}
+	if o.Weight < 0 || math.IsNaN(o.Weight) || math.IsInf(o.Weight, 0) {
+		return fmt.Errorf("indicator options: Weight must be >= 0, got %v", o.Weight)
+	}
+	return nil
+}
+
+// IndicatorRow is the row of the annual evaluation: indicator name, weight,
+// target, actual pass rate and the score earned,
+// weight × min(1, actual/target).
+type IndicatorRow struct {
+	Scorecard models.ScorecardRef `json:"scorecard"`
+	From      string              `json:"from,omitempty"`
+	To        string              `json:"to,omitempty"`
+	Name      string              `json:"name"`
+	Weight    float64             `json:"weight"`
+	Target    float64             `json:"target"`
+	Inspected int                 `json:"inspected"`
+	Passed    int                 `json:"passed"`
+	// Actual and Score are nil when no call was inspected.
+	Actual *float64 `json:"actual"`
+	Score  *float64 `json:"score"`
+}
+
+// Indicator builds the indicator row.
+func Indicator(ctx context.Context, st Store, o Options, ind IndicatorOptions) (*IndicatorRow, error) {
+	if err := ind.Validate(); err != nil {
+		return nil, err
+	}
+	if ind.Target == 0 {
+		ind.Target = DefaultTarget
+	}
+	if ind.Weight == 0 {
+		ind.Weight = DefaultWeight
+	}
+	f, err := o.filter(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	inspected, passed, err := totals(ctx, st, f)
+	if err != nil {
+		return nil, err
+	}
+	row := &IndicatorRow{Scorecard: f.Scorecard, From: o.From, To: o.To, Name: IndicatorName, Weight: ind.Weight,
+		Target: ind.Target, Inspected: inspected, Passed: passed, Actual: ratio(passed, inspected)}
+	if row.Actual != nil {
+		s := math.Round(ind.Weight*math.Min(1, *row.Actual/ind.Target)*100) / 100
+		row.Score = &s
+	}
+	return row, nil
+}

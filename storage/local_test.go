@@ -1,0 +1,212 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/callqa/callqa/pipeline"
+)
+
+var _ pipeline.RecordingSource = (*LocalSource)(nil)
+
+// tree writes files (slash paths relative to root, with their content).
+func tree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for p, data := range files {
+		full := filepath.Join(root, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func listKeys(t *testing.T, s *LocalSource, prefix string) []string {
+	t.Helper()
+	var keys []string
+	if err := s.List(context.Background(), prefix, func(o Object) error {
+		keys = append(keys, o.Key)
+		return nil
+	}); err != nil {
+		t.Fatalf("List(%q): %v", prefix, err)
+	}
+	return keys
+}
+
+func TestLocalSourceList(t *testing.T) {
+	t.Parallel()
+	root := tree(t, map[string]string{
+		"2026/11/25/B.wav":             "b",
+		"2026/11/25/A.WAV":             "aa",
+		"2026/11/25/A.meta.json":       "{}",
+		"2026/11/25/A.transcript.json": "{}",
+		"2026/11/25/sub/C.wav":         "c",
+		"2026/11/25/.hidden.wav":       "h",
+		"2026/11/25/.trash/D.wav":      "d",
+		"2026/11/24/E.wav":             "e",
+		"2026/11/250/F.wav":            "f",
+		"notes.txt":                    "x",
+		"G.wav":                        "g",
+	})
+	s, err := NewLocalSource(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		prefix string
+		want   string
+	}{
+		{"", "2026/11/24/E.wav 2026/11/25/A.WAV 2026/11/25/B.wav 2026/11/25/sub/C.wav 2026/11/250/F.wav G.wav"},
+		{"2026/11/25", "2026/11/25/A.WAV 2026/11/25/B.wav 2026/11/25/sub/C.wav"},
+		{"/2026/11/25/", "2026/11/25/A.WAV 2026/11/25/B.wav 2026/11/25/sub/C.wav"},
+		{"2026/11/26", ""},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(listKeys(t, s, tt.prefix), " "); got != tt.want {
+			t.Errorf("List(%q) = %s, want %s", tt.prefix, got, tt.want)
+		}
+	}
+	var sizes []int64
+	s.List(context.Background(), "2026/11/25", func(o Object) error {
+		sizes = append(sizes, o.Size)
+		if o.ModTime.IsZero() {
+			t.Errorf("%s: zero ModTime", o.Key)
+		}
+		return nil
+	})
+	if len(sizes) != 3 || sizes[0] != 2 {
+		t.Errorf("sizes = %v", sizes)
+	}
+
+	// fn's error stops the walk and comes back as is.
+	stop := errors.New("enough")
+	n := 0
+	err = s.List(context.Background(), "", func(Object) error {
+		n++
+		return stop
+	})
+	if err != stop || n != 1 {
+		t.Errorf("List with a failing fn = %v after %d calls", err, n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.List(ctx, "", func(Object) error { return nil }); !errors.Is(err, context.Canceled) {
+		t.Errorf("List(cancelled) = %v", err)
+	}
+	if err := s.List(context.Background(), "../x", func(Object) error { return nil }); err == nil {
+		t.Error("List(../x) = nil error")
+	}
+}
+
+func TestLocalSourceOpen(t *testing.T) {
+	t.Parallel()
+	root := tree(t, map[string]string{
+		"2026/11/25/A.wav":       "RIFF",
+		"2026/11/25/A.meta.json": `{"agent_id":"1"}`,
+	})
+	s, err := NewLocalSource(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	read := func(rc io.ReadCloser, err error) (string, error) {
+		if err != nil {
+			return "", err
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		return string(b), err
+	}
+	if got, err := read(s.Open(ctx, "2026/11/25/A.wav")); err != nil || got != "RIFF" {
+		t.Errorf("Open = %q, %v", got, err)
+	}
+	if got, err := read(s.OpenSidecar(ctx, "2026/11/25/A.wav", pipeline.SuffixMeta)); err != nil || got != `{"agent_id":"1"}` {
+		t.Errorf("OpenSidecar(meta) = %q, %v", got, err)
+	}
+	for _, key := range []string{"2026/11/25/missing.wav", "2026/11/25"} {
+		_, err := s.Open(ctx, key)
+		if !errors.Is(err, ErrNotFound) || !errors.Is(err, fs.ErrNotExist) || !IsNotFound(err) {
+			t.Errorf("Open(%s) = %v, want ErrNotFound", key, err)
+		}
+	}
+	if _, err := s.OpenSidecar(ctx, "2026/11/25/A.wav", pipeline.SuffixTranscript); !IsNotFound(err) {
+		t.Errorf("OpenSidecar(transcript) = %v, want ErrNotFound", err)
+	}
+	for _, key := range []string{"../etc/passwd", "/etc/passwd", "2026/../../x.wav", "", ".", `a\..\..\x`, "a//b.wav"} {
+		if _, err := s.Open(ctx, key); err == nil || IsNotFound(err) {
+			t.Errorf("Open(%q) = %v, want an invalid-key error", key, err)
+		}
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Open(cctx, "2026/11/25/A.wav"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Open(cancelled) = %v", err)
+	}
+	if _, err := NewLocalSource(filepath.Join(root, "nope")); !IsNotFound(err) {
+		t.Errorf("NewLocalSource(missing) = %v", err)
+	}
+	if _, err := NewLocalSource(filepath.Join(root, "2026/11/25/A.wav")); err == nil {
+		t.Error("NewLocalSource(file) = nil error")
+	}
+}
+
+func TestLocalSourceWriteSidecar(t *testing.T) {
+	t.Parallel()
+	root := tree(t, map[string]string{"2026/11/25/A.wav": "RIFF"})
+	s, err := NewLocalSource(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, data := range []string{`{"utterances":[]}`, `{"utterances":[{"text":"您好"}]}`} {
+		if err := s.WriteSidecar(ctx, "2026/11/25/A.wav", pipeline.SuffixTranscript, []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := os.ReadFile(filepath.Join(root, "2026/11/25/A.transcript.json"))
+		if err != nil || string(got) != data {
+			t.Errorf("sidecar = %q, %v; want %q", got, err, data)
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Join(root, "2026/11/25"))
+	if len(entries) != 2 {
+		t.Errorf("folder holds %d files, want 2 (no temporary file left)", len(entries))
+	}
+	if err := s.WriteSidecar(ctx, "../A.wav", pipeline.SuffixTranscript, nil); err == nil {
+		t.Error("WriteSidecar(../A.wav) = nil error")
+	}
+	if err := s.WriteSidecar(ctx, "2026/11/26/A.wav", pipeline.SuffixTranscript, nil); err == nil {
+		t.Error("WriteSidecar into a missing folder = nil error")
+	}
+}
+
+// FuzzLocalSourceKey checks that no key reaches a file outside the root.
+func FuzzLocalSourceKey(f *testing.F) {
+	for _, k := range []string{"2026/11/25/A.wav", "../x", "a/../../x", "/etc/passwd", "", ".", "a/./b", `..\x`} {
+		f.Add(k)
+	}
+	root := f.TempDir()
+	s, err := NewLocalSource(root)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		p, err := s.path(key)
+		if err != nil {
+			return
+		}
+		rel, err := filepath.Rel(s.root, p)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") || filepath.IsAbs(rel) || rel == "." {
+			t.Fatalf("key %q maps to %q, outside the root", key, p)
+		}
+	})
+}

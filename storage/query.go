@@ -1,0 +1,200 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/callqa/callqa/models"
+)
+
+// Report groupings of GroupCounts.
+const (
+	GroupDay   = "day"
+	GroupMonth = "month"
+	GroupTeam  = "team"
+	GroupAgent = "agent"
+	GroupQueue = "queue"
+)
+
+// groupExpr is the SQL (same in both dialects) of each grouping's key.
+var groupExpr = map[string]string{
+	GroupDay:   "call_date",
+	GroupMonth: "substr(call_date, 1, 7)",
+	GroupTeam:  "team",
+	GroupAgent: "agent_id",
+	GroupQueue: "queue",
+}
+
+// ReportFilter selects the results a report reads.
+type ReportFilter struct {
+	// Scorecard is the scorecard version reported on (required).
+	Scorecard models.ScorecardRef
+	// From and To bound the call date, inclusive, as YYYY-MM-DD; "" leaves
+	// the side open.
+	From, To string
+}
+
+// where returns the WHERE clause (over the results table, aliased r) and
+// its arguments.
+func (f ReportFilter) where() (string, []any) {
+	conds := []string{"r.scorecard_id = $1", "r.scorecard_version = $2"}
+	args := []any{f.Scorecard.ID, f.Scorecard.Version}
+	if f.From != "" {
+		args = append(args, f.From)
+		conds = append(conds, fmt.Sprintf("r.call_date >= $%d", len(args)))
+	}
+	if f.To != "" {
+		args = append(args, f.To)
+		conds = append(conds, fmt.Sprintf("r.call_date <= $%d", len(args)))
+	}
+	return "WHERE " + strings.Join(conds, " AND "), args
+}
+
+// GroupCount is the tally of one group of calls.
+type GroupCount struct {
+	// Key is the day (YYYY-MM-DD), month (YYYY-MM), team, agent id or queue.
+	Key string
+	// Label is the agent's name for GroupAgent, else Key.
+	Label string
+	// Inspected counts inspected calls, Passed those that passed,
+	// Unprocessable the calls that could not be inspected.
+	Inspected, Passed, Unprocessable int
+	// ScoreSum is the sum of the scores of the inspected calls.
+	ScoreSum float64
+}
+
+// GroupCounts tallies the results selected by f per group (GroupDay,
+// GroupMonth, GroupTeam, GroupAgent or GroupQueue), ordered by key. Only
+// groups with at least one result appear.
+func (s *Store) GroupCounts(ctx context.Context, f ReportFilter, by string) ([]GroupCount, error) {
+	key, ok := groupExpr[by]
+	if !ok {
+		return nil, fmt.Errorf("group counts: unknown grouping %q", by)
+	}
+	label := key
+	if by == GroupAgent {
+		label = "MAX(r.agent_name)"
+	}
+	where, args := f.where()
+	q := `SELECT ` + key + `, ` + label + `,
+			SUM(CASE WHEN r.status = 'inspected' THEN 1 ELSE 0 END),
+			SUM(CASE WHEN r.status = 'inspected' AND r.passed = 1 THEN 1 ELSE 0 END),
+			SUM(CASE WHEN r.status = 'unprocessable' THEN 1 ELSE 0 END),
+			SUM(CASE WHEN r.status = 'inspected' THEN r.score ELSE 0.0 END)
+		FROM results r ` + where + `
+		GROUP BY ` + key + `
+		ORDER BY ` + key
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("group counts by %s: %w", by, err)
+	}
+	defer rows.Close()
+	var out []GroupCount
+	for rows.Next() {
+		var g GroupCount
+		var lbl sql.NullString
+		if err := rows.Scan(&g.Key, &lbl, &g.Inspected, &g.Passed, &g.Unprocessable, &g.ScoreSum); err != nil {
+			return nil, fmt.Errorf("group counts by %s: %w", by, err)
+		}
+		g.Label = lbl.String
+		if g.Label == "" {
+			g.Label = g.Key
+		}
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("group counts by %s: %w", by, err)
+	}
+	return out, nil
+}
+
+// RuleCount is how often one rule flagged the inspected calls.
+type RuleCount struct {
+	Rule string
+	Name string
+	// Calls counts the calls the rule flagged at least once; Hits counts
+	// every finding.
+	Calls, Hits int
+	// Deduct is the total of points the rule cost.
+	Deduct float64
+	// Vetoes counts the calls it failed by veto.
+	Vetoes int
+}
+
+// RuleCounts tallies the findings of the inspected calls selected by f per
+// rule, most calls flagged first.
+func (s *Store) RuleCounts(ctx context.Context, f ReportFilter) ([]RuleCount, error) {
+	where, args := f.where()
+	q := `SELECT fi.rule, MAX(fi.name), COUNT(DISTINCT fi.call_id), COUNT(*), SUM(fi.deduct),
+			COUNT(DISTINCT CASE WHEN fi.veto = 1 THEN fi.call_id END)
+		FROM findings fi JOIN results r ON r.call_id = fi.call_id
+			AND r.scorecard_id = fi.scorecard_id AND r.scorecard_version = fi.scorecard_version
+		` + where + ` AND r.status = 'inspected'
+		GROUP BY fi.rule
+		ORDER BY COUNT(DISTINCT fi.call_id) DESC, fi.rule`
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("rule counts: %w", err)
+	}
+	defer rows.Close()
+	var out []RuleCount
+	for rows.Next() {
+		var c RuleCount
+		if err := rows.Scan(&c.Rule, &c.Name, &c.Calls, &c.Hits, &c.Deduct, &c.Vetoes); err != nil {
+			return nil, fmt.Errorf("rule counts: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rule counts: %w", err)
+	}
+	return out, nil
+}
+
+// ScorecardUsage is one scorecard version found in the results.
+type ScorecardUsage struct {
+	Scorecard models.ScorecardRef
+	// Calls counts its results; LastInspected is the newest inspected_at
+	// (RFC 3339, UTC).
+	Calls         int
+	LastInspected string
+}
+
+// Scorecards lists the scorecard versions present in the results, the most
+// recently used first.
+func (s *Store) Scorecards(ctx context.Context) ([]ScorecardUsage, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT scorecard_id, scorecard_version, COUNT(*), MAX(inspected_at)
+		FROM results GROUP BY scorecard_id, scorecard_version
+		ORDER BY MAX(inspected_at) DESC, scorecard_version DESC, scorecard_id`)
+	if err != nil {
+		return nil, fmt.Errorf("scorecards: %w", err)
+	}
+	defer rows.Close()
+	var out []ScorecardUsage
+	for rows.Next() {
+		var u ScorecardUsage
+		if err := rows.Scan(&u.Scorecard.ID, &u.Scorecard.Version, &u.Calls, &u.LastInspected); err != nil {
+			return nil, fmt.Errorf("scorecards: %w", err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("scorecards: %w", err)
+	}
+	return out, nil
+}
+
+// LatestScorecard returns the scorecard version most recently used in the
+// results, or an error wrapping ErrNotFound when there are no results.
+func (s *Store) LatestScorecard(ctx context.Context) (models.ScorecardRef, error) {
+	us, err := s.Scorecards(ctx)
+	if err != nil {
+		return models.ScorecardRef{}, err
+	}
+	if len(us) == 0 {
+		return models.ScorecardRef{}, fmt.Errorf("latest scorecard: no results: %w", ErrNotFound)
+	}
+	return us[0].Scorecard, nil
+}
