@@ -19,8 +19,8 @@ func cmdScheduler(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("scheduler", flag.ContinueOnError)
 	var ff fleetFlags
 	ff.register(fs, e, "redis", "source", "scorecard")
-	cron := fs.String("cron", envOr(e, "CALLQA_CRON", "0 1 * * *"), "when to plan, as a cron spec in --tz (env CALLQA_CRON)")
-	tz := fs.String("tz", envOr(e, "CALLQA_TZ", "Asia/Shanghai"), "time zone of --cron and of the dates (env CALLQA_TZ)")
+	cron := fs.String("cron", fleetEnv(e, "CALLQA_CRON", "0 1 * * *"), "when to plan, as a cron spec in --tz (env CALLQA_CRON)")
+	tz := fs.String("tz", fleetEnv(e, "CALLQA_TZ", "Asia/Shanghai"), "time zone of --cron and of the dates (env CALLQA_TZ)")
 	daysAgo := fs.Int("days-ago", 1, "plan the day this many days before the run (1: yesterday)")
 	pos, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {

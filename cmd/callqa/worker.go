@@ -24,8 +24,10 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	concurrency := fs.Int("concurrency", 0, "tasks processed at once (default: the number of CPUs)")
 	queues := fs.String("queues", "", "queues and weights (default critical=6,default=3,bulk=1)")
 	strict := fs.Bool("strict-priority", false, "serve lower queues only when higher ones are empty")
-	metricsAddr := fs.String("metrics-addr", envOr(e, "CALLQA_METRICS_ADDR", ":9090"), "address of /metrics, /healthz and /readyz; empty: none (env CALLQA_METRICS_ADDR)")
+	metricsAddr := fs.String("metrics-addr", fleetEnv(e, "CALLQA_METRICS_ADDR", ":9090"), "address of /metrics, /healthz and /readyz; empty: none (env CALLQA_METRICS_ADDR)")
 	shutdown := fs.Duration("shutdown-timeout", 30*time.Second, "on SIGTERM, how long in-flight tasks may finish before going back to the queue")
+	retryBase := fs.Duration("retry-base", 0, "first retry delay of a failed task, doubled at each retry (default 10s)")
+	retryMax := fs.Duration("retry-max", 0, "longest retry delay (default 10m)")
 	timeoutBase := fs.Duration("timeout-base", 0, "call:inspect timeout of an empty recording, for plans this worker runs (default 2m)")
 	timeoutPerMiB := fs.Duration("timeout-per-mib", 0, "call:inspect timeout added per MiB of recording (default 20s)")
 	var asr asrFlags
@@ -45,6 +47,7 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 		return badInput(err)
 	}
 	cfg := worker.Config{Concurrency: *concurrency, Queues: qs, StrictPriority: *strict, ShutdownTimeout: *shutdown,
+		RetryBase: *retryBase, RetryMax: *retryMax,
 		Timeouts: worker.TimeoutConfig{Base: *timeoutBase, PerMiB: *timeoutPerMiB}}
 	if err := cfg.Validate(); err != nil {
 		return badInput(err)
@@ -115,8 +118,8 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// envOr returns the environment variable name, or def when it is empty.
-func envOr(e *env, name, def string) string {
+// fleetEnv returns the environment variable name, or def when it is empty.
+func fleetEnv(e *env, name, def string) string {
 	if v := e.getenv(name); v != "" {
 		return v
 	}
