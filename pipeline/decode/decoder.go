@@ -139,6 +139,8 @@ type Decoder struct {
 	err        error  // sticky: io.EOF or a read error
 	trunc      *TruncatedError
 
+	noSeek  bool // r is not an io.Seeker, or its Seek failed (a pipe)
+	seeked  bool // the last chunk was skipped by Seek, maybe past the end
 	scratch [scratchBytes]byte
 }
 
@@ -321,6 +323,16 @@ func (d *Decoder) readHeader() error {
 		if err := d.readFull(h, "chunk header"); err != nil {
 			var fe *FormatError
 			if errors.As(err, &fe) {
+				if d.seeked {
+					// Seek does not notice the end of the stream:
+					// report a chunk that overran it as the
+					// discarding path does.
+					if s, ok := d.r.(io.Seeker); ok {
+						if end, serr := s.Seek(0, io.SeekEnd); serr == nil && end < d.pos {
+							return formatErrorf("truncated %s at byte %d", after(), end)
+						}
+					}
+				}
 				if !haveFmt {
 					return formatErrorf("no fmt chunk (stream ended at byte %d after %s)", d.pos, after())
 				}
@@ -508,6 +520,7 @@ func (d *Decoder) readFull(b []byte, what string) error {
 	if err != nil {
 		return d.headerErr(err, what)
 	}
+	d.seeked = false
 	return nil
 }
 
@@ -524,19 +537,23 @@ func (d *Decoder) headerErr(err error, what string) error {
 	return fmt.Errorf("decode: read %s: %w", what, err)
 }
 
-// skip drops n bytes of chunk id, by Seek when possible, otherwise through
-// the fixed scratch buffer.
+// skip drops n bytes of chunk id, by Seek when r supports it, otherwise by
+// reading them into the fixed scratch buffer.
 func (d *Decoder) skip(n int64, id [4]byte) error {
 	if n <= 0 {
 		return nil
 	}
-	if s, ok := d.r.(io.Seeker); ok {
-		if _, err := s.Seek(n, io.SeekCurrent); err != nil {
-			return fmt.Errorf("decode: skip %s: %w", chunkName(id), err)
+	if s, ok := d.r.(io.Seeker); ok && !d.noSeek {
+		if _, err := s.Seek(n, io.SeekCurrent); err == nil {
+			d.pos += n
+			d.seeked = true
+			return nil
 		}
-		d.pos += n
-		return nil
+		// An *os.File on a pipe is an io.Seeker whose Seek fails
+		// without moving: discard instead, from now on.
+		d.noSeek = true
 	}
+	d.seeked = false
 	for n > 0 {
 		k := min(n, int64(len(d.scratch)))
 		got, err := io.ReadFull(d.r, d.scratch[:k])

@@ -8,7 +8,9 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -184,9 +186,11 @@ func variantCases() []variantCase {
 			s.riffSize, s.dataSize = u32p(sz), u32p(sz)
 			return -1
 		})
-		add(fmt.Sprintf("streaming/data=%#x/s16-trailing-byte", sz), TagPCM, 16, 1, 8000, func(s *wavSpec, _ *variant) int64 {
-			// read to end; the odd byte at the end is a partial frame
+		add(fmt.Sprintf("streaming/data=%#x/s16-partial-frame", sz), TagPCM, 16, 2, 8000, func(s *wavSpec, _ *variant) int64 {
+			// Read to the end: one extra byte plus the pad byte make a
+			// partial 4-byte frame, which is dropped.
 			s.dataSize = u32p(sz)
+			s.data = append(append([]byte{}, s.data...), 0x7F)
 			return -1
 		})
 	}
@@ -591,5 +595,27 @@ func TestDecodeAllocations(t *testing.T) {
 	// the reader, the decoder and its byte buffer; not one per block
 	if allocs > 3 {
 		t.Fatalf("%v allocations per decode, want <= 3", allocs)
+	}
+}
+
+// TestPipe: an *os.File on a pipe is an io.Seeker whose Seek fails; the
+// decoder must fall back to discarding unknown chunks.
+func TestPipe(t *testing.T) {
+	t.Parallel()
+	v := makeVariant(TagMuLaw, 8, 2, 500, 5)
+	file := buildWAV(wavSpec{tag: TagMuLaw, channels: 2, rate: 8000, bits: 8, data: v.data,
+		before: [][]byte{chunk("LIST", make([]byte, 5001))}})
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	go func() {
+		pw.Write(file)
+		pw.Close()
+	}()
+	_, got, _ := decodeAll(t, pr, -1, 100)
+	if !slices.Equal(got, v.want) {
+		t.Fatal("samples differ when decoding from a pipe")
 	}
 }
