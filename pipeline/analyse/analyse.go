@@ -21,9 +21,11 @@
 // reaches LookaheadSeconds (2 s) past the frame being decided, so a call
 // that starts with speech finds its floor in the first pause and a change
 // of line noise is followed within the window. Frames below -90 dBFS
-// (digital silence, G.711 idle codes) do not count towards the floor, so
-// a line that alternates between digital zero and hiss is measured on its
-// hiss. A frame starts speech when its energy exceeds both
+// (digital silence) do not count towards the floor, so a line that
+// alternates between digital zero and hiss is measured on its hiss (G.711
+// idle-code jitter, about -72 dBFS, does count). The floor is never taken
+// above MaxFloorDBFS (-40 dBFS), so a window without quiet frames is
+// speech, not noise. A frame starts speech when its energy exceeds both
 // floor+MarginDB (12 dB) and AbsFloorDBFS (-55 dBFS), and keeps it while
 // above that threshold minus HysteresisDB (3 dB); speech is held for
 // HangoverSeconds (0.1 s) after it falls below. Runs closer than
@@ -49,6 +51,8 @@ const FloorDBFS = -100
 // digitalSilenceDBFS: frames quieter than this are ignored by the noise
 // floor tracker. The quietest non-zero G.711 mu-law code decodes to about
 // -72 dBFS, so idle-code jitter stays above it and counts as the floor.
+// It is a constant, not a Config knob: it marks digital zero, which no
+// line condition moves.
 const digitalSilenceDBFS = -90
 
 // ChannelStats are the measurements of one channel.
@@ -85,6 +89,7 @@ type Analyzer struct {
 	sampleRate int
 	channels   int
 	clip       float32
+	clipSq     float32 // clip*clip, a hair low so that float rounding never hides a clipped sample
 
 	frameLen, envLen   int // in sample frames
 	frameFill, envFill int // sample frames accumulated in the current VAD frame / envelope step
@@ -98,7 +103,7 @@ type Analyzer struct {
 
 type chanState struct {
 	sumSq    float64 // whole channel
-	peak     float32
+	peakSq   float32 // largest square
 	clipped  int64
 	frameSum float64
 	envSum   float64
@@ -127,6 +132,7 @@ func New(cfg Config, sampleRate, channels int) (*Analyzer, error) {
 		sampleRate: sampleRate,
 		channels:   channels,
 		clip:       float32(cfg.ClipLevel),
+		clipSq:     float32(cfg.ClipLevel * cfg.ClipLevel * (1 - 1e-6)),
 		frameLen:   frameLen,
 		envLen:     envLen,
 		vp:         newVADParams(cfg, frameS),
@@ -177,20 +183,19 @@ func (a *Analyzer) Write(block []float32) {
 	}
 }
 
-// add records the sums of one channel's chunk. mx and mn are the chunk's
-// largest and smallest samples; the clipped samples are only counted when
-// they show that some sample reaches the clip level, which keeps the
-// per-sample loop free of it.
-func (a *Analyzer) add(cs *chanState, chunk []float32, off, stride int, sum, mx, mn float32) {
+// add records the sums of one channel's chunk: sum of squares and largest
+// square. Clipped samples are counted in a second pass over the chunk only
+// when its largest square shows that some sample reaches the clip level,
+// which keeps the per-sample loop to a multiply, an add and a compare.
+func (a *Analyzer) add(cs *chanState, chunk []float32, off, stride int, sum, maxSq float32) {
 	s := float64(sum)
 	cs.frameSum += s
 	cs.envSum += s
 	cs.sumSq += s
-	pk := max(mx, -mn)
-	if pk > cs.peak {
-		cs.peak = pk
+	if maxSq > cs.peakSq {
+		cs.peakSq = maxSq
 	}
-	if pk >= a.clip {
+	if maxSq >= a.clipSq {
 		cl := a.clip
 		for i := off; i < len(chunk); i += stride {
 			if x := chunk[i]; x >= cl || x <= -cl {
@@ -201,72 +206,57 @@ func (a *Analyzer) add(cs *chanState, chunk []float32, off, stride int, sum, mx,
 }
 
 func (a *Analyzer) accumulateMono(x []float32) {
-	var s0, s1 float32
-	var mx, mn float32
-	i := 0
-	for ; i+1 < len(x); i += 2 {
-		v0, v1 := x[i], x[i+1]
-		s0 += v0 * v0
-		s1 += v1 * v1
-		if v0 > mx {
-			mx = v0
+	var s0, s1, m0, m1 float32
+	n := len(x) &^ 1
+	for i := 0; i < n; i += 2 {
+		p := x[i : i+2 : i+2]
+		v0, v1 := p[0]*p[0], p[1]*p[1]
+		s0 += v0
+		s1 += v1
+		if v0 > m0 {
+			m0 = v0
 		}
-		if v0 < mn {
-			mn = v0
-		}
-		if v1 > mx {
-			mx = v1
-		}
-		if v1 < mn {
-			mn = v1
+		if v1 > m1 {
+			m1 = v1
 		}
 	}
-	if i < len(x) {
-		v := x[i]
-		s0 += v * v
-		mx = max(mx, v)
-		mn = min(mn, v)
+	if n < len(x) {
+		v := x[n] * x[n]
+		s0 += v
+		m0 = max(m0, v)
 	}
-	a.add(&a.ch[0], x, 0, 1, s0+s1, mx, mn)
+	a.add(&a.ch[0], x, 0, 1, s0+s1, max(m0, m1))
 }
 
 func (a *Analyzer) accumulateStereo(x []float32) {
-	var s0, s1 float32
-	var mx0, mn0, mx1, mn1 float32
-	for i := 0; i+1 < len(x); i += 2 {
-		l, r := x[i], x[i+1]
-		s0 += l * l
-		s1 += r * r
-		if l > mx0 {
-			mx0 = l
+	var s0, s1, m0, m1 float32
+	n := len(x) &^ 1
+	for i := 0; i < n; i += 2 {
+		p := x[i : i+2 : i+2]
+		l, r := p[0]*p[0], p[1]*p[1]
+		s0 += l
+		s1 += r
+		if l > m0 {
+			m0 = l
 		}
-		if l < mn0 {
-			mn0 = l
-		}
-		if r > mx1 {
-			mx1 = r
-		}
-		if r < mn1 {
-			mn1 = r
+		if r > m1 {
+			m1 = r
 		}
 	}
-	a.add(&a.ch[0], x, 0, 2, s0, mx0, mn0)
-	a.add(&a.ch[1], x, 1, 2, s1, mx1, mn1)
+	a.add(&a.ch[0], x, 0, 2, s0, m0)
+	a.add(&a.ch[1], x, 1, 2, s1, m1)
 }
 
 func (a *Analyzer) accumulateStrided(x []float32, c int) {
-	var s, mx, mn float32
+	var s, m float32
 	for i := c; i < len(x); i += a.channels {
-		v := x[i]
-		s += v * v
-		if v > mx {
-			mx = v
-		}
-		if v < mn {
-			mn = v
+		v := x[i] * x[i]
+		s += v
+		if v > m {
+			m = v
 		}
 	}
-	a.add(&a.ch[c], x, c, a.channels, s, mx, mn)
+	a.add(&a.ch[c], x, c, a.channels, s, m)
 }
 
 // endFrame closes the current VAD frame (possibly partial, at Finish).
@@ -346,11 +336,11 @@ func (a *Analyzer) Finish() *Report {
 	}
 	for i := range a.ch {
 		cs := &a.ch[i]
-		segs := cs.vad.finish(float64(a.frameLen)/sr, dur)
+		segs := cs.vad.finish(dur)
 		st := ChannelStats{
 			Segments: segs,
 			TalkS:    total(segs),
-			PeakDBFS: levelDB(float64(cs.peak)),
+			PeakDBFS: levelDB(math.Sqrt(float64(cs.peakSq))),
 			Envelope: cs.env,
 		}
 		if st.Segments == nil {

@@ -44,6 +44,7 @@ func TestConfigValidate(t *testing.T) {
 		{"MarginDB", func(c *Config) { c.MarginDB = -3 }},
 		{"HysteresisDB", func(c *Config) { c.HysteresisDB = 20 }},
 		{"AbsFloorDBFS", func(c *Config) { c.AbsFloorDBFS = 3 }},
+		{"MaxFloorDBFS", func(c *Config) { c.MaxFloorDBFS = 1 }},
 		{"HangoverSeconds", func(c *Config) { c.HangoverSeconds = -0.1 }},
 		{"MinSpeechSeconds", func(c *Config) { c.MinSpeechSeconds = -0.1 }},
 		{"MergeGapSeconds", func(c *Config) { c.MergeGapSeconds = -0.1 }},

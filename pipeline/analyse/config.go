@@ -34,6 +34,12 @@ type Config struct {
 	// channels (digital silence, G.711 idle codes) free of false speech.
 	// Must be negative. Default -55.
 	AbsFloorDBFS float64
+	// MaxFloorDBFS caps the noise floor estimate, in dBFS. A floor window
+	// without any quiet frame (continuous speech, or speech between
+	// stretches of digital silence, which the floor ignores) would
+	// otherwise put the floor at the speech level and hide the speech.
+	// Must be negative. Default -40.
+	MaxFloorDBFS float64
 	// HangoverSeconds keeps speech active after the energy falls below the
 	// threshold, to cover trailing weak consonants. Default 0.1.
 	HangoverSeconds float64
@@ -64,6 +70,7 @@ const (
 	DefaultMarginDB           = 12
 	DefaultHysteresisDB       = 3
 	DefaultAbsFloorDBFS       = -55
+	DefaultMaxFloorDBFS       = -40
 	DefaultHangoverSeconds    = 0.1
 	DefaultMinSpeechSeconds   = 0.1
 	DefaultMergeGapSeconds    = 0.3
@@ -86,6 +93,7 @@ func (c Config) WithDefaults() Config {
 	def(&c.MarginDB, DefaultMarginDB)
 	def(&c.HysteresisDB, DefaultHysteresisDB)
 	def(&c.AbsFloorDBFS, DefaultAbsFloorDBFS)
+	def(&c.MaxFloorDBFS, DefaultMaxFloorDBFS)
 	def(&c.HangoverSeconds, DefaultHangoverSeconds)
 	def(&c.MinSpeechSeconds, DefaultMinSpeechSeconds)
 	def(&c.MergeGapSeconds, DefaultMergeGapSeconds)
@@ -113,6 +121,7 @@ func (c Config) Validate() error {
 	check(c.MarginDB > 0 && c.MarginDB <= 60, "MarginDB", "in (0, 60]", c.MarginDB)
 	check(c.HysteresisDB >= 0 && c.HysteresisDB < c.MarginDB, "HysteresisDB", ">= 0 and < MarginDB", c.HysteresisDB)
 	check(c.AbsFloorDBFS >= -120 && c.AbsFloorDBFS < 0, "AbsFloorDBFS", "in [-120, 0)", c.AbsFloorDBFS)
+	check(c.MaxFloorDBFS >= -120 && c.MaxFloorDBFS < 0, "MaxFloorDBFS", "in [-120, 0)", c.MaxFloorDBFS)
 	check(c.HangoverSeconds >= 0 && c.HangoverSeconds <= 5, "HangoverSeconds", "in [0, 5]", c.HangoverSeconds)
 	check(c.MinSpeechSeconds >= 0 && c.MinSpeechSeconds <= 10, "MinSpeechSeconds", "in [0, 10]", c.MinSpeechSeconds)
 	check(c.MergeGapSeconds >= 0 && c.MergeGapSeconds <= 10, "MergeGapSeconds", "in [0, 10]", c.MergeGapSeconds)

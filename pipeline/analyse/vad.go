@@ -17,6 +17,8 @@ type vadParams struct {
 	margin    float32
 	hyst      float32
 	absFloor  float32
+	maxFloor  float32
+	frameS    float64 // frame length in seconds
 }
 
 func newVADParams(cfg Config, frameS float64) vadParams {
@@ -37,6 +39,8 @@ func newVADParams(cfg Config, frameS float64) vadParams {
 		margin:    float32(cfg.MarginDB),
 		hyst:      float32(cfg.HysteresisDB),
 		absFloor:  float32(cfg.AbsFloorDBFS),
+		maxFloor:  float32(cfg.MaxFloorDBFS),
+		frameS:    frameS,
 	}
 }
 
@@ -58,6 +62,7 @@ type vad struct {
 	// block being filled. +Inf when no frame counted.
 	blockMin []float32
 	bNext    int
+	blocksLo float32 // min of blockMin, updated when a block completes
 	curMin   float32
 	curN     int
 
@@ -69,7 +74,7 @@ type vad struct {
 	pending    frameSpan // last run, waiting to be merged with the next
 	hasPending bool
 
-	segs []frameSpan
+	segs []models.Span // in seconds, rounded to 0.01 s
 }
 
 func (v *vad) init(p *vadParams) {
@@ -80,6 +85,7 @@ func (v *vad) init(p *vadParams) {
 		v.blockMin[i] = float32(math.Inf(1))
 	}
 	v.curMin = float32(math.Inf(1))
+	v.blocksLo = v.curMin
 }
 
 // push adds the energy of the next frame and decides the frame that now
@@ -94,6 +100,10 @@ func (v *vad) push(e float32) {
 		v.bNext = (v.bNext + 1) % len(v.blockMin)
 		v.curMin = float32(math.Inf(1))
 		v.curN = 0
+		v.blocksLo = v.curMin
+		for _, m := range v.blockMin {
+			v.blocksLo = min(v.blocksLo, m)
+		}
 	}
 	v.ring[(v.head+v.count)%len(v.ring)] = e
 	v.count++
@@ -103,13 +113,9 @@ func (v *vad) push(e float32) {
 	}
 }
 
-func (v *vad) floor() float32 {
-	f := v.curMin
-	for _, m := range v.blockMin {
-		f = min(f, m)
-	}
-	return f
-}
+// floor is the noise floor: the minimum over the completed blocks and the
+// block being filled; +Inf when no frame above digital silence was seen.
+func (v *vad) floor() float32 { return min(v.blocksLo, v.curMin) }
 
 func (v *vad) decideOldest() {
 	e := v.ring[v.head]
@@ -120,7 +126,7 @@ func (v *vad) decideOldest() {
 
 	thr := v.p.absFloor
 	if f := v.floor(); !math.IsInf(float64(f), 1) {
-		thr = max(thr, f+v.p.margin)
+		thr = max(thr, min(f, v.p.maxFloor)+v.p.margin)
 	}
 	if v.inSpeech {
 		thr -= v.p.hyst
@@ -156,14 +162,17 @@ func (v *vad) closeRun(r frameSpan) {
 
 func (v *vad) flushPending() {
 	if v.hasPending && v.pending.end-v.pending.start >= int64(v.p.minSeg) {
-		v.segs = append(v.segs, v.pending)
+		v.segs = append(v.segs, models.Span{
+			round2(float64(v.pending.start) * v.p.frameS),
+			round2(float64(v.pending.end) * v.p.frameS),
+		})
 	}
 	v.hasPending = false
 }
 
-// finish decides the frames still waiting and returns the segments in
-// seconds, clipped to the recording's duration.
-func (v *vad) finish(frameS, dur float64) []models.Span {
+// finish decides the frames still waiting and returns the segments,
+// clipped to the recording's duration dur (the last frame may be partial).
+func (v *vad) finish(dur float64) []models.Span {
 	for v.count > 0 {
 		v.decideOldest()
 	}
@@ -172,14 +181,13 @@ func (v *vad) finish(frameS, dur float64) []models.Span {
 		v.active = false
 	}
 	v.flushPending()
-	out := make([]models.Span, 0, len(v.segs))
-	for _, s := range v.segs {
-		start := round2(float64(s.start) * frameS)
-		end := round2(min(float64(s.end)*frameS, dur))
-		if end > start {
-			out = append(out, models.Span{start, end})
+	segs := v.segs
+	v.segs = nil
+	if n := len(segs); n > 0 {
+		segs[n-1][1] = min(segs[n-1][1], round2(dur))
+		if segs[n-1][1] <= segs[n-1][0] {
+			segs = segs[:n-1]
 		}
 	}
-	v.segs = nil
-	return out
+	return segs
 }
