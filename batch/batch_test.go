@@ -1,0 +1,390 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline"
+	"github.com/callqa/callqa/report"
+	"github.com/callqa/callqa/scorecards"
+	"github.com/callqa/callqa/storage"
+)
+
+// bundle is what a test needs: a generated folder, the real engine with
+// the default scorecard and a fresh SQLite store.
+type bundle struct {
+	root  string
+	src   *storage.LocalSource
+	eng   *pipeline.Engine
+	store *storage.Store
+}
+
+func setup(t testing.TB, calls []genCall) *bundle {
+	t.Helper()
+	root := t.TempDir()
+	writeFolder(t, root, calls)
+	src, err := storage.NewLocalSource(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scorecards.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := pipeline.NewEngine(sc, pipeline.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := storage.OpenStore(context.Background(), filepath.Join(t.TempDir(), "results.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &bundle{root: root, src: src, eng: eng, store: st}
+}
+
+func (b *bundle) ref() models.ScorecardRef {
+	return models.ScorecardRef{ID: b.eng.Scorecard().ID, Version: b.eng.Scorecard().Version}
+}
+
+// count runs a COUNT(*) query.
+func (b *bundle) count(t *testing.T, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := b.store.DB().QueryRow(q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// checkWhole checks that every stored result is whole: its findings rows
+// are those of its JSON document.
+func (b *bundle) checkWhole(t *testing.T) {
+	t.Helper()
+	rows, err := b.store.DB().Query(`SELECT call_id FROM results`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		r, err := b.store.GetResult(context.Background(), id, b.ref())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := b.count(t, `SELECT COUNT(*) FROM findings WHERE call_id = $1`, id)
+		if n != len(r.Findings) || (r.Status == models.StatusInspected && r.Audio == nil) || (r.Status == models.StatusUnprocessable && r.Error == "") {
+			t.Errorf("result %s is not whole: %d findings rows for %d findings, status %s, audio %v", id, n, len(r.Findings), r.Status, r.Audio)
+		}
+	}
+}
+
+func quiet() Config {
+	return Config{Workers: 3, RetryDelay: time.Millisecond}
+}
+
+func TestRunFolder(t *testing.T) {
+	t.Parallel()
+	calls := standardFolder()
+	b := setup(t, calls)
+	ctx := context.Background()
+	var progress strings.Builder
+	cfg := quiet()
+	cfg.Progress = &progress
+	cfg.ProgressEvery = time.Millisecond
+
+	sum, err := Run(ctx, cfg, b.src, "2026/11/25", b.eng, b.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bt := sum.Batch
+	// 15 recordings on the 25th: 10 valid, 4 broken, 1 with broken metadata.
+	if bt.Total != 15 || bt.Inspected != 10 || bt.Unprocessable != 5 || bt.Failed != 0 || bt.Skipped != 0 || bt.Status != storage.BatchFinished || bt.Date != "2026-11-25" {
+		t.Errorf("batch = %+v", bt)
+	}
+	if n := b.count(t, `SELECT COUNT(*) FROM results`); n != 15 {
+		t.Errorf("stored %d results, want exactly one per call (15)", n)
+	}
+	for _, c := range calls[:15] {
+		r, err := b.store.GetResult(ctx, c.name, b.ref())
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		wantStatus := models.StatusInspected
+		if c.broken != "" || c.badMeta {
+			wantStatus = models.StatusUnprocessable
+		}
+		if r.Status != wantStatus || (wantStatus == models.StatusUnprocessable && r.Error == "") {
+			t.Errorf("%s: status %s (%s), want %s", c.name, r.Status, r.Error, wantStatus)
+		}
+		if c.broken == "" && !c.badMeta && r.Passed != c.polite {
+			t.Errorf("%s: passed = %v (score %v, findings %+v), want %v", c.name, r.Passed, r.Score, r.Findings, c.polite)
+		}
+	}
+	b.checkWhole(t)
+
+	// The summary agrees with the store and with the report.
+	if bt.Passed != b.count(t, `SELECT COUNT(*) FROM results WHERE passed = 1 AND status = 'inspected'`) || bt.Passed != 7 {
+		t.Errorf("passed = %d, want 7 as stored", bt.Passed)
+	}
+	rate, ok := sum.PassRate()
+	tab, err := report.PassRates(ctx, b.store, report.Options{From: "2026-11-25", To: "2026-11-25"}, report.ByDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok || tab.Rows[0].PassRate == nil || *tab.Rows[0].PassRate != rate || rate != 0.7 {
+		t.Errorf("summary pass rate %v, report %v; want 0.7 both", rate, tab.Rows[0].PassRate)
+	}
+	if tab.Rows[0].Unprocessable != 5 || tab.Rows[0].Inspected != 10 {
+		t.Errorf("report row = %+v", tab.Rows[0])
+	}
+	// Impolite calls miss the greeting, the job number and the closing.
+	top := map[string]int{}
+	for _, r := range sum.TopRules {
+		top[r.Rule] = r.Calls
+	}
+	for _, rule := range []string{"greeting", "job_number", "closing"} {
+		if top[rule] != 3 {
+			t.Errorf("top rules: %s flagged %d calls, want 3 (%+v)", rule, top[rule], sum.TopRules)
+		}
+	}
+	// V07, V08, V09 are impolite: agents B1 (V08) ... agent of Vi is i%3.
+	// A1: V00 V03 V06 V09 -> 3/4; A2: V01 V04 V07 -> 2/3; B1: V02 V05 V08 -> 2/3.
+	var worst []string
+	for _, a := range sum.WorstAgents {
+		worst = append(worst, fmt.Sprintf("%s %d/%d", a.AgentID, a.Passed, a.Inspected))
+	}
+	if got := strings.Join(worst, ", "); got != "A2 2/3, B1 2/3, A1 3/4" {
+		t.Errorf("worst agents = %s", got)
+	}
+	if sum.AudioSeconds != 10*30 || sum.Processed != 15 {
+		t.Errorf("audio = %v s, processed %d; want 300 s, 15", sum.AudioSeconds, sum.Processed)
+	}
+	if !strings.Contains(progress.String(), "/15 calls") {
+		t.Errorf("no progress line in %q", progress.String())
+	}
+	stored, err := b.store.GetBatch(ctx, bt.ID)
+	if err != nil || stored.Total != 15 || stored.Passed != 7 || stored.Status != storage.BatchFinished || stored.FinishedAt.IsZero() {
+		t.Errorf("stored batch = %+v, %v", stored, err)
+	}
+	var text strings.Builder
+	if err := sum.WriteText(&text); err != nil || !strings.Contains(text.String(), "pass rate:      70.0%") {
+		t.Errorf("summary text:\n%s", text.String())
+	}
+
+	// A rerun is idempotent: everything is skipped, nothing is added, and
+	// the summary still covers the whole day.
+	sum2, err := Run(ctx, cfg, b.src, "2026/11/25", b.eng, b.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b2 := sum2.Batch; b2.Skipped != 15 || b2.Inspected != 10 || b2.Passed != 7 || b2.Unprocessable != 5 || sum2.Processed != 0 {
+		t.Errorf("rerun batch = %+v (processed %d)", b2, sum2.Processed)
+	}
+	if n := b.count(t, `SELECT COUNT(*) FROM results`); n != 15 {
+		t.Errorf("after rerun %d results, want 15", n)
+	}
+	// --force inspects again, still one row per call.
+	cfg.Force = true
+	sum3, err := Run(ctx, cfg, b.src, "", b.eng, b.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum3.Batch.Total != 16 || sum3.Batch.Skipped != 0 || sum3.Processed != 16 {
+		t.Errorf("forced run = %+v", sum3.Batch)
+	}
+	if n := b.count(t, `SELECT COUNT(*) FROM results`); n != 16 {
+		t.Errorf("after a forced run over the whole tree: %d results, want 16", n)
+	}
+	if n := b.count(t, `SELECT COUNT(*) FROM results WHERE batch_id = $1`, sum3.Batch.ID); n != 16 {
+		t.Errorf("%d results carry the forced batch id, want 16", n)
+	}
+	b.checkWhole(t)
+}
+
+// cancelSource cancels the run when the n-th recording is opened.
+type cancelSource struct {
+	*storage.LocalSource
+	n      int32
+	opened atomic.Int32
+	cancel context.CancelFunc
+}
+
+func (s *cancelSource) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	if s.opened.Add(1) == s.n {
+		s.cancel()
+	}
+	return s.LocalSource.Open(ctx, key)
+}
+
+func TestRunInterrupted(t *testing.T) {
+	t.Parallel()
+	var calls []genCall
+	for i := range 24 {
+		calls = append(calls, genCall{name: fmt.Sprintf("C%02d", i), seconds: 60, polite: i%4 != 0, agent: "A1", team: "一组"})
+	}
+	b := setup(t, calls)
+	ctx, cancel := context.WithCancel(context.Background())
+	src := &cancelSource{LocalSource: b.src, n: 8, cancel: cancel}
+	sum, err := Run(ctx, quiet(), src, "", b.eng, b.store)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run error = %v, want context.Canceled", err)
+	}
+	if sum == nil || sum.Batch.Status != storage.BatchInterrupted {
+		t.Fatalf("summary = %+v", sum)
+	}
+	stored := b.count(t, `SELECT COUNT(*) FROM results`)
+	if stored >= 24 || stored != sum.Batch.Inspected+sum.Batch.Unprocessable || sum.Batch.Failed != 0 {
+		t.Errorf("interrupted: %d stored, batch %+v", stored, sum.Batch)
+	}
+	b.checkWhole(t)
+	if got, err := b.store.GetBatch(context.Background(), sum.Batch.ID); err != nil || got.Status != storage.BatchInterrupted {
+		t.Errorf("stored batch = %+v, %v", got, err)
+	}
+
+	// The rerun completes the rest and skips what was done.
+	sum2, err := Run(context.Background(), quiet(), b.src, "", b.eng, b.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum2.Batch.Skipped != stored || sum2.Processed != 24-stored || sum2.Batch.Inspected != 24 || sum2.Batch.Passed != 18 {
+		t.Errorf("rerun after %d stored: %+v, processed %d", stored, sum2.Batch, sum2.Processed)
+	}
+	if n := b.count(t, `SELECT COUNT(*) FROM results`); n != 24 {
+		t.Errorf("after the rerun %d results, want 24", n)
+	}
+	b.checkWhole(t)
+}
+
+// flakySource fails opening some recordings with a transient (not a
+// not-found) error: "F-once" the first time only, "F-always" every time.
+type flakySource struct {
+	*storage.LocalSource
+	mu    sync.Mutex
+	tries map[string]int
+}
+
+var errFlaky = errors.New("connection reset by peer")
+
+func (s *flakySource) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	s.mu.Lock()
+	s.tries[key]++
+	n := s.tries[key]
+	s.mu.Unlock()
+	if strings.Contains(key, "F-always") || (strings.Contains(key, "F-once") && n == 1) {
+		return nil, errFlaky
+	}
+	return s.LocalSource.Open(ctx, key)
+}
+
+func TestRunTransientFaults(t *testing.T) {
+	t.Parallel()
+	b := setup(t, []genCall{
+		{name: "F-once", seconds: 20, polite: true},
+		{name: "F-always", seconds: 20, polite: true},
+		{name: "OK", seconds: 20, polite: true},
+	})
+	src := &flakySource{LocalSource: b.src, tries: map[string]int{}}
+	var logs strings.Builder
+	cfg := quiet()
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	sum, err := Run(context.Background(), cfg, src, "", b.eng, b.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Batch.Inspected != 2 || sum.Batch.Failed != 1 || sum.Batch.Unprocessable != 0 {
+		t.Errorf("batch = %+v", sum.Batch)
+	}
+	if src.tries["2026/11/25/F-always.wav"] != 3 || src.tries["2026/11/25/F-once.wav"] != 2 {
+		t.Errorf("tries = %v, want 3 for F-always and 2 for F-once", src.tries)
+	}
+	if ok, _ := b.store.HasResult(context.Background(), "F-always", b.ref()); ok {
+		t.Error("a call that kept failing was stored; it must be left for a rerun")
+	}
+	if !strings.Contains(logs.String(), "F-always") || !strings.Contains(logs.String(), "connection reset") {
+		t.Errorf("the failure is not logged:\n%s", logs.String())
+	}
+}
+
+// TestRunStoreFault breaks the results store (its findings table is gone):
+// the run stops and the batch is marked failed.
+func TestRunStoreFault(t *testing.T) {
+	t.Parallel()
+	var calls []genCall
+	for i := range 6 {
+		calls = append(calls, genCall{name: fmt.Sprintf("S%d", i), seconds: 20, polite: false})
+	}
+	b := setup(t, calls)
+	if _, err := b.store.DB().Exec(`DROP TABLE findings`); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), quiet(), b.src, "", b.eng, b.store)
+	if err == nil || !strings.Contains(err.Error(), "results store") {
+		t.Fatalf("Run with a broken store = %v", err)
+	}
+	if sum.Batch.Status != storage.BatchFailed {
+		t.Errorf("batch status = %s, want failed", sum.Batch.Status)
+	}
+	if n := b.count(t, `SELECT COUNT(*) FROM results`); n != 0 {
+		t.Errorf("%d results stored without their findings", n)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	bad := []Config{{Workers: -1}, {MaxAttempts: -1}, {RetryDelay: -1}, {ProgressEvery: -1}, {TopRules: -1}, {Date: "25/11/2026"}}
+	for _, c := range bad {
+		if err := c.Validate(); err == nil {
+			t.Errorf("Validate(%+v) = nil", c)
+		}
+	}
+	if err := (Config{}).Validate(); err != nil {
+		t.Errorf("zero Config: %v", err)
+	}
+	if _, err := Run(context.Background(), Config{Workers: -1}, nil, "", nil, nil); err == nil || !strings.Contains(err.Error(), "Workers") {
+		t.Errorf("Run with a bad config = %v, want the field named", err)
+	}
+}
+
+func TestDateOfPrefix(t *testing.T) {
+	t.Parallel()
+	for p, want := range map[string]string{"2026/11/25": "2026-11-25", "recordings/2026/11/25/": "2026-11-25", "2026/11": "", "2026/13/01": "", "": "", "x2026/11/25": ""} {
+		if got := DateOfPrefix(p); got != want {
+			t.Errorf("DateOfPrefix(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		p     progress
+		width int
+		want  string
+	}{
+		{progress{total: 100, done: 25, processed: 25, listingOver: true}, 10, "[##........] 25/100 calls 2.5 calls/s ETA 30s"},
+		{progress{total: 40, done: 10, processed: 10}, 0, "10/40+ calls 1.0 calls/s ETA ?"},
+		{progress{total: 10, done: 10, processed: 0, listingOver: true}, 0, "10/10 calls 0.0 calls/s ETA 0s"},
+	}
+	for _, tt := range tests {
+		if got := progressLine(tt.p, 10*time.Second, tt.width); got != tt.want {
+			t.Errorf("progressLine(%+v) = %q, want %q", tt.p, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,256 @@
+package batch
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/storage"
+)
+
+// Summary sums a run up.
+type Summary struct {
+	// Batch is the batch record, with its final counts and status.
+	Batch storage.Batch `json:"batch"`
+	// Elapsed is the run's wall time.
+	Elapsed time.Duration `json:"elapsed"`
+	// AudioSeconds is the audio inspected by this run (skipped calls
+	// excluded); Processed counts the calls it inspected or found
+	// unprocessable.
+	AudioSeconds float64 `json:"audio_seconds"`
+	Processed    int     `json:"processed"`
+	// TopRules are the rules that flagged the most calls.
+	TopRules []RuleHits `json:"top_rules"`
+	// WorstAgents are the agents with the lowest pass rate among those
+	// with enough inspected calls.
+	WorstAgents []AgentStats `json:"worst_agents"`
+}
+
+// RuleHits is how many inspected calls a rule flagged.
+type RuleHits struct {
+	Rule  string `json:"rule"`
+	Name  string `json:"name"`
+	Calls int    `json:"calls"`
+}
+
+// AgentStats are an agent's figures in the run.
+type AgentStats struct {
+	AgentID   string `json:"agent_id"`
+	Name      string `json:"name"`
+	Team      string `json:"team"`
+	Inspected int    `json:"inspected"`
+	Passed    int    `json:"passed"`
+}
+
+// PassRate returns passed/inspected, and false when no call was inspected.
+func (a AgentStats) PassRate() (float64, bool) { return rate(a.Passed, a.Inspected) }
+
+// PassRate returns the run's pass rate (passed / inspected; unprocessable
+// calls are not in the denominator), and false when no call was inspected.
+func (s *Summary) PassRate() (float64, bool) { return rate(s.Batch.Passed, s.Batch.Inspected) }
+
+// CallsPerSecond is the rate at which this run processed calls.
+func (s *Summary) CallsPerSecond() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Processed) / s.Elapsed.Seconds()
+}
+
+func rate(n, d int) (float64, bool) {
+	if d == 0 {
+		return 0, false
+	}
+	return float64(n) / float64(d), true
+}
+
+// FormatRate formats a rate as a percentage with one decimal, or "-" when
+// there is none.
+func FormatRate(r float64, ok bool) string {
+	if !ok {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*r)
+}
+
+// WriteText writes the summary for people.
+func (s *Summary) WriteText(w io.Writer) error {
+	b := s.Batch
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "batch %s %s (scorecard %s v%d) in %s\n", b.ID, b.Status, b.Scorecard.ID, b.Scorecard.Version, s.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(&sb, "calls:          %d listed, %d inspected, %d unprocessable, %d failed", b.Total, b.Inspected, b.Unprocessable, b.Failed)
+	if b.Skipped > 0 {
+		fmt.Fprintf(&sb, " (%d from earlier runs)", b.Skipped)
+	}
+	sb.WriteString("\n")
+	fmt.Fprintf(&sb, "passed:         %d\n", b.Passed)
+	fmt.Fprintf(&sb, "pass rate:      %s\n", FormatRate(s.PassRate()))
+	if s.Processed > 0 {
+		fmt.Fprintf(&sb, "speed:          %.1f calls/s, %.1f h of audio\n", s.CallsPerSecond(), s.AudioSeconds/3600)
+	}
+	if len(s.TopRules) > 0 {
+		sb.WriteString("top rules hit:\n")
+		for _, r := range s.TopRules {
+			fmt.Fprintf(&sb, "  %-22s %-16s %d calls (%s)\n", r.Rule, r.Name, r.Calls, FormatRate(rate(r.Calls, b.Inspected)))
+		}
+	}
+	if len(s.WorstAgents) > 0 {
+		sb.WriteString("worst agents:\n")
+		for _, a := range s.WorstAgents {
+			fmt.Fprintf(&sb, "  %-10s %-8s %-8s %d/%d passed (%s)\n", a.AgentID, a.Name, a.Team, a.Passed, a.Inspected, FormatRate(a.PassRate()))
+		}
+	}
+	_, err := io.WriteString(w, sb.String())
+	return err
+}
+
+// tally counts a run's outcomes; safe for concurrent use.
+type tally struct {
+	mu           sync.Mutex
+	total        int
+	listingOver  bool
+	inspected    int
+	unprocessabl int
+	passed       int
+	failedN      int
+	skipped      int
+	processed    int
+	audioS       float64
+	rules        map[string]*RuleHits
+	agents       map[string]*AgentStats
+}
+
+func newTally() *tally {
+	return &tally{rules: map[string]*RuleHits{}, agents: map[string]*AgentStats{}}
+}
+
+func (t *tally) listed() {
+	t.mu.Lock()
+	t.total++
+	t.mu.Unlock()
+}
+
+func (t *tally) listingDone() {
+	t.mu.Lock()
+	t.listingOver = true
+	t.mu.Unlock()
+}
+
+func (t *tally) failed() {
+	t.mu.Lock()
+	t.failedN++
+	t.mu.Unlock()
+}
+
+// add counts a stored result; skipped says it came from an earlier run.
+func (t *tally) add(r *models.Result, skipped bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if skipped {
+		t.skipped++
+	} else {
+		t.processed++
+		if r.Audio != nil {
+			t.audioS += r.Audio.DurationS
+		}
+	}
+	if r.Status != models.StatusInspected {
+		t.unprocessabl++
+		return
+	}
+	t.inspected++
+	if r.Passed {
+		t.passed++
+	}
+	seen := map[string]bool{}
+	for _, f := range r.Findings {
+		if seen[f.Rule] {
+			continue
+		}
+		seen[f.Rule] = true
+		h := t.rules[f.Rule]
+		if h == nil {
+			h = &RuleHits{Rule: f.Rule, Name: f.Name}
+			t.rules[f.Rule] = h
+		}
+		h.Calls++
+	}
+	if id := r.Meta.AgentID; id != "" {
+		a := t.agents[id]
+		if a == nil {
+			a = &AgentStats{AgentID: id}
+			t.agents[id] = a
+		}
+		if r.Meta.AgentName != "" {
+			a.Name = r.Meta.AgentName
+		}
+		if r.Meta.Team != "" {
+			a.Team = r.Meta.Team
+		}
+		a.Inspected++
+		if r.Passed {
+			a.Passed++
+		}
+	}
+}
+
+// progress is a snapshot for the progress display.
+type progress struct {
+	total, done, processed int
+	listingOver            bool
+}
+
+func (t *tally) progress() progress {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return progress{
+		total:       t.total,
+		done:        t.inspected + t.unprocessabl + t.failedN,
+		processed:   t.processed + t.failedN,
+		listingOver: t.listingOver,
+	}
+}
+
+// fill copies the counts into b.
+func (t *tally) fill(b *storage.Batch) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b.Total, b.Inspected, b.Unprocessable, b.Passed, b.Failed, b.Skipped = t.total, t.inspected, t.unprocessabl, t.passed, t.failedN, t.skipped
+}
+
+func (t *tally) summary(cfg Config, b storage.Batch, elapsed time.Duration) *Summary {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := &Summary{Batch: b, Elapsed: elapsed, AudioSeconds: t.audioS, Processed: t.processed,
+		TopRules: []RuleHits{}, WorstAgents: []AgentStats{}}
+	for _, k := range sortedKeys(t.rules) {
+		s.TopRules = append(s.TopRules, *t.rules[k])
+	}
+	sort.SliceStable(s.TopRules, func(i, j int) bool { return s.TopRules[i].Calls > s.TopRules[j].Calls })
+	if len(s.TopRules) > cfg.TopRules {
+		s.TopRules = s.TopRules[:cfg.TopRules]
+	}
+	for _, k := range sortedKeys(t.agents) {
+		if a := t.agents[k]; a.Inspected >= cfg.MinAgentCalls {
+			s.WorstAgents = append(s.WorstAgents, *a)
+		}
+	}
+	// Lowest pass rate first (compared exactly as passed_i*n_j < passed_j*n_i);
+	// among equals, the agent with more calls first.
+	sort.SliceStable(s.WorstAgents, func(i, j int) bool {
+		a, b := s.WorstAgents[i], s.WorstAgents[j]
+		l, r := a.Passed*b.Inspected, b.Passed*a.Inspected
+		if l != r {
+			return l < r
+		}
+		return a.Inspected > b.Inspected
+	})
+	if len(s.WorstAgents) > cfg.WorstAgents {
+		s.WorstAgents = s.WorstAgents[:cfg.WorstAgents]
+	}
+	return s
+}

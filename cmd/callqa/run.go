@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/callqa/callqa/batch"
+	"github.com/callqa/callqa/pipeline"
+	"github.com/callqa/callqa/scorecards"
+	"github.com/callqa/callqa/storage"
+	"golang.org/x/term"
+)
+
+const runSynopsis = "run SOURCE [--date YYYY-MM-DD | --prefix P] [--scorecard F] [--db FILE] [--workers N] [--force]"
+
+// cmdRun inspects every recording of a folder (or one day of it) on this
+// machine and stores the results.
+func cmdRun(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	date := fs.String("date", "", "inspect one day: the recordings under SOURCE/YYYY/MM/DD")
+	prefix := fs.String("prefix", "", "inspect the recordings under this sub-folder of SOURCE (instead of --date)")
+	scorecardPath := fs.String("scorecard", envOr(e, "CALLQA_SCORECARD", ""), "scorecard YAML (default: the built-in "+scorecards.DefaultName+"; env CALLQA_SCORECARD)")
+	db := fs.String("db", envOr(e, "CALLQA_DATABASE_URL", "callqa.db"), "results database: a SQLite file or postgres://... (env CALLQA_DATABASE_URL)")
+	workers := fs.Int("workers", 0, "calls inspected at once (default: the number of CPUs)")
+	force := fs.Bool("force", false, "inspect again the calls that already have a result with this scorecard version")
+	pos, err := parseFlags(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return printHelp(e, fs, runSynopsis)
+	}
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError(fs, runSynopsis, "run: expected one SOURCE folder")
+	}
+	if *date != "" && *prefix != "" {
+		return usageError(fs, runSynopsis, "run: --date and --prefix exclude each other")
+	}
+	p := strings.Trim(filepath.ToSlash(*prefix), "/")
+	if *date != "" {
+		d, err := time.Parse(time.DateOnly, *date)
+		if err != nil {
+			return badInput(fmt.Errorf("run: --date %q: want YYYY-MM-DD", *date))
+		}
+		p = d.Format("2006/01/02")
+	}
+	if *workers < 0 {
+		return badInput(fmt.Errorf("run: --workers must be >= 0, got %d", *workers))
+	}
+
+	src, err := storage.NewLocalSource(pos[0])
+	if err != nil {
+		return badInput(fmt.Errorf("run: %w", err))
+	}
+	sc, err := scorecards.Load(*scorecardPath)
+	if err != nil {
+		return badInput(err)
+	}
+	eng, err := pipeline.NewEngine(sc, pipeline.Config{}, e.logger)
+	if err != nil {
+		return badInput(err)
+	}
+	st, err := storage.OpenStore(ctx, *db, e.logger)
+	if err != nil {
+		return fmt.Errorf("run: %w", err)
+	}
+	defer st.Close()
+
+	cfg := batch.Config{
+		Workers:     *workers,
+		Force:       *force,
+		Logger:      e.logger,
+		Progress:    e.stderr,
+		ProgressBar: isTerminal(e.stderr),
+		SourceName:  src.Root(),
+		Date:        *date,
+	}
+	sum, err := batch.Run(ctx, cfg, src, p, eng, st)
+	if sum != nil {
+		if werr := sum.WriteText(e.stdout); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return fmt.Errorf("run interrupted: run the same command again to inspect the remaining calls")
+	case err != nil:
+		return fmt.Errorf("run: %w", err)
+	case sum.Batch.Total == 0:
+		return badInput(fmt.Errorf("run: no recordings (.wav) under %s", filepath.Join(src.Root(), filepath.FromSlash(p))))
+	case sum.Batch.Failed > 0:
+		return fmt.Errorf("run: %d calls hit a transient fault and were not stored: run again to retry them", sum.Batch.Failed)
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal (draw a progress bar) rather
+// than a file or a pipe (write plain lines).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
