@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mozillazg/go-pinyin"
 )
@@ -51,7 +52,7 @@ func (s *speller) spell(norm string) syllables {
 	for i, r := range norm {
 		out.tok = append(out.tok, s.token(r))
 		out.start = append(out.start, i)
-		out.end = append(out.end, i+len(string(r)))
+		out.end = append(out.end, i+utf8.RuneLen(r))
 	}
 	return out
 }

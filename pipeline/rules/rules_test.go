@@ -399,3 +399,34 @@ func TestFindingFields(t *testing.T) {
 		t.Errorf("findings = %+v, not evaluated = %+v\nwant %+v", fs, ne, want)
 	}
 }
+
+// TestCheckConcurrent runs one Checker from several goroutines (run with
+// -race): Check keeps its per-call caches to itself.
+func TestCheckConcurrent(t *testing.T) {
+	t.Parallel()
+	sc, err := LoadScorecard(defaultScorecard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewChecker(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := tenMinuteCall()
+	want, _ := c.Check(call)
+	if len(want) == 0 {
+		t.Fatal("the 10-minute call has no findings to compare")
+	}
+	done := make(chan []models.Finding)
+	for range 4 {
+		go func() {
+			fs, _ := c.Check(call)
+			done <- fs
+		}()
+	}
+	for range 4 {
+		if got := <-done; !reflect.DeepEqual(got, want) {
+			t.Errorf("concurrent Check differs: %d findings, want %d", len(got), len(want))
+		}
+	}
+}
