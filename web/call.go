@@ -99,13 +99,29 @@ func (s *Server) callData(r *http.Request, id string) (*callView, error) {
 	}
 	v.ReviewedPassed = storage.ReviewedVerdict(res, reviews, verdict)
 	v.Waveform = waveformSVG(res)
-	v.Lines = transcriptLines(res)
+	v.Lines = transcriptLines(res, s.quotingRules())
 	return v, nil
 }
 
+// quotingRules are the scorecard's rules whose evidence quotes the
+// transcript: keyword and regex rules expecting their phrase to be absent
+// (a hit quotes it). Keyword rules default to expect: present, whose
+// findings name the missing phrases instead; regex rules default to absent.
+func (s *Server) quotingRules() map[string]bool {
+	out := map[string]bool{}
+	for _, r := range s.sc.Rules {
+		switch {
+		case r.Type == models.RuleKeyword && r.Expect == "absent",
+			r.Type == models.RuleRegex && r.Expect != "present":
+			out[r.ID] = true
+		}
+	}
+	return out
+}
+
 // transcriptLines renders the transcript with the phrases quoted by the
-// findings' evidence highlighted.
-func transcriptLines(res *models.Result) []lineView {
+// evidence of the quoting rules' findings highlighted.
+func transcriptLines(res *models.Result, quoting map[string]bool) []lineView {
 	if res.Transcript == nil {
 		return nil
 	}
@@ -114,6 +130,9 @@ func transcriptLines(res *models.Result) []lineView {
 		var phrases []string
 		hit := false
 		for _, f := range res.Findings {
+			if !quoting[f.Rule] {
+				continue
+			}
 			if f.Speaker != "" && u.Speaker != "" && f.Speaker != u.Speaker && f.Speaker != models.SpeakerMixed {
 				continue
 			}
