@@ -126,13 +126,47 @@ func readSidecar(ctx context.Context, src Source, key, suffix string) (data []by
 	return data, true, nil
 }
 
+// InvalidError is a transcript file that cannot be used as it is: bad JSON,
+// a bad speaker, impossible times, too large. It is the caller's bad input,
+// never worth retrying, unlike an error reading the file.
+type InvalidError struct{ Err error }
+
+func (e *InvalidError) Error() string { return e.Err.Error() }
+func (e *InvalidError) Unwrap() error { return e.Err }
+
+// IsInvalid reports whether err is an invalid transcript (as opposed to a
+// fault reading it).
+func IsInvalid(err error) bool {
+	var ie *InvalidError
+	return errors.As(err, &ie) || errors.Is(err, ErrTooLarge)
+}
+
+// invalid marks a parse error as InvalidError; errors reading the input,
+// other than it being too large, stay as they are.
+func invalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	var re *readError
+	if errors.As(err, &re) && !errors.Is(err, ErrTooLarge) {
+		return err
+	}
+	return &InvalidError{err}
+}
+
+// readError is a fault of the reader a transcript is parsed from.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
+
 // ErrTooLarge is returned (wrapped) for a transcript file over MaxBytes.
 var ErrTooLarge = errors.New("transcript larger than 16 MiB")
 
 func readLimited(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
-		return nil, err
+		return nil, &readError{err}
 	}
 	if len(data) > MaxBytes {
 		return nil, ErrTooLarge
@@ -168,6 +202,11 @@ type rawVerbose struct {
 // "segments". A verbose_json file carries one channel, whose speaker is taken
 // from the name's suffix (SuffixAgentVerbose or SuffixCustomerVerbose).
 func Parse(name string, r io.Reader) (*models.Transcript, error) {
+	t, err := parse(name, r)
+	return t, invalid(err)
+}
+
+func parse(name string, r io.Reader) (*models.Transcript, error) {
 	data, err := readLimited(r)
 	if err != nil {
 		return nil, fmt.Errorf("transcript %s: %w", name, err)
@@ -210,6 +249,11 @@ func Parse(name string, r io.Reader) (*models.Transcript, error) {
 // every segment is attributed to speaker (agent or customer). Segment text is
 // trimmed of surrounding spaces and segments left empty are dropped.
 func ParseVerbose(name string, r io.Reader, speaker string) ([]models.Utterance, error) {
+	us, err := parseVerbose(name, r, speaker)
+	return us, invalid(err)
+}
+
+func parseVerbose(name string, r io.Reader, speaker string) ([]models.Utterance, error) {
 	if speaker != models.SpeakerAgent && speaker != models.SpeakerCustomer {
 		return nil, fmt.Errorf("transcript %s: speaker %q must be %s or %s", name, speaker, models.SpeakerAgent, models.SpeakerCustomer)
 	}

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/callqa/callqa/models"
 )
@@ -256,5 +257,32 @@ func TestParseVerbose(t *testing.T) {
 		if err == nil || err.Error() != tc.wantErr {
 			t.Errorf("ParseVerbose(%s, %s) err = %v, want %q", tc.in, tc.speaker, err, tc.wantErr)
 		}
+	}
+}
+
+// TestIsInvalid separates a bad transcript (the call's own fault, never
+// retried) from a fault reading it (transient).
+func TestIsInvalid(t *testing.T) {
+	_, badJSON := Parse("x.transcript.json", strings.NewReader("{"))
+	_, badSpeaker := Parse("x.transcript.json", strings.NewReader(`{"utterances":[{"speaker":"robot","start":0,"end":1,"text":"x"}]}`))
+	_, readFault := Parse("x.transcript.json", iotest.ErrReader(io.ErrUnexpectedEOF))
+	_, verboseFault := ParseVerbose("x.agent.verbose.json", iotest.ErrReader(io.ErrUnexpectedEOF), models.SpeakerAgent)
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"bad json", badJSON, true},
+		{"bad speaker", badSpeaker, true},
+		{"read fault", readFault, false},
+		{"verbose read fault", verboseFault, false},
+		{"too large", ErrTooLarge, true},
+	} {
+		if tc.err == nil || IsInvalid(tc.err) != tc.want {
+			t.Errorf("%s: IsInvalid(%v) = %v, want %v", tc.name, tc.err, !tc.want, tc.want)
+		}
+	}
+	if !errors.Is(readFault, io.ErrUnexpectedEOF) {
+		t.Errorf("read fault %v does not wrap io.ErrUnexpectedEOF", readFault)
 	}
 }

@@ -1,0 +1,147 @@
+// Command callqa inspects hotline call recordings: one call (inspect, probe),
+// a day of calls on one machine (run, report), a fleet of queue workers
+// (worker, enqueue, scheduler, status, requeue) and the review workbench
+// (serve). It is the only place that reads flags and the environment.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes: 0 success, 1 failure (a fault to retry or a bug), 2 bad input
+// (unreadable recording, invalid scorecard, wrong usage).
+const (
+	exitOK       = 0
+	exitFailure  = 1
+	exitBadInput = 2
+)
+
+// errBadInput marks errors caused by what the user gave us (exit code 2).
+var errBadInput = errors.New("bad input")
+
+// env bundles what a command may touch of the outside world, so that tests
+// can run commands in-process.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	logger         *slog.Logger
+}
+
+const usage = `callqa: speech-analytics quality inspection for hotline calls
+
+usage: callqa <command> [flags] [args]
+
+one call:
+  inspect RECORDING    inspect one call and print its findings and score
+  probe RECORDING      describe a recording (format, duration, levels)
+  scorecard check FILE validate a scorecard and print its rules
+
+a day of calls on this machine:
+  run SOURCE           inspect every recording under SOURCE (a folder)
+  report               pass rates from the results database
+
+fleet:
+  worker               process inspection tasks from Redis
+  enqueue              plan a day's inspection on the queue
+  scheduler            enqueue every night on a cron schedule
+  status               progress of a batch
+  requeue              re-queue archived tasks
+
+review workbench:
+  serve                start the web workbench
+  user add NAME        create a workbench user
+
+Run 'callqa <command> -h' for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	e := &env{
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		getenv: os.Getenv,
+		logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}
+	code := run(ctx, e, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a command and maps its error to an exit code.
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return exitBadInput
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "inspect":
+		err = cmdInspect(ctx, e, rest)
+	case "probe":
+		err = cmdProbe(ctx, e, rest)
+	case "scorecard":
+		err = cmdScorecard(ctx, e, rest)
+	case "run":
+		err = cmdRun(ctx, e, rest)
+	case "report":
+		err = cmdReport(ctx, e, rest)
+	case "worker":
+		err = cmdWorker(ctx, e, rest)
+	case "enqueue":
+		err = cmdEnqueue(ctx, e, rest)
+	case "scheduler":
+		err = cmdScheduler(ctx, e, rest)
+	case "status":
+		err = cmdStatus(ctx, e, rest)
+	case "requeue":
+		err = cmdRequeue(ctx, e, rest)
+	// Further commands are added here, one case each.
+	case "serve":
+		err = cmdServe(ctx, e, rest)
+	case "user":
+		err = cmdUser(ctx, e, rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(e.stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(e.stderr, "callqa: unknown command %q\n\n%s", cmd, usage)
+		return exitBadInput
+	}
+	return exitCode(e, err)
+}
+
+// exitCode prints err (if any) on one line and returns the exit code.
+func exitCode(e *env, err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errSilentExit):
+		return exitBadInput
+	case errors.Is(err, errBadInput):
+		fmt.Fprintf(e.stderr, "callqa: %v\n", err)
+		return exitBadInput
+	default:
+		fmt.Fprintf(e.stderr, "callqa: %v\n", err)
+		return exitFailure
+	}
+}
+
+// errSilentExit ends a command with exit code 2 when the command has already
+// reported the problem itself (e.g. an unprocessable result printed as JSON).
+var errSilentExit = errors.New("silent exit")
+
+// badInput wraps err so that it maps to exit code 2.
+func badInput(err error) error { return fmt.Errorf("%w", joinBad{err}) }
+
+type joinBad struct{ err error }
+
+func (j joinBad) Error() string   { return j.err.Error() }
+func (j joinBad) Unwrap() []error { return []error{j.err, errBadInput} }

@@ -1,0 +1,403 @@
+// Package pipeline inspects one call: it decodes the recording as a stream
+// (pipeline/decode), analyses the audio per channel (pipeline/analyse), reads
+// the transcript (pipeline/transcript), checks the scorecard's rules
+// (pipeline/rules) and scores the call (pipeline/score).
+//
+// The Engine is the single code path for every way callqa runs: the CLI's
+// inspect command, the embedded batch pool and the fleet's queue workers all
+// call Engine.InspectKey, so a call gets the same result wherever it is
+// inspected.
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"math"
+	"path"
+	"strings"
+
+	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline/analyse"
+	"github.com/callqa/callqa/pipeline/decode"
+	"github.com/callqa/callqa/pipeline/rules"
+	"github.com/callqa/callqa/pipeline/score"
+	"github.com/callqa/callqa/pipeline/transcript"
+)
+
+// blockFrames is how many frames are decoded and analysed at a time: large
+// enough to amortise per-block work, small enough to stay in cache and to
+// notice cancellation within a fraction of a second of audio.
+const blockFrames = 4096
+
+// maxMetaBytes bounds a metadata sidecar; real ones are a few hundred bytes.
+const maxMetaBytes = 1 << 20
+
+// Config tunes the engine. The zero value is the documented default.
+type Config struct {
+	// Analysis tunes voice activity, silence and overtalk detection; zero
+	// fields take analyse's defaults.
+	Analysis analyse.Config
+	// Transcriber finds a call's transcript. Nil reads the sidecars next to
+	// the recording (<name>.transcript.json, or the per-channel OpenAI
+	// verbose_json files).
+	Transcriber Transcriber
+}
+
+// Transcriber finds the transcript of a recording; it returns nil and no
+// error when the call has none (keyword rules are then not evaluated).
+type Transcriber interface {
+	Transcribe(ctx context.Context, src transcript.Source, key string) (*models.Transcript, error)
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	if err := c.Analysis.WithDefaults().Validate(); err != nil {
+		return fmt.Errorf("pipeline config: Analysis: %w", err)
+	}
+	return nil
+}
+
+// Engine inspects calls against one scorecard. It is safe for concurrent use.
+type Engine struct {
+	sc          *models.Scorecard
+	checker     *rules.Checker
+	analysis    analyse.Config
+	transcriber Transcriber
+	logger      *slog.Logger
+}
+
+// NewEngine compiles the scorecard's rules and returns an engine.
+func NewEngine(sc *models.Scorecard, cfg Config, logger *slog.Logger) (*Engine, error) {
+	if sc == nil {
+		return nil, errors.New("new engine: nil scorecard")
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("new engine: %w", err)
+	}
+	checker, err := rules.NewChecker(sc)
+	if err != nil {
+		return nil, fmt.Errorf("new engine: %w", err)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	tr := cfg.Transcriber
+	if tr == nil {
+		tr = transcript.Sidecar{}
+	}
+	return &Engine{sc: sc, checker: checker, analysis: cfg.Analysis.WithDefaults(), transcriber: tr, logger: logger}, nil
+}
+
+// Scorecard returns the scorecard the engine scores with.
+func (e *Engine) Scorecard() *models.Scorecard { return e.sc }
+
+// badInputError marks a problem with the call's own files: it makes the
+// result unprocessable and is never retried.
+type badInputError struct{ err error }
+
+func (b *badInputError) Error() string { return b.err.Error() }
+func (b *badInputError) Unwrap() error { return b.err }
+
+func bad(format string, args ...any) error {
+	return &badInputError{fmt.Errorf(format, args...)}
+}
+
+// CallID returns the default call id of a recording key: its file name
+// without the extension.
+func CallID(key string) string {
+	base := path.Base(strings.ReplaceAll(key, "\\", "/"))
+	return strings.TrimSuffix(base, path.Ext(base))
+}
+
+// InspectKey inspects one recording read from src, with the sidecars found
+// next to it.
+//
+// Bad input (an invalid or unsupported WAV, a missing recording, an
+// unreadable sidecar) yields a Result with Status models.StatusUnprocessable,
+// Error set, and a nil error. A non-nil error means a transient fault
+// (storage I/O, network) or cancellation: there is nothing to store and the
+// caller should retry later.
+func (e *Engine) InspectKey(ctx context.Context, src RecordingSource, key string) (*models.Result, error) {
+	res := &models.Result{
+		CallID:    CallID(key),
+		Recording: key,
+		Status:    models.StatusInspected,
+		Scorecard: models.ScorecardRef{ID: e.sc.ID, Version: e.sc.Version},
+		Findings:  []models.Finding{},
+	}
+	err := e.inspect(ctx, src, key, res)
+	var b *badInputError
+	switch {
+	case err == nil:
+		return res, nil
+	case errors.As(err, &b):
+		res.Status = models.StatusUnprocessable
+		res.Error = b.Error()
+		res.Audio, res.Metrics, res.Envelope, res.Transcript = nil, nil, nil, nil
+		res.Findings, res.NotEvaluated = []models.Finding{}, nil
+		res.Score, res.Passed, res.Review, res.Truncated = 0, false, false, false
+		e.logger.InfoContext(ctx, "call unprocessable", "call_id", res.CallID, "key", key, "reason", res.Error)
+		return res, nil
+	default:
+		return nil, fmt.Errorf("inspect %s: %w", key, err)
+	}
+}
+
+func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, res *models.Result) error {
+	meta, err := readMeta(ctx, src, key)
+	if err != nil {
+		return err
+	}
+	if meta.CallID != "" {
+		res.CallID = meta.CallID
+	}
+	res.Meta = meta
+	res.Meta.CallID = res.CallID
+
+	rep, format, truncated, err := e.analyseRecording(ctx, src, key)
+	if err != nil {
+		return err
+	}
+	if truncated != nil {
+		res.Truncated = true
+		res.Error = truncated.Error()
+	}
+	res.Audio = &models.AudioInfo{
+		Format:        format.Codec,
+		SampleRate:    format.SampleRate,
+		Channels:      format.Channels,
+		BitsPerSample: format.BitsPerSample,
+		DurationS:     round2(rep.DurationS),
+	}
+
+	tr, err := e.transcriber.Transcribe(ctx, src, key)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if transcript.IsInvalid(err) {
+			return bad("transcript: %w", err)
+		}
+		return fmt.Errorf("transcript: %w", err)
+	}
+	res.Transcript = tr
+
+	metrics, env, err := e.metrics(rep, meta.ChannelsOrDefault(), tr)
+	if err != nil {
+		return err
+	}
+	res.Metrics, res.Envelope = metrics, env
+
+	hits, notEval := e.checker.Check(rules.Call{DurationS: rep.DurationS, Transcript: tr, Metrics: metrics})
+	res.NotEvaluated = notEval
+	res.Findings, res.Score, res.Passed, res.Review = score.Score(e.sc, hits)
+	if res.Findings == nil {
+		res.Findings = []models.Finding{}
+	}
+	return nil
+}
+
+// readMeta reads the optional metadata sidecar.
+func readMeta(ctx context.Context, src RecordingSource, key string) (models.CallMeta, error) {
+	var meta models.CallMeta
+	rc, err := src.OpenSidecar(ctx, key, SuffixMeta)
+	if errors.Is(err, fs.ErrNotExist) {
+		return meta, nil
+	}
+	if err != nil {
+		return meta, fmt.Errorf("open meta sidecar: %w", err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, maxMetaBytes+1))
+	if err != nil {
+		return meta, fmt.Errorf("read meta sidecar: %w", err)
+	}
+	if len(data) > maxMetaBytes {
+		return meta, bad("meta sidecar %s: larger than %d bytes", sidecarName(key, SuffixMeta), maxMetaBytes)
+	}
+	if err := json.Unmarshal(data, &meta); err != nil {
+		return meta, bad("meta sidecar %s: %v", sidecarName(key, SuffixMeta), err)
+	}
+	return meta, nil
+}
+
+func sidecarName(key, suffix string) string {
+	return strings.TrimSuffix(key, path.Ext(key)) + suffix
+}
+
+// sizer is implemented by readers that know their total size (S3 objects).
+type sizer interface{ Size() int64 }
+
+// statter is implemented by *os.File.
+type statter interface{ Stat() (fs.FileInfo, error) }
+
+// sourceReader remembers the first error the storage reader returned other
+// than io.EOF. The decoder treats a stream that ends early as a truncated
+// recording; this tells a recording that really ends there (io.EOF from a
+// file) from a connection cut mid-body (io.ErrUnexpectedEOF from an object
+// stream), which is a transient fault to retry, not a truncated call.
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
+// analyseRecording decodes the recording block by block into the analyser.
+func (e *Engine) analyseRecording(ctx context.Context, src RecordingSource, key string) (*analyse.Report, decode.Format, *decode.TruncatedError, error) {
+	var format decode.Format
+	rc, err := src.Open(ctx, key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, format, nil, bad("recording %s not found", key)
+	}
+	if err != nil {
+		return nil, format, nil, fmt.Errorf("open recording: %w", err)
+	}
+	defer rc.Close()
+	size := int64(-1)
+	switch s := rc.(type) {
+	case sizer:
+		size = s.Size()
+	case statter:
+		if fi, err := s.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = fi.Size()
+		}
+	}
+	sr := &sourceReader{r: rc}
+	dec, err := decode.NewDecoder(sr, size)
+	if err != nil {
+		if sr.err != nil {
+			return nil, format, nil, fmt.Errorf("read recording: %w", sr.err)
+		}
+		if decode.IsBadInput(err) {
+			return nil, format, nil, bad("recording %s: %w", key, err)
+		}
+		return nil, format, nil, fmt.Errorf("read recording: %w", err)
+	}
+	format = dec.Format()
+	an, err := analyse.New(e.analysis, format.SampleRate, format.Channels)
+	if err != nil {
+		return nil, format, nil, bad("recording %s: %w", key, err)
+	}
+	buf := make([]float32, blockFrames*format.Channels)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, format, nil, err
+		}
+		n, err := dec.Read(buf)
+		if n > 0 {
+			an.Write(buf[:n*format.Channels])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if sr.err != nil {
+				return nil, format, nil, fmt.Errorf("read recording: %w", sr.err)
+			}
+			if decode.IsBadInput(err) {
+				return nil, format, nil, bad("recording %s: %w", key, err)
+			}
+			return nil, format, nil, fmt.Errorf("read recording: %w", err)
+		}
+	}
+	if sr.err != nil {
+		return nil, format, nil, fmt.Errorf("read recording: %w", sr.err)
+	}
+	if dec.FramesRead() == 0 {
+		return nil, format, nil, bad("recording %s: no audio in the data chunk", key)
+	}
+	return an.Finish(), format, dec.Truncated(), nil
+}
+
+// metrics maps the analysed channels to speakers and derives the
+// conversation measures.
+func (e *Engine) metrics(rep *analyse.Report, chans models.ChannelMap, tr *models.Transcript) (*models.Metrics, *models.Envelope, error) {
+	m := &models.Metrics{
+		Silences:      []models.Span{},
+		Overtalks:     []models.Overtalk{},
+		Interruptions: map[string]int{models.SpeakerAgent: 0, models.SpeakerCustomer: 0},
+	}
+	env := &models.Envelope{Step: e.analysis.EnvelopeSeconds}
+	n := len(rep.Channels)
+	if n == 1 {
+		ch := rep.Channels[0]
+		m.Mixed = speakerMetrics(ch)
+		env.Mixed = ch.Envelope
+		m.Silences = nonNil(analyse.Silences(e.analysis, ch.Segments))
+		m.SilenceS = sumSpans(m.Silences)
+		return m, env, nil
+	}
+	for _, c := range []struct {
+		name string
+		idx  int
+	}{{"agent", chans.Agent}, {"customer", chans.Customer}} {
+		if c.idx < 0 || c.idx >= n {
+			return nil, nil, bad("meta sidecar: %s channel %d, but the recording has %d channels", c.name, c.idx, n)
+		}
+	}
+	if chans.Agent == chans.Customer {
+		return nil, nil, bad("meta sidecar: agent and customer both on channel %d", chans.Agent)
+	}
+	agent, customer := rep.Channels[chans.Agent], rep.Channels[chans.Customer]
+	m.Agent, m.Customer = speakerMetrics(agent), speakerMetrics(customer)
+	env.Agent, env.Customer = agent.Envelope, customer.Envelope
+	if tr != nil {
+		if cpm, ok := rules.SpeechRateCPM(tr, models.SpeakerAgent); ok {
+			v := math.Round(cpm)
+			m.Agent.SpeechRateCPM = &v
+		}
+		if cpm, ok := rules.SpeechRateCPM(tr, models.SpeakerCustomer); ok {
+			v := math.Round(cpm)
+			m.Customer.SpeechRateCPM = &v
+		}
+	}
+	sil, ot := analyse.Conversation(e.analysis, agent.Segments, customer.Segments)
+	m.Silences, m.Overtalks = nonNil(sil), nonNil(ot)
+	m.SilenceS = sumSpans(m.Silences)
+	for _, o := range m.Overtalks {
+		m.OvertalkS += o.End - o.Start
+		m.Interruptions[o.By]++
+	}
+	m.OvertalkS = round2(m.OvertalkS)
+	return m, env, nil
+}
+
+func speakerMetrics(ch analyse.ChannelStats) *models.SpeakerMetrics {
+	return &models.SpeakerMetrics{
+		TalkS:         round2(ch.TalkS),
+		Segments:      nonNil(ch.Segments),
+		RMSDBFS:       round1(ch.RMSDBFS),
+		PeakDBFS:      round1(ch.PeakDBFS),
+		ClippingRatio: math.Round(ch.ClippingRatio*1e6) / 1e6,
+	}
+}
+
+func sumSpans(s []models.Span) float64 {
+	var t float64
+	for _, sp := range s {
+		t += sp[1] - sp[0]
+	}
+	return round2(t)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+func round1(v float64) float64 { return math.Round(v*10) / 10 }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs the tools the tests compare
+# against (ffmpeg, sox, chromium), starts the services the integration tests
+# use (Redis, PostgreSQL, an S3 server) where they are not running, then runs
+# gofmt, go vet and every test. Stops only what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests need: ffmpeg and sox write and decode WAV files
+# independently of our decoder; chromium runs the workbench browser test.
+missing=()
+command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+command -v sox >/dev/null || missing+=(sox)
+command -v chromium >/dev/null || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Redis, PostgreSQL and versitygw: started when missing, stopped on exit.
+# shellcheck source=scripts/services.sh
+source scripts/services.sh
+
+echo "test.sh: gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt needed on: $unformatted" >&2
+  exit 1
+fi
+echo "test.sh: go vet"
+go vet ./...
+echo "test.sh: go test"
+go test -count=1 -timeout 45m "$@" ./...
