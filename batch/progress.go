@@ -28,8 +28,12 @@ func (r *runner) startProgress(ctx context.Context, log *slog.Logger, start time
 		for {
 			select {
 			case <-done:
-				if r.cfg.Progress != nil && r.cfg.ProgressBar {
-					fmt.Fprintf(r.cfg.Progress, "\r%s\n", progressLine(r.tally.progress(), time.Since(start), 30))
+				if r.cfg.Progress != nil {
+					if r.cfg.ProgressBar {
+						fmt.Fprintf(r.cfg.Progress, "\r%s\x1b[K\n", progressLine(r.tally.progress(), time.Since(start), 30))
+					} else {
+						fmt.Fprintf(r.cfg.Progress, "%s progress %s\n", time.Now().Format(time.TimeOnly), progressLine(r.tally.progress(), time.Since(start), 0))
+					}
 				}
 				return
 			case now := <-t.C:

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/text/width"
+
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/storage"
 )
@@ -26,7 +28,7 @@ type Summary struct {
 	// TopRules are the rules that flagged the most calls.
 	TopRules []RuleHits `json:"top_rules"`
 	// WorstAgents are the agents with the lowest pass rate among those
-	// with enough inspected calls.
+	// with enough inspected calls and at least one failed call.
 	WorstAgents []AgentStats `json:"worst_agents"`
 }
 
@@ -95,13 +97,13 @@ func (s *Summary) WriteText(w io.Writer) error {
 	if len(s.TopRules) > 0 {
 		sb.WriteString("top rules hit:\n")
 		for _, r := range s.TopRules {
-			fmt.Fprintf(&sb, "  %-22s %-16s %d calls (%s)\n", r.Rule, r.Name, r.Calls, FormatRate(rate(r.Calls, b.Inspected)))
+			fmt.Fprintf(&sb, "  %s %s %d calls (%s)\n", pad(r.Rule, 20), pad(r.Name, 14), r.Calls, FormatRate(rate(r.Calls, b.Inspected)))
 		}
 	}
 	if len(s.WorstAgents) > 0 {
 		sb.WriteString("worst agents:\n")
 		for _, a := range s.WorstAgents {
-			fmt.Fprintf(&sb, "  %-10s %-8s %-8s %d/%d passed (%s)\n", a.AgentID, a.Name, a.Team, a.Passed, a.Inspected, FormatRate(a.PassRate()))
+			fmt.Fprintf(&sb, "  %s %s %s %d/%d passed (%s)\n", pad(a.AgentID, 8), pad(a.Name, 8), pad(a.Team, 12), a.Passed, a.Inspected, FormatRate(a.PassRate()))
 		}
 	}
 	_, err := io.WriteString(w, sb.String())
@@ -235,7 +237,7 @@ func (t *tally) summary(cfg Config, b storage.Batch, elapsed time.Duration) *Sum
 		s.TopRules = s.TopRules[:cfg.TopRules]
 	}
 	for _, k := range sortedKeys(t.agents) {
-		if a := t.agents[k]; a.Inspected >= cfg.MinAgentCalls {
+		if a := t.agents[k]; a.Inspected >= cfg.MinAgentCalls && a.Passed < a.Inspected {
 			s.WorstAgents = append(s.WorstAgents, *a)
 		}
 	}
@@ -253,4 +255,21 @@ func (t *tally) summary(cfg Config, b storage.Batch, elapsed time.Duration) *Sum
 		s.WorstAgents = s.WorstAgents[:cfg.WorstAgents]
 	}
 	return s
+}
+
+// pad left-aligns s in n terminal columns, Chinese characters counting two.
+func pad(s string, n int) string {
+	w := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			w += 2
+		default:
+			w++
+		}
+	}
+	if w >= n {
+		return s
+	}
+	return s + strings.Repeat(" ", n-w)
 }

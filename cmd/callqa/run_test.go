@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/callqa/callqa/batch"
+	"github.com/xuri/excelize/v2"
+)
+
+// runCmd runs the command line args in-process and returns its exit code,
+// standard output and standard error.
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	e := &env{stdout: &out, stderr: &errOut, getenv: func(string) string { return "" },
+		logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	code := run(context.Background(), e, args)
+	return code, out.String(), errOut.String()
+}
+
+// TestRunMatchesReport runs `callqa run` on the samples and checks that the
+// pass rate it prints is the one `callqa report --by day` reads back.
+func TestRunMatchesReport(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "results.db")
+	samples := filepath.Join("..", "..", "samples")
+	code, out, errOut := runCmd(t, "run", samples, "--date", "2026-11-25", "--db", db, "--workers", "2")
+	if code != exitOK {
+		t.Fatalf("run exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	m := regexp.MustCompile(`pass rate:\s+(\S+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no pass rate in the summary:\n%s", out)
+	}
+	runRate := m[1]
+	if !strings.Contains(out, "10 listed") || !strings.Contains(errOut, "progress") {
+		t.Errorf("summary or progress missing:\nstdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+
+	code, out, errOut = runCmd(t, "report", "--db", db, "--by", "day", "--format", "json")
+	if code != exitOK {
+		t.Fatalf("report exit %d: %s", code, errOut)
+	}
+	var tab struct {
+		Rows []struct {
+			Group     string   `json:"group"`
+			Inspected int      `json:"inspected"`
+			PassRate  *float64 `json:"pass_rate"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(out), &tab); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(tab.Rows) != 1 || tab.Rows[0].Group != "2026-11-25" || tab.Rows[0].PassRate == nil {
+		t.Fatalf("report rows = %+v", tab.Rows)
+	}
+	if got := batch.FormatRate(*tab.Rows[0].PassRate, true); got != runRate {
+		t.Errorf("run printed pass rate %s, report --by day reads %s", runRate, got)
+	}
+	code, table, _ := runCmd(t, "report", "--db", db)
+	if code != exitOK || !strings.Contains(table, "2026-11-25") || !strings.Contains(table, runRate) {
+		t.Errorf("report table (exit %d) does not show %s:\n%s", code, runRate, table)
+	}
+
+	// A rerun skips every call and prints the same pass rate.
+	code, out, _ = runCmd(t, "run", samples, "--date", "2026-11-25", "--db", db)
+	if code != exitOK || !strings.Contains(out, "(10 from earlier runs)") || !strings.Contains(out, runRate) {
+		t.Errorf("rerun (exit %d):\n%s", code, out)
+	}
+
+	// The indicator and an XLSX file.
+	xlsx := filepath.Join(t.TempDir(), "indicator.xlsx")
+	if code, _, errOut := runCmd(t, "report", "--db", db, "--indicator", "--target", "90%", "--weight", "5", "-o", xlsx); code != exitOK {
+		t.Fatalf("report --indicator exit %d: %s", code, errOut)
+	}
+	f, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if v, _ := f.GetCellValue(f.GetSheetName(0), "A2"); v != "质量控制合格率" {
+		t.Errorf("A2 = %q", v)
+	}
+	if v, _ := f.GetCellValue(f.GetSheetName(0), "C2"); v != "90.0%" {
+		t.Errorf("target C2 = %q, want 90.0%%", v)
+	}
+	if v, _ := f.GetCellValue(f.GetSheetName(0), "D2"); v != runRate {
+		t.Errorf("actual D2 = %q, want %s", v, runRate)
+	}
+}
+
+func TestRunReportBadInput(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "empty.db")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing folder", []string{"run", filepath.Join(t.TempDir(), "nope"), "--db", db}, "not found"},
+		{"no source", []string{"run", "--db", db}, "expected one SOURCE"},
+		{"bad date", []string{"run", t.TempDir(), "--date", "25.11.2026", "--db", db}, "--date"},
+		{"date and prefix", []string{"run", t.TempDir(), "--date", "2026-11-25", "--prefix", "x", "--db", db}, "exclude"},
+		{"empty folder", []string{"run", t.TempDir(), "--db", db}, "no recordings"},
+		{"unknown grouping", []string{"report", "--db", db, "--by", "planet"}, "--by"},
+		{"unknown format", []string{"report", "--db", db, "--format", "pdf"}, "--format"},
+		{"bad target", []string{"report", "--db", db, "--indicator", "--target", "150%"}, "--target"},
+		{"reversed range", []string{"report", "--db", db, "--from", "2026-11-26", "--to", "2026-11-25"}, "after"},
+		{"no results", []string{"report", "--db", db}, "no results"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := runCmd(t, tt.args...)
+			if code != exitBadInput || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit 2 mentioning %q", code, errOut, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseTarget(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]float64{"95%": 0.95, "95": 0.95, "0.95": 0.95, "100%": 1, "1": 1, "80.5%": 0.805} {
+		if got, err := parseTarget(in); err != nil || got != want {
+			t.Errorf("parseTarget(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "abc", "-5", "0", "150%", "101"} {
+		if _, err := parseTarget(in); err == nil {
+			t.Errorf("parseTarget(%q) = nil error", in)
+		}
+	}
+}
