@@ -304,15 +304,22 @@ func envelopeDB(ms float64) int8 {
 	return int8(d)
 }
 
-// levelDB converts an amplitude ratio to dBFS, floored at FloorDBFS and
-// rounded to 0.01 dB.
+// maxLevelDB bounds reported levels so that they stay finite (JSON has no
+// infinity) even when a float decode carries infinite samples.
+const maxLevelDB = 1000
+
+// levelDB converts an amplitude ratio to dBFS, floored at FloorDBFS,
+// capped at maxLevelDB and rounded to 0.01 dB. NaN gives FloorDBFS.
 func levelDB(amp float64) float64 {
 	if !(amp > 0) {
 		return FloorDBFS
 	}
 	d := 20 * math.Log10(amp)
-	if d < FloorDBFS {
+	switch {
+	case d < FloorDBFS:
 		return FloorDBFS
+	case d > maxLevelDB:
+		return maxLevelDB
 	}
 	return round2(d)
 }

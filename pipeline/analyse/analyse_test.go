@@ -1,6 +1,7 @@
 package analyse
 
 import (
+	"encoding/binary"
 	"flag"
 	"fmt"
 	"math"
@@ -320,4 +321,86 @@ func TestGolden(t *testing.T) {
 	if string(got) != string(want) {
 		t.Errorf("report differs from %s (run with -update and review the diff):\n%s", path, got)
 	}
+}
+
+// TestWriteSteadyStateAllocs: Write allocates only when an output slice
+// grows, which append amortises to far below one allocation per block.
+func TestWriteSteadyStateAllocs(t *testing.T) {
+	ag, cu := script(71, 70, false)
+	g := newGenerator(8000, -50, true, 71,
+		channelSpec{Spans: ag, LevelDBFS: -20, F0: 200},
+		channelSpec{Spans: cu, LevelDBFS: -26, F0: 120})
+	audio := make([]float32, 8000*60*2)
+	g.fill(audio)
+	a, err := New(Config{}, 8000, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Write(audio[:8000*2*5]) // warm up: rings full, first slices grown
+	const block = 4096 * 2
+	off := 8000 * 2 * 5
+	allocs := testing.AllocsPerRun(100, func() {
+		if off+block > len(audio) {
+			off = 0
+		}
+		a.Write(audio[off : off+block])
+		off += block
+	})
+	t.Logf("%.3f allocations per Write of 4096 stereo frames", allocs)
+	if allocs > 0.2 {
+		t.Errorf("%.3f allocations per Write, want about 0 (only output growth)", allocs)
+	}
+}
+
+// FuzzAnalyzer feeds arbitrary float32 samples (NaN and infinities
+// included) in arbitrary blocks and checks that the report is well formed:
+// finite levels, sorted segments inside the recording, one envelope step
+// per started EnvelopeSeconds.
+func FuzzAnalyzer(f *testing.F) {
+	seed := make([]byte, 4*2000)
+	for i := 0; i < len(seed); i += 4 {
+		binary.LittleEndian.PutUint32(seed[i:], math.Float32bits(float32(0.3*math.Sin(float64(i)/40))))
+	}
+	f.Add(seed, uint8(2), uint16(333))
+	f.Add([]byte{0, 0, 0xc0, 0x7f, 0, 0, 0x80, 0x7f, 0, 0, 0x80, 0xff}, uint8(1), uint16(1))
+	f.Add(make([]byte, 4*8000), uint8(3), uint16(0))
+	f.Fuzz(func(t *testing.T, data []byte, chans uint8, block uint16) {
+		nch := int(chans%4) + 1
+		x := make([]float32, len(data)/4/nch*nch)
+		for i := range x {
+			x[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
+		}
+		// A low rate makes short inputs span many frames and envelope steps.
+		const sr = 400
+		a, err := New(Config{}, sr, nch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		step := (int(block)%500 + 1) * nch
+		for i := 0; i < len(x); i += step {
+			a.Write(x[i:min(len(x), i+step)])
+		}
+		rep := a.Finish()
+		frames := int64(len(x) / nch)
+		if rep.Frames != frames {
+			t.Fatalf("Frames %d, want %d", rep.Frames, frames)
+		}
+		for c, ch := range rep.Channels {
+			for _, v := range []float64{ch.RMSDBFS, ch.PeakDBFS, ch.ClippingRatio, ch.TalkS} {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Fatalf("channel %d: non-finite value in %+v", c, ch)
+				}
+			}
+			if want := (frames + 39) / 40; int64(len(ch.Envelope)) != want {
+				t.Fatalf("channel %d: %d envelope steps, want %d", c, len(ch.Envelope), want)
+			}
+			prev := 0.0
+			for _, s := range ch.Segments {
+				if s[0] < prev || s[1] <= s[0] || s[1] > rep.DurationS {
+					t.Fatalf("channel %d: bad segments %v (duration %v)", c, ch.Segments, rep.DurationS)
+				}
+				prev = s[1]
+			}
+		}
+	})
 }

@@ -47,7 +47,7 @@ func (r *Report) Metrics(cfg Config, cm models.ChannelMap) *models.Metrics {
 }
 
 // Envelope returns the level envelopes of the speakers' channels, laid out
-// as Metrics lays out the speakers. step is the Config's EnvelopeSeconds
+// as Metrics lays out the speakers, with cfg.EnvelopeSeconds as the step
 // (zero: the default). It returns nil for a report without channels.
 func (r *Report) Envelope(cfg Config, cm models.ChannelMap) *models.Envelope {
 	if len(r.Channels) == 0 {
