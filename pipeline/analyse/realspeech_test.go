@@ -173,3 +173,32 @@ func TestRealSpeech(t *testing.T) {
 		})
 	}
 }
+
+// TestLevelsMatchFFmpeg compares the clip's levels with ffmpeg's astats on
+// a float decode, measured once with:
+//
+//	ffmpeg -i testdata/funasr_sample_16k.wav \
+//	  -af aformat=sample_fmts=flt,astats=measure_overall=RMS_level+Peak_level:measure_perchannel=none \
+//	  -f null -
+//
+// which printed RMS level -29.623236 dB and peak level -10.200240 dB.
+func TestLevelsMatchFFmpeg(t *testing.T) {
+	t.Parallel()
+	x, sr, _, err := readWAV16("testdata/funasr_sample_16k.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(Config{}, sr, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]float32, len(x))
+	for i, v := range x {
+		buf[i] = float32(v)
+	}
+	a.Write(buf)
+	ch := a.Finish().Channels[0]
+	if math.Abs(ch.RMSDBFS-(-29.623236)) > 0.006 || math.Abs(ch.PeakDBFS-(-10.200240)) > 0.006 {
+		t.Errorf("rms %v peak %v dBFS; ffmpeg astats says -29.62 and -10.20", ch.RMSDBFS, ch.PeakDBFS)
+	}
+}
