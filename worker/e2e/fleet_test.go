@@ -309,13 +309,23 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// status runs callqa status --json.
+// status runs callqa status --json; it returns nil while the plan has not
+// created the batch yet.
 func (f *fleet) status() *worker.Status {
 	f.t.Helper()
+	cmd := exec.Command(callqaBin, "status", "--batch", worker.BatchID(date, f.ref), "--json")
+	cmd.Env = f.env()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if strings.Contains(stderr.String(), "no batch") {
+			return nil
+		}
+		f.t.Fatalf("callqa status: %v\n%s", err, stderr.String())
+	}
 	var st worker.Status
-	out := f.callqa("status", "--batch", worker.BatchID(date, f.ref), "--json")
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		f.t.Fatalf("status --json: %v\n%s", err, out)
+	if err := json.Unmarshal(stdout.Bytes(), &st); err != nil {
+		f.t.Fatalf("status --json: %v\n%s", err, stdout.String())
 	}
 	return &st
 }
@@ -326,10 +336,13 @@ func (f *fleet) waitComplete(timeout time.Duration) *worker.Status {
 	deadline := time.Now().Add(timeout)
 	for {
 		st := f.status()
-		if st.Complete {
+		if st != nil && st.Complete {
 			return st
 		}
 		if time.Now().After(deadline) {
+			if st == nil {
+				f.t.Fatalf("no batch after %v", timeout)
+			}
 			f.t.Fatalf("batch not complete after %v: total %d done %d retrying %d archived %d", timeout,
 				st.Total, st.Done, st.Retrying, st.Archived)
 		}
@@ -484,13 +497,19 @@ func TestFleet(t *testing.T) {
 		t.Errorf("audio seconds inspected: %v", f.metric(procs, "callqa_audio_seconds_total"))
 	}
 
-	// Enqueuing a call again within the retention is refused...
-	key := dayDir + "/" + f.ids[0] + ".wav"
-	if out := f.callqa("enqueue", "--key", key); !strings.Contains(out, "already enqueued") {
-		t.Errorf("enqueue --key of a done call: %q", out)
+	// Enqueuing a call again on its queue within the retention is refused
+	// by its TaskID (asynq keys tasks by queue)...
+	key := dayDir + "/" + f.ids[len(f.ids)-1] + ".wav" // an inspected call
+	if out := f.callqa("enqueue", "--key", key, "--queue", worker.QueueBulk); !strings.Contains(out, "already enqueued") {
+		t.Errorf("enqueue --key of a done call on its queue: %q", out)
 	}
-	// ... and a redelivery of the same call:inspect (at-least-once
-	// delivery, here a copy without TaskID) does no work and adds no row.
+	// ... on another queue (an operator's enqueue on critical) and when
+	// the same call:inspect is delivered again (at-least-once delivery,
+	// here a copy without TaskID), the worker skips the inspected call: no
+	// work, no row.
+	if out := f.callqa("enqueue", "--key", key); !strings.Contains(out, "enqueued") {
+		t.Errorf("enqueue --key on critical: %q", out)
+	}
 	task, err := worker.NewInspectTask(worker.InspectPayload{Source: "s3://" + bucket + "/" + prefix, Key: key,
 		Scorecard: f.ref, BatchID: worker.BatchID(date, f.ref)}, worker.QueueCritical, worker.TimeoutConfig{})
 	if err != nil {
@@ -502,20 +521,27 @@ func TestFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
-	for f.metric(procs, `callqa_calls_total{result="skipped"}`) < 1 {
+	for f.metric(procs, `callqa_calls_total{result="skipped"}`) < 2 {
 		if time.Now().After(deadline) {
-			t.Fatal("redelivered task not processed")
+			t.Fatalf("redelivered tasks not skipped: %v", f.metric(procs, `callqa_calls_total{result="skipped"}`))
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	counted = 0
+	for _, r := range []string{"passed", "failed", "unprocessable"} {
+		counted += f.metric(procs, `callqa_calls_total{result="`+r+`"}`)
+	}
+	if counted != float64(len(f.ids)) {
+		t.Errorf("after redeliveries, workers inspected %v calls, want still %d", counted, len(f.ids))
 	}
 	var rows int
 	if err := f.store.DB().QueryRow(`SELECT COUNT(*) FROM results`).Scan(&rows); err != nil || rows != len(f.ids) {
 		t.Errorf("after a redelivery: %d rows (%v), want %d", rows, err, len(f.ids))
 	}
 	// The queue metrics of asynq are served too.
-	if f.metric(procs[:1], `asynq_queue_size{queue="bulk",state="archived"}`) != 4 {
+	if f.metric(procs[:1], `asynq_tasks_enqueued_total{queue="bulk",state="archived"}`) != 4 {
 		t.Errorf("asynq queue metrics: archived bulk tasks %v, want the 4 unprocessable calls",
-			f.metric(procs[:1], `asynq_queue_size{queue="bulk",state="archived"}`))
+			f.metric(procs[:1], `asynq_tasks_enqueued_total{queue="bulk",state="archived"}`))
 	}
 	// The batch row is marked finished with the counts.
 	b, err := f.store.GetBatch(context.Background(), worker.BatchID(date, f.ref))
