@@ -300,7 +300,12 @@ func (r *runner) call(ctx context.Context, log *slog.Logger, key string) (err er
 			r.tally.failed()
 		}
 	}()
-	callID, err := r.callID(ctx, key)
+	var callID string
+	err = retry(ctx, r.cfg, func() error {
+		var err error
+		callID, err = r.callID(ctx, key)
+		return err
+	})
 	if err != nil {
 		if ctx.Err() == nil {
 			log.WarnContext(ctx, "call failed: metadata", "key", key, "err", err)

@@ -2,8 +2,10 @@ package storage
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -455,7 +457,9 @@ type Batch struct {
 // NewBatchID returns a new batch id: the UTC start time and a random suffix,
 // so that ids sort by start time.
 func NewBatchID(now time.Time) string {
-	return now.UTC().Format("20060102T150405.000") + "-" + strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
+	var b [3]byte
+	rand.Read(b[:]) // never fails (crypto/rand)
+	return now.UTC().Format("20060102T150405.000") + "-" + hex.EncodeToString(b[:])
 }
 
 func formatStoreTime(t time.Time) string {

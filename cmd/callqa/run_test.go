@@ -133,9 +133,21 @@ func TestParseTarget(t *testing.T) {
 			t.Errorf("parseTarget(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "abc", "-5", "0", "150%", "101"} {
+	for _, in := range []string{"", "abc", "-5", "0", "150%", "101", "NaN", "Inf", "-Inf%"} {
 		if _, err := parseTarget(in); err == nil {
 			t.Errorf("parseTarget(%q) = nil error", in)
 		}
 	}
+}
+
+func FuzzParseTarget(f *testing.F) {
+	for _, s := range []string{"95%", "95", "0.95", "", "1e3", "NaN", "-0", "100.0%"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseTarget(s)
+		if err == nil && !(v > 0 && v <= 1) {
+			t.Fatalf("parseTarget(%q) = %v, outside (0, 1]", s, v)
+		}
+	})
 }
