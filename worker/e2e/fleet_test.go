@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -564,25 +566,32 @@ func TestFleetWorkerKilled(t *testing.T) {
 		t.Skip("waits about a minute for asynq's orphan recovery")
 	}
 	f := newFleet(t, 14, 5)
-	victim := f.startWorker("victim", "--concurrency", "1")
+	// The victim reads S3 through a slow link (256 KB/s: about 3 s a call)
+	// so that it is surely in the middle of a call when it is killed.
+	slow := throttlingProxy(t, f.s3.Endpoint, 256<<10)
+	victim := f.startWorker("victim", "--concurrency", "1", "--s3-endpoint", slow)
 	f.callqa("enqueue", "--date", date)
 
 	// Kill it in the middle of a task, once it has done a few.
 	deadline := time.Now().Add(60 * time.Second)
+	var orphan string
 	for {
 		active, err := f.insp.ListActiveTasks(worker.QueueBulk)
-		if err != nil {
+		if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
 			t.Fatal(err)
 		}
 		c, err := f.store.CountPrefix(context.Background(), f.ref, dayDir+"/")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(active) > 0 && c.Done() >= 3 {
+		// The 4 broken calls sort first and take no time: kill it in a
+		// valid call.
+		if len(active) > 0 && c.Done() >= 5 {
 			if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("killed the worker after %d results, with task %s active", c.Done(), active[0].ID)
+			orphan = active[0].ID
+			t.Logf("killed the worker after %d results, with task %s active", c.Done(), orphan)
 			break
 		}
 		if time.Now().After(deadline) {
@@ -591,16 +600,74 @@ func TestFleetWorkerKilled(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	<-victim.done
-	if active, _ := f.insp.ListActiveTasks(worker.QueueBulk); len(active) == 0 {
-		t.Fatal("no orphaned task left by the killed worker")
+	if active, _ := f.insp.ListActiveTasks(worker.QueueBulk); len(active) != 1 || active[0].ID != orphan {
+		t.Fatalf("killed worker left %d active tasks, want its one task %s", len(active), orphan)
 	}
 
 	start := time.Now()
 	f.startWorker("survivor", "--concurrency", "2")
 	st := f.waitComplete(3 * time.Minute)
 	t.Logf("batch complete %v after the kill", time.Since(start).Round(time.Second))
+	// The orphan was recovered once its lease expired, spending a retry.
+	var info *asynq.TaskInfo
+	for {
+		var err error
+		if info, err = f.insp.GetTaskInfo(worker.QueueBulk, orphan); err != nil {
+			t.Fatal(err)
+		}
+		if info.State == asynq.TaskStateCompleted || time.Since(start) > 3*time.Minute {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("orphan %s: %v after %v", orphan, info.State, time.Since(start).Round(time.Second))
+	if info.State != asynq.TaskStateCompleted || info.Retried != 1 || !strings.Contains(info.LastErr, "lease expired") {
+		t.Errorf("orphaned task: retried %d, last error %q; want 1 retry after its lease expired", info.Retried, info.LastErr)
+	}
 	if st.Total != len(f.ids) || st.Done != len(f.ids) {
 		t.Fatalf("status: total %d done %d, want %d", st.Total, st.Done, len(f.ids))
 	}
 	f.checkResults(st)
+}
+
+// throttlingProxy forwards TCP connections to upstream, sending the
+// answers back at about rate bytes a second.
+func throttlingProxy(t *testing.T, upstream string, rate int) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.Dial("tcp", upstream)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				go io.Copy(u, c)
+				buf := make([]byte, rate/20)
+				for {
+					n, err := u.Read(buf)
+					if n > 0 {
+						if _, werr := c.Write(buf[:n]); werr != nil {
+							return
+						}
+						time.Sleep(time.Duration(n) * time.Second / time.Duration(rate))
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().String()
 }
