@@ -39,7 +39,7 @@ type bundle struct {
 }
 
 // copySample copies a sample call and its sidecars under dir/2026/11/25.
-func copySample(t *testing.T, dir, name string) {
+func copySample(t testing.TB, dir, name string) {
 	t.Helper()
 	day := filepath.Join(dir, "2026", "11", "25")
 	if err := os.MkdirAll(day, 0o755); err != nil {
@@ -59,7 +59,7 @@ func copySample(t *testing.T, dir, name string) {
 // setup builds a local source with a PCM call, a mu-law call and a broken
 // recording, the real engine with the default scorecard, a SQLite store and
 // the call:inspect handler.
-func setup(t *testing.T) *bundle {
+func setup(t testing.TB) *bundle {
 	t.Helper()
 	b := &bundle{dir: t.TempDir()}
 	copySample(t, b.dir, "C20261125-0001") // PCM16, passes
