@@ -5,12 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/storage"
 	"github.com/callqa/callqa/worker"
 )
 
@@ -63,7 +65,28 @@ func cmdEnqueue(ctx context.Context, e *env, args []string) error {
 		if q == "" {
 			q = worker.QueueCritical
 		}
-		p := worker.InspectPayload{Source: spec, Key: *key, Scorecard: ref, Force: *force}
+		// The recording's size scales the task's timeout.
+		var size int64
+		src, err := ff.openSource(ctx, spec)
+		if err != nil {
+			return badInput(err)
+		}
+		rc, err := src.Open(ctx, *key)
+		if storage.IsNotFound(err) {
+			return badInput(fmt.Errorf("enqueue: no recording %s in %s", *key, spec))
+		}
+		if err != nil {
+			return fmt.Errorf("enqueue: %w", err)
+		}
+		if s, ok := rc.(interface{ Size() int64 }); ok {
+			size = s.Size()
+		} else if st, ok := rc.(interface{ Stat() (os.FileInfo, error) }); ok {
+			if fi, err := st.Stat(); err == nil {
+				size = fi.Size()
+			}
+		}
+		rc.Close()
+		p := worker.InspectPayload{Source: spec, Key: *key, Scorecard: ref, Force: *force, Size: size}
 		if *force {
 			p.RequestID = strconv.FormatInt(time.Now().UnixNano(), 36)
 		}
