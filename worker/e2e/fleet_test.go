@@ -671,3 +671,62 @@ func throttlingProxy(t *testing.T, upstream string, rate int) string {
 	}()
 	return l.Addr().String()
 }
+
+// TestFleetDrain stops a worker with SIGTERM in the middle of a call: the
+// call finishes and is stored, the process exits cleanly, and the tasks it
+// had not started stay queued for the others.
+func TestFleetDrain(t *testing.T) {
+	f := newFleet(t, 9, 1)
+	slow := throttlingProxy(t, f.s3.Endpoint, 256<<10)
+	w := f.startWorker("draining", "--concurrency", "1", "--s3-endpoint", slow)
+	f.callqa("enqueue", "--date", date)
+	var inFlight *asynq.TaskInfo
+	deadline := time.Now().Add(60 * time.Second)
+	for inFlight == nil {
+		active, err := f.insp.ListActiveTasks(worker.QueueBulk)
+		if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+			t.Fatal(err)
+		}
+		c, err := f.store.CountPrefix(context.Background(), f.ref, dayDir+"/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(active) > 0 && c.Done() >= 5 { // past the 4 broken calls: a real one, ~3 s long
+			inFlight = active[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the worker never got going")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-w.done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("worker did not exit after SIGTERM")
+	}
+	if code := w.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("worker exit code %d after SIGTERM", code)
+	}
+	var p worker.InspectPayload
+	if err := json.Unmarshal(inFlight.Payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	status, err := f.store.RecordingStatus(context.Background(), p.Key, f.ref)
+	if err != nil || status != models.StatusInspected {
+		t.Fatalf("the call in flight at SIGTERM (%s): stored %q, %v; want it finished", p.Key, status, err)
+	}
+	info, err := f.insp.GetTaskInfo(worker.QueueBulk, inFlight.ID)
+	if err != nil || info.State != asynq.TaskStateCompleted {
+		t.Fatalf("task in flight at SIGTERM: %v, %v; want completed", info.State, err)
+	}
+	q, err := f.insp.GetQueueInfo(worker.QueueBulk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.Active != 0 || q.Pending == 0 {
+		t.Fatalf("after the drain: %d active, %d pending; want 0 active and the rest pending", q.Active, q.Pending)
+	}
+}
