@@ -45,13 +45,9 @@ type Config struct {
 	// Transcriber finds a call's transcript. Nil reads the sidecars next to
 	// the recording (<name>.transcript.json, or the per-channel OpenAI
 	// verbose_json files).
-	Transcriber Transcriber
-}
-
-// Transcriber finds the transcript of a recording; it returns nil and no
-// error when the call has none (keyword rules are then not evaluated).
-type Transcriber interface {
-	Transcribe(ctx context.Context, src transcript.Source, key string) (*models.Transcript, error)
+	// A call without a transcript is not an error: its keyword rules are
+	// reported as not evaluated.
+	Transcriber transcript.Transcriber
 }
 
 // Validate reports a configuration that cannot work.
@@ -67,7 +63,7 @@ type Engine struct {
 	sc          *models.Scorecard
 	checker     *rules.Checker
 	analysis    analyse.Config
-	transcriber Transcriber
+	transcriber transcript.Transcriber
 	logger      *slog.Logger
 }
 
@@ -321,75 +317,43 @@ func (e *Engine) analyseRecording(ctx context.Context, src RecordingSource, key 
 	return an.Finish(), format, dec.Truncated(), nil
 }
 
-// metrics maps the analysed channels to speakers and derives the
-// conversation measures.
+// metrics maps the analysed channels to speakers (analyse derives silences,
+// overtalk and interruptions) and adds the transcript's speech rates.
 func (e *Engine) metrics(rep *analyse.Report, chans models.ChannelMap, tr *models.Transcript) (*models.Metrics, *models.Envelope, error) {
-	m := &models.Metrics{
-		Silences:      []models.Span{},
-		Overtalks:     []models.Overtalk{},
-		Interruptions: map[string]int{models.SpeakerAgent: 0, models.SpeakerCustomer: 0},
-	}
-	env := &models.Envelope{Step: e.analysis.EnvelopeSeconds}
-	n := len(rep.Channels)
-	if n == 1 {
-		ch := rep.Channels[0]
-		m.Mixed = speakerMetrics(ch)
-		env.Mixed = ch.Envelope
-		m.Silences = nonNil(analyse.Silences(e.analysis, ch.Segments))
-		m.SilenceS = sumSpans(m.Silences)
-		return m, env, nil
-	}
-	for _, c := range []struct {
-		name string
-		idx  int
-	}{{"agent", chans.Agent}, {"customer", chans.Customer}} {
-		if c.idx < 0 || c.idx >= n {
-			return nil, nil, bad("meta sidecar: %s channel %d, but the recording has %d channels", c.name, c.idx, n)
+	if n := len(rep.Channels); n > 1 {
+		for _, c := range []struct {
+			name string
+			idx  int
+		}{{"agent", chans.Agent}, {"customer", chans.Customer}} {
+			if c.idx < 0 || c.idx >= n {
+				return nil, nil, bad("meta sidecar: %s channel %d, but the recording has %d channels", c.name, c.idx, n)
+			}
+		}
+		if chans.Agent == chans.Customer {
+			return nil, nil, bad("meta sidecar: agent and customer both on channel %d", chans.Agent)
 		}
 	}
-	if chans.Agent == chans.Customer {
-		return nil, nil, bad("meta sidecar: agent and customer both on channel %d", chans.Agent)
-	}
-	agent, customer := rep.Channels[chans.Agent], rep.Channels[chans.Customer]
-	m.Agent, m.Customer = speakerMetrics(agent), speakerMetrics(customer)
-	env.Agent, env.Customer = agent.Envelope, customer.Envelope
-	if tr != nil {
-		if cpm, ok := rules.SpeechRateCPM(tr, models.SpeakerAgent); ok {
-			v := math.Round(cpm)
-			m.Agent.SpeechRateCPM = &v
+	m := rep.Metrics(e.analysis, chans)
+	m.Silences, m.Overtalks = nonNil(m.Silences), nonNil(m.Overtalks)
+	for _, sm := range []*models.SpeakerMetrics{m.Agent, m.Customer, m.Mixed} {
+		if sm == nil {
+			continue
 		}
-		if cpm, ok := rules.SpeechRateCPM(tr, models.SpeakerCustomer); ok {
-			v := math.Round(cpm)
-			m.Customer.SpeechRateCPM = &v
+		// Levels to 0.1 dB: finer steps mean nothing to a reviewer and make
+		// golden files brittle.
+		sm.RMSDBFS, sm.PeakDBFS = round1(sm.RMSDBFS), round1(sm.PeakDBFS)
+		sm.ClippingRatio = math.Round(sm.ClippingRatio*1e6) / 1e6
+		sm.Segments = nonNil(sm.Segments)
+	}
+	if tr != nil && m.Agent != nil {
+		for speaker, sm := range map[string]*models.SpeakerMetrics{models.SpeakerAgent: m.Agent, models.SpeakerCustomer: m.Customer} {
+			if cpm, ok := rules.SpeechRateCPM(tr, speaker); ok {
+				v := math.Round(cpm)
+				sm.SpeechRateCPM = &v
+			}
 		}
 	}
-	sil, ot := analyse.Conversation(e.analysis, agent.Segments, customer.Segments)
-	m.Silences, m.Overtalks = nonNil(sil), nonNil(ot)
-	m.SilenceS = sumSpans(m.Silences)
-	for _, o := range m.Overtalks {
-		m.OvertalkS += o.End - o.Start
-		m.Interruptions[o.By]++
-	}
-	m.OvertalkS = round2(m.OvertalkS)
-	return m, env, nil
-}
-
-func speakerMetrics(ch analyse.ChannelStats) *models.SpeakerMetrics {
-	return &models.SpeakerMetrics{
-		TalkS:         round2(ch.TalkS),
-		Segments:      nonNil(ch.Segments),
-		RMSDBFS:       round1(ch.RMSDBFS),
-		PeakDBFS:      round1(ch.PeakDBFS),
-		ClippingRatio: math.Round(ch.ClippingRatio*1e6) / 1e6,
-	}
-}
-
-func sumSpans(s []models.Span) float64 {
-	var t float64
-	for _, sp := range s {
-		t += sp[1] - sp[0]
-	}
-	return round2(t)
+	return m, rep.Envelope(e.analysis, chans), nil
 }
 
 func nonNil[T any](s []T) []T {

@@ -4,8 +4,8 @@ import (
 	"flag"
 	"time"
 
-	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/pipeline/asr"
+	"github.com/callqa/callqa/pipeline/transcript"
 )
 
 // asrFlags configure the transcription service adapter (package asr).
@@ -24,7 +24,7 @@ func (a *asrFlags) register(fs *flag.FlagSet, e *env) {
 
 // transcriber returns nil when no ASR service is configured: the engine
 // then reads transcript sidecars.
-func (a *asrFlags) transcriber(e *env) (pipeline.Transcriber, error) {
+func (a *asrFlags) transcriber(e *env) (transcript.Transcriber, error) {
 	if a.cfg.URL == "" {
 		return nil, nil
 	}
