@@ -161,6 +161,9 @@ func highlight(text string, phrases []string) template.HTML {
 	sort.Slice(phrases, func(i, j int) bool { return len(phrases[i]) > len(phrases[j]) })
 	marked := make([]bool, len(text))
 	for _, p := range phrases {
+		if p == "" {
+			continue
+		}
 		for off := 0; ; {
 			i := strings.Index(text[off:], p)
 			if i < 0 {
