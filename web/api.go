@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"mime"
 	"net/http"
 
@@ -227,8 +228,17 @@ func jsonRates(rows []rateRow) []map[string]any {
 }
 
 func jsonIndicator(i indicatorRow) map[string]any {
-	return map[string]any{"name": i.Name, "weight": i.Weight, "target": i.Target,
-		"machine_rate": nullRate(i.MachineRate), "reviewed_rate": nullRate(i.ReviewedRate), "score": i.Score, "calls": i.Calls}
+	return map[string]any{"name": i.Name, "weight": i.Weight, "target": i.Target, "calls": i.Calls,
+		"machine_rate": nullRate(i.MachineRate), "machine_score": nullRate(i.MachineScore),
+		"reviewed_rate": nullRate(i.ReviewedRate), "reviewed_score": nullRate(i.ReviewedScore)}
+}
+
+// f4 rounds a ratio to 4 decimals; NaN (undefined) becomes "".
+func f4(v float64) any {
+	if math.IsNaN(v) {
+		return ""
+	}
+	return math.Round(v*10000) / 10000
 }
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {

@@ -1,18 +1,17 @@
 package web
 
 import (
-	"encoding/csv"
+	"bytes"
 	"fmt"
 	"html/template"
 	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/report"
 	"github.com/callqa/callqa/storage"
-	"github.com/xuri/excelize/v2"
 )
 
 // rateRow is one row of a pass-rate table: the machine figures from the
@@ -43,13 +42,14 @@ type ruleRow struct {
 
 // indicatorRow is the evaluation indicator (质量控制合格率).
 type indicatorRow struct {
-	Name         string
-	Weight       float64
-	Target       float64
-	MachineRate  float64
-	ReviewedRate float64
-	Score        float64 // from the reviewed rate
-	Calls        int
+	Name          string
+	Weight        float64
+	Target        float64
+	MachineRate   float64 // the actual value of `callqa report`
+	MachineScore  float64
+	ReviewedRate  float64 // after reviews
+	ReviewedScore float64
+	Calls         int
 }
 
 type dashboard struct {
@@ -66,7 +66,17 @@ type dashboard struct {
 	Query     string
 }
 
-// dashboardData computes every table of the dashboard for a date range.
+// opt turns an optional ratio of the report package into NaN when absent.
+func opt(v *float64) float64 {
+	if v == nil {
+		return math.NaN()
+	}
+	return *v
+}
+
+// dashboardData computes every table of the dashboard for a date range:
+// the machine figures come from the report package (the same numbers as
+// `callqa report`), the reviewed ones from the workbench store.
 func (s *Server) dashboardData(r *http.Request) (*dashboard, error) {
 	q := r.URL.Query()
 	for k := range q {
@@ -80,7 +90,7 @@ func (s *Server) dashboardData(r *http.Request) (*dashboard, error) {
 	}
 	ctx := r.Context()
 	ref := models.ScorecardRef{ID: s.sc.ID, Version: s.sc.Version}
-	rf := storage.ReportFilter{Scorecard: ref, From: cf.From, To: cf.To}
+	ro := report.Options{Scorecard: ref, From: cf.From, To: cf.To}
 	outcomes, err := s.wb.Outcomes(ctx, cf)
 	if err != nil {
 		return nil, err
@@ -100,13 +110,13 @@ func (s *Server) dashboardData(r *http.Request) (*dashboard, error) {
 		key func(storage.CallOutcome) (string, string)
 		dst *[]rateRow
 	}{
-		{storage.GroupDay, func(o storage.CallOutcome) (string, string) { return o.CallDate, "" }, &d.Days},
-		{storage.GroupTeam, func(o storage.CallOutcome) (string, string) { return o.Team, "" }, &d.Teams},
-		{storage.GroupAgent, func(o storage.CallOutcome) (string, string) { return o.AgentID, o.AgentName }, &d.Agents},
-		{storage.GroupQueue, func(o storage.CallOutcome) (string, string) { return o.Queue, "" }, &d.Queues},
+		{report.ByDay, func(o storage.CallOutcome) (string, string) { return o.CallDate, "" }, &d.Days},
+		{report.ByTeam, func(o storage.CallOutcome) (string, string) { return o.Team, "" }, &d.Teams},
+		{report.ByAgent, func(o storage.CallOutcome) (string, string) { return o.AgentID, o.AgentName }, &d.Agents},
+		{report.ByQueue, func(o storage.CallOutcome) (string, string) { return o.Queue, "" }, &d.Queues},
 	}
-	for _, g := range groups {
-		counts, err := s.store.GroupCounts(ctx, rf, g.by)
+	for i, g := range groups {
+		t, err := report.PassRates(ctx, s.store, ro, g.by)
 		if err != nil {
 			return nil, err
 		}
@@ -114,48 +124,43 @@ func (s *Server) dashboardData(r *http.Request) (*dashboard, error) {
 		for _, p := range storage.GroupPassRates(outcomes, g.key) {
 			reviewed[p.Key] = p
 		}
-		for _, c := range counts {
-			row := rateRow{Key: c.Key, Label: c.Label, Inspected: c.Inspected, Passed: c.Passed, Unprocessable: c.Unprocessable}
-			if row.Label == "" {
-				row.Label = "（未填）"
+		row := func(pr report.PassRow, rv storage.PassRate) rateRow {
+			x := rateRow{Key: pr.Group, Label: pr.Label, Inspected: pr.Inspected, Passed: pr.Passed,
+				Unprocessable: pr.Unprocessable, AvgScore: opt(pr.AvgScore), Rate: opt(pr.PassRate),
+				ReviewedPassed: rv.ReviewedPassed, Verdicts: rv.Verdicts, ReviewedRate: math.NaN()}
+			if x.Label == "" {
+				x.Label = "（未填）"
 			}
-			if c.Inspected > 0 {
-				row.AvgScore = c.ScoreSum / float64(c.Inspected)
-				row.Rate = float64(c.Passed) / float64(c.Inspected)
-			} else {
-				row.Rate, row.ReviewedRate = math.NaN(), math.NaN()
+			if pr.Inspected > 0 {
+				x.ReviewedRate = float64(rv.ReviewedPassed) / float64(pr.Inspected)
 			}
-			if p, ok := reviewed[c.Key]; ok {
-				row.ReviewedPassed, row.Verdicts = p.ReviewedPassed, p.Verdicts
-				row.ReviewedRate = p.ReviewedRate
+			return x
+		}
+		for _, pr := range t.Rows {
+			*g.dst = append(*g.dst, row(pr, reviewed[pr.Group]))
+		}
+		if i == 0 {
+			all := storage.GroupPassRates(outcomes, nil)
+			var total storage.PassRate
+			if len(all) == 1 {
+				total = all[0]
 			}
-			*g.dst = append(*g.dst, row)
+			d.Total = row(t.Total, total)
 		}
 	}
-	d.Total = rateRow{Key: "all", Label: "合计"}
-	var scoreSum float64
-	for _, row := range d.Days {
-		d.Total.Inspected += row.Inspected
-		d.Total.Passed += row.Passed
-		d.Total.Unprocessable += row.Unprocessable
-		d.Total.ReviewedPassed += row.ReviewedPassed
-		d.Total.Verdicts += row.Verdicts
-		scoreSum += row.AvgScore * float64(row.Inspected)
-	}
-	d.Total.Rate, d.Total.ReviewedRate = math.NaN(), math.NaN()
-	if n := float64(d.Total.Inspected); n > 0 {
-		d.Total.Rate = float64(d.Total.Passed) / n
-		d.Total.ReviewedRate = float64(d.Total.ReviewedPassed) / n
-		d.Total.AvgScore = scoreSum / n
-	}
+
 	ind := s.cfg.Indicator
-	d.Indicator = indicatorRow{Name: ind.Name, Weight: ind.Weight, Target: ind.Target,
-		MachineRate: d.Total.Rate, ReviewedRate: d.Total.ReviewedRate, Calls: d.Total.Inspected}
-	if d.Total.Inspected > 0 {
-		d.Indicator.Score = math.Round(ind.Weight*math.Min(1, d.Total.ReviewedRate/ind.Target)*100) / 100
+	row, err := report.Indicator(ctx, s.store, ro, report.IndicatorOptions{Target: ind.Target, Weight: ind.Weight})
+	if err != nil {
+		return nil, err
+	}
+	d.Indicator = indicatorRow{Name: ind.Name, Weight: row.Weight, Target: row.Target, Calls: row.Inspected,
+		MachineRate: opt(row.Actual), MachineScore: opt(row.Score), ReviewedRate: d.Total.ReviewedRate, ReviewedScore: math.NaN()}
+	if !math.IsNaN(d.Total.ReviewedRate) {
+		d.Indicator.ReviewedScore = math.Round(row.Weight*math.Min(1, d.Total.ReviewedRate/row.Target)*100) / 100
 	}
 
-	rules, err := s.store.RuleCounts(ctx, rf)
+	rules, err := report.RuleHits(ctx, s.store, ro)
 	if err != nil {
 		return nil, err
 	}
@@ -168,22 +173,20 @@ func (s *Server) dashboardData(r *http.Request) (*dashboard, error) {
 		ov[o.Rule] = o
 	}
 	seen := map[string]bool{}
-	for _, rc := range rules {
-		row := ruleRow{Rule: rc.Rule, Name: rc.Name, Calls: rc.Calls, Hits: rc.Hits, Deduct: rc.Deduct, Vetoes: rc.Vetoes}
-		if d.Total.Inspected > 0 {
-			row.HitRate = float64(rc.Calls) / float64(d.Total.Inspected)
-		}
+	for _, rc := range rules.Rows {
 		o := ov[rc.Rule]
-		row.Reviewed, row.Overturned, row.OverturnRate = o.Reviewed, o.Overturned, math.NaN()
+		x := ruleRow{Rule: rc.Rule, Name: rc.Name, Calls: rc.Calls, Hits: rc.Hits, HitRate: opt(rc.HitRate),
+			Deduct: rc.Deduct, Vetoes: rc.Vetoes, Reviewed: o.Reviewed, Overturned: o.Overturned, OverturnRate: math.NaN()}
 		if o.Reviewed > 0 {
-			row.OverturnRate = o.Rate
+			x.OverturnRate = o.Rate
 		}
 		seen[rc.Rule] = true
-		d.Rules = append(d.Rules, row)
+		d.Rules = append(d.Rules, x)
 	}
 	for _, o := range overturns {
-		if !seen[o.Rule] { // reviews of findings a newer version no longer makes
-			d.Rules = append(d.Rules, ruleRow{Rule: o.Rule, Name: o.Rule, Reviewed: o.Reviewed, Overturned: o.Overturned, OverturnRate: o.Rate})
+		if !seen[o.Rule] { // reviews of findings this version no longer makes
+			d.Rules = append(d.Rules, ruleRow{Rule: o.Rule, Name: o.Rule, HitRate: math.NaN(), Reviewed: o.Reviewed,
+				Overturned: o.Overturned, OverturnRate: o.Rate})
 		}
 	}
 	d.Trend = trendSVG(d.Days)
@@ -199,64 +202,82 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "dashboard", "合格率看板", d)
 }
 
-// table is an exportable table.
-type table struct {
-	Name    string
-	Headers []string
-	Rows    [][]any
-}
-
-func f4(v float64) any {
+func pct(v float64) report.Cell {
 	if math.IsNaN(v) {
-		return ""
+		return report.Cell{Kind: report.Percent, Empty: true}
 	}
-	return math.Round(v*10000) / 10000
+	return report.Cell{Kind: report.Percent, Num: v}
 }
 
-func rateTable(name, keyHeader string, rows []rateRow) table {
-	t := table{Name: name, Headers: []string{keyHeader, "名称", "质检数", "机器合格数", "机器合格率", "复核后合格数", "复核后合格率", "已复核结论数", "平均分", "无法处理"}}
-	for _, r := range rows {
-		t.Rows = append(t.Rows, []any{r.Key, r.Label, r.Inspected, r.Passed, f4(r.Rate), r.ReviewedPassed, f4(r.ReviewedRate), r.Verdicts, f4(r.AvgScore), r.Unprocessable})
+func num(v float64) report.Cell {
+	if math.IsNaN(v) {
+		return report.Cell{Kind: report.Number, Empty: true}
 	}
-	return t
+	return report.Cell{Kind: report.Number, Num: v}
+}
+
+func integer(n int) report.Cell { return report.Cell{Kind: report.Integer, Num: float64(n)} }
+func text(s string) report.Cell { return report.Cell{Kind: report.Text, Text: s} }
+
+func (d *dashboard) period() string {
+	if d.From == "" && d.To == "" {
+		return "全部日期"
+	}
+	return d.From + " ~ " + d.To
+}
+
+func (d *dashboard) rateSheet(name, keyHeader string, rows []rateRow) report.Sheet {
+	sh := report.Sheet{Name: name, Title: fmt.Sprintf("%s（评分表 %s v%d，%s）", name, d.Scorecard.ID, d.Scorecard.Version, d.period()),
+		Headers: []string{keyHeader, "名称", "质检数", "机器合格数", "机器合格率", "复核后合格数", "复核后合格率", "复核结论数", "平均分", "无法处理"}}
+	for _, r := range append(append([]rateRow{}, rows...), d.Total) {
+		sh.Rows = append(sh.Rows, []report.Cell{text(r.Key), text(r.Label), integer(r.Inspected), integer(r.Passed), pct(r.Rate),
+			integer(r.ReviewedPassed), pct(r.ReviewedRate), integer(r.Verdicts), num(r.AvgScore), integer(r.Unprocessable)})
+	}
+	sh.Rows[len(sh.Rows)-1][0] = text("合计")
+	return sh
 }
 
 // exportTables are the tables /export/{table} serves.
 var exportTables = []string{"days", "teams", "agents", "queues", "rules", "indicator"}
 
-func (d *dashboard) table(name string) (table, bool) {
+// sheet lays out one dashboard table for export.
+func (d *dashboard) sheet(name string) (report.Sheet, bool) {
 	switch name {
 	case "days":
-		return rateTable("按日合格率", "日期", d.Days), true
+		return d.rateSheet("按日合格率", "日期", d.Days), true
 	case "teams":
-		return rateTable("按班组合格率", "班组", d.Teams), true
+		return d.rateSheet("按班组合格率", "班组", d.Teams), true
 	case "agents":
-		return rateTable("按坐席合格率", "坐席工号", d.Agents), true
+		return d.rateSheet("按坐席合格率", "坐席工号", d.Agents), true
 	case "queues":
-		return rateTable("按队列合格率", "队列", d.Queues), true
+		return d.rateSheet("按队列合格率", "队列", d.Queues), true
 	case "rules":
-		t := table{Name: "规则命中与推翻率", Headers: []string{"规则", "名称", "命中通话数", "命中次数", "命中率", "扣分合计", "否决通话数", "复核数", "推翻数", "推翻率"}}
+		sh := report.Sheet{Name: "规则命中与推翻率", Title: fmt.Sprintf("规则命中率与推翻率（评分表 %s v%d，%s）", d.Scorecard.ID, d.Scorecard.Version, d.period()),
+			Headers: []string{"规则", "名称", "命中通话数", "命中次数", "命中率", "扣分合计", "否决通话数", "复核数", "推翻数", "推翻率"}}
 		for _, r := range d.Rules {
-			t.Rows = append(t.Rows, []any{r.Rule, r.Name, r.Calls, r.Hits, f4(r.HitRate), r.Deduct, r.Vetoes, r.Reviewed, r.Overturned, f4(r.OverturnRate)})
+			sh.Rows = append(sh.Rows, []report.Cell{text(r.Rule), text(r.Name), integer(r.Calls), integer(r.Hits), pct(r.HitRate),
+				num(r.Deduct), integer(r.Vetoes), integer(r.Reviewed), integer(r.Overturned), pct(r.OverturnRate)})
 		}
-		return t, true
+		return sh, true
 	case "indicator":
 		i := d.Indicator
-		return table{Name: "考核指标", Headers: []string{"指标", "权重", "目标值", "机器合格率", "复核后合格率（实际值）", "得分", "质检数"},
-			Rows: [][]any{{i.Name, i.Weight, i.Target, f4(i.MachineRate), f4(i.ReviewedRate), i.Score, i.Calls}}}, true
+		return report.Sheet{Name: "考核指标", Title: fmt.Sprintf("年度考核指标（评分表 %s v%d，%s）", d.Scorecard.ID, d.Scorecard.Version, d.period()),
+			Headers: []string{"指标名称", "权重", "目标值", "实际值（机器）", "得分（机器）", "实际值（复核后）", "得分（复核后）", "质检通话数"},
+			Rows: [][]report.Cell{{text(i.Name), num(i.Weight), pct(i.Target), pct(i.MachineRate), num(i.MachineScore),
+				pct(i.ReviewedRate), num(i.ReviewedScore), integer(i.Calls)}}}, true
 	}
-	return table{}, false
+	return report.Sheet{}, false
 }
 
 // export serves one dashboard table as CSV (UTF-8 with BOM, for Excel) or
-// XLSX: /export/{table}?format=csv|xlsx&from=&to=.
+// XLSX with the report package's writers: /export/{table}?format=csv|xlsx&from=&to=.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("table")
 	format := r.URL.Query().Get("format")
 	if format == "" {
-		format = "csv"
+		format = report.FormatCSV
 	}
-	if format != "csv" && format != "xlsx" {
+	if format != report.FormatCSV && format != report.FormatXLSX {
 		s.fail(w, r, http.StatusBadRequest, badf("format 应为 csv 或 xlsx"))
 		return
 	}
@@ -265,62 +286,30 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		s.failFilter(w, r, err)
 		return
 	}
-	t, ok := d.table(name)
+	sh, ok := d.sheet(name)
 	if !ok {
 		s.fail(w, r, http.StatusNotFound, badf("没有表格 %q（可选：%s）", name, strings.Join(exportTables, ", ")))
 		return
 	}
-	file := fmt.Sprintf("callqa-%s-%s", name, s.sc.ID)
+	file := fmt.Sprintf("callqa-%s-%s-v%d", name, s.sc.ID, s.sc.Version)
 	if d.From != "" || d.To != "" {
 		file += "-" + d.From + "_" + d.To
 	}
-	switch format {
-	case "csv":
+	var buf bytes.Buffer
+	if format == report.FormatCSV {
+		err = report.WriteCSV(&buf, sh)
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, file))
-		w.Write([]byte("\ufeff"))
-		cw := csv.NewWriter(w)
-		cw.Write(t.Headers)
-		for _, row := range t.Rows {
-			rec := make([]string, len(row))
-			for i, v := range row {
-				rec[i] = csvCell(v)
-			}
-			cw.Write(rec)
-		}
-		cw.Flush()
-	case "xlsx":
-		x := excelize.NewFile()
-		defer x.Close()
-		sheet := "Sheet1"
-		x.SetSheetRow(sheet, "A1", &t.Headers)
-		for i, row := range t.Rows {
-			cell, _ := excelize.CoordinatesToCellName(1, i+2)
-			x.SetSheetRow(sheet, cell, &row)
-		}
-		x.SetColWidth(sheet, "A", "J", 14)
+	} else {
+		err = report.WriteXLSX(&buf, sh)
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.xlsx"`, file))
-		if _, err := x.WriteTo(w); err != nil {
-			s.logger.ErrorContext(r.Context(), "export xlsx", "err", err)
-		}
 	}
-}
-
-// csvCell formats a cell, neutralising text that a spreadsheet would run as
-// a formula (CSV injection through team or agent names).
-func csvCell(v any) string {
-	switch x := v.(type) {
-	case string:
-		if x != "" && strings.ContainsRune("=+-@\t\r", rune(x[0])) {
-			return "'" + x
-		}
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	default:
-		return fmt.Sprint(x)
+	if err != nil {
+		w.Header().Del("Content-Type")
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
 	}
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, file, format))
+	w.Write(buf.Bytes())
 }
 
 // trendSVG draws the daily machine and reviewed pass rates as two lines.

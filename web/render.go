@@ -44,8 +44,13 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%.1f%%", v*100)
 	},
 	"clock": clock,
-	"num":   func(v float64) string { return trimFloat(v) },
-	"secs":  func(v float64) string { return fmt.Sprintf("%.1f", v) },
+	"num": func(v float64) string {
+		if math.IsNaN(v) {
+			return "–"
+		}
+		return trimFloat(v)
+	},
+	"secs": func(v float64) string { return fmt.Sprintf("%.1f", v) },
 	"reason": func(r string) string {
 		return map[string]string{
 			storage.ReasonVeto: "一票否决", storage.ReasonFailed: "不合格",

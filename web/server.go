@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/report"
 	"github.com/callqa/callqa/storage"
 )
 
@@ -55,8 +56,9 @@ type Config struct {
 }
 
 // Indicator is the evaluation report's quality indicator (质量控制合格率):
-// its weight in the evaluation and its target pass rate. The score is the
-// weight when the pass rate reaches the target, else weight × rate/target.
+// its weight in the evaluation and its target pass rate; defaults those of
+// the report package (10 points, 95 %). The score is
+// weight × min(1, rate/target), shown for the machine and the reviewed rate.
 type Indicator struct {
 	Name   string  // default 质量控制合格率
 	Weight float64 // points; default 10
@@ -86,13 +88,13 @@ func (c Config) withDefaults() Config {
 		c.AudioCacheFiles = 16
 	}
 	if c.Indicator.Name == "" {
-		c.Indicator.Name = "质量控制合格率"
+		c.Indicator.Name = report.IndicatorName
 	}
 	if c.Indicator.Weight == 0 {
-		c.Indicator.Weight = 10
+		c.Indicator.Weight = report.DefaultWeight
 	}
 	if c.Indicator.Target == 0 {
-		c.Indicator.Target = 0.95
+		c.Indicator.Target = report.DefaultTarget
 	}
 	return c
 }

@@ -254,12 +254,3 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
-
-func TestCSVCell(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[any]string{"=HYPERLINK(1)": "'=HYPERLINK(1)", "一组": "一组", "-1": "'-1", 0.9: "0.9", 3: "3"} {
-		if got := csvCell(in); got != want {
-			t.Errorf("csvCell(%v) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -405,6 +405,21 @@ func TestReviewFlow(t *testing.T) {
 	if after.Rate != before.Rate || math.Abs(after.ReviewedRate-before.ReviewedRate-0.1) > 1e-9 {
 		t.Fatalf("after overturn: %+v (before %+v)", after, before)
 	}
+	var ind struct {
+		Indicator struct {
+			Weight        float64 `json:"weight"`
+			Target        float64 `json:"target"`
+			MachineRate   float64 `json:"machine_rate"`
+			MachineScore  float64 `json:"machine_score"`
+			ReviewedRate  float64 `json:"reviewed_rate"`
+			ReviewedScore float64 `json:"reviewed_score"`
+		}
+	}
+	c.getJSON("/api/reports/pass-rate", &ind)
+	if i := ind.Indicator; i.Weight != 10 || i.Target != 0.95 || i.MachineRate != 0.9 || i.MachineScore != 9.47 ||
+		i.ReviewedRate != 1 || i.ReviewedScore != 10 {
+		t.Errorf("indicator %+v", i)
+	}
 	dash := bodyOf(c.get("/dashboard"))
 	if !strings.Contains(dash, fmt.Sprintf(`id="reviewed-rate">%.1f%%`, after.ReviewedRate*100)) {
 		t.Error("dashboard does not show the reviewed pass rate")
