@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -101,6 +103,61 @@ func copySamples(t *testing.T) string {
 // store, creates one user per role and starts the workbench.
 func setup(t *testing.T, cfg Config) *bundle {
 	t.Helper()
+	return setupDB(t, cfg, filepath.Join(t.TempDir(), "callqa.db"))
+}
+
+// backend is a results database under test: SQLite always, PostgreSQL when
+// CALLQA_TEST_POSTGRES names a server (required when CI is set).
+type backend struct {
+	name  string
+	fresh func(t *testing.T) string
+}
+
+func backends(t *testing.T) []backend {
+	t.Helper()
+	bs := []backend{{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "callqa.db") }}}
+	pg := os.Getenv("CALLQA_TEST_POSTGRES")
+	if pg == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CALLQA_TEST_POSTGRES is not set, and CI is: the workbench must be tested on PostgreSQL")
+		}
+		t.Log("PostgreSQL skipped: set CALLQA_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+		return bs
+	}
+	return append(bs, backend{"postgres", func(t *testing.T) string { return pgSchema(t, pg) }})
+}
+
+// pgSchema creates a schema for the test, dropped at its end, and returns
+// base with its search_path.
+func pgSchema(t *testing.T, base string) string {
+	t.Helper()
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	schema := fmt.Sprintf("callqa_web_%d", time.Now().UnixNano())
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := db.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// setupDB is setup on the results database at dbURL.
+func setupDB(t *testing.T, cfg Config, dbURL string) *bundle {
+	t.Helper()
 	ctx := context.Background()
 	dir := copySamples(t)
 	src, err := storage.NewLocalSource(dir)
@@ -115,7 +172,7 @@ func setup(t *testing.T, cfg Config) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := storage.OpenStore(ctx, filepath.Join(t.TempDir(), "callqa.db"), nil)
+	st, err := storage.OpenStore(ctx, dbURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

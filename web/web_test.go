@@ -32,7 +32,12 @@ var roles = []string{anon, admin, reviewer, viewer}
 // session, 403 for a role without access.
 func TestRoutesByRole(t *testing.T) {
 	t.Parallel()
-	b := setup(t, Config{InsecureCookies: true})
+	for _, be := range backends(t) {
+		t.Run(be.name, func(t *testing.T) { routesByRole(t, setupDB(t, Config{InsecureCookies: true}, be.fresh(t))) })
+	}
+}
+
+func routesByRole(t *testing.T, b *bundle) {
 	r := b.result(t, callGreeting)
 	f := firstDeduction(t, r)
 	ms := strconv.FormatInt(storage.StartMS(f.Start), 10)
@@ -334,7 +339,14 @@ func TestBadParameters(t *testing.T) {
 // new scorecard version.
 func TestReviewFlow(t *testing.T) {
 	t.Parallel()
-	b := setup(t, Config{InsecureCookies: true, CalibrationRate: -1})
+	for _, be := range backends(t) {
+		t.Run(be.name, func(t *testing.T) {
+			reviewFlow(t, setupDB(t, Config{InsecureCookies: true, CalibrationRate: -1}, be.fresh(t)))
+		})
+	}
+}
+
+func reviewFlow(t *testing.T, b *bundle) {
 	c := b.login(t, reviewer)
 	call := callTaboo
 	r := b.result(t, call)
