@@ -254,3 +254,66 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// streamOnly hides everything but Read and Close of the recordings, as an
+// S3 object stream does (no Seek).
+type streamOnly struct{ src Recordings }
+
+func (s streamOnly) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := s.src.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{rc, rc}, nil
+}
+
+// TestAudioFromStream serves a PCM16 recording from a source without Seek
+// (through the cache) with Range support, and the cache keeps one file per
+// recording.
+func TestAudioFromStream(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{InsecureCookies: true, AudioCacheFiles: 1})
+	b.srv.src = streamOnly{b.srv.src}
+	c := b.login(t, reviewer)
+	orig, err := os.ReadFile(filepath.Join(b.src, "2026/11/25", callGood+".wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		resp := c.get("/calls/"+callGood+"/audio", "Range", "bytes=44-1043")
+		if resp.StatusCode != 206 || bodyOf(resp) != string(orig[44:1044]) {
+			t.Fatalf("range from a stream: %d", resp.StatusCode)
+		}
+	}
+	if resp := c.get("/calls/" + callGreeting + "/audio"); resp.StatusCode != 200 {
+		t.Fatalf("second recording: %d", resp.StatusCode)
+	}
+	files, _ := filepath.Glob(filepath.Join(b.srv.cfg.AudioCacheDir, "callqa-audio-*"))
+	if len(files) != 1 {
+		t.Errorf("%d cached files, want 1 (AudioCacheFiles)", len(files))
+	}
+	b.srv.Close()
+	if files, _ := filepath.Glob(filepath.Join(b.srv.cfg.AudioCacheDir, "callqa-audio-*")); len(files) != 0 {
+		t.Errorf("Close left %v", files)
+	}
+}
+
+// BenchmarkTranscodePCM16 measures transcoding a 40 s mu-law stereo call.
+func BenchmarkTranscodePCM16(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join(samplesDir, "2026/11/25", callGreeting+".wav"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	out := &memFile{}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		out.off = 0
+		if _, err := transcodePCM16(context.Background(), bytes.NewReader(data), int64(len(data)), out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
