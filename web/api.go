@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"mime"
 	"net/http"
@@ -270,4 +269,3 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 	s.json(w, http.StatusOK, entries)
 }
 
-var _ = fmt.Sprint

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"html/template"
 	"io"
 	"net/url"
@@ -315,5 +316,40 @@ func BenchmarkTranscodePCM16(b *testing.B) {
 		if _, err := transcodePCM16(context.Background(), bytes.NewReader(data), int64(len(data)), out); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestAudioConcurrent requests one transcoded recording from many clients at
+// once: all get the same bytes from one transcoding.
+func TestAudioConcurrent(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{InsecureCookies: true})
+	c := b.login(t, reviewer)
+	const n = 8
+	bodies := make(chan string, n)
+	for range n {
+		go func() {
+			resp, err := c.hc.Get(c.base + "/calls/" + callGreeting + "/audio")
+			if err != nil {
+				bodies <- err.Error()
+				return
+			}
+			defer resp.Body.Close()
+			data, _ := io.ReadAll(resp.Body)
+			bodies <- fmt.Sprintf("%d:%d:%x", resp.StatusCode, len(data), data[len(data)-64:])
+		}()
+	}
+	first := <-bodies
+	if !strings.HasPrefix(first, "200:") {
+		t.Fatalf("first response %.80s", first)
+	}
+	for range n - 1 {
+		if got := <-bodies; got != first {
+			t.Fatalf("responses differ: %.80s vs %.80s", got, first)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(b.srv.cfg.AudioCacheDir, "callqa-audio-*"))
+	if len(files) != 1 {
+		t.Errorf("%d transcoded files, want 1", len(files))
 	}
 }
