@@ -268,4 +268,3 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	s.json(w, http.StatusOK, entries)
 }
-
