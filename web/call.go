@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline/decode"
 	"github.com/callqa/callqa/storage"
 )
 
@@ -406,6 +407,10 @@ func (s *Server) failAudio(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Del("Content-Type")
 	if isNotExist(err) {
 		s.fail(w, r, http.StatusNotFound, errors.New("录音文件不存在"))
+		return
+	}
+	if decode.IsBadInput(err) {
+		s.fail(w, r, http.StatusUnprocessableEntity, fmt.Errorf("录音无法解码：%v", err))
 		return
 	}
 	s.fail(w, r, http.StatusInternalServerError, err)

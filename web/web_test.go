@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/storage"
 )
 
@@ -559,6 +560,33 @@ func TestAudio(t *testing.T) {
 	if len(log) != 3 || log[0].User != "reviewer1" || log[0].CallID == "" {
 		t.Errorf("playback audit: %+v", log)
 	}
+	// An unprocessable recording: its page says why, its audio is a 422.
+	bad := filepath.Join(b.src, "2026/11/25/BAD-0001.wav")
+	if err := os.WriteFile(bad, []byte("RIFF\x10\x00\x00\x00WAVEjunkjunk"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := pipeline.NewEngine(b.sc, pipeline.Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := storage.NewLocalSource(b.src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.InspectKey(context.Background(), src, "2026/11/25/BAD-0001.wav")
+	if err != nil || res.Status != "unprocessable" {
+		t.Fatalf("inspect garbage: %+v, %v", res, err)
+	}
+	if err := b.st.SaveResult(context.Background(), "", res); err != nil {
+		t.Fatal(err)
+	}
+	if page := bodyOf(c.get("/calls/BAD-0001")); !strings.Contains(page, "无法质检") {
+		t.Errorf("unprocessable call page: %.300s", page)
+	}
+	if resp := c.get("/calls/BAD-0001/audio"); resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("unprocessable audio: %d %s", resp.StatusCode, bodyOf(resp))
+	}
+
 	// A recording gone from the source.
 	r := b.result(t, callTaboo)
 	if err := os.Remove(filepath.Join(b.src, filepath.FromSlash(r.Recording))); err != nil {
