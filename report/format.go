@@ -245,6 +245,17 @@ func WriteTable(w io.Writer, s Sheet) error {
 	return err
 }
 
+// neutralizeFormula keeps a text cell from being run as a spreadsheet
+// formula when the CSV is opened in Excel: team and agent names come from
+// metadata files, and a name like "=HYPERLINK(...)" must stay a name. The
+// usual defence (OWASP) is a leading apostrophe, which Excel hides.
+func neutralizeFormula(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
 // WriteCSV writes the sheet as CSV in UTF-8 with a byte-order mark, so
 // that Excel shows the Chinese headers correctly.
 func WriteCSV(w io.Writer, s Sheet) error {
@@ -257,6 +268,9 @@ func WriteCSV(w io.Writer, s Sheet) error {
 		vals := make([]string, len(row))
 		for j, c := range row {
 			vals[j] = c.String()
+			if c.Kind == Text {
+				vals[j] = neutralizeFormula(vals[j])
+			}
 		}
 		cw.Write(vals)
 	}

@@ -457,3 +457,23 @@ func TestDisplayWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestCSVNeutralizesFormulas: a team or agent name from a metadata file
+// must not run as a formula when the CSV export is opened in Excel.
+func TestCSVNeutralizesFormulas(t *testing.T) {
+	s := Sheet{Headers: []string{"班组", "合格率"}, Rows: [][]Cell{
+		{textCell(`=HYPERLINK("http://x","y")`), pctCell(0.5)},
+		{textCell("+1"), pctCell(1)},
+		{textCell("-a"), pctCell(1)},
+		{textCell("@SUM(A1)"), pctCell(1)},
+		{textCell("养老保险组"), pctCell(1)},
+	}}
+	var b strings.Builder
+	if err := WriteCSV(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	want := "\ufeff班组,合格率\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",50.0%\n'+1,100.0%\n'-a,100.0%\n'@SUM(A1),100.0%\n养老保险组,100.0%\n"
+	if b.String() != want {
+		t.Errorf("got %q\nwant %q", b.String(), want)
+	}
+}

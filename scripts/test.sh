@@ -7,11 +7,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests need: ffmpeg and sox write and decode WAV files
-# independently of our decoder; chromium runs the workbench browser test.
+# independently of our decoder; chromium runs the workbench browser test,
+# with a CJK font so that its screenshots show the Chinese interface.
 missing=()
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v sox >/dev/null || missing+=(sox)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v redis-cli >/dev/null || missing+=(redis-tools)
+command -v pg_isready >/dev/null || missing+=(postgresql-client)
+if command -v dpkg >/dev/null && ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then
+  missing+=(fonts-wqy-microhei)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   SUDO=""

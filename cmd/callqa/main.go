@@ -29,6 +29,7 @@ var errBadInput = errors.New("bad input")
 // env bundles what a command may touch of the outside world, so that tests
 // can run commands in-process.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	logger         *slog.Logger
@@ -64,6 +65,7 @@ Run 'callqa <command> -h' for a command's flags.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	e := &env{
+		stdin:  os.Stdin,
 		stdout: os.Stdout,
 		stderr: os.Stderr,
 		getenv: os.Getenv,

@@ -19,8 +19,14 @@ import (
 // standard output and standard error.
 func runCmd(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runCmdStdin(t, "", args...)
+}
+
+// runCmdStdin is runCmd with stdin.
+func runCmdStdin(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	e := &env{stdout: &out, stderr: &errOut, getenv: func(string) string { return "" },
+	e := &env{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, getenv: func(string) string { return "" },
 		logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	code := run(context.Background(), e, args)
 	return code, out.String(), errOut.String()

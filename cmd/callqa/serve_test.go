@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/callqa/callqa/storage"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while a command writes it.
@@ -56,6 +58,28 @@ func TestUserAdd(t *testing.T) {
 		if code != exitBadInput || !strings.Contains(errOut, tc.want) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 with %q", tc.args, code, errOut, tc.want)
 		}
+	}
+
+	// --password-stdin: the password is the first line of stdin, and it is
+	// the one that logs in.
+	code, out, errOut = runCmdStdin(t, "correct horse battery\nignored\n", "user", "add", "li", "--role", "viewer", "--password-stdin", "--db", db)
+	if code != exitOK || strings.Contains(out, "correct horse") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if code, _, errOut := runCmdStdin(t, "short\n", "user", "add", "zhao", "--role", "viewer", "--password-stdin", "--db", db); code != exitBadInput || !strings.Contains(errOut, "password") {
+		t.Errorf("short password: exit %d, stderr %q", code, errOut)
+	}
+	st, err := storage.OpenStore(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	wb, err := storage.NewWorkbench(st, storage.WorkbenchConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wb.Authenticate(context.Background(), "li", "correct horse battery"); err != nil {
+		t.Errorf("li cannot log in with the password given on stdin: %v", err)
 	}
 }
 

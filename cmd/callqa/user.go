@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/callqa/callqa/storage"
@@ -50,7 +49,7 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 	var pw string
 	generated := !*fromStdin
 	if *fromStdin {
-		line, err := bufio.NewReader(io.LimitReader(os.Stdin, 4096)).ReadString('\n')
+		line, err := bufio.NewReader(io.LimitReader(e.stdin, 4096)).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("read password: %w", err)
 		}
