@@ -62,12 +62,18 @@ type Overtalk struct {
 
 // SpeakerMetrics are the audio measurements of one speaker's channel.
 type SpeakerMetrics struct {
-	TalkS         float64  `json:"talk_s"`
-	Segments      []Span   `json:"segments"`
-	RMSDBFS       float64  `json:"rms_dbfs"`
-	PeakDBFS      float64  `json:"peak_dbfs"`
-	ClippingRatio float64  `json:"clipping_ratio"`
-	SpeechRateCPM *float64 `json:"speech_rate_cpm,omitempty"` // from the transcript, when there is one
+	TalkS         float64 `json:"talk_s"`
+	Segments      []Span  `json:"segments"`
+	RMSDBFS       float64 `json:"rms_dbfs"`
+	PeakDBFS      float64 `json:"peak_dbfs"`
+	ClippingRatio float64 `json:"clipping_ratio"`
+	// SpeechRMSDBFS is the RMS level of the speaker's speech alone (the
+	// frames voice activity marks), so that a quiet voice is not confused
+	// with a speaker who talks little; the level rule judges it.
+	SpeechRMSDBFS float64 `json:"speech_rms_dbfs"`
+	// SpeechClippingRatio is the fraction of the speech samples that clip.
+	SpeechClippingRatio float64  `json:"speech_clipping_ratio"`
+	SpeechRateCPM       *float64 `json:"speech_rate_cpm,omitempty"` // from the transcript, when there is one
 }
 
 // Metrics are the audio measurements of a call. Stereo recordings fill Agent

@@ -341,8 +341,9 @@ func (e *Engine) metrics(rep *analyse.Report, chans models.ChannelMap, tr *model
 		}
 		// Levels to 0.1 dB: finer steps mean nothing to a reviewer and make
 		// golden files brittle.
-		sm.RMSDBFS, sm.PeakDBFS = round1(sm.RMSDBFS), round1(sm.PeakDBFS)
+		sm.RMSDBFS, sm.PeakDBFS, sm.SpeechRMSDBFS = round1(sm.RMSDBFS), round1(sm.PeakDBFS), round1(sm.SpeechRMSDBFS)
 		sm.ClippingRatio = math.Round(sm.ClippingRatio*1e6) / 1e6
+		sm.SpeechClippingRatio = math.Round(sm.SpeechClippingRatio*1e6) / 1e6
 		sm.Segments = nonNil(sm.Segments)
 	}
 	if tr != nil && m.Agent != nil {

@@ -66,6 +66,12 @@ type ChannelStats struct {
 	RMSDBFS, PeakDBFS float64
 	// ClippingRatio is the fraction of samples with |x| >= ClipLevel.
 	ClippingRatio float64
+	// SpeechRMSDBFS is the RMS level over the frames whose energy is above
+	// the voice-activity threshold (FloorDBFS when there are none): the
+	// level of the voice itself, independent of how much of the call the
+	// speaker talks. SpeechClippingRatio is the clipped samples over those
+	// frames' samples (clipping happens while speaking).
+	SpeechRMSDBFS, SpeechClippingRatio float64
 	// Envelope is the RMS level of each EnvelopeSeconds step in whole
 	// dBFS, floored at FloorDBFS; the last step may be partial.
 	Envelope []int8
@@ -361,6 +367,11 @@ func (a *Analyzer) Finish() *Report {
 			st.ClippingRatio = float64(cs.clipped) / float64(a.frames)
 		} else {
 			st.RMSDBFS = FloorDBFS
+		}
+		st.SpeechRMSDBFS = FloorDBFS
+		if n := cs.vad.speechFrames; n > 0 {
+			st.SpeechRMSDBFS = levelDB(math.Sqrt(cs.vad.speechSumSq / float64(n)))
+			st.SpeechClippingRatio = min(1, float64(cs.clipped)/(float64(n)*float64(a.frameLen)))
 		}
 		rep.Channels[i] = st
 	}

@@ -16,6 +16,9 @@ func speakerMetrics(c ChannelStats) *models.SpeakerMetrics {
 		RMSDBFS:       c.RMSDBFS,
 		PeakDBFS:      c.PeakDBFS,
 		ClippingRatio: c.ClippingRatio,
+
+		SpeechRMSDBFS:       c.SpeechRMSDBFS,
+		SpeechClippingRatio: c.SpeechClippingRatio,
 	}
 }
 

@@ -75,6 +75,11 @@ type vad struct {
 	hasPending bool
 
 	segs []models.Span // in seconds, rounded to 0.01 s
+
+	// Mean squares of the frames above the speech threshold, for the
+	// speech level: one exponentiation per 20 ms frame, not per sample.
+	speechSumSq  float64
+	speechFrames int64
 }
 
 func (v *vad) init(p *vadParams) {
@@ -132,6 +137,10 @@ func (v *vad) decideOldest() {
 		thr -= v.p.hyst
 	}
 	v.inSpeech = e > thr
+	if v.inSpeech {
+		v.speechSumSq += math.Pow(10, float64(e)/10)
+		v.speechFrames++
+	}
 
 	active := v.inSpeech
 	if active {

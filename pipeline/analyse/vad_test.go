@@ -298,3 +298,38 @@ func TestVADLevelsTable(t *testing.T) {
 		}
 	}
 }
+
+// TestSpeechLevel: the speech level measures the voice, not how much of
+// the call the speaker talks. Two voices at the same level, one talking
+// half the call and one a twentieth of it, differ by about 10 dB over the
+// whole channel but not in their speech level.
+func TestSpeechLevel(t *testing.T) {
+	t.Parallel()
+	const dur = 60.0
+	var half, little []models.Span
+	for s := 1.0; s < dur-4; s += 4 {
+		half = append(half, models.Span{s, s + 2})
+	}
+	little = []models.Span{{10, 13}}
+	g := newGenerator(8000, -55, true, 11,
+		channelSpec{Spans: half, LevelDBFS: -22, F0: 140},
+		channelSpec{Spans: little, LevelDBFS: -22, F0: 220})
+	rep := analyseGen(t, Config{}, 8000, dur, 4096, g)
+	a, b := rep.Channels[0], rep.Channels[1]
+	if d := a.RMSDBFS - b.RMSDBFS; d < 8 {
+		t.Fatalf("whole-channel RMS %.1f vs %.1f dBFS: the test needs them far apart", a.RMSDBFS, b.RMSDBFS)
+	}
+	for i, c := range []ChannelStats{a, b} {
+		if math.Abs(c.SpeechRMSDBFS-(-22)) > 2 {
+			t.Errorf("channel %d: speech level %.1f dBFS, want about -22 (whole channel %.1f)", i, c.SpeechRMSDBFS, c.RMSDBFS)
+		}
+	}
+	if math.Abs(a.SpeechRMSDBFS-b.SpeechRMSDBFS) > 1.5 {
+		t.Errorf("speech levels %.1f and %.1f dBFS differ for the same voice level", a.SpeechRMSDBFS, b.SpeechRMSDBFS)
+	}
+
+	silent := analyseGen(t, Config{}, 8000, 5, 4096, newGenerator(8000, 0, false, 1, channelSpec{LevelDBFS: -20, F0: 150}))
+	if got := silent.Channels[0].SpeechRMSDBFS; got != FloorDBFS {
+		t.Errorf("no speech: speech level %v, want %v", got, FloorDBFS)
+	}
+}

@@ -584,14 +584,17 @@ func (st *callState) level(r *compiledRule) ([]models.Finding, []string) {
 			reasons = append(reasons, "no speech on the "+ch.speaker+" channel")
 			continue
 		}
-		if r.MinRMSDBFS != nil && ch.sm.RMSDBFS < *r.MinRMSDBFS {
-			out = append(out, r.finding(0, end, ch.speaker, fmt.Sprintf("%.1f dBFS%s", ch.sm.RMSDBFS, suffix)))
+		// Judge the voice, not the channel: the whole-channel RMS falls with
+		// every second the speaker listens, which is not a level fault.
+		lvl, clip := ch.sm.SpeechRMSDBFS, ch.sm.SpeechClippingRatio
+		if r.MinRMSDBFS != nil && lvl < *r.MinRMSDBFS {
+			out = append(out, r.finding(0, end, ch.speaker, fmt.Sprintf("语音电平 %.1f dBFS%s", lvl, suffix)))
 		}
-		if r.MaxRMSDBFS != nil && ch.sm.RMSDBFS > *r.MaxRMSDBFS {
-			out = append(out, r.finding(0, end, ch.speaker, fmt.Sprintf("%.1f dBFS%s", ch.sm.RMSDBFS, suffix)))
+		if r.MaxRMSDBFS != nil && lvl > *r.MaxRMSDBFS {
+			out = append(out, r.finding(0, end, ch.speaker, fmt.Sprintf("语音电平 %.1f dBFS%s", lvl, suffix)))
 		}
-		if r.MaxClipping != nil && ch.sm.ClippingRatio > *r.MaxClipping {
-			out = append(out, r.finding(0, end, ch.speaker, fmt.Sprintf("削波 %.2f%%%s", ch.sm.ClippingRatio*100, suffix)))
+		if r.MaxClipping != nil && clip > *r.MaxClipping {
+			out = append(out, r.finding(0, end, ch.speaker, fmt.Sprintf("削波 %.2f%%%s", clip*100, suffix)))
 		}
 	}
 	return out, reasons

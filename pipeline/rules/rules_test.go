@@ -31,8 +31,8 @@ const (
 // stereo returns metrics of a two-channel call where both speakers talk.
 func stereo() *models.Metrics {
 	return &models.Metrics{
-		Agent:    &models.SpeakerMetrics{TalkS: 30, RMSDBFS: -24, ClippingRatio: 0},
-		Customer: &models.SpeakerMetrics{TalkS: 20, RMSDBFS: -28, ClippingRatio: 0},
+		Agent:    &models.SpeakerMetrics{TalkS: 30, RMSDBFS: -24, SpeechRMSDBFS: -24},
+		Customer: &models.SpeakerMetrics{TalkS: 20, RMSDBFS: -28, SpeechRMSDBFS: -28},
 	}
 }
 
@@ -347,27 +347,32 @@ func TestDuration(t *testing.T) {
 func TestLevel(t *testing.T) {
 	t.Parallel()
 	quiet := stereo()
-	quiet.Agent.RMSDBFS = -42.34
-	quiet.Agent.ClippingRatio = 0.012
+	quiet.Agent.SpeechRMSDBFS = -42.34
+	quiet.Agent.SpeechClippingRatio = 0.012
+	// An agent who mostly listens: the whole channel is quiet, the voice is
+	// not. Not a level fault.
+	listener := stereo()
+	listener.Agent.TalkS, listener.Agent.RMSDBFS, listener.Agent.ClippingRatio = 2, -45, 0.002
 	loud := stereo()
-	loud.Customer.RMSDBFS = -2.5
+	loud.Customer.SpeechRMSDBFS = -2.5
 	silentAgent := stereo()
-	silentAgent.Agent = &models.SpeakerMetrics{RMSDBFS: -100}
-	mono := &models.Metrics{Mixed: &models.SpeakerMetrics{TalkS: 40, RMSDBFS: -45}}
+	silentAgent.Agent = &models.SpeakerMetrics{RMSDBFS: -100, SpeechRMSDBFS: -100}
+	mono := &models.Metrics{Mixed: &models.SpeakerMetrics{TalkS: 40, RMSDBFS: -50, SpeechRMSDBFS: -45}}
 
 	agent := models.Rule{Type: models.RuleLevel, Speaker: A, MinRMSDBFS: ptr(-40), MaxClipping: ptr(0.01)}
 	both := models.Rule{Type: models.RuleLevel, MaxRMSDBFS: ptr(-6)}
 	runRuleCases(t, []ruleCase{
 		{name: "quiet and clipping", rule: agent, call: Call{DurationS: 60, Metrics: quiet},
-			want: []string{"0-60 agent -42.3 dBFS", "0-60 agent 削波 1.20%"}},
+			want: []string{"0-60 agent 语音电平 -42.3 dBFS", "0-60 agent 削波 1.20%"}},
 		{name: "fine", rule: agent, call: Call{DurationS: 60, Metrics: stereo()}},
+		{name: "talks little, normal voice", rule: agent, call: Call{DurationS: 60, Metrics: listener}},
 		{name: "exactly the limit", rule: models.Rule{Type: models.RuleLevel, Speaker: A, MinRMSDBFS: ptr(-24)},
 			call: Call{DurationS: 60, Metrics: stereo()}},
 		{name: "other channel not checked", rule: agent, call: Call{DurationS: 60, Metrics: loud}},
 		{name: "empty speaker checks both channels", rule: both, call: Call{DurationS: 60, Metrics: loud},
-			want: []string{"0-60 customer -2.5 dBFS"}},
+			want: []string{"0-60 customer 语音电平 -2.5 dBFS"}},
 		{name: "mono uses the mixed channel", rule: agent, call: Call{DurationS: 60, Metrics: mono},
-			want: []string{"0-60 mixed -45.0 dBFS (单声道混合)"}},
+			want: []string{"0-60 mixed 语音电平 -45.0 dBFS (单声道混合)"}},
 		{name: "agent never spoke", rule: agent, call: Call{DurationS: 60, Metrics: silentAgent},
 			wantNE: "no speech on the agent channel"},
 		{name: "nil metrics", rule: agent, call: Call{DurationS: 60}, wantNE: ReasonNoMetrics},
