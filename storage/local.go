@@ -130,6 +130,13 @@ func (s *LocalSource) WriteSidecar(ctx context.Context, key, suffix string, data
 // by folder, in name order, without building the whole list. Hidden files
 // and folders (starting with ".") are skipped. A prefix that does not exist
 // lists nothing. An error from fn stops the walk and is returned as is.
+//
+// Symbolic links are followed, to folders as well as to recordings: a day
+// folder is often a link to a NAS mount, and the root or the prefix may be
+// links themselves. Keys are the paths under the root as the operator sees
+// them (through the links). A folder reached a second time (a link loop, or
+// two links to the same folder) is not walked again, so that a recording is
+// listed once; a dangling link is skipped.
 func (s *LocalSource) List(ctx context.Context, prefix string, fn func(Object) error) error {
 	prefix = strings.Trim(prefix, "/")
 	dir := s.root
@@ -140,57 +147,104 @@ func (s *LocalSource) List(ctx context.Context, prefix string, fn func(Object) e
 		}
 		dir = p
 	}
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+	fi, err := os.Stat(dir) // follows links
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
-	}
-	errStop := errors.New("stop")
-	var fnErr error
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		name := d.Name()
-		if p != dir && strings.HasPrefix(name, ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() || !isWAV(name) {
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) { // removed while walking
-				return nil
-			}
-			return err
-		}
-		if info.Mode()&fs.ModeSymlink != 0 {
-			if info, err = os.Stat(p); err != nil {
-				return nil // dangling link
-			}
-		}
-		if !info.Mode().IsRegular() {
-			return nil
-		}
-		rel, err := filepath.Rel(s.root, p)
-		if err != nil {
-			return err
-		}
-		if fnErr = fn(Object{Key: filepath.ToSlash(rel), Size: info.Size(), ModTime: info.ModTime()}); fnErr != nil {
-			return errStop
-		}
-		return nil
-	})
-	if errors.Is(err, errStop) {
-		return fnErr
 	}
 	if err != nil {
 		return fmt.Errorf("list %s: %w", prefix, err)
+	}
+	if !fi.IsDir() {
+		return nil
+	}
+	w := &walker{ctx: ctx, root: s.root, fn: fn, visited: map[string]bool{}}
+	err = w.dir(dir)
+	if errors.Is(err, errStopWalk) {
+		return w.fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("list %s: %w", prefix, err)
+	}
+	return nil
+}
+
+// errStopWalk ends a walk when fn fails.
+var errStopWalk = errors.New("stop")
+
+// walker is one List in progress.
+type walker struct {
+	ctx  context.Context
+	root string // logical root: keys are relative to it
+	fn   func(Object) error
+	// visited holds the resolved (symlink-free) path of every folder walked.
+	visited map[string]bool
+	fnErr   error
+}
+
+// dir walks the folder at the logical path p.
+func (w *walker) dir(p string) error {
+	if err := w.ctx.Err(); err != nil {
+		return err
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) { // removed while walking
+			return nil
+		}
+		return err
+	}
+	if w.visited[real] {
+		return nil // a loop, or a folder already listed through another link
+	}
+	w.visited[real] = true
+	entries, err := os.ReadDir(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	for _, d := range entries {
+		if err := w.ctx.Err(); err != nil {
+			return err
+		}
+		name := d.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		full := filepath.Join(p, name)
+		var info fs.FileInfo
+		if d.Type()&fs.ModeSymlink != 0 {
+			if info, err = os.Stat(full); err != nil {
+				continue // dangling link, or one removed while walking
+			}
+		} else if d.IsDir() {
+			if err := w.dir(full); err != nil {
+				return err
+			}
+			continue
+		} else if !isWAV(name) {
+			continue
+		} else if info, err = d.Info(); err != nil {
+			if errors.Is(err, fs.ErrNotExist) { // removed while walking
+				continue
+			}
+			return err
+		}
+		switch {
+		case info.IsDir():
+			if err := w.dir(full); err != nil {
+				return err
+			}
+		case info.Mode().IsRegular() && isWAV(name):
+			rel, err := filepath.Rel(w.root, full)
+			if err != nil {
+				return err
+			}
+			if w.fnErr = w.fn(Object{Key: filepath.ToSlash(rel), Size: info.Size(), ModTime: info.ModTime()}); w.fnErr != nil {
+				return errStopWalk
+			}
+		}
 	}
 	return nil
 }

@@ -210,3 +210,82 @@ func FuzzLocalSourceKey(f *testing.F) {
 		}
 	})
 }
+
+// TestLocalSourceListSymlinks lists recordings reached through symbolic
+// links: a day folder on a NAS mount, a root that is itself a link, a
+// linked recording, a link loop, two links to one folder and a dangling
+// link. Keys stay relative to the root as given.
+func TestLocalSourceListSymlinks(t *testing.T) {
+	t.Parallel()
+	nas := tree(t, map[string]string{
+		"day25/A.wav":       "a",
+		"day25/A.meta.json": "{}",
+		"day25/sub/B.wav":   "bb",
+		"single/E.wav":      "eeee",
+	})
+	root := tree(t, map[string]string{
+		"2026/11/24/C.wav": "c",
+		"loop/D.wav":       "d",
+	})
+	link := func(target, name string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link(filepath.Join(nas, "day25"), filepath.Join(root, "2026/11/25"))              // a day folder on the NAS
+	link(filepath.Join(nas, "single/E.wav"), filepath.Join(root, "2026/11/24/E.wav")) // one linked recording
+	link(filepath.Join(root, "loop"), filepath.Join(root, "loop/again"))              // loop/again/again/... -> loop
+	link("../2026/11/24", filepath.Join(root, "loop/day24"))                          // a second link to a folder
+	link(filepath.Join(nas, "missing.wav"), filepath.Join(root, "2026/11/24/F.wav"))  // dangling
+	link(filepath.Join(root, "self.wav"), filepath.Join(root, "self.wav"))            // a link to itself
+
+	// The root given through a link, as when /data/recordings is a mount point link.
+	linkedRoot := filepath.Join(t.TempDir(), "recordings")
+	link(root, linkedRoot)
+
+	for _, r := range []string{root, linkedRoot} {
+		s, err := NewLocalSource(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			prefix string
+			want   string
+		}{
+			{"", "2026/11/24/C.wav 2026/11/24/E.wav 2026/11/25/A.wav 2026/11/25/sub/B.wav loop/D.wav"},
+			{"2026/11/25", "2026/11/25/A.wav 2026/11/25/sub/B.wav"},
+			{"2026/11/24", "2026/11/24/C.wav 2026/11/24/E.wav"},
+			// Through loop/day24 only when 2026/11/24 was not listed already.
+			{"loop", "loop/D.wav loop/day24/C.wav loop/day24/E.wav"},
+		}
+		for _, tt := range tests {
+			if got := strings.Join(listKeys(t, s, tt.prefix), " "); got != tt.want {
+				t.Errorf("root %s: List(%q) = %s, want %s", r, tt.prefix, got, tt.want)
+			}
+		}
+		// Listed keys open, sidecars included, and sizes are the targets'.
+		sizes := map[string]int64{}
+		if err := s.List(context.Background(), "", func(o Object) error {
+			sizes[o.Key] = o.Size
+			rc, err := s.Open(context.Background(), o.Key)
+			if err != nil {
+				return err
+			}
+			return rc.Close()
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if sizes["2026/11/24/E.wav"] != 4 || sizes["2026/11/25/sub/B.wav"] != 2 {
+			t.Errorf("sizes = %v", sizes)
+		}
+		if rc, err := s.OpenSidecar(context.Background(), "2026/11/25/A.wav", pipeline.SuffixMeta); err != nil {
+			t.Errorf("OpenSidecar through the day link: %v", err)
+		} else {
+			rc.Close()
+		}
+	}
+}
