@@ -24,6 +24,14 @@ import (
 // recognise a recording whose data chunk really ends early.
 var ErrInterrupted = errors.New("object read interrupted")
 
+// ErrNoBucket is returned (wrapped) when the source's bucket does not exist
+// (S3 code NoSuchBucket): a mistyped or not yet created bucket, or a server
+// pointed at the wrong data. It is a fault of the deployment, not of any
+// call, so it deliberately does not match ErrNotFound: callers must treat
+// it as transient (retry, and alert) rather than store every call of the
+// night as unprocessable.
+var ErrNoBucket = errors.New("bucket does not exist")
+
 // S3Config says where the recordings bucket is. Zero values mean the
 // documented defaults.
 type S3Config struct {
@@ -134,7 +142,7 @@ func (s *S3Source) Ping(ctx context.Context) error {
 		return fmt.Errorf("s3 ping %s: %w", s.cfg.Bucket, classify(err))
 	}
 	if !ok {
-		return fmt.Errorf("s3 ping: bucket %s: %w", s.cfg.Bucket, ErrNotFound)
+		return fmt.Errorf("s3 ping: bucket %s: %w", s.cfg.Bucket, ErrNoBucket)
 	}
 	return nil
 }
@@ -164,18 +172,18 @@ func (s *S3Source) List(ctx context.Context, prefix string, fn func(Object) erro
 	return ctx.Err()
 }
 
-// S3Object is an open object. Read errors are classified: a missing
-// object matches ErrNotFound, a body cut short matches ErrInterrupted.
+// S3Object is an open object. Read errors are classified: a body cut
+// short matches ErrInterrupted.
 type S3Object struct {
 	key  string
-	obj  *minio.Object
+	body io.ReadCloser
 	info minio.ObjectInfo
 	read int64
 }
 
 // Read reads from the object body.
 func (o *S3Object) Read(p []byte) (int, error) {
-	n, err := o.obj.Read(p)
+	n, err := o.body.Read(p)
 	o.read += int64(n)
 	if err == io.EOF && o.read < o.info.Size {
 		// The server promised more bytes than it sent.
@@ -188,7 +196,7 @@ func (o *S3Object) Read(p []byte) (int, error) {
 }
 
 // Close releases the connection.
-func (o *S3Object) Close() error { return o.obj.Close() }
+func (o *S3Object) Close() error { return o.body.Close() }
 
 // Size returns the object's length in bytes.
 func (o *S3Object) Size() int64 { return o.info.Size }
@@ -196,25 +204,25 @@ func (o *S3Object) Size() int64 { return o.info.Size }
 // ModTime returns the object's last modification time.
 func (o *S3Object) ModTime() time.Time { return o.info.LastModified }
 
-// Open opens the recording at key. The first request is made here (GetObject
-// is lazy), so a missing object is reported now with an error matching
-// ErrNotFound, and the returned object knows its Size.
+// Open opens the recording at key with one GET request, made here, so that
+// a missing object is reported now and the returned object knows its Size.
+// A missing key matches ErrNotFound; a missing bucket matches ErrNoBucket
+// (not ErrNotFound); anything else (access denied, network) is transient.
 func (s *S3Source) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	return s.open(ctx, key)
 }
 
+// open GETs the object. It does not use the lazy minio.Object: its Stat
+// is a HEAD request, whose 404 has no body, and minio-go reports every
+// HEAD 404 on an object as NoSuchKey, even when the bucket is missing
+// (checked against versitygw). A GET's error body names the real code.
 func (s *S3Source) open(ctx context.Context, key string) (*S3Object, error) {
 	full := s.cfg.Prefix + key
-	obj, err := s.client.GetObject(ctx, s.cfg.Bucket, full, minio.GetObjectOptions{})
+	body, info, _, err := minio.Core{Client: s.client}.GetObject(ctx, s.cfg.Bucket, full, minio.GetObjectOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("s3 open %s: %w", key, classify(err))
 	}
-	info, err := obj.Stat()
-	if err != nil {
-		obj.Close()
-		return nil, fmt.Errorf("s3 open %s: %w", key, classify(err))
-	}
-	return &S3Object{key: key, obj: obj, info: info}, nil
+	return &S3Object{key: key, body: body, info: info}, nil
 }
 
 // SidecarKey returns the key of a recording's sidecar: the recording's key
@@ -261,13 +269,22 @@ func (s *S3Source) PresignGet(ctx context.Context, key string, ttl time.Duration
 	return u, nil
 }
 
-// classify maps minio errors at the storage boundary: a missing key or
-// bucket becomes ErrNotFound, a body cut short becomes ErrInterrupted;
-// everything else is returned as is (and is transient for callers: the
-// request reached no verdict about the object).
+// classify maps minio errors at the storage boundary:
+//
+//   - NoSuchKey (the object does not exist in an existing bucket) becomes
+//     ErrNotFound: bad input for that one call;
+//   - NoSuchBucket becomes ErrNoBucket: a deployment fault, transient;
+//   - a body cut short becomes ErrInterrupted: transient;
+//   - everything else is returned as is and is transient for callers: the
+//     request reached no verdict about the object. That includes
+//     AccessDenied and SignatureDoesNotMatch (wrong or rotated
+//     credentials, a bucket policy being changed): an operator fixes
+//     those, and the calls must then be inspected, not left unprocessable.
 func classify(err error) error {
 	switch minio.ToErrorResponse(err).Code {
-	case minio.NoSuchKey, minio.NoSuchBucket, "NotFound":
+	case minio.NoSuchKey:
+		return fmt.Errorf("%w (%v)", ErrNotFound, err)
+	case minio.NoSuchBucket:
 		return fmt.Errorf("%w (%v)", ErrNotFound, err)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {

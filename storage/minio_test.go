@@ -273,3 +273,59 @@ func cuttingProxy(t *testing.T, upstream string, limit int64) string {
 	}()
 	return l.Addr().String()
 }
+
+// TestS3SourceNoBucketOrAccess: only a missing key in an existing bucket is
+// ErrNotFound (bad input for that call). A missing bucket is ErrNoBucket
+// and wrong credentials are an error of their own: both transient, never
+// "not found", or a night of calls would be stored unprocessable.
+func TestS3SourceNoBucketOrAccess(t *testing.T) {
+	src, srv := s3Setup(t, "calls")
+	ctx := context.Background()
+	if err := src.Put(ctx, "2026/11/25/C1.wav", []byte("RIFF")); err != nil {
+		t.Fatal(err)
+	}
+	open := func(bucket, secret string) *storage.S3Source {
+		s, err := storage.NewS3Source(ctx, storage.S3Config{Endpoint: srv.Endpoint, Bucket: bucket,
+			AccessKey: srv.AccessKey, SecretKey: secret, Prefix: "calls", MaxRetries: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	tests := []struct {
+		name         string
+		src          *storage.S3Source
+		key          string
+		wantNotFound bool
+		wantNoBucket bool
+	}{
+		{"missing key", src, "2026/11/25/C2.wav", true, false},
+		{"missing bucket", open("recordngs", srv.SecretKey), "2026/11/25/C1.wav", false, true},
+		{"wrong secret key", open("recordings", "not-the-secret"), "2026/11/25/C1.wav", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			check := func(op string, err error, wantNotFound, wantNoBucket bool) {
+				t.Helper()
+				if err == nil {
+					t.Fatalf("%s: no error", op)
+				}
+				if got := storage.IsNotFound(err); got != wantNotFound {
+					t.Errorf("%s: IsNotFound(%v) = %v, want %v", op, err, got, wantNotFound)
+				}
+				if got := errors.Is(err, storage.ErrNoBucket); got != wantNoBucket {
+					t.Errorf("%s: errors.Is(%v, ErrNoBucket) = %v, want %v", op, err, got, wantNoBucket)
+				}
+			}
+			_, err := tt.src.Open(ctx, tt.key)
+			check("Open", err, tt.wantNotFound, tt.wantNoBucket)
+			_, err = tt.src.OpenSidecar(ctx, tt.key, ".meta.json")
+			check("OpenSidecar", err, tt.wantNotFound, tt.wantNoBucket)
+			if tt.src == src {
+				return // listing and pinging the real bucket succeed
+			}
+			check("List", tt.src.List(ctx, "2026/11/25/", func(storage.Object) error { return nil }), false, tt.wantNoBucket)
+			check("Ping", tt.src.Ping(ctx), false, tt.wantNoBucket)
+		})
+	}
+}

@@ -150,6 +150,7 @@ func (h *InspectHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	start := time.Now()
 	res, err := h.eng.InspectKey(ctx, src, p.Key)
 	if err != nil {
+		logNoBucket(ctx, log, p.Source, err)
 		return fmt.Errorf("inspect %s: %w", p.Key, err)
 	}
 	if err := h.store.SaveResult(ctx, p.BatchID, res); err != nil {
@@ -163,6 +164,17 @@ func (h *InspectHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	log.InfoContext(ctx, "call inspected", "call_id", res.CallID, "status", res.Status,
 		"score", res.Score, "passed", res.Passed, "duration", time.Since(start))
 	return nil
+}
+
+// logNoBucket logs an error wrapping storage.ErrNoBucket at error level:
+// the task is retried like any transient fault, but every task of the
+// source will fail until someone creates the bucket or fixes the source's
+// name, so it must not read like one flaky request.
+func logNoBucket(ctx context.Context, log *slog.Logger, source string, err error) {
+	if errors.Is(err, storage.ErrNoBucket) {
+		log.ErrorContext(ctx, "recordings bucket does not exist: every task of this source fails (and is retried) until it is created or the source is corrected",
+			"source", source, "err", err)
+	}
 }
 
 // PlanHandler processes batch:plan tasks: it lists a date's recordings and
@@ -234,6 +246,7 @@ func (h *PlanHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return nil
 	})
 	if err != nil {
+		logNoBucket(ctx, h.logger.With("batch", b.ID), p.Source, err)
 		return fmt.Errorf("plan %s: %w", p.Date, err)
 	}
 	b.Total = total

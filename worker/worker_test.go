@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,10 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/minio/minio-go/v7"
 
 	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
@@ -544,5 +547,108 @@ func TestConfigValidate(t *testing.T) {
 		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
 			t.Errorf("Validate(%+v) = %v, want %q", tt.cfg, err, tt.want)
 		}
+	}
+}
+
+// logBuffer collects log records for assertions.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// TestInspectS3BucketAndAccess runs the handler on a real S3 server: a
+// missing key in the bucket is the call's fault (unprocessable, not
+// retried), but a missing bucket or a wrong secret key is the deployment's:
+// the task is retried, nothing is stored, and a missing bucket is logged
+// at error level.
+func TestInspectS3BucketAndAccess(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	srv := testsvc.StartS3(t)
+	ctx := context.Background()
+	s3src := func(bucket, secret string) *storage.S3Source {
+		s, err := storage.NewS3Source(ctx, storage.S3Config{Endpoint: srv.Endpoint, Bucket: bucket,
+			AccessKey: srv.AccessKey, SecretKey: secret, MaxRetries: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	good := s3src("recordings", srv.SecretKey)
+	if err := good.Client().MakeBucket(ctx, "recordings", minio.MakeBucketOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	const key = "2026/11/25/C20261125-0001.wav"
+	for _, suffix := range []string{".wav", ".meta.json", ".transcript.json"} {
+		data, err := os.ReadFile(filepath.Join(samples, "2026", "11", "25", "C20261125-0001"+suffix))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := good.Put(ctx, storage.SidecarKey(key, suffix), data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sources := map[string]worker.Source{
+		"s3://recordings":        good,
+		"s3://recordngs":         s3src("recordngs", srv.SecretKey), // mistyped bucket
+		"s3://recordings#badkey": s3src("recordings", "wrong-secret"),
+	}
+	tests := []struct {
+		name        string
+		source, key string
+		wantOutcome string
+		wantStored  bool
+		wantLog     string // in an ERROR record
+	}{
+		{"inspected", "s3://recordings", key, "ok", true, ""},
+		{"missing key", "s3://recordings", "2026/11/25/GONE.wav", "skip_retry", true, ""},
+		{"missing bucket", "s3://recordngs", key, "retry", false, "bucket does not exist"},
+		{"wrong secret key", "s3://recordings#badkey", key, "retry", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store, err := storage.OpenStore(ctx, filepath.Join(t.TempDir(), "results.db"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			var logs logBuffer
+			logger := slog.New(slog.NewTextHandler(&logs, nil))
+			h := worker.NewInspectHandler(b.eng, store, func(_ context.Context, spec string) (worker.Source, error) {
+				if s, ok := sources[spec]; ok {
+					return s, nil
+				}
+				return nil, worker.ErrBadSource
+			}, nil, logger)
+			err = h.ProcessTask(ctx, b.task(t, worker.InspectPayload{Source: tt.source, Key: tt.key}))
+			if got := worker.Outcome(err); got != tt.wantOutcome {
+				t.Fatalf("ProcessTask() = %v: outcome %s, want %s", err, got, tt.wantOutcome)
+			}
+			if storage.IsNotFound(err) {
+				t.Errorf("ProcessTask() = %v: matches ErrNotFound", err)
+			}
+			var n int
+			if err := store.DB().QueryRow(`SELECT COUNT(*) FROM results`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if (n == 1) != tt.wantStored || n > 1 {
+				t.Fatalf("%d results stored, want stored=%v", n, tt.wantStored)
+			}
+			if tt.wantLog != "" && (!strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), tt.wantLog)) {
+				t.Errorf("log lacks an error record with %q:\n%s", tt.wantLog, logs.String())
+			}
+		})
 	}
 }
