@@ -157,7 +157,7 @@ func (s *Store) RuleCounts(ctx context.Context, f ReportFilter) ([]RuleCount, er
 type ScorecardUsage struct {
 	Scorecard models.ScorecardRef
 	// Calls counts its results; LastInspected is the newest inspected_at
-	// (RFC 3339, UTC).
+	// (RFC 3339, UTC, nine fractional digits).
 	Calls         int
 	LastInspected string
 }
@@ -178,6 +178,10 @@ func (s *Store) Scorecards(ctx context.Context) ([]ScorecardUsage, error) {
 		if err := rows.Scan(&u.Scorecard.ID, &u.Scorecard.Version, &u.Calls, &u.LastInspected); err != nil {
 			return nil, fmt.Errorf("scorecards: %w", err)
 		}
+		// Rows written before the fixed-width layout: same instant, one layout.
+		if t, err := parseStoreTime(u.LastInspected); err == nil {
+			u.LastInspected = formatStoreTime(t)
+		}
 		out = append(out, u)
 	}
 	if err := rows.Err(); err != nil {
@@ -197,4 +201,58 @@ func (s *Store) LatestScorecard(ctx context.Context) (models.ScorecardRef, error
 		return models.ScorecardRef{}, fmt.Errorf("latest scorecard: no results: %w", ErrNotFound)
 	}
 	return us[0].Scorecard, nil
+}
+
+// ScorecardCalls counts calls of one scorecard version.
+type ScorecardCalls struct {
+	Scorecard models.ScorecardRef `json:"scorecard"`
+	Calls     int                 `json:"calls"`
+}
+
+// OtherScorecards counts the calls that a report on f leaves out because
+// they have results only under other scorecard versions: calls with a
+// result of another version dated in f's range and no result of
+// f.Scorecard. It returns the number of such calls and, per other version
+// (newest id and version first), how many of them it holds; a call with
+// results under two other versions counts once in the total and once
+// under each.
+func (s *Store) OtherScorecards(ctx context.Context, f ReportFilter) (int, []ScorecardCalls, error) {
+	conds := []string{"NOT (o.scorecard_id = $1 AND o.scorecard_version = $2)",
+		"NOT EXISTS (SELECT 1 FROM results r WHERE r.call_id = o.call_id AND r.scorecard_id = $1 AND r.scorecard_version = $2)"}
+	args := []any{f.Scorecard.ID, f.Scorecard.Version}
+	if f.From != "" {
+		args = append(args, f.From)
+		conds = append(conds, fmt.Sprintf("o.call_date >= $%d", len(args)))
+	}
+	if f.To != "" {
+		args = append(args, f.To)
+		conds = append(conds, fmt.Sprintf("o.call_date <= $%d", len(args)))
+	}
+	where := " WHERE " + strings.Join(conds, " AND ")
+	var total int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT o.call_id) FROM results o`+where, args...).Scan(&total); err != nil {
+		return 0, nil, fmt.Errorf("other scorecards: %w", err)
+	}
+	if total == 0 {
+		return 0, nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT o.scorecard_id, o.scorecard_version, COUNT(DISTINCT o.call_id) FROM results o`+where+`
+		GROUP BY o.scorecard_id, o.scorecard_version
+		ORDER BY o.scorecard_id, o.scorecard_version DESC`, args...)
+	if err != nil {
+		return 0, nil, fmt.Errorf("other scorecards: %w", err)
+	}
+	defer rows.Close()
+	var out []ScorecardCalls
+	for rows.Next() {
+		var c ScorecardCalls
+		if err := rows.Scan(&c.Scorecard.ID, &c.Scorecard.Version, &c.Calls); err != nil {
+			return 0, nil, fmt.Errorf("other scorecards: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, fmt.Errorf("other scorecards: %w", err)
+	}
+	return total, out, nil
 }

@@ -67,17 +67,52 @@ type Store struct {
 	wmu sync.Mutex
 	// now is the clock (time.Now).
 	now func() time.Time
+	// loc is the time zone in which a call's date is taken.
+	loc *time.Location
+}
+
+// DefaultTimeZone is the time zone of the hotline (China Standard Time):
+// the day a call belongs to is taken there unless WithLocation says
+// otherwise.
+const DefaultTimeZone = "Asia/Shanghai"
+
+// DefaultLocation returns the location of DefaultTimeZone. Without a time
+// zone database (a binary built without time/tzdata on a system without
+// one) it returns the fixed UTC+8 zone, which is the same for every date
+// since 1991.
+func DefaultLocation() *time.Location {
+	if loc, err := time.LoadLocation(DefaultTimeZone); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
+}
+
+// StoreOption sets an option of OpenStore.
+type StoreOption func(*Store)
+
+// WithLocation sets the time zone in which the day of a call is taken
+// (CallDate); nil keeps the default, DefaultLocation().
+func WithLocation(loc *time.Location) StoreOption {
+	return func(s *Store) {
+		if loc != nil {
+			s.loc = loc
+		}
+	}
 }
 
 // OpenStore opens the results store named by url and applies the pending
 // migrations. url is a file path or sqlite:PATH for SQLite (the folder is
 // created if needed), or a postgres:// or postgresql:// URL for PostgreSQL
 // (query parameters such as sslmode and search_path are passed through).
-func OpenStore(ctx context.Context, url string, logger *slog.Logger) (*Store, error) {
+// The options are applied in order.
+func OpenStore(ctx context.Context, url string, logger *slog.Logger, opts ...StoreOption) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{logger: logger, now: time.Now}
+	s := &Store{logger: logger, now: time.Now, loc: DefaultLocation()}
+	for _, o := range opts {
+		o(s)
+	}
 	var err error
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
@@ -121,6 +156,9 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Dialect returns DialectSQLite or DialectPostgres.
 func (s *Store) Dialect() string { return s.dialect }
+
+// Location returns the time zone in which the day of a call is taken.
+func (s *Store) Location() *time.Location { return s.loc }
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
@@ -251,7 +289,7 @@ func (s *Store) migrate(ctx context.Context) error {
 				return fmt.Errorf("%s: %w", m.name, err)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-				m.version, m.name, s.now().UTC().Format(time.RFC3339)); err != nil {
+				m.version, m.name, formatStoreTime(s.now())); err != nil {
 				return fmt.Errorf("%s: %w", m.name, err)
 			}
 			s.logger.Info("applied migration", "dialect", s.dialect, "migration", m.name)
@@ -277,11 +315,16 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 var keyDate = regexp.MustCompile(`(?:^|/)(\d{4})/(\d{2})/(\d{2})/`)
 
 // CallDate is the day a call belongs to, as YYYY-MM-DD: the date of
-// meta.started_at in its own time zone; else the YYYY/MM/DD folder of the
-// recording's key; else fallback (the batch date; may be "").
-func CallDate(r *models.Result, fallback string) string {
+// meta.started_at in the time zone loc (the hotline's, whatever offset the
+// metadata was written with; nil means DefaultLocation()); else the
+// YYYY/MM/DD folder of the recording's key; else fallback (the batch date;
+// may be "").
+func CallDate(r *models.Result, fallback string, loc *time.Location) string {
 	if r.Meta.StartedAt != nil && !r.Meta.StartedAt.IsZero() {
-		return r.Meta.StartedAt.Format(time.DateOnly)
+		if loc == nil {
+			loc = DefaultLocation()
+		}
+		return r.Meta.StartedAt.In(loc).Format(time.DateOnly)
 	}
 	if m := keyDate.FindStringSubmatch(r.Recording); m != nil {
 		d := m[1] + "-" + m[2] + "-" + m[3]
@@ -334,7 +377,7 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 	inspectedAt := s.now().UTC()
 	sc := r.Scorecard
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		date := CallDate(r, "")
+		date := CallDate(r, "", s.loc)
 		if date == "" && batchID != "" {
 			err := tx.QueryRowContext(ctx, `SELECT date FROM batches WHERE id = $1`, batchID).Scan(&date)
 			if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -342,7 +385,7 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 			}
 		}
 		if date == "" {
-			date = inspectedAt.Local().Format(time.DateOnly)
+			date = inspectedAt.In(s.loc).Format(time.DateOnly)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO results (
 				call_id, scorecard_id, scorecard_version, recording, status, error, truncated,
@@ -360,8 +403,15 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 			r.CallID, sc.ID, sc.Version, r.Recording, r.Status, r.Error, boolInt(r.Truncated),
 			r.Meta.AgentID, r.Meta.AgentName, r.Meta.Team, r.Meta.Queue, date, started, duration,
 			r.Score, boolInt(r.Passed), boolInt(veto), boolInt(r.Review), batchID,
-			inspectedAt.Format(time.RFC3339Nano), string(doc))
+			formatStoreTime(inspectedAt), string(doc))
 		if err != nil {
+			return err
+		}
+		// One result per recording and scorecard version: a result stored
+		// for this recording under another call id (the meta sidecar was
+		// unreadable then, or its call_id changed since) is replaced, so
+		// that the call is not counted twice.
+		if err := s.supersede(ctx, tx, r); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE call_id = $1 AND scorecard_id = $2 AND scorecard_version = $3`,
@@ -391,6 +441,103 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 		return fmt.Errorf("save result %s: %w", r.CallID, err)
 	}
 	return nil
+}
+
+// supersede deletes, in tx, the results (and their findings) of r's
+// recording and scorecard version stored under another call id.
+func (s *Store) supersede(ctx context.Context, tx *sql.Tx, r *models.Result) error {
+	sc := r.Scorecard
+	rows, err := tx.QueryContext(ctx, `SELECT call_id, status FROM results
+		WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3 AND call_id <> $4`,
+		r.Recording, sc.ID, sc.Version, r.CallID)
+	if err != nil {
+		return err
+	}
+	type old struct{ id, status string }
+	var olds []old
+	for rows.Next() {
+		var o old
+		if err := rows.Scan(&o.id, &o.status); err != nil {
+			rows.Close()
+			return err
+		}
+		olds = append(olds, o)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, o := range olds {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE call_id = $1 AND scorecard_id = $2 AND scorecard_version = $3`,
+			o.id, sc.ID, sc.Version); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM results WHERE call_id = $1 AND scorecard_id = $2 AND scorecard_version = $3`,
+			o.id, sc.ID, sc.Version); err != nil {
+			return err
+		}
+		s.logger.InfoContext(ctx, "result replaced by one under another call id", "recording", r.Recording,
+			"old_call_id", o.id, "old_status", o.status, "call_id", r.CallID, "status", r.Status)
+	}
+	return nil
+}
+
+// StoredCall is what a rerun needs of a stored result to skip its call and
+// count it in its summary, read from the indexed columns and the findings
+// without decoding the result document.
+type StoredCall struct {
+	CallID string
+	// Status is models.StatusInspected or models.StatusUnprocessable;
+	// Passed is meaningful for inspected calls.
+	Status string
+	Passed bool
+	// AgentID, AgentName and Team come from the call's metadata.
+	AgentID, AgentName, Team string
+	// Rules are the rules the findings flagged, once each, in the order
+	// of their first finding.
+	Rules []StoredRule
+}
+
+// StoredRule is a rule flagged in a stored result.
+type StoredRule struct {
+	Rule, Name string
+}
+
+// StoredCall returns the stored result of the recording at key for
+// scorecard version sc (the newest if there are several), or nil when
+// there is none. It is one query on the results_by_recording index.
+func (s *Store) StoredCall(ctx context.Context, key string, sc models.ScorecardRef) (*StoredCall, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT r.call_id, r.status, r.passed, r.agent_id, r.agent_name, r.team, fi.rule, fi.name
+		FROM (SELECT call_id, status, passed, agent_id, agent_name, team FROM results
+			WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3
+			ORDER BY inspected_at DESC, call_id LIMIT 1) r
+		LEFT JOIN findings fi ON fi.call_id = r.call_id AND fi.scorecard_id = $2 AND fi.scorecard_version = $3
+		ORDER BY fi.seq`, key, sc.ID, sc.Version)
+	if err != nil {
+		return nil, fmt.Errorf("stored call %s: %w", key, err)
+	}
+	defer rows.Close()
+	var c *StoredCall
+	seen := map[string]bool{}
+	for rows.Next() {
+		var sc StoredCall
+		var passed int
+		var rule, name sql.NullString
+		if err := rows.Scan(&sc.CallID, &sc.Status, &passed, &sc.AgentID, &sc.AgentName, &sc.Team, &rule, &name); err != nil {
+			return nil, fmt.Errorf("stored call %s: %w", key, err)
+		}
+		if c == nil {
+			sc.Passed = passed != 0
+			c = &sc
+		}
+		if rule.Valid && !seen[rule.String] {
+			seen[rule.String] = true
+			c.Rules = append(c.Rules, StoredRule{Rule: rule.String, Name: name.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stored call %s: %w", key, err)
+	}
+	return c, nil
 }
 
 // HasResult reports whether call callID has a result (inspected or
@@ -462,18 +609,30 @@ func NewBatchID(now time.Time) string {
 	return now.UTC().Format("20060102T150405.000") + "-" + hex.EncodeToString(b[:])
 }
 
+// storeTimeLayout is the layout of the times the store writes (results'
+// inspected_at, batches' started_at and finished_at): UTC with nine
+// fractional digits, fixed width, so that the strings sort (ORDER BY, MAX)
+// as the times do. time.RFC3339Nano drops trailing zeros, and "…03Z"
+// sorts after "…03.5Z".
+const storeTimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// formatStoreTime formats t in storeTimeLayout, in UTC; "" for the zero
+// time.
 func formatStoreTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339Nano)
+	return t.UTC().Format(storeTimeLayout)
 }
 
+// parseStoreTime reads a time written by formatStoreTime, or by earlier
+// versions in RFC 3339 with or without fractional seconds; "" is the zero
+// time.
 func parseStoreTime(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	return time.Parse(time.RFC3339Nano, s)
+	return time.Parse(time.RFC3339Nano, s) // accepts any number of fractional digits
 }
 
 // StartBatch records a new batch run. It fills in b.ID (if empty),

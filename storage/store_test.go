@@ -132,6 +132,11 @@ func TestStore(t *testing.T) {
 			t.Run("concurrent", func(t *testing.T) { testConcurrent(t, openStore(t, b)) })
 			t.Run("batches", func(t *testing.T) { testBatches(t, openStore(t, b)) })
 			t.Run("queries", func(t *testing.T) { testQueries(t, openStore(t, b)) })
+			t.Run("time zone", func(t *testing.T) { testTimeZone(t, b) })
+			t.Run("time order", func(t *testing.T) { testTimeOrder(t, openStore(t, b)) })
+			t.Run("stored call", func(t *testing.T) { testStoredCall(t, openStore(t, b)) })
+			t.Run("supersede", func(t *testing.T) { testSupersede(t, openStore(t, b)) })
+			t.Run("other scorecards", func(t *testing.T) { testOtherScorecards(t, openStore(t, b)) })
 		})
 	}
 }
@@ -489,6 +494,10 @@ func TestCallDate(t *testing.T) {
 		// 23:30 in Beijing is the 25th there, the 25th 15:30 UTC: the call's own zone wins.
 		{"meta in its own zone", at("2026-11-25T23:30:00+08:00"), "2026/11/24/C.wav", "2026-01-01", "2026-11-25"},
 		{"meta just after midnight", at("2026-11-26T00:10:00+08:00"), "", "", "2026-11-26"},
+		// Metadata written in UTC: 17:30Z is 01:30 the next day in Shanghai.
+		{"meta in UTC", at("2026-11-24T17:30:00Z"), "2026/11/24/C.wav", "", "2026-11-25"},
+		{"meta in UTC, before 16:00", at("2026-11-24T15:59:59Z"), "", "", "2026-11-24"},
+		{"meta in another offset", at("2026-11-24T12:00:00-05:00"), "", "", "2026-11-25"},
 		{"key date path", nil, "recordings/2026/11/24/C.wav", "2026-01-01", "2026-11-24"},
 		{"key date at the start", nil, "2026/02/03/C.wav", "", "2026-02-03"},
 		{"impossible key date", nil, "2026/13/40/C.wav", "2026-01-01", "2026-01-01"},
@@ -498,8 +507,20 @@ func TestCallDate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &models.Result{Recording: tt.recording, Meta: models.CallMeta{StartedAt: tt.started}}
-			if got := CallDate(r, tt.fallback); got != tt.want {
+			if got := CallDate(r, tt.fallback, nil); got != tt.want {
 				t.Errorf("CallDate = %q, want %q", got, tt.want)
+			}
+			sh, err := time.LoadLocation(DefaultTimeZone)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := CallDate(r, tt.fallback, sh); got != tt.want {
+				t.Errorf("CallDate(Asia/Shanghai) = %q, want %q", got, tt.want)
+			}
+			if tt.started != nil {
+				if got, want := CallDate(r, tt.fallback, time.UTC), tt.started.UTC().Format(time.DateOnly); got != want {
+					t.Errorf("CallDate(UTC) = %q, want %q", got, want)
+				}
 			}
 		})
 	}
@@ -548,5 +569,257 @@ func TestOpenStoreErrors(t *testing.T) {
 			s.Close()
 			t.Errorf("OpenStore(%q) = nil error", u)
 		}
+	}
+}
+
+// testTimeZone saves a call whose metadata gives started_at in UTC: its
+// date is the hotline's (Asia/Shanghai) by default, and the configured
+// zone's with WithLocation.
+func testTimeZone(t *testing.T, b backend) {
+	ctx := context.Background()
+	r := result("TZ1", "2026-11-25", "一组", "A1", true, 95)
+	r.Meta.StartedAt = at("2026-11-24T17:30:00Z")
+	tests := []struct {
+		name string
+		opts []StoreOption
+		want string
+	}{
+		{"default", nil, "2026-11-25"},
+		{"nil location", []StoreOption{WithLocation(nil)}, "2026-11-25"},
+		{"UTC", []StoreOption{WithLocation(time.UTC)}, "2026-11-24"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := OpenStore(ctx, b.fresh(t), nil, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if err := s.SaveResult(ctx, "", r); err != nil {
+				t.Fatal(err)
+			}
+			var date string
+			if err := s.db.QueryRow(`SELECT call_date FROM results WHERE call_id = 'TZ1'`).Scan(&date); err != nil || date != tt.want {
+				t.Errorf("call_date = %q, %v; want %s", date, err, tt.want)
+			}
+			gs, err := s.GroupCounts(ctx, ReportFilter{Scorecard: sc1, From: tt.want, To: tt.want}, GroupDay)
+			if err != nil || len(gs) != 1 || gs[0].Inspected != 1 {
+				t.Errorf("GroupCounts on %s = %+v, %v", tt.want, gs, err)
+			}
+		})
+	}
+}
+
+// testTimeOrder stores results and batches at instants within one second:
+// the stored strings must sort as the times do, whole seconds included
+// (RFC3339Nano would write "…03Z", which sorts after "…03.5Z").
+func testTimeOrder(t *testing.T, s *Store) {
+	ctx := context.Background()
+	base := time.Date(2026, 11, 25, 10, 0, 3, 0, time.UTC)
+	clock := base
+	s.now = func() time.Time { return clock }
+
+	// v2 at 10:00:03.000, then v1 at 10:00:03.500: v1 is the latest used.
+	v2 := result("C1", "2026-11-25", "一组", "A1", true, 95)
+	v2.Scorecard.Version = 2
+	if err := s.SaveResult(ctx, "", v2); err != nil {
+		t.Fatal(err)
+	}
+	clock = base.Add(500 * time.Millisecond)
+	if err := s.SaveResult(ctx, "", result("C1", "2026-11-25", "一组", "A1", true, 95)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.LatestScorecard(ctx); err != nil || got != sc1 {
+		t.Errorf("LatestScorecard = %v, %v; want %v (saved 0.5 s later)", got, err, sc1)
+	}
+	us, err := s.Scorecards(ctx)
+	if err != nil || len(us) != 2 || us[0].LastInspected != "2026-11-25T10:00:03.500000000Z" || us[1].LastInspected != "2026-11-25T10:00:03.000000000Z" {
+		t.Errorf("Scorecards = %+v, %v", us, err)
+	}
+
+	// The same recording under two call ids at 03.0 (unprocessable) and 03.5
+	// (inspected), written directly: the newest one is the recording's.
+	for i, st := range []string{models.StatusUnprocessable, models.StatusInspected} {
+		at := formatStoreTime(base.Add(time.Duration(i) * 500 * time.Millisecond))
+		if _, err := s.db.Exec(`INSERT INTO results (call_id, scorecard_id, scorecard_version, recording, status, inspected_at, result_json)
+			VALUES ($1, $2, $3, 'r/K.wav', $4, $5, '{}')`, fmt.Sprint("K", i), sc1.ID, sc1.Version, st, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.RecordingStatus(ctx, "r/K.wav", sc1); err != nil || got != models.StatusInspected {
+		t.Errorf("RecordingStatus = %q, %v; want the newest, inspected", got, err)
+	}
+	if got, err := s.StoredCall(ctx, "r/K.wav", sc1); err != nil || got == nil || got.CallID != "K1" {
+		t.Errorf("StoredCall = %+v, %v; want K1", got, err)
+	}
+
+	// Batch times keep their order and read back exactly, and rows written
+	// in the old layout still read.
+	b := &Batch{Source: "x", Scorecard: sc1, StartedAt: base}
+	if err := s.StartBatch(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	var started string
+	if err := s.db.QueryRow(`SELECT started_at FROM batches WHERE id = $1`, b.ID).Scan(&started); err != nil || started != "2026-11-25T10:00:03.000000000Z" {
+		t.Errorf("stored started_at = %q, %v", started, err)
+	}
+	if _, err := s.db.Exec(`UPDATE batches SET started_at = '2026-11-25T18:00:03.25+08:00', finished_at = '2026-11-25T10:00:04Z' WHERE id = $1`, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetBatch(ctx, b.ID)
+	if err != nil || !got.StartedAt.Equal(base.Add(250*time.Millisecond)) || !got.FinishedAt.Equal(base.Add(time.Second)) {
+		t.Errorf("GetBatch of old-layout times = %+v, %v", got, err)
+	}
+	for _, tt := range []struct{ a, b time.Time }{
+		{base, base.Add(time.Nanosecond)},
+		{base, base.Add(500 * time.Millisecond)},
+		{base.Add(999999999), base.Add(time.Second)},
+	} {
+		if fa, fb := formatStoreTime(tt.a), formatStoreTime(tt.b); !(fa < fb) || len(fa) != len(fb) {
+			t.Errorf("formatStoreTime: %q !< %q", fa, fb)
+		}
+	}
+}
+
+// testStoredCall reads back what a rerun needs of a stored result.
+func testStoredCall(t *testing.T, s *Store) {
+	ctx := context.Background()
+	r := result("C1", "2026-11-25", "一组", "A1", false, 70, "greeting", "silence", "greeting")
+	if err := s.SaveResult(ctx, "", r); err != nil {
+		t.Fatal(err)
+	}
+	u := unprocessable("U1", "2026-11-25")
+	if err := s.SaveResult(ctx, "", u); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		key  string
+		sc   models.ScorecardRef
+		want string
+	}{
+		{r.Recording, sc1, "&{CallID:C1 Status:inspected Passed:false AgentID:A1 AgentName:名A1 Team:一组 Rules:[{Rule:greeting Name:规则greeting} {Rule:silence Name:规则silence}]}"},
+		{u.Recording, sc1, "&{CallID:U1 Status:unprocessable Passed:false AgentID: AgentName: Team:一组 Rules:[]}"},
+		{r.Recording, models.ScorecardRef{ID: sc1.ID, Version: 2}, "<nil>"},
+		{"2026/11/25/none.wav", sc1, "<nil>"},
+	}
+	for _, tt := range tests {
+		got, err := s.StoredCall(ctx, tt.key, tt.sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != nil && got.Rules == nil {
+			got.Rules = []StoredRule{}
+		}
+		if g := fmt.Sprintf("%+v", got); g != tt.want {
+			t.Errorf("StoredCall(%s, v%d) = %s, want %s", tt.key, tt.sc.Version, g, tt.want)
+		}
+	}
+	r.Passed = true
+	if err := s.SaveResult(ctx, "", r); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.StoredCall(ctx, r.Recording, sc1); err != nil || got == nil || !got.Passed {
+		t.Errorf("StoredCall of a passed call = %+v, %v", got, err)
+	}
+}
+
+// testSupersede stores a recording under its file name (unreadable meta
+// sidecar), then under the call id of the fixed sidecar: one result
+// remains, so the call is counted once.
+func testSupersede(t *testing.T, s *Store) {
+	ctx := context.Background()
+	broken := unprocessable("0001", "2026-11-25")
+	broken.Recording = "2026/11/25/0001.wav"
+	if err := s.SaveResult(ctx, "", broken); err != nil {
+		t.Fatal(err)
+	}
+	// The same call id under another scorecard version stays.
+	v2 := result("C-0001", "2026-11-25", "一组", "A1", true, 90, "silence")
+	v2.Recording, v2.Scorecard.Version = broken.Recording, 2
+	// Another recording stays.
+	other := result("C-0002", "2026-11-25", "一组", "A1", true, 90, "greeting")
+	for _, r := range []*models.Result{v2, other} {
+		if err := s.SaveResult(ctx, "", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fixed := result("C-0001", "2026-11-25", "一组", "A1", false, 60, "greeting", "taboo")
+	fixed.Recording = broken.Recording
+	if err := s.SaveResult(ctx, "", fixed); err != nil {
+		t.Fatal(err)
+	}
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := s.db.QueryRow(q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(`SELECT COUNT(*) FROM results WHERE call_id = '0001'`); n != 0 {
+		t.Errorf("the superseded result is still there")
+	}
+	if n := count(`SELECT COUNT(*) FROM results`); n != 3 {
+		t.Errorf("%d results, want 3 (C-0001 v1 and v2, C-0002)", n)
+	}
+	if n := count(`SELECT COUNT(*) FROM findings`); n != 4 {
+		t.Errorf("%d findings, want 4", n)
+	}
+	gs, err := s.GroupCounts(ctx, ReportFilter{Scorecard: sc1}, GroupDay)
+	if err != nil || len(gs) != 1 || gs[0].Inspected != 2 || gs[0].Unprocessable != 0 {
+		t.Errorf("GroupCounts = %+v, %v; want 2 inspected, 0 unprocessable", gs, err)
+	}
+}
+
+// testOtherScorecards counts the calls a report on one scorecard version
+// leaves out: inspected with another version only.
+func testOtherScorecards(t *testing.T, s *Store) {
+	ctx := context.Background()
+	v := func(r *models.Result, version int) *models.Result {
+		r.Scorecard.Version = version
+		return r
+	}
+	for _, r := range []*models.Result{
+		// 11-24: inspected with v1 only.
+		v(result("A1", "2026-11-24", "一组", "1", true, 90), 1),
+		v(result("A2", "2026-11-24", "一组", "1", false, 50), 1),
+		v(unprocessable("A3", "2026-11-24"), 1),
+		// 11-25: with v2; B1 with v1 too.
+		v(result("B1", "2026-11-25", "一组", "1", true, 90), 2),
+		v(result("B1", "2026-11-25", "一组", "1", true, 90), 1),
+		v(result("B2", "2026-11-25", "一组", "1", true, 90), 2),
+		// 11-26: with v3 and v1.
+		v(result("C1", "2026-11-26", "一组", "1", true, 90), 3),
+		v(result("C1", "2026-11-26", "一组", "1", true, 90), 1),
+	} {
+		if err := s.SaveResult(ctx, "", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v2 := models.ScorecardRef{ID: sc1.ID, Version: 2}
+	tests := []struct {
+		name string
+		f    ReportFilter
+		want string
+	}{
+		{"all dates", ReportFilter{Scorecard: v2}, "4 [{Scorecard:{ID:hotline-12333 Version:3} Calls:1} {Scorecard:{ID:hotline-12333 Version:1} Calls:4}]"},
+		{"the 24th", ReportFilter{Scorecard: v2, From: "2026-11-24", To: "2026-11-24"}, "3 [{Scorecard:{ID:hotline-12333 Version:1} Calls:3}]"},
+		{"the 25th", ReportFilter{Scorecard: v2, From: "2026-11-25", To: "2026-11-25"}, "0 []"},
+		{"from the 25th", ReportFilter{Scorecard: v2, From: "2026-11-25"}, "1 [{Scorecard:{ID:hotline-12333 Version:3} Calls:1} {Scorecard:{ID:hotline-12333 Version:1} Calls:1}]"},
+		{"v1 misses B2", ReportFilter{Scorecard: sc1}, "1 [{Scorecard:{ID:hotline-12333 Version:2} Calls:1}]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, per, err := s.OtherScorecards(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if per == nil {
+				per = []ScorecardCalls{}
+			}
+			if got := fmt.Sprintf("%d %+v", n, per); got != tt.want {
+				t.Errorf("OtherScorecards = %s, want %s", got, tt.want)
+			}
+		})
 	}
 }
