@@ -86,7 +86,22 @@ func NewEngine(sc *models.Scorecard, cfg Config, logger *slog.Logger) (*Engine, 
 	if tr == nil {
 		tr = transcript.Sidecar{}
 	}
-	return &Engine{sc: sc, checker: checker, analysis: cfg.Analysis.WithDefaults(), transcriber: tr, logger: logger}, nil
+	return &Engine{sc: sc, checker: checker, analysis: analysisFor(sc, cfg.Analysis.WithDefaults()), transcriber: tr, logger: logger}, nil
+}
+
+// analysisFor lowers the analyser's shortest reported silence and overtalk
+// to what the scorecard's rules ask for: a silence rule of 0.5 s could
+// never fire on metrics that list silences from 1 s only.
+func analysisFor(sc *models.Scorecard, cfg analyse.Config) analyse.Config {
+	for _, r := range sc.Rules {
+		switch {
+		case r.Type == models.RuleSilence && r.MinSeconds > 0:
+			cfg.MinSilence = min(cfg.MinSilence, r.MinSeconds)
+		case r.Type == models.RuleOvertalk && r.MinSeconds > 0:
+			cfg.MinOvertalk = min(cfg.MinOvertalk, r.MinSeconds)
+		}
+	}
+	return cfg
 }
 
 // Scorecard returns the scorecard the engine scores with.
@@ -155,13 +170,15 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 	res.Meta = meta
 	res.Meta.CallID = res.CallID
 
-	rep, format, truncated, err := e.analyseRecording(ctx, src, key)
+	chans := meta.ChannelsOrDefault()
+	a, err := e.analyseRecording(ctx, src, key, chans)
 	if err != nil {
 		return err
 	}
-	if truncated != nil {
+	rep, format := a.Report, a.Format
+	if a.Truncated != nil {
 		res.Truncated = true
-		res.Error = truncated.Error()
+		res.Error = a.Truncated.Error()
 	}
 	res.Audio = &models.AudioInfo{
 		Format:        format.Codec,
@@ -183,10 +200,7 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 	}
 	res.Transcript = tr
 
-	metrics, env, err := e.metrics(rep, meta.ChannelsOrDefault(), tr)
-	if err != nil {
-		return err
-	}
+	metrics, env := e.metrics(rep, chans, tr)
 	res.Metrics, res.Envelope = metrics, env
 
 	hits, notEval := e.checker.Check(rules.Call{DurationS: rep.DurationS, Transcript: tr, Metrics: metrics})
@@ -232,6 +246,20 @@ type sizer interface{ Size() int64 }
 // statter is implemented by *os.File.
 type statter interface{ Stat() (fs.FileInfo, error) }
 
+// StreamSize returns the total size of a recording stream when it knows it
+// (an S3 object's Size, a regular file's Stat), or -1.
+func StreamSize(r io.Reader) int64 {
+	switch s := r.(type) {
+	case sizer:
+		return s.Size()
+	case statter:
+		if fi, err := s.Stat(); err == nil && fi.Mode().IsRegular() {
+			return fi.Size()
+		}
+	}
+	return -1
+}
+
 // sourceReader remembers the first error the storage reader returned other
 // than io.EOF. The decoder treats a stream that ends early as a truncated
 // recording; this tells a recording that really ends there (io.EOF from a
@@ -250,46 +278,56 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// analyseRecording decodes the recording block by block into the analyser.
-func (e *Engine) analyseRecording(ctx context.Context, src RecordingSource, key string) (*analyse.Report, decode.Format, *decode.TruncatedError, error) {
-	var format decode.Format
-	rc, err := src.Open(ctx, key)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, format, nil, bad("recording %s not found", key)
-	}
+// seekingSourceReader is a sourceReader over a seekable stream (a local
+// file), so that the decoder can seek past large unknown chunks instead of
+// reading them.
+type seekingSourceReader struct {
+	sourceReader
+	seeker io.Seeker
+}
+
+func (s *seekingSourceReader) Seek(offset int64, whence int) (int64, error) {
+	return s.seeker.Seek(offset, whence)
+}
+
+// Analysis is what AnalyseStream measured of a recording.
+type Analysis struct {
+	Report *analyse.Report
+	Format decode.Format
+	// Frames is the number of whole sample frames decoded.
+	Frames int64
+	// Truncated is set when the data chunk ended before its declared size.
+	Truncated *decode.TruncatedError
+}
+
+// AnalyseStream decodes a WAV stream block by block into the analyser,
+// holding only one block of samples at a time. size is the stream's total
+// size or -1. check, when not nil, vets the format before any audio is
+// decoded (a channel map that does not fit, say). Decoding errors are
+// returned as they are: decode.IsBadInput tells invalid or unsupported
+// recordings from faults of the reader. It stops with ctx's error between
+// blocks once ctx is done.
+func AnalyseStream(ctx context.Context, r io.Reader, size int64, cfg analyse.Config, check func(decode.Format) error) (*Analysis, error) {
+	dec, err := decode.NewDecoder(r, size)
 	if err != nil {
-		return nil, format, nil, fmt.Errorf("open recording: %w", err)
+		return nil, err
 	}
-	defer rc.Close()
-	size := int64(-1)
-	switch s := rc.(type) {
-	case sizer:
-		size = s.Size()
-	case statter:
-		if fi, err := s.Stat(); err == nil && fi.Mode().IsRegular() {
-			size = fi.Size()
+	format := dec.Format()
+	if check != nil {
+		if err := check(format); err != nil {
+			return nil, err
 		}
 	}
-	sr := &sourceReader{r: rc}
-	dec, err := decode.NewDecoder(sr, size)
+	an, err := analyse.New(cfg, format.SampleRate, format.Channels)
 	if err != nil {
-		if sr.err != nil {
-			return nil, format, nil, fmt.Errorf("read recording: %w", sr.err)
-		}
-		if decode.IsBadInput(err) {
-			return nil, format, nil, bad("recording %s: %w", key, err)
-		}
-		return nil, format, nil, fmt.Errorf("read recording: %w", err)
-	}
-	format = dec.Format()
-	an, err := analyse.New(e.analysis, format.SampleRate, format.Channels)
-	if err != nil {
-		return nil, format, nil, bad("recording %s: %w", key, err)
+		// The decoder accepted a rate or channel count the analyser cannot
+		// take (a sample rate above 1 MHz, say): valid, but not for us.
+		return nil, &decode.UnsupportedError{Feature: strings.TrimPrefix(err.Error(), "analyse: new: ")}
 	}
 	buf := make([]float32, blockFrames*format.Channels)
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, format, nil, err
+			return nil, err
 		}
 		n, err := dec.Read(buf)
 		if n > 0 {
@@ -299,40 +337,76 @@ func (e *Engine) analyseRecording(ctx context.Context, src RecordingSource, key 
 			break
 		}
 		if err != nil {
-			if sr.err != nil {
-				return nil, format, nil, fmt.Errorf("read recording: %w", sr.err)
-			}
-			if decode.IsBadInput(err) {
-				return nil, format, nil, bad("recording %s: %w", key, err)
-			}
-			return nil, format, nil, fmt.Errorf("read recording: %w", err)
+			return nil, err
 		}
 	}
-	if sr.err != nil {
-		return nil, format, nil, fmt.Errorf("read recording: %w", sr.err)
+	return &Analysis{Report: an.Finish(), Format: format, Frames: dec.FramesRead(), Truncated: dec.Truncated()}, nil
+}
+
+// analyseRecording opens the recording and analyses it, classifying what
+// goes wrong: bad input (the recording's fault) or a transient fault.
+func (e *Engine) analyseRecording(ctx context.Context, src RecordingSource, key string, chans models.ChannelMap) (*Analysis, error) {
+	rc, err := src.Open(ctx, key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, bad("recording %s not found", key)
 	}
-	if dec.FramesRead() == 0 {
-		return nil, format, nil, bad("recording %s: no audio in the data chunk", key)
+	if err != nil {
+		return nil, fmt.Errorf("open recording: %w", err)
 	}
-	return an.Finish(), format, dec.Truncated(), nil
+	defer rc.Close()
+	sr := &sourceReader{r: rc}
+	var r io.Reader = sr
+	if sk, ok := rc.(io.Seeker); ok {
+		ssr := &seekingSourceReader{sourceReader: sourceReader{r: rc}, seeker: sk}
+		r, sr = ssr, &ssr.sourceReader
+	}
+	a, err := AnalyseStream(ctx, r, StreamSize(rc), e.analysis, func(f decode.Format) error {
+		return checkChannels(chans, f.Channels)
+	})
+	var b *badInputError
+	switch {
+	case sr.err != nil:
+		// Whatever the decoder made of it, the stream itself failed.
+		return nil, fmt.Errorf("read recording: %w", sr.err)
+	case err == nil:
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.As(err, &b):
+		return nil, err
+	case decode.IsBadInput(err):
+		return nil, bad("recording %s: %w", key, err)
+	default:
+		return nil, fmt.Errorf("read recording: %w", err)
+	}
+	if a.Frames == 0 {
+		return nil, bad("recording %s: no audio in the data chunk", key)
+	}
+	return a, nil
+}
+
+// checkChannels checks the metadata's channel map against a recording of
+// n channels (mono recordings have no map to check).
+func checkChannels(chans models.ChannelMap, n int) error {
+	if n < 2 {
+		return nil
+	}
+	for _, c := range []struct {
+		name string
+		idx  int
+	}{{"agent", chans.Agent}, {"customer", chans.Customer}} {
+		if c.idx < 0 || c.idx >= n {
+			return bad("meta sidecar: %s channel %d, but the recording has %d channels", c.name, c.idx, n)
+		}
+	}
+	if chans.Agent == chans.Customer {
+		return bad("meta sidecar: agent and customer both on channel %d", chans.Agent)
+	}
+	return nil
 }
 
 // metrics maps the analysed channels to speakers (analyse derives silences,
 // overtalk and interruptions) and adds the transcript's speech rates.
-func (e *Engine) metrics(rep *analyse.Report, chans models.ChannelMap, tr *models.Transcript) (*models.Metrics, *models.Envelope, error) {
-	if n := len(rep.Channels); n > 1 {
-		for _, c := range []struct {
-			name string
-			idx  int
-		}{{"agent", chans.Agent}, {"customer", chans.Customer}} {
-			if c.idx < 0 || c.idx >= n {
-				return nil, nil, bad("meta sidecar: %s channel %d, but the recording has %d channels", c.name, c.idx, n)
-			}
-		}
-		if chans.Agent == chans.Customer {
-			return nil, nil, bad("meta sidecar: agent and customer both on channel %d", chans.Agent)
-		}
-	}
+func (e *Engine) metrics(rep *analyse.Report, chans models.ChannelMap, tr *models.Transcript) (*models.Metrics, *models.Envelope) {
 	m := rep.Metrics(e.analysis, chans)
 	m.Silences, m.Overtalks = nonNil(m.Silences), nonNil(m.Overtalks)
 	for _, sm := range []*models.SpeakerMetrics{m.Agent, m.Customer, m.Mixed} {
@@ -354,7 +428,7 @@ func (e *Engine) metrics(rep *analyse.Report, chans models.ChannelMap, tr *model
 			}
 		}
 	}
-	return m, rep.Envelope(e.analysis, chans), nil
+	return m, rep.Envelope(e.analysis, chans)
 }
 
 func nonNil[T any](s []T) []T {

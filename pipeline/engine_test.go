@@ -382,3 +382,75 @@ func TestInspectClassifiesErrors(t *testing.T) {
 		}
 	})
 }
+
+// cancelAfter cancels a context once the recording has been read n times,
+// and counts the reads that follow.
+type cancelAfter struct {
+	r      io.Reader
+	n      int
+	cancel context.CancelFunc
+	reads  int
+	after  int
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	c.reads++
+	if c.reads == c.n {
+		c.cancel()
+	} else if c.reads > c.n {
+		c.after++
+	}
+	return c.r.Read(p)
+}
+
+// TestInspectStopsMidRecording: cancellation while a long recording is
+// being decoded stops the engine within a block, with no result (a queue
+// marks a task failed at its deadline but leaves the handler running).
+func TestInspectStopsMidRecording(t *testing.T) {
+	eng := defaultEngine(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec := &cancelAfter{r: newSynthCall(2 * 3600), n: 50, cancel: cancel}
+	res, err := eng.InspectKey(ctx, readerSource{open: func() io.Reader { return rec }}, "long.wav")
+	if !errors.Is(err, context.Canceled) || res != nil {
+		t.Fatalf("got %v, %+v; want context.Canceled and no result", err, res)
+	}
+	// One block of 4096 stereo frames is 8 KiB of G.711: a few reads at most.
+	if rec.after > 4 {
+		t.Errorf("%d reads after cancellation, want the engine to stop within a block", rec.after)
+	}
+}
+
+// TestAnalysisFollowsScorecard: a silence or overtalk rule shorter than the
+// analyser's defaults still finds what it asks for.
+func TestAnalysisFollowsScorecard(t *testing.T) {
+	sc, err := scorecards.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Rules = append(sc.Rules,
+		models.Rule{ID: "short_gap", Name: "短静音", Type: models.RuleSilence, MinSeconds: 0.8, Deduct: 1},
+		models.Rule{ID: "any_overlap", Name: "重叠", Type: models.RuleOvertalk, MinSeconds: 0.1, Deduct: 1})
+	eng, err := NewEngine(sc, Config{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if eng.analysis.MinSilence != 0.8 || eng.analysis.MinOvertalk != 0.1 {
+		t.Fatalf("analysis minimums %v / %v, want 0.8 / 0.1", eng.analysis.MinSilence, eng.analysis.MinOvertalk)
+	}
+	// The synthetic call pauses 1 s between turns; with the default 1 s
+	// minimum those pauses are borderline, with 0.8 s they are all listed.
+	res, err := eng.InspectKey(context.Background(), readerSource{open: func() io.Reader { return newSynthCall(30) }}, "gaps.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := 0
+	for _, f := range res.Findings {
+		if f.Rule == "short_gap" {
+			hits++
+		}
+	}
+	if hits == 0 {
+		t.Errorf("no short_gap finding; silences: %v", res.Metrics.Silences)
+	}
+}

@@ -3,16 +3,18 @@ package pipeline
 import (
 	"context"
 	"io"
+
+	"github.com/callqa/callqa/pipeline/transcript"
 )
 
 // Sidecar suffixes, appended to the recording's key without its extension:
 // recordings/2026/11/25/C1.wav has C1.transcript.json and C1.meta.json.
 const (
-	SuffixTranscript = ".transcript.json"
+	SuffixTranscript = transcript.SuffixTranscript
 	SuffixMeta       = ".meta.json"
 	// Per-channel OpenAI verbose_json transcripts.
-	SuffixAgentVerbose    = ".agent.verbose.json"
-	SuffixCustomerVerbose = ".customer.verbose.json"
+	SuffixAgentVerbose    = transcript.SuffixAgentVerbose
+	SuffixCustomerVerbose = transcript.SuffixCustomerVerbose
 )
 
 // RecordingSource opens a recording and its sidecars. Both the local folder

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,9 +168,7 @@ func printSummary(w io.Writer, r *models.Result) {
 
 // clock formats seconds as mm:ss.s.
 func clock(s float64) string {
-	if s < 0 {
-		s = 0
-	}
-	m := int(s) / 60
-	return fmt.Sprintf("%02d:%04.1f", m, s-float64(m*60))
+	// Whole tenths first, so that 59.96 s is 01:00.0, never 00:60.0.
+	tenths := int(math.Round(max(s, 0) * 10))
+	return fmt.Sprintf("%02d:%02d.%d", tenths/600, tenths/10%60, tenths%10)
 }

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"os"
 
+	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/pipeline/analyse"
 	"github.com/callqa/callqa/pipeline/decode"
 )
@@ -76,47 +76,24 @@ func probe(ctx context.Context, path string) (*probeResult, error) {
 		return nil, badInput(fmt.Errorf("probe: %w", err))
 	}
 	defer f.Close()
-	size := int64(-1)
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		size = fi.Size()
-	}
-	dec, err := decode.NewDecoder(f, size)
+	a, err := pipeline.AnalyseStream(ctx, f, pipeline.StreamSize(f), analyse.Config{}, nil)
 	if err != nil {
 		return nil, probeError(path, err)
 	}
-	format := dec.Format()
-	an, err := analyse.New(analyse.Config{}, format.SampleRate, format.Channels)
-	if err != nil {
-		return nil, badInput(fmt.Errorf("%s: %w", path, err))
-	}
-	buf := make([]float32, 4096*format.Channels)
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		n, err := dec.Read(buf)
-		an.Write(buf[:n*format.Channels])
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, probeError(path, err)
-		}
-	}
-	rep := an.Finish()
+	format := a.Format
 	p := &probeResult{
 		Format:        format.Codec,
 		SampleRate:    format.SampleRate,
 		Channels:      format.Channels,
 		BitsPerSample: format.BitsPerSample,
-		Frames:        dec.FramesRead(),
-		DurationS:     round3(float64(dec.FramesRead()) / float64(format.SampleRate)),
+		Frames:        a.Frames,
+		DurationS:     round3(float64(a.Frames) / float64(format.SampleRate)),
 		Levels:        []channelLevel{},
 	}
-	if t := dec.Truncated(); t != nil {
+	if t := a.Truncated; t != nil {
 		p.Truncated, p.TruncatedNote = true, t.Error()
 	}
-	for i, ch := range rep.Channels {
+	for i, ch := range a.Report.Channels {
 		p.Levels = append(p.Levels, channelLevel{Channel: i, RMSDBFS: round3(ch.RMSDBFS), PeakDBFS: round3(ch.PeakDBFS)})
 	}
 	return p, nil
