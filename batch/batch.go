@@ -7,16 +7,16 @@
 // retries transient faults a few times, stops cleanly when its context is
 // cancelled (no result is ever half-written: a result is saved in one
 // transaction once its call is fully inspected) and, run again, skips the
-// calls that already have a result for the same scorecard version.
+// recordings already inspected with the same scorecard version (looked up
+// by recording key, as the worker fleet does); recordings stored as
+// unprocessable are inspected again, in case their files were fixed.
 package batch
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"regexp"
 	"runtime"
@@ -39,10 +39,10 @@ type Source interface {
 }
 
 // ResultStore is what a run needs of the results store (*storage.Store):
-// skip or reuse what is there, save results, and keep the batch record.
+// what is stored for a recording (to skip and count it), save results, and
+// keep the batch record.
 type ResultStore interface {
-	HasResult(ctx context.Context, callID string, sc models.ScorecardRef) (bool, error)
-	GetResult(ctx context.Context, callID string, sc models.ScorecardRef) (*models.Result, error)
+	StoredCall(ctx context.Context, key string, sc models.ScorecardRef) (*storage.StoredCall, error)
 	SaveResult(ctx context.Context, batchID string, r *models.Result) error
 	StartBatch(ctx context.Context, b *storage.Batch) error
 	UpdateBatch(ctx context.Context, b *storage.Batch) error
@@ -60,8 +60,9 @@ type Config struct {
 	// Workers is how many calls are inspected at once; default
 	// runtime.NumCPU().
 	Workers int
-	// Force inspects calls again even when they have a result for the same
-	// scorecard version.
+	// Force inspects calls again even when they were inspected with the
+	// same scorecard version. Without it, only those are skipped: calls
+	// stored as unprocessable are always inspected again.
 	Force bool
 	// Logger receives per-call problems and the run's milestones; nil
 	// discards them.
@@ -300,30 +301,15 @@ func (r *runner) call(ctx context.Context, log *slog.Logger, key string) (err er
 			r.tally.failed()
 		}
 	}()
-	var callID string
-	err = retry(ctx, r.cfg, func() error {
-		var err error
-		callID, err = r.callID(ctx, key)
-		return err
-	})
-	if err != nil {
-		if ctx.Err() == nil {
-			log.WarnContext(ctx, "call failed: metadata", "key", key, "err", err)
-			r.tally.failed()
-		}
-		return nil
-	}
 	if !r.cfg.Force {
-		has, err := r.store.HasResult(ctx, callID, r.ref)
+		// By recording key, whatever call id the metadata gives: the
+		// engine alone reads the sidecars.
+		stored, err := r.store.StoredCall(ctx, key, r.ref)
 		if err != nil {
 			return r.storeFault(ctx, err)
 		}
-		if has {
-			res, err := r.store.GetResult(ctx, callID, r.ref)
-			if err != nil {
-				return r.storeFault(ctx, err)
-			}
-			r.tally.add(res, true)
+		if stored != nil && stored.Status == models.StatusInspected {
+			r.tally.addStored(stored)
 			return nil
 		}
 	}
@@ -342,7 +328,7 @@ func (r *runner) call(ctx context.Context, log *slog.Logger, key string) (err er
 	if err := retry(saveCtx, r.cfg, func() error { return r.store.SaveResult(saveCtx, r.batch.ID, res) }); err != nil {
 		return r.storeFault(ctx, err)
 	}
-	r.tally.add(res, false)
+	r.tally.add(res)
 	return nil
 }
 
@@ -379,32 +365,6 @@ func retry(ctx context.Context, cfg Config, fn func() error) error {
 		}
 		delay *= 2
 	}
-}
-
-// callID is the id the engine will give the call: the meta sidecar's
-// call_id, else the file name. An unreadable meta sidecar makes the call
-// unprocessable with the file name as its id, as the engine does.
-func (r *runner) callID(ctx context.Context, key string) (string, error) {
-	id := pipeline.CallID(key)
-	rc, err := r.src.OpenSidecar(ctx, key, pipeline.SuffixMeta)
-	if errors.Is(err, fs.ErrNotExist) {
-		return id, nil
-	}
-	if err != nil {
-		return "", err
-	}
-	defer rc.Close()
-	var meta struct {
-		CallID string `json:"call_id"`
-	}
-	data, err := io.ReadAll(io.LimitReader(rc, 1<<20))
-	if err != nil {
-		return "", err
-	}
-	if json.Unmarshal(data, &meta) == nil && meta.CallID != "" {
-		id = meta.CallID
-	}
-	return id, nil
 }
 
 // sortedKeys returns m's keys sorted.

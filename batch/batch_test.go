@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -188,14 +189,19 @@ func TestRunFolder(t *testing.T) {
 		t.Errorf("summary text:\n%s", text.String())
 	}
 
-	// A rerun is idempotent: everything is skipped, nothing is added, and
-	// the summary still covers the whole day.
+	// A rerun is idempotent: the inspected calls are skipped, the
+	// unprocessable ones tried again (and still unprocessable), nothing is
+	// added, and the summary still covers the whole day with the same
+	// figures.
 	sum2, err := Run(ctx, cfg, b.src, "2026/11/25", b.eng, b.store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b2 := sum2.Batch; b2.Skipped != 15 || b2.Inspected != 10 || b2.Passed != 7 || b2.Unprocessable != 5 || sum2.Processed != 0 {
+	if b2 := sum2.Batch; b2.Skipped != 10 || b2.Inspected != 10 || b2.Passed != 7 || b2.Unprocessable != 5 || sum2.Processed != 5 {
 		t.Errorf("rerun batch = %+v (processed %d)", b2, sum2.Processed)
+	}
+	if fmt.Sprint(sum2.TopRules, sum2.WorstAgents) != fmt.Sprint(sum.TopRules, sum.WorstAgents) {
+		t.Errorf("rerun summary lists differ:\n%+v %+v\nfirst run:\n%+v %+v", sum2.TopRules, sum2.WorstAgents, sum.TopRules, sum.WorstAgents)
 	}
 	if n := b.count(t, `SELECT COUNT(*) FROM results`); n != 15 {
 		t.Errorf("after rerun %d results, want 15", n)
@@ -206,7 +212,7 @@ func TestRunFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum3.Batch.Total != 16 || sum3.Batch.Skipped != 0 || sum3.Processed != 16 {
+	if sum3.Batch.Total != 16 || sum3.Batch.Skipped != 0 || sum3.Processed != 16 || sum3.Batch.Inspected != 11 || sum3.Batch.Passed != 8 {
 		t.Errorf("forced run = %+v", sum3.Batch)
 	}
 	if n := b.count(t, `SELECT COUNT(*) FROM results`); n != 16 {
@@ -386,5 +392,152 @@ func TestProgressLine(t *testing.T) {
 		if got := progressLine(tt.p, 10*time.Second, tt.width); got != tt.want {
 			t.Errorf("progressLine(%+v) = %q, want %q", tt.p, got, tt.want)
 		}
+	}
+}
+
+// countingSource counts the opens of each recording's meta sidecar.
+type countingSource struct {
+	*storage.LocalSource
+	mu   sync.Mutex
+	meta map[string]int
+}
+
+func (s *countingSource) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
+	if suffix == pipeline.SuffixMeta {
+		s.mu.Lock()
+		s.meta[key]++
+		s.mu.Unlock()
+	}
+	return s.LocalSource.OpenSidecar(ctx, key, suffix)
+}
+
+// countingStore counts the store lookups of skipped calls.
+type countingStore struct {
+	*storage.Store
+	lookups atomic.Int32
+}
+
+func (s *countingStore) StoredCall(ctx context.Context, key string, sc models.ScorecardRef) (*storage.StoredCall, error) {
+	s.lookups.Add(1)
+	return s.Store.StoredCall(ctx, key, sc)
+}
+
+// TestRunSkipsByRecording checks that the run leaves the metadata to the
+// engine (each meta sidecar read once per inspection, never to decide a
+// skip), skips by recording key with one store lookup per call, and that
+// a recording whose call id comes from its metadata is skipped on a rerun
+// even when the metadata's call_id is not the file name or is unusable.
+func TestRunSkipsByRecording(t *testing.T) {
+	t.Parallel()
+	b := setup(t, []genCall{
+		{name: "R1", seconds: 20, polite: true, agent: "A1", team: "一组"},
+		{name: "R2", seconds: 20, polite: false, agent: "A2", team: "一组"},
+		{name: "R3", seconds: 20, polite: true, agent: "A1", team: "一组"},
+	})
+	dir := filepath.Join(b.root, "2026", "11", "25")
+	// R2's metadata names the call differently from its file.
+	if err := os.WriteFile(filepath.Join(dir, "R2.meta.json"), []byte(`{"call_id":"CALL-0002","agent_id":"A2","started_at":"2026-11-25T09:30:00+08:00"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// R3's metadata has a valid call_id but an unusable started_at: the
+	// engine stores it as unprocessable under its file name.
+	if err := os.WriteFile(filepath.Join(dir, "R3.meta.json"), []byte(`{"call_id":"CALL-0003","started_at":"yesterday"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	src := &countingSource{LocalSource: b.src, meta: map[string]int{}}
+	st := &countingStore{Store: b.store}
+	sum, err := Run(ctx, quiet(), src, "", b.eng, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bt := sum.Batch; bt.Inspected != 2 || bt.Unprocessable != 1 || bt.Passed != 1 {
+		t.Fatalf("first run = %+v", bt)
+	}
+	for _, k := range []string{"R1", "R2", "R3"} {
+		if n := src.meta["2026/11/25/"+k+".wav"]; n != 1 {
+			t.Errorf("%s: meta sidecar read %d times in the first run, want once (by the engine)", k, n)
+		}
+	}
+	if _, err := b.store.GetResult(ctx, "CALL-0002", b.ref()); err != nil {
+		t.Errorf("R2 not stored under its meta call id: %v", err)
+	}
+
+	// The rerun skips R1 and R2 without reading their metadata, one
+	// lookup each; R3 (unprocessable) is inspected again.
+	src.meta = map[string]int{}
+	st.lookups.Store(0)
+	sum2, err := Run(ctx, quiet(), src, "", b.eng, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bt := sum2.Batch; bt.Skipped != 2 || bt.Inspected != 2 || bt.Unprocessable != 1 || bt.Passed != 1 || sum2.Processed != 1 {
+		t.Errorf("rerun = %+v, processed %d", bt, sum2.Processed)
+	}
+	if got := fmt.Sprint(src.meta); got != "map[2026/11/25/R3.wav:1]" {
+		t.Errorf("meta sidecars read in the rerun: %s, want only R3's, once", got)
+	}
+	if n := st.lookups.Load(); n != 3 {
+		t.Errorf("%d store lookups for 3 calls, want 3", n)
+	}
+	if n := b.count(t, `SELECT COUNT(*) FROM results`); n != 3 {
+		t.Errorf("%d results, want 3", n)
+	}
+}
+
+// TestRunReinspectsUnprocessable fixes the broken meta sidecar of a call
+// stored as unprocessable: a rerun without Force inspects it again while
+// the inspected calls are skipped. When the fixed sidecar names the call
+// differently from its file, the new result replaces the unprocessable one
+// (the call is counted once).
+func TestRunReinspectsUnprocessable(t *testing.T) {
+	t.Parallel()
+	for _, callID := range []string{"M1", "CALL-M1"} {
+		t.Run(callID, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, []genCall{
+				{name: "OK1", seconds: 20, polite: true, agent: "A1", team: "一组"},
+				{name: "M1", seconds: 20, polite: true, agent: "A2", team: "一组", badMeta: true},
+			})
+			ctx := context.Background()
+			sum, err := Run(ctx, quiet(), b.src, "2026/11/25", b.eng, b.store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bt := sum.Batch; bt.Inspected != 1 || bt.Unprocessable != 1 {
+				t.Fatalf("first run = %+v", bt)
+			}
+			// Someone fixes the sidecar.
+			meta := `{"call_id":"` + callID + `","agent_id":"A2","agent_name":"坐席A2","team":"一组","started_at":"2026-11-25T09:30:00+08:00"}`
+			if err := os.WriteFile(filepath.Join(b.root, "2026", "11", "25", "M1.meta.json"), []byte(meta), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sum2, err := Run(ctx, quiet(), b.src, "2026/11/25", b.eng, b.store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bt := sum2.Batch; bt.Skipped != 1 || bt.Inspected != 2 || bt.Unprocessable != 0 || bt.Passed != 2 || sum2.Processed != 1 {
+				t.Errorf("rerun after the fix = %+v, processed %d", bt, sum2.Processed)
+			}
+			r, err := b.store.GetResult(ctx, callID, b.ref())
+			if err != nil || r.Status != models.StatusInspected {
+				t.Fatalf("fixed call = %+v, %v", r, err)
+			}
+			if n := b.count(t, `SELECT COUNT(*) FROM results`); n != 2 {
+				t.Errorf("%d results, want 2 (the unprocessable one replaced)", n)
+			}
+			tab, err := report.PassRates(ctx, b.store, report.Options{}, report.ByDay)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if row := tab.Rows[0]; row.Inspected != 2 || row.Unprocessable != 0 || row.Passed != 2 {
+				t.Errorf("report = %+v", row)
+			}
+			// A third run skips both.
+			sum3, err := Run(ctx, quiet(), b.src, "2026/11/25", b.eng, b.store)
+			if err != nil || sum3.Batch.Skipped != 2 || sum3.Processed != 0 {
+				t.Errorf("third run = %+v, %v", sum3.Batch, err)
+			}
+		})
 	}
 }

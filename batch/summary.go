@@ -148,53 +148,67 @@ func (t *tally) failed() {
 	t.mu.Unlock()
 }
 
-// add counts a stored result; skipped says it came from an earlier run.
-func (t *tally) add(r *models.Result, skipped bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if skipped {
-		t.skipped++
-	} else {
-		t.processed++
-		if r.Audio != nil {
-			t.audioS += r.Audio.DurationS
+// add counts a result this run stored.
+func (t *tally) add(r *models.Result) {
+	c := storage.StoredCall{CallID: r.CallID, Status: r.Status, Passed: r.Passed,
+		AgentID: r.Meta.AgentID, AgentName: r.Meta.AgentName, Team: r.Meta.Team}
+	seen := map[string]bool{}
+	for _, f := range r.Findings {
+		if !seen[f.Rule] {
+			seen[f.Rule] = true
+			c.Rules = append(c.Rules, storage.StoredRule{Rule: f.Rule, Name: f.Name})
 		}
 	}
-	if r.Status != models.StatusInspected {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.processed++
+	if r.Audio != nil {
+		t.audioS += r.Audio.DurationS
+	}
+	t.count(&c)
+}
+
+// addStored counts a call an earlier run inspected, skipped by this one.
+func (t *tally) addStored(c *storage.StoredCall) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.skipped++
+	t.count(c)
+}
+
+// count adds a call's outcome to the figures; t.mu is held. Rules are
+// those its findings flagged, once each.
+func (t *tally) count(c *storage.StoredCall) {
+	if c.Status != models.StatusInspected {
 		t.unprocessabl++
 		return
 	}
 	t.inspected++
-	if r.Passed {
+	if c.Passed {
 		t.passed++
 	}
-	seen := map[string]bool{}
-	for _, f := range r.Findings {
-		if seen[f.Rule] {
-			continue
-		}
-		seen[f.Rule] = true
-		h := t.rules[f.Rule]
+	for _, rl := range c.Rules {
+		h := t.rules[rl.Rule]
 		if h == nil {
-			h = &RuleHits{Rule: f.Rule, Name: f.Name}
-			t.rules[f.Rule] = h
+			h = &RuleHits{Rule: rl.Rule, Name: rl.Name}
+			t.rules[rl.Rule] = h
 		}
 		h.Calls++
 	}
-	if id := r.Meta.AgentID; id != "" {
+	if id := c.AgentID; id != "" {
 		a := t.agents[id]
 		if a == nil {
 			a = &AgentStats{AgentID: id}
 			t.agents[id] = a
 		}
-		if r.Meta.AgentName != "" {
-			a.Name = r.Meta.AgentName
+		if c.AgentName != "" {
+			a.Name = c.AgentName
 		}
-		if r.Meta.Team != "" {
-			a.Team = r.Meta.Team
+		if c.Team != "" {
+			a.Team = c.Team
 		}
 		a.Inspected++
-		if r.Passed {
+		if c.Passed {
 			a.Passed++
 		}
 	}
