@@ -70,13 +70,24 @@ func (c Cell) String() string {
 	}
 }
 
-// Sheet is a report laid out for output: a title, Chinese column headers
-// and rows of cells.
+// Sheet is a report laid out for output: a title, Chinese column headers,
+// rows of cells and notes.
 type Sheet struct {
 	Name    string // sheet (tab) name
 	Title   string // one line above the table in text output
 	Headers []string
 	Rows    [][]Cell
+	// Notes are sentences below the table: lines in text output, rows of
+	// one cell in CSV and XLSX (after an empty row).
+	Notes []string
+}
+
+// notes returns the note of o as a list.
+func notes(o Omitted) []string {
+	if n := o.Note(); n != "" {
+		return []string{n}
+	}
+	return nil
 }
 
 // Report is a typed report that can be laid out as a sheet.
@@ -131,13 +142,15 @@ func (t *PassTable) Sheet() Sheet {
 	total := row(t.Total)
 	total[0] = textCell("合计")
 	s.Rows = append(s.Rows, total)
+	s.Notes = notes(t.OtherScorecards)
 	return s
 }
 
 // Sheet lays the rule-hit report out.
 func (t *RuleTable) Sheet() Sheet {
 	s := Sheet{Name: "规则命中", Headers: []string{"规则编号", "规则名称", "命中通话数", "命中次数", "质检通话数", "命中率", "扣分合计", "否决通话数"},
-		Title: fmt.Sprintf("规则命中率（评分表 %s v%d，%s）", t.Scorecard.ID, t.Scorecard.Version, period(t.From, t.To))}
+		Title: fmt.Sprintf("规则命中率（评分表 %s v%d，%s）", t.Scorecard.ID, t.Scorecard.Version, period(t.From, t.To)),
+		Notes: notes(t.OtherScorecards)}
 	for _, r := range t.Rows {
 		s.Rows = append(s.Rows, []Cell{textCell(r.Rule), textCell(r.Name), intCell(r.Calls), intCell(r.Hits),
 			intCell(r.Inspected), optCell(Percent, r.HitRate), numCell(r.Deduct), intCell(r.Vetoes)})
@@ -150,7 +163,8 @@ func (r *IndicatorRow) Sheet() Sheet {
 	return Sheet{Name: "考核指标", Headers: []string{"指标名称", "权重", "目标值", "实际值", "得分", "质检通话数", "合格数"},
 		Title: fmt.Sprintf("年度考核指标（评分表 %s v%d，%s）", r.Scorecard.ID, r.Scorecard.Version, period(r.From, r.To)),
 		Rows: [][]Cell{{textCell(r.Name), numCell(r.Weight), pctCell(r.Target), optCell(Percent, r.Actual),
-			optCell(Number, r.Score), intCell(r.Inspected), intCell(r.Passed)}}}
+			optCell(Number, r.Score), intCell(r.Inspected), intCell(r.Passed)}},
+		Notes: notes(r.OtherScorecards)}
 }
 
 // Write renders rep in format (FormatTable, FormatCSV, FormatJSON or
@@ -241,6 +255,9 @@ func WriteTable(w io.Writer, s Sheet) error {
 	for i, row := range cells {
 		line(row, func(j int) bool { return s.Rows[i][j].Kind != Text })
 	}
+	for _, n := range s.Notes {
+		out.WriteString(n + "\n")
+	}
 	_, err := io.WriteString(w, out.String())
 	return err
 }
@@ -273,6 +290,12 @@ func WriteCSV(w io.Writer, s Sheet) error {
 			}
 		}
 		cw.Write(vals)
+	}
+	if len(s.Notes) > 0 {
+		cw.Write([]string{})
+	}
+	for _, n := range s.Notes {
+		cw.Write([]string{neutralizeFormula(n)})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
@@ -365,6 +388,13 @@ func buildXLSX(s Sheet) (*excelize.File, error) {
 				f.Close()
 				return nil, err
 			}
+		}
+	}
+	for i, n := range s.Notes {
+		cell, _ := excelize.CoordinatesToCellName(1, len(s.Rows)+3+i) // after an empty row
+		if err := f.SetCellStr(name, cell, n); err != nil {
+			f.Close()
+			return nil, err
 		}
 	}
 	for j, wd := range widths {

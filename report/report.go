@@ -9,6 +9,11 @@
 // Unprocessable calls are counted and shown apart, never in the denominator
 // of a pass rate. A group without inspected calls has no pass rate (nil),
 // which is shown empty rather than as 0% or NaN.
+//
+// A report covers one scorecard version (pass rates under two scorecards
+// are not comparable), but never drops calls silently: every report says
+// how many calls of its range have results only under other scorecard
+// versions, and which (OtherScorecards, a note under the table).
 package report
 
 import (
@@ -16,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/callqa/callqa/models"
@@ -48,6 +54,7 @@ type Store interface {
 	GroupCounts(ctx context.Context, f storage.ReportFilter, by string) ([]storage.GroupCount, error)
 	RuleCounts(ctx context.Context, f storage.ReportFilter) ([]storage.RuleCount, error)
 	LatestScorecard(ctx context.Context) (models.ScorecardRef, error)
+	OtherScorecards(ctx context.Context, f storage.ReportFilter) (int, []storage.ScorecardCalls, error)
 }
 
 var _ Store = (*storage.Store)(nil)
@@ -97,6 +104,42 @@ func (o Options) filter(ctx context.Context, st Store) (storage.ReportFilter, er
 	return storage.ReportFilter{Scorecard: sc, From: o.From, To: o.To}, nil
 }
 
+// Omitted are the calls of a report's date range that it leaves out
+// because they have results only under other scorecard versions.
+type Omitted struct {
+	// Calls counts them (each once).
+	Calls int `json:"calls"`
+	// Scorecards are those versions with how many of the calls each holds.
+	Scorecards []storage.ScorecardCalls `json:"scorecards"`
+}
+
+// omitted counts the calls a report on f leaves out.
+func omitted(ctx context.Context, st Store, f storage.ReportFilter) (Omitted, error) {
+	n, per, err := st.OtherScorecards(ctx, f)
+	if err != nil {
+		return Omitted{}, fmt.Errorf("report: %w", err)
+	}
+	if per == nil {
+		per = []storage.ScorecardCalls{}
+	}
+	return Omitted{Calls: n, Scorecards: per}, nil
+}
+
+// Note is the sentence that tells the reader about the omitted calls, or
+// "" when there are none.
+func (o Omitted) Note() string {
+	if o.Calls == 0 {
+		return ""
+	}
+	var vs, flags []string
+	for _, c := range o.Scorecards {
+		vs = append(vs, fmt.Sprintf("%s v%d（%d 通）", c.Scorecard.ID, c.Scorecard.Version, c.Calls))
+		flags = append(flags, fmt.Sprintf("--scorecard-id %s --scorecard-version %d", c.Scorecard.ID, c.Scorecard.Version))
+	}
+	return fmt.Sprintf("注意：本期另有 %d 通通话只有其他评分表版本的质检结果，未计入本表：%s。查看请加 %s",
+		o.Calls, strings.Join(vs, "，"), strings.Join(flags, " 或 "))
+}
+
 // PassRow is the pass rate of one group of calls.
 type PassRow struct {
 	// Group is the day, month, team, agent id or queue; Label is the
@@ -123,6 +166,9 @@ type PassTable struct {
 	Rows      []PassRow           `json:"rows"`
 	// Total sums every row (Group "合计").
 	Total PassRow `json:"total"`
+	// OtherScorecards are the calls of the range left out (another
+	// scorecard version only).
+	OtherScorecards Omitted `json:"other_scorecards"`
 }
 
 func ratio(n, d int) *float64 {
@@ -161,7 +207,11 @@ func PassRates(ctx context.Context, st Store, o Options, by string) (*PassTable,
 			return nil, err
 		}
 	}
-	t := &PassTable{Scorecard: f.Scorecard, By: by, From: o.From, To: o.To, Rows: make([]PassRow, 0, len(groups))}
+	om, err := omitted(ctx, st, f)
+	if err != nil {
+		return nil, err
+	}
+	t := &PassTable{Scorecard: f.Scorecard, By: by, From: o.From, To: o.To, Rows: make([]PassRow, 0, len(groups)), OtherScorecards: om}
 	var total storage.GroupCount
 	for _, g := range groups {
 		t.Rows = append(t.Rows, passRow(g))
@@ -251,6 +301,9 @@ type RuleTable struct {
 	To        string              `json:"to,omitempty"`
 	Inspected int                 `json:"inspected"`
 	Rows      []RuleRow           `json:"rows"`
+	// OtherScorecards are the calls of the range left out (another
+	// scorecard version only).
+	OtherScorecards Omitted `json:"other_scorecards"`
 }
 
 // RuleHits builds the rule-hit report.
@@ -267,7 +320,11 @@ func RuleHits(ctx context.Context, st Store, o Options) (*RuleTable, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &RuleTable{Scorecard: f.Scorecard, From: o.From, To: o.To, Inspected: inspected, Rows: make([]RuleRow, 0, len(counts))}
+	om, err := omitted(ctx, st, f)
+	if err != nil {
+		return nil, err
+	}
+	t := &RuleTable{Scorecard: f.Scorecard, From: o.From, To: o.To, Inspected: inspected, Rows: make([]RuleRow, 0, len(counts)), OtherScorecards: om}
 	for _, c := range counts {
 		t.Rows = append(t.Rows, RuleRow{Rule: c.Rule, Name: c.Name, Calls: c.Calls, Hits: c.Hits, Inspected: inspected,
 			HitRate: ratio(c.Calls, inspected), Deduct: math.Round(c.Deduct*100) / 100, Vetoes: c.Vetoes})
@@ -321,6 +378,9 @@ type IndicatorRow struct {
 	// Actual and Score are nil when no call was inspected.
 	Actual *float64 `json:"actual"`
 	Score  *float64 `json:"score"`
+	// OtherScorecards are the calls of the range left out (another
+	// scorecard version only).
+	OtherScorecards Omitted `json:"other_scorecards"`
 }
 
 // Indicator builds the indicator row.
@@ -342,8 +402,12 @@ func Indicator(ctx context.Context, st Store, o Options, ind IndicatorOptions) (
 	if err != nil {
 		return nil, err
 	}
+	om, err := omitted(ctx, st, f)
+	if err != nil {
+		return nil, err
+	}
 	row := &IndicatorRow{Scorecard: f.Scorecard, From: o.From, To: o.To, Name: IndicatorName, Weight: ind.Weight,
-		Target: ind.Target, Inspected: inspected, Passed: passed, Actual: ratio(passed, inspected)}
+		Target: ind.Target, Inspected: inspected, Passed: passed, Actual: ratio(passed, inspected), OtherScorecards: om}
 	if row.Actual != nil {
 		s := math.Round(ind.Weight*math.Min(1, *row.Actual/ind.Target)*100) / 100
 		row.Score = &s

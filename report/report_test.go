@@ -477,3 +477,134 @@ func TestCSVNeutralizesFormulas(t *testing.T) {
 		t.Errorf("got %q\nwant %q", b.String(), want)
 	}
 }
+
+// TestOtherScorecards inspects the 24th with scorecard v1 and the 25th
+// with v2 (and one call of the 25th with v1 too): a report on the latest
+// version (v2, the default) says in every format that the 24th's calls
+// have results only under v1, and how to see them; a report on v1 says
+// the same of the 25th's call inspected with v2 only.
+func TestOtherScorecards(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, err := storage.OpenStore(ctx, filepath.Join(t.TempDir(), "o.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	v1 := models.ScorecardRef{ID: "hotline-12333", Version: 1}
+	v2 := models.ScorecardRef{ID: "hotline-12333", Version: 2}
+	save := func(id, date string, ref models.ScorecardRef, passed bool) {
+		t.Helper()
+		start, _ := time.Parse(time.RFC3339, date+"T10:00:00+08:00")
+		r := &models.Result{CallID: id, Recording: date + "/" + id + ".wav", Status: models.StatusInspected, Scorecard: ref,
+			Meta: models.CallMeta{AgentID: "A1", Team: "一组", StartedAt: &start}, Score: 90, Passed: passed, Findings: []models.Finding{}}
+		if err := st.SaveResult(ctx, "", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("d1", "2026-11-24", v1, true)
+	save("d2", "2026-11-24", v1, false)
+	save("d3", "2026-11-24", v1, true)
+	save("e1", "2026-11-25", v1, true)
+	time.Sleep(2 * time.Millisecond) // v2 is the newest scorecard used
+	save("e1", "2026-11-25", v2, true)
+	save("e2", "2026-11-25", v2, false)
+
+	note := "注意：本期另有 3 通通话只有其他评分表版本的质检结果，未计入本表：hotline-12333 v1（3 通）。查看请加 --scorecard-id hotline-12333 --scorecard-version 1"
+	day, err := PassRates(ctx, st, Options{From: "2026-11-24", To: "2026-11-25"}, ByDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if day.Scorecard != v2 || day.Rows[0].Inspected != 0 || day.Rows[1].Inspected != 2 {
+		t.Fatalf("report = %+v", day)
+	}
+	rules, err := RuleHits(ctx, st, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ind, err := Indicator(ctx, st, Options{To: "2026-11-30"}, IndicatorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, rep := range map[string]Report{"day": day, "rules": rules, "indicator": ind} {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Write(&buf, FormatTable, rep); err != nil {
+				t.Fatal(err)
+			}
+			if lines := strings.Split(strings.TrimSpace(buf.String()), "\n"); lines[len(lines)-1] != note {
+				t.Errorf("table does not end with the note:\n%s", buf.String())
+			}
+
+			buf.Reset()
+			if err := Write(&buf, FormatJSON, rep); err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Other Omitted `json:"other_scorecards"`
+			}
+			if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprintf("%+v", doc.Other); got != "{Calls:3 Scorecards:[{Scorecard:{ID:hotline-12333 Version:1} Calls:3}]}" {
+				t.Errorf("JSON other_scorecards = %s", got)
+			}
+
+			buf.Reset()
+			if err := Write(&buf, FormatCSV, rep); err != nil {
+				t.Fatal(err)
+			}
+			r := csv.NewReader(bytes.NewReader(buf.Bytes()[3:]))
+			r.FieldsPerRecord = -1
+			recs, err := r.ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if last := recs[len(recs)-1]; len(last) != 1 || last[0] != note {
+				t.Errorf("CSV last record = %q, want the note", last)
+			}
+
+			buf.Reset()
+			if err := Write(&buf, FormatXLSX, rep); err != nil {
+				t.Fatal(err)
+			}
+			f, err := excelize.OpenReader(&buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			rows, err := f.GetRows(f.GetSheetName(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sh := rep.Sheet()
+			if len(rows) != len(sh.Rows)+3 || len(rows[len(rows)-2]) != 0 || rows[len(rows)-1][0] != note {
+				t.Errorf("XLSX rows end with %q, want an empty row and the note", rows[len(rows)-2:])
+			}
+		})
+	}
+
+	// A range without such calls has no note; the JSON field says 0.
+	only25, err := PassRates(ctx, st, Options{From: "2026-11-25"}, ByDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if only25.OtherScorecards.Calls != 0 || len(only25.Sheet().Notes) != 0 {
+		t.Errorf("from the 25th: %+v", only25.OtherScorecards)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, FormatJSON, only25); err != nil || !strings.Contains(buf.String(), `"other_scorecards": {
+    "calls": 0,
+    "scorecards": []`) {
+		t.Errorf("JSON without omitted calls:\n%s", buf.String())
+	}
+
+	// The report on v1 misses e2, inspected with v2 only.
+	old, err := PassRates(ctx, st, Options{Scorecard: v1}, ByDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := old.OtherScorecards.Note(); got != "注意：本期另有 1 通通话只有其他评分表版本的质检结果，未计入本表：hotline-12333 v2（1 通）。查看请加 --scorecard-id hotline-12333 --scorecard-version 2" {
+		t.Errorf("note on v1 = %s", got)
+	}
+}
