@@ -32,7 +32,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	weight := fs.Float64("weight", report.DefaultWeight, "indicator weight (points)")
 	format := fs.String("format", "", "table, csv, json or xlsx (default: from -o's extension, else table)")
 	out := fs.String("o", "", "write to FILE instead of standard output")
-	scID := fs.String("scorecard-id", "", "scorecard id (default: the scorecard most recently used in the results)")
+	scID := fs.String("scorecard-id", "", "scorecard id (default: the scorecard most recently used in the results; calls of the range with results only under other versions are counted in a note)")
 	scVersion := fs.Int("scorecard-version", 0, "scorecard version (with --scorecard-id; default: the newest in the results)")
 	pos, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -156,4 +157,114 @@ func FuzzParseTarget(f *testing.F) {
 			t.Fatalf("parseTarget(%q) = %v, outside (0, 1]", s, v)
 		}
 	})
+}
+
+// copySample copies sample call C20261125-<n> (recording and transcript)
+// to dir/<key>.wav and writes its meta sidecar with meta.
+func copySample(t *testing.T, dir, key, n, meta string) {
+	t.Helper()
+	src := filepath.Join("..", "..", "samples", "2026", "11", "25", "C20261125-"+n)
+	dst := filepath.Join(dir, filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{".wav", ".transcript.json"} {
+		b, err := os.ReadFile(src + ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst+ext, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(dst+".meta.json", []byte(meta), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRunTimeZone runs a day whose call's metadata gives started_at in
+// UTC (2026-11-24T17:30:00Z, 01:30 on the 25th in Shanghai): `report --by
+// day` puts it on the day `run --date` inspected, unless --tz says UTC.
+func TestRunTimeZone(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	copySample(t, src, "2026/11/25/U1", "0001", `{"call_id":"U1","agent_id":"1086","started_at":"2026-11-24T17:30:00Z"}`)
+	tests := []struct {
+		name string
+		tz   []string
+		want string
+	}{
+		{"default Asia/Shanghai", nil, "2026-11-25"},
+		{"explicit", []string{"--tz", "Asia/Shanghai"}, "2026-11-25"},
+		{"UTC", []string{"--tz", "UTC"}, "2026-11-24"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := filepath.Join(t.TempDir(), "results.db")
+			args := append([]string{"run", src, "--date", "2026-11-25", "--db", db}, tt.tz...)
+			if code, out, errOut := runCmd(t, args...); code != exitOK || !strings.Contains(out, "1 inspected") {
+				t.Fatalf("run exit %d\n%s\n%s", code, out, errOut)
+			}
+			code, out, errOut := runCmd(t, "report", "--db", db, "--by", "day", "--format", "json")
+			if code != exitOK {
+				t.Fatalf("report exit %d: %s", code, errOut)
+			}
+			var tab struct {
+				Rows []struct {
+					Group     string `json:"group"`
+					Inspected int    `json:"inspected"`
+				} `json:"rows"`
+			}
+			if err := json.Unmarshal([]byte(out), &tab); err != nil {
+				t.Fatal(err)
+			}
+			if len(tab.Rows) != 1 || tab.Rows[0].Group != tt.want || tab.Rows[0].Inspected != 1 {
+				t.Errorf("report rows = %+v, want the call on %s", tab.Rows, tt.want)
+			}
+		})
+	}
+	for _, bad := range []string{"Mars/Olympus", "", "Local"} {
+		code, _, errOut := runCmd(t, "run", src, "--db", filepath.Join(t.TempDir(), "x.db"), "--tz", bad)
+		if code != exitBadInput || !strings.Contains(errOut, "--tz") {
+			t.Errorf("--tz %q: exit %d, %s", bad, code, errOut)
+		}
+	}
+}
+
+// TestReportOtherScorecards inspects the 24th with scorecard v1 and the
+// 25th with v2: the default report (v2) says that the 24th's call has a
+// result only under v1, and how to see it.
+func TestReportOtherScorecards(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	copySample(t, src, "2026/11/24/A1", "0001", `{"call_id":"A1","started_at":"2026-11-24T10:00:00+08:00"}`)
+	copySample(t, src, "2026/11/25/B1", "0001", `{"call_id":"B1","started_at":"2026-11-25T10:00:00+08:00"}`)
+	dir := t.TempDir()
+	v1 := filepath.Join("..", "..", "scorecards", "hotline-12333.yaml")
+	yaml, err := os.ReadFile(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := filepath.Join(dir, "v2.yaml")
+	if err := os.WriteFile(v2, regexp.MustCompile(`(?m)^version: \d+`).ReplaceAll(yaml, []byte("version: 99")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "results.db")
+	for _, r := range [][]string{{"2026-11-24", v1}, {"2026-11-25", v2}} {
+		if code, out, errOut := runCmd(t, "run", src, "--date", r[0], "--scorecard", r[1], "--db", db); code != exitOK {
+			t.Fatalf("run %s: exit %d\n%s\n%s", r[0], code, out, errOut)
+		}
+	}
+	code, out, errOut := runCmd(t, "report", "--db", db, "--by", "day")
+	if code != exitOK {
+		t.Fatalf("report exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "v99") || !strings.Contains(out, "另有 1 通通话") || !strings.Contains(out, "--scorecard-version 1") {
+		t.Errorf("report does not state the call under v1:\n%s", out)
+	}
+	code, out, _ = runCmd(t, "report", "--db", db, "--by", "day", "--scorecard-id", "hotline-12333", "--scorecard-version", "1", "--format", "json")
+	if code != exitOK || !strings.Contains(out, `"version": 99`) || !strings.Contains(out, `"calls": 1`) {
+		t.Errorf("report on v1 (exit %d):\n%s", code, out)
+	}
 }
