@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline/score"
 )
 
 // Review decisions on a finding.
@@ -276,24 +277,6 @@ func (f CallFilter) where() (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// reviewedSQL is the reviewed verdict of a result row r joined with its
-// verdict v, as 0/1. The rule (documented in docs/workbench.md):
-//
-//  1. a reviewer's final verdict, where there is one, replaces the machine's;
-//  2. otherwise a failed call whose every deducting or veto finding has been
-//     overturned counts as passed (re-scored without them: nothing is left
-//     to deduct);
-//  3. otherwise the machine verdict stands.
-const reviewedSQL = `CASE WHEN v.passed IS NOT NULL THEN v.passed
-	WHEN r.passed = 1 THEN 1
-	WHEN EXISTS (SELECT 1 FROM findings f WHERE f.call_id = r.call_id AND f.scorecard_id = r.scorecard_id
-		AND f.scorecard_version = r.scorecard_version AND (f.deduct > 0 OR f.veto = 1))
-	 AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.call_id = r.call_id AND f.scorecard_id = r.scorecard_id
-		AND f.scorecard_version = r.scorecard_version AND (f.deduct > 0 OR f.veto = 1)
-		AND NOT EXISTS (SELECT 1 FROM reviews rv WHERE rv.call_id = f.call_id AND rv.rule = f.rule
-			AND rv.start_ms = CAST(ROUND(f.start_s * 1000) AS BIGINT) AND rv.decision = 'overturn'))
-	THEN 1 ELSE 0 END`
-
 // CallOutcome is one inspected call's machine and reviewed verdicts, the
 // unit the reviewed pass rate is computed from.
 type CallOutcome struct {
@@ -313,7 +296,7 @@ type CallOutcome struct {
 	Veto             bool    `json:"veto"`
 	Review           bool    `json:"review"`
 	Findings         int     `json:"findings"`
-	// ReviewedPassed is the verdict after reviews (see reviewedSQL).
+	// ReviewedPassed is the verdict after reviews (see ReviewedVerdict).
 	ReviewedPassed bool `json:"reviewed_passed"`
 	// Verdict is the reviewer's final verdict, nil when none was given.
 	Verdict *bool `json:"verdict,omitempty"`
@@ -323,13 +306,23 @@ type CallOutcome struct {
 
 // Outcomes returns the machine and reviewed verdict of every inspected call
 // the filter selects (the latest scorecard version of each call).
-func (w *Workbench) Outcomes(ctx context.Context, f CallFilter) ([]CallOutcome, error) {
+//
+// The reviewed verdict is ReviewedVerdict's, computed efficiently: the
+// query gives each call its machine verdict and final verdict; only the
+// failed calls without a final verdict that have an overturned finding are
+// re-scored, in Go, from their stored findings with sc (the scorecard of
+// the selected results; see ReviewedVerdict). sc must not be nil.
+func (w *Workbench) Outcomes(ctx context.Context, sc *models.Scorecard, f CallFilter) ([]CallOutcome, error) {
+	if sc == nil {
+		return nil, errors.New("outcomes: nil scorecard")
+	}
 	where, args := f.where()
 	query := `SELECT r.call_id, r.scorecard_id, r.scorecard_version, r.recording, r.call_date, r.started_at, r.agent_id, r.agent_name,
 		r.team, r.queue, r.duration_s, r.score, r.passed, r.veto, r.review,
 		(SELECT COUNT(*) FROM findings f WHERE f.call_id = r.call_id AND f.scorecard_id = r.scorecard_id AND f.scorecard_version = r.scorecard_version),
-		v.passed, ` + reviewedSQL + `,
-		(SELECT COUNT(*) FROM reviews rv WHERE rv.call_id = r.call_id)
+		v.passed,
+		(SELECT COUNT(*) FROM reviews rv WHERE rv.call_id = r.call_id),
+		(SELECT COUNT(*) FROM reviews rv WHERE rv.call_id = r.call_id AND rv.decision = 'overturn')
 		FROM results r LEFT JOIN verdicts v ON v.call_id = r.call_id
 		WHERE ` + where + ` ORDER BY r.call_date, r.started_at, r.call_id`
 	rows, err := w.db.QueryContext(ctx, w.q(query), args...)
@@ -338,25 +331,104 @@ func (w *Workbench) Outcomes(ctx context.Context, f CallFilter) ([]CallOutcome, 
 	}
 	defer rows.Close()
 	var out []CallOutcome
+	rescore := map[resultKey]int{} // the calls to re-score, by index in out
 	for rows.Next() {
 		var o CallOutcome
-		var passed, veto, review, reviewed int
+		var passed, veto, review, overturns int
 		var verdict sql.NullInt64
 		if err := rows.Scan(&o.CallID, &o.ScorecardID, &o.ScorecardVersion, &o.Recording, &o.CallDate, &o.StartedAt, &o.AgentID, &o.AgentName,
-			&o.Team, &o.Queue, &o.DurationS, &o.Score, &passed, &veto, &review, &o.Findings, &verdict, &reviewed, &o.FindingReviews); err != nil {
+			&o.Team, &o.Queue, &o.DurationS, &o.Score, &passed, &veto, &review, &o.Findings, &verdict, &o.FindingReviews, &overturns); err != nil {
 			return nil, fmt.Errorf("outcomes: %w", err)
 		}
-		o.Passed, o.Veto, o.Review, o.ReviewedPassed = passed != 0, veto != 0, review != 0, reviewed != 0
+		o.Passed, o.Veto, o.Review = passed != 0, veto != 0, review != 0
+		o.ReviewedPassed = o.Passed
 		if verdict.Valid {
 			p := verdict.Int64 != 0
 			o.Verdict = &p
+			o.ReviewedPassed = p
+		} else if !o.Passed && overturns > 0 {
+			rescore[resultKey{o.CallID, o.ScorecardID, o.ScorecardVersion}] = len(out)
 		}
 		out = append(out, o)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("outcomes: %w", err)
 	}
+	rows.Close()
+	if len(rescore) == 0 {
+		return out, nil
+	}
+	findings, overturned, err := w.rescoreInputs(ctx, where, args)
+	if err != nil {
+		return nil, fmt.Errorf("outcomes: %w", err)
+	}
+	for k, i := range rescore {
+		out[i].ReviewedPassed = reviewedPassed(sc, false, findings[k], overturned[k.callID])
+	}
 	return out, nil
+}
+
+// resultKey names one stored result.
+type resultKey struct {
+	callID, scorecardID string
+	version             int
+}
+
+// rescoreCond selects, among the results r (joined with their verdict v)
+// the filter selects, those Outcomes re-scores.
+const rescoreCond = ` AND r.passed = 0 AND v.passed IS NULL
+	AND EXISTS (SELECT 1 FROM reviews rv WHERE rv.call_id = r.call_id AND rv.decision = 'overturn')`
+
+// rescoreInputs loads the stored findings and the overturned review keys of
+// the results Outcomes re-scores (where and args are the filter's).
+func (w *Workbench) rescoreInputs(ctx context.Context, where string, args []any) (map[resultKey][]models.Finding, map[string]map[reviewKey]bool, error) {
+	findings := map[resultKey][]models.Finding{}
+	rows, err := w.db.QueryContext(ctx, w.q(`SELECT fd.call_id, fd.scorecard_id, fd.scorecard_version, fd.rule, fd.start_s, fd.end_s, fd.deduct, fd.veto, fd.review
+		FROM findings fd JOIN results r ON r.call_id = fd.call_id AND r.scorecard_id = fd.scorecard_id AND r.scorecard_version = fd.scorecard_version
+		LEFT JOIN verdicts v ON v.call_id = r.call_id
+		WHERE `+where+rescoreCond+` ORDER BY fd.call_id, fd.scorecard_id, fd.scorecard_version, fd.seq`), args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("findings to re-score: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k resultKey
+		var f models.Finding
+		var veto, review int
+		if err := rows.Scan(&k.callID, &k.scorecardID, &k.version, &f.Rule, &f.Start, &f.End, &f.Deduct, &veto, &review); err != nil {
+			return nil, nil, fmt.Errorf("findings to re-score: %w", err)
+		}
+		f.Veto, f.Review = veto != 0, review != 0
+		findings[k] = append(findings[k], f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("findings to re-score: %w", err)
+	}
+	rows.Close()
+
+	overturned := map[string]map[reviewKey]bool{}
+	rows, err = w.db.QueryContext(ctx, w.q(`SELECT rv.call_id, rv.rule, rv.start_ms FROM reviews rv
+		WHERE rv.decision = 'overturn' AND rv.call_id IN (SELECT r.call_id FROM results r LEFT JOIN verdicts v ON v.call_id = r.call_id
+		WHERE `+where+rescoreCond+`)`), args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("overturns: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var k reviewKey
+		if err := rows.Scan(&id, &k.rule, &k.startMS); err != nil {
+			return nil, nil, fmt.Errorf("overturns: %w", err)
+		}
+		if overturned[id] == nil {
+			overturned[id] = map[reviewKey]bool{}
+		}
+		overturned[id][k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("overturns: %w", err)
+	}
+	return findings, overturned, nil
 }
 
 // QueueFilter selects and orders the review queue.
@@ -434,7 +506,8 @@ func FlagReason(o CallOutcome, calibrationRate float64) string {
 
 // Queue returns a page of the review queue: calls failed, vetoed, at
 // complaint risk or drawn for calibration, filtered, sorted and paginated.
-func (w *Workbench) Queue(ctx context.Context, f QueueFilter) (*QueuePage, error) {
+// sc re-scores calls with overturned findings, as in Outcomes.
+func (w *Workbench) Queue(ctx context.Context, sc *models.Scorecard, f QueueFilter) (*QueuePage, error) {
 	rate := f.CalibrationRate
 	if rate == 0 {
 		rate = DefaultCalibrationRate
@@ -444,7 +517,7 @@ func (w *Workbench) Queue(ctx context.Context, f QueueFilter) (*QueuePage, error
 		size = 50
 	}
 	page := max(f.Page, 1)
-	all, err := w.Outcomes(ctx, f.CallFilter)
+	all, err := w.Outcomes(ctx, sc, f.CallFilter)
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
@@ -600,32 +673,67 @@ func GroupPassRates(outcomes []CallOutcome, key func(CallOutcome) (key, label st
 	return out
 }
 
-// ReviewedVerdict is the reviewed verdict of one result, by the same rule
-// as the reviewed pass rate (reviewedSQL): the reviewer's verdict if any;
-// else passed if the machine passed it or if every deducting or veto
-// finding has been overturned; else failed.
-func ReviewedVerdict(r *models.Result, reviews []Review, v *Verdict) bool {
+// ReviewedVerdict is the reviewed verdict of one result, the rule of the
+// reviewed pass rate (Outcomes computes the same for many calls):
+//
+//  1. a reviewer's final verdict v, where there is one, replaces the machine's;
+//  2. otherwise a call the machine passed stays passed (overturning a
+//     finding never costs points);
+//  3. otherwise, if some of its findings were overturned, the call is
+//     re-scored as the engine scores it (score.Score with sc) from its
+//     findings minus the overturned ones: a partial overturn that lifts the
+//     score to the pass mark passes it, a veto left standing still fails
+//     it, and a later hit of a capped rule that cost nothing now costs the
+//     deduction of the overturned one. Each finding's raw deduction is its
+//     rule's deduct in sc (a stored finding carries its cost after capping),
+//     or its stored cost when sc lacks the rule;
+//  4. otherwise the machine's failed stands.
+//
+// sc is the scorecard the result was scored with (its base, pass mark and
+// rules); the workbench passes the one it serves. It must not be nil.
+func ReviewedVerdict(sc *models.Scorecard, r *models.Result, reviews []Review, v *Verdict) bool {
 	if v != nil {
 		return v.Passed
 	}
-	if r.Passed {
-		return true
-	}
-	overturned := map[string]bool{}
+	overturned := map[reviewKey]bool{}
 	for _, rv := range reviews {
 		if rv.Decision == DecisionOverturn {
-			overturned[fmt.Sprintf("%s@%d", rv.Rule, rv.StartMS)] = true
+			overturned[reviewKey{rv.Rule, rv.StartMS}] = true
 		}
 	}
-	counting := 0
-	for _, f := range r.Findings {
-		if f.Deduct <= 0 && !f.Veto {
+	return reviewedPassed(sc, r.Passed, r.Findings, overturned)
+}
+
+// reviewKey is what a review is keyed by within a call.
+type reviewKey struct {
+	rule    string
+	startMS int64
+}
+
+// reviewedPassed is steps 2 to 4 of ReviewedVerdict: the verdict of a call
+// without a final verdict, given its machine verdict, its stored findings
+// and the keys of its overturned findings.
+func reviewedPassed(sc *models.Scorecard, passed bool, findings []models.Finding, overturned map[reviewKey]bool) bool {
+	if passed || len(overturned) == 0 {
+		return passed
+	}
+	deduct := make(map[string]float64, len(sc.Rules))
+	for _, r := range sc.Rules {
+		deduct[r.ID] = r.Deduct
+	}
+	hits := make([]models.Finding, 0, len(findings))
+	for _, f := range findings {
+		if overturned[reviewKey{f.Rule, StartMS(f.Start)}] {
 			continue
 		}
-		counting++
-		if !overturned[fmt.Sprintf("%s@%d", f.Rule, StartMS(f.Start))] {
-			return false
+		if d, ok := deduct[f.Rule]; ok {
+			f.Deduct = d
 		}
+		hits = append(hits, f)
 	}
-	return counting > 0
+	if len(hits) == len(findings) {
+		return passed // nothing overturned applies to this result
+	}
+	_, _, ok, _ := score.Score(sc, hits)
+	return ok
 }

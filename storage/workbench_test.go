@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline/score"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -133,36 +134,145 @@ func saveCall(t *testing.T, st *Store, id string, version int, passed bool, find
 	}
 }
 
+// reviewScorecard is the scorecard of the reviewed-verdict tests.
+func reviewScorecard() *models.Scorecard {
+	return &models.Scorecard{
+		ID: "hotline", Version: 1, BaseScore: 100, PassScore: 85,
+		Rules: []models.Rule{
+			{ID: "greeting", Name: "开场白", Deduct: 10},
+			{ID: "closing", Name: "结束语", Deduct: 10},
+			{ID: "wrong_info", Name: "答复错误", Deduct: 20}, // capped at one deduction
+			{ID: "dead_air", Name: "静音", Deduct: 5, MaxDeduct: 10},
+			{ID: "rude", Name: "服务禁语", Veto: true},
+			{ID: "complaint", Name: "投诉风险", Review: true},
+		},
+	}
+}
+
+// hitOf is a rule hit as the checker produces it: the rule's raw deduct,
+// veto and review flags (rules sc lacks deduct 20).
+func hitOf(sc *models.Scorecard, rule string, start float64) models.Finding {
+	for _, r := range sc.Rules {
+		if r.ID == rule {
+			return models.Finding{Rule: rule, Name: r.Name, Start: start, End: start + 1, Deduct: r.Deduct, Veto: r.Veto, Review: r.Review}
+		}
+	}
+	return models.Finding{Rule: rule, Start: start, End: start + 1, Deduct: 20}
+}
+
+// saveScored stores a call scored by score.Score as the engine scores it:
+// its findings carry their cost after capping.
+func saveScored(t *testing.T, st *Store, sc *models.Scorecard, id string, version int, hits ...models.Finding) *models.Result {
+	t.Helper()
+	started := time.Date(2026, 11, 25, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	findings, sco, passed, review := score.Score(sc, hits)
+	r := &models.Result{
+		CallID: id, Recording: "2026/11/25/" + id + ".wav", Status: models.StatusInspected,
+		Scorecard: models.ScorecardRef{ID: sc.ID, Version: version},
+		Meta:      models.CallMeta{CallID: id, AgentID: "A1", AgentName: "张三", Team: "一组", Queue: "养老", StartedAt: &started},
+		Audio:     &models.AudioInfo{Format: "pcm_s16le", SampleRate: 8000, Channels: 2, DurationS: 30},
+		Findings:  findings, Score: sco, Passed: passed, Review: review,
+	}
+	if err := st.SaveResult(context.Background(), "", r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func TestReviewedPassRate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
+	sc := reviewScorecard()
+	h := func(rule string, start float64) models.Finding { return hitOf(sc, rule, start) }
+	type decision struct {
+		hit      int // index into hits
+		decision string
+	}
+	pass, fail := true, false
+	tests := []struct {
+		id      string
+		hits    []models.Finding
+		reviews []decision
+		verdict *bool
+		machine bool // the engine's verdict, checked
+		want    bool
+	}{
+		{id: "clean", machine: true, want: true},
+		{id: "passed-stays-passed", hits: []models.Finding{h("greeting", 1)}, reviews: []decision{{0, DecisionConfirm}}, machine: true, want: true},
+		{id: "unreviewed-fail", hits: []models.Finding{h("greeting", 1), h("closing", 60)}, machine: false, want: false},
+		{id: "confirmed-fail", hits: []models.Finding{h("greeting", 1), h("closing", 60)},
+			reviews: []decision{{0, DecisionConfirm}, {1, DecisionConfirm}}, machine: false, want: false},
+		// 80 with two -10 findings, pass 85: overturning one makes it 90.
+		{id: "partial-overturn-passes", hits: []models.Finding{h("greeting", 1), h("closing", 60)},
+			reviews: []decision{{1, DecisionOverturn}}, machine: false, want: true},
+		{id: "partial-overturn-not-enough", hits: []models.Finding{h("greeting", 1), h("closing", 60), h("dead_air", 20), h("dead_air", 40)},
+			reviews: []decision{{1, DecisionOverturn}}, machine: false, want: false},
+		{id: "confirm-then-overturn", hits: []models.Finding{h("greeting", 1), h("closing", 60)},
+			reviews: []decision{{0, DecisionConfirm}, {0, DecisionOverturn}}, machine: false, want: true},
+		// wrong_info caps at one deduction: the second hit cost 0; with the
+		// first overturned it costs 20, and the call still fails.
+		{id: "capped-hit-takes-over", hits: []models.Finding{h("wrong_info", 10), h("wrong_info", 30)},
+			reviews: []decision{{0, DecisionOverturn}}, machine: false, want: false},
+		{id: "capped-hits-all-overturned", hits: []models.Finding{h("wrong_info", 10), h("wrong_info", 30)},
+			reviews: []decision{{0, DecisionOverturn}, {1, DecisionOverturn}}, machine: false, want: true},
+		{id: "veto-left-standing", hits: []models.Finding{h("rude", 12), h("rude", 40)},
+			reviews: []decision{{0, DecisionOverturn}}, machine: false, want: false},
+		{id: "every-veto-overturned", hits: []models.Finding{h("rude", 12), h("rude", 40), h("greeting", 1)},
+			reviews: []decision{{0, DecisionOverturn}, {1, DecisionOverturn}}, machine: false, want: true},
+		{id: "review-only-overturn", hits: []models.Finding{h("rude", 12), h("complaint", 20)},
+			reviews: []decision{{1, DecisionOverturn}}, machine: false, want: false},
+		// A rule the scorecard lacks costs its stored deduction.
+		{id: "unknown-rule-keeps-its-cost", hits: []models.Finding{h("greeting", 1), h("legacy", 5)},
+			reviews: []decision{{0, DecisionOverturn}}, machine: false, want: false},
+		// Both hits share a start, hence one review key: one overturn clears both.
+		{id: "same-key", hits: []models.Finding{h("wrong_info", 5), h("wrong_info", 5)},
+			reviews: []decision{{0, DecisionOverturn}}, machine: false, want: true},
+		// A final verdict beats the machine and the re-scoring.
+		{id: "verdict-fail-beats-rescore", hits: []models.Finding{h("greeting", 1), h("closing", 60)},
+			reviews: []decision{{1, DecisionOverturn}}, verdict: &fail, machine: false, want: false},
+		{id: "verdict-fail-beats-pass", verdict: &fail, machine: true, want: false},
+		{id: "verdict-pass-beats-veto", hits: []models.Finding{h("rude", 12)}, verdict: &pass, machine: false, want: true},
+	}
 	eachBackend(t, func(t *testing.T, st *Store, wb *Workbench) {
-		greet := models.Finding{Rule: "greeting", Name: "开场白", Start: 0.5, End: 3, Deduct: 10}
-		rude := models.Finding{Rule: "rude", Name: "服务禁语", Start: 12.34, End: 13, Deduct: 0, Veto: true}
-		risk := models.Finding{Rule: "complaint", Name: "投诉风险", Start: 20, End: 21, Review: true}
-		saveCall(t, st, "C1", 1, false, greet)        // failed by one deduction
-		saveCall(t, st, "C2", 1, false, greet, rude)  // veto
-		saveCall(t, st, "C3", 1, true, risk)          // passed, review flag
-		saveCall(t, st, "C4", 1, true)                // clean pass
-		saveCall(t, st, "C5", 1, false, greet, greet) // two deductions of one rule
-		review := func(id string, f models.Finding, decision string) {
-			t.Helper()
-			err := wb.SaveReview(ctx, Review{CallID: id, Rule: f.Rule, StartMS: StartMS(f.Start), Decision: decision, Reviewer: "ann", ScorecardID: "hotline", ScorecardVersion: 1}, "127.0.0.1")
-			if err != nil {
-				t.Fatal(err)
+		want := map[string]bool{}
+		results := map[string]*models.Result{}
+		for _, tc := range tests {
+			r := saveScored(t, st, sc, tc.id, 1, tc.hits...)
+			if r.Passed != tc.machine {
+				t.Fatalf("%s: machine verdict %v (score %v), want %v", tc.id, r.Passed, r.Score, tc.machine)
 			}
+			results[tc.id] = r
+			for _, d := range tc.reviews {
+				f := tc.hits[d.hit]
+				err := wb.SaveReview(ctx, Review{CallID: tc.id, Rule: f.Rule, StartMS: StartMS(f.Start), Decision: d.decision,
+					Reviewer: "ann", ScorecardID: "hotline", ScorecardVersion: 1}, "127.0.0.1")
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.verdict != nil {
+				if err := wb.SaveVerdict(ctx, Verdict{CallID: tc.id, Passed: *tc.verdict, Reviewer: "ann", Comment: "复核"}, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want[tc.id] = tc.want
 		}
 		filter := CallFilter{ScorecardID: "hotline"}
-		reviewed := func() map[string]bool {
+		check := func(step string) []CallOutcome {
 			t.Helper()
-			out, err := wb.Outcomes(ctx, filter)
+			out, err := wb.Outcomes(ctx, sc, filter)
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := map[string]bool{}
+			if len(out) != len(want) {
+				t.Fatalf("%s: %d outcomes, want %d", step, len(out), len(want))
+			}
 			for _, o := range out {
-				m[o.CallID] = o.ReviewedPassed
-				// The Go rule of the call page agrees with the SQL one.
+				if o.ReviewedPassed != want[o.CallID] {
+					t.Errorf("%s: %s: reviewed passed = %v, want %v", step, o.CallID, o.ReviewedPassed, want[o.CallID])
+				}
+				// The call page's verdict (from the stored result) agrees
+				// with the dashboard's (from the findings table).
 				r, err := wb.LatestResult(ctx, o.CallID, "hotline")
 				if err != nil {
 					t.Fatal(err)
@@ -175,90 +285,68 @@ func TestReviewedPassRate(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got := ReviewedVerdict(r, rs, v); got != o.ReviewedPassed {
-					t.Errorf("%s: ReviewedVerdict = %v, SQL says %v", o.CallID, got, o.ReviewedPassed)
+				if got := ReviewedVerdict(sc, r, rs, v); got != o.ReviewedPassed {
+					t.Errorf("%s: %s: ReviewedVerdict = %v, Outcomes says %v", step, o.CallID, got, o.ReviewedPassed)
 				}
 			}
-			return m
+			return out
 		}
-		want := map[string]bool{"C1": false, "C2": false, "C3": true, "C4": true, "C5": false}
-		check := func(step string) {
-			t.Helper()
-			if got := reviewed(); fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Fatalf("%s: reviewed = %v, want %v", step, got, want)
+		out := check("reviews")
+
+		machine, reviewed, verdicts := 0, 0, 0
+		for _, tc := range tests {
+			if tc.machine {
+				machine++
+			}
+			if tc.want {
+				reviewed++
+			}
+			if tc.verdict != nil {
+				verdicts++
 			}
 		}
-		check("no reviews")
-
-		review("C1", greet, DecisionConfirm)
-		check("confirmed")
-		review("C1", greet, DecisionOverturn) // replaces the confirmation
-		want["C1"] = true
-		check("overturned the only deduction")
-
-		review("C2", greet, DecisionOverturn)
-		check("veto still stands")
-		review("C2", rude, DecisionOverturn)
-		want["C2"] = true
-		check("every deduction and veto overturned")
-
-		// A verdict beats everything.
-		if err := wb.SaveVerdict(ctx, Verdict{CallID: "C2", Passed: false, Reviewer: "ann", Comment: "仍不合格"}, ""); err != nil {
-			t.Fatal(err)
-		}
-		if err := wb.SaveVerdict(ctx, Verdict{CallID: "C4", Passed: false, Reviewer: "ann"}, ""); err != nil {
-			t.Fatal(err)
-		}
-		want["C2"], want["C4"] = false, false
-		check("verdicts")
-
-		// C5: both hits share a start, hence one review key: one overturn
-		// clears both.
-		review("C5", greet, DecisionOverturn)
-		want["C5"] = true
-		check("same key")
-
-		// A re-inspection with a new scorecard version keeps the reviews.
-		saveCall(t, st, "C1", 2, false, greet)
-		rs, err := wb.Reviews(ctx, "C1")
-		if err != nil || len(rs) != 1 || rs[0].Decision != DecisionOverturn || rs[0].ScorecardVersion != 1 {
-			t.Fatalf("reviews after re-inspection: %+v, %v", rs, err)
-		}
-		check("latest version")
-		if r, err := wb.LatestResult(ctx, "C1", "hotline"); err != nil || r.Scorecard.Version != 2 {
-			t.Fatalf("LatestResult = %+v, %v", r, err)
-		}
-		if _, err := wb.LatestResult(ctx, "nope", ""); !errors.Is(err, ErrNotFound) {
-			t.Fatalf("LatestResult(missing) = %v", err)
-		}
-
-		rates, err := wb.OverturnRates(ctx, filter)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := fmt.Sprint(rates); got != "[{greeting 3 3 1} {rude 1 1 1}]" {
-			t.Errorf("overturn rates = %s", got)
-		}
-
-		out, err := wb.Outcomes(ctx, filter)
-		if err != nil {
-			t.Fatal(err)
-		}
 		all := GroupPassRates(out, nil)
-		if len(all) != 1 || all[0].Calls != 5 || all[0].Passed != 2 || all[0].ReviewedPassed != 3 || all[0].Verdicts != 2 {
-			t.Errorf("GroupPassRates = %+v", all)
+		if len(all) != 1 || all[0].Calls != len(tests) || all[0].Passed != machine || all[0].ReviewedPassed != reviewed || all[0].Verdicts != verdicts {
+			t.Errorf("GroupPassRates = %+v, want %d calls, %d passed, %d reviewed passed, %d verdicts", all, len(tests), machine, reviewed, verdicts)
 		}
 		byDay := GroupPassRates(out, func(o CallOutcome) (string, string) { return o.CallDate, "" })
 		if len(byDay) != 1 || byDay[0].Key != "2026-11-25" {
 			t.Errorf("by day = %+v", byDay)
 		}
 
-		audit, err := wb.AuditLog(ctx, AuditFilter{CallID: "C2"})
+		// A re-inspection with a new scorecard version keeps the reviews and
+		// the reviewed verdict.
+		saveScored(t, st, &models.Scorecard{ID: sc.ID, Version: 2, BaseScore: sc.BaseScore, PassScore: sc.PassScore, Rules: sc.Rules},
+			"partial-overturn-passes", 2, results["partial-overturn-passes"].Findings...)
+		rs, err := wb.Reviews(ctx, "partial-overturn-passes")
+		if err != nil || len(rs) != 1 || rs[0].Decision != DecisionOverturn || rs[0].ScorecardVersion != 1 {
+			t.Fatalf("reviews after re-inspection: %+v, %v", rs, err)
+		}
+		check("latest version")
+		if r, err := wb.LatestResult(ctx, "partial-overturn-passes", "hotline"); err != nil || r.Scorecard.Version != 2 {
+			t.Fatalf("LatestResult = %+v, %v", r, err)
+		}
+		if _, err := wb.LatestResult(ctx, "nope", ""); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("LatestResult(missing) = %v", err)
+		}
+		if _, err := wb.Outcomes(ctx, nil, filter); err == nil {
+			t.Error("Outcomes with a nil scorecard: no error")
+		}
+
+		rates, err := wb.OverturnRates(ctx, CallFilter{ScorecardID: "hotline", Rule: "rude"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(audit) != 3 || audit[0].Action != AuditVerdict || audit[0].Detail != "fail 仍不合格" {
-			t.Errorf("audit of C2 = %+v", audit)
+		if got := fmt.Sprint(rates); got != "[{complaint 1 1 1} {rude 3 3 1}]" {
+			t.Errorf("overturn rates = %s", got)
+		}
+
+		audit, err := wb.AuditLog(ctx, AuditFilter{CallID: "verdict-fail-beats-rescore"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(audit) != 2 || audit[0].Action != AuditVerdict || audit[0].Detail != "fail 复核" {
+			t.Errorf("audit of verdict-fail-beats-rescore = %+v", audit)
 		}
 	})
 }
@@ -313,7 +401,7 @@ func TestQueue(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				f := base
 				tc.edit(&f)
-				p, err := wb.Queue(ctx, f)
+				p, err := wb.Queue(ctx, reviewScorecard(), f)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -328,7 +416,7 @@ func TestQueue(t *testing.T) {
 		// Paging.
 		f := base
 		f.PageSize, f.Page = 2, 2
-		p, err := wb.Queue(ctx, f)
+		p, err := wb.Queue(ctx, reviewScorecard(), f)
 		if err != nil {
 			t.Fatal(err)
 		}

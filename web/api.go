@@ -36,7 +36,7 @@ func (s *Server) apiCalls(w http.ResponseWriter, r *http.Request) {
 		s.failFilter(w, r, err)
 		return
 	}
-	p, err := s.wb.Queue(r.Context(), f)
+	p, err := s.wb.Queue(r.Context(), s.sc, f)
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return

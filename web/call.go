@@ -98,7 +98,7 @@ func (s *Server) callData(r *http.Request, id string) (*callView, error) {
 			v.EarlierReviews = append(v.EarlierReviews, reviews[i])
 		}
 	}
-	v.ReviewedPassed = storage.ReviewedVerdict(res, reviews, verdict)
+	v.ReviewedPassed = storage.ReviewedVerdict(s.sc, res, reviews, verdict)
 	v.Waveform = waveformSVG(res)
 	v.Lines = transcriptLines(res, s.quotingRules())
 	return v, nil

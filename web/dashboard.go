@@ -91,7 +91,7 @@ func (s *Server) dashboardData(r *http.Request) (*dashboard, error) {
 	ctx := r.Context()
 	ref := models.ScorecardRef{ID: s.sc.ID, Version: s.sc.Version}
 	ro := report.Options{Scorecard: ref, From: cf.From, To: cf.To}
-	outcomes, err := s.wb.Outcomes(ctx, cf)
+	outcomes, err := s.wb.Outcomes(ctx, s.sc, cf)
 	if err != nil {
 		return nil, err
 	}
