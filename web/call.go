@@ -343,7 +343,9 @@ func (s *Server) verdictSubmit(w http.ResponseWriter, r *http.Request) {
 // callAudio streams the call's recording with Range support: PCM16 WAV as
 // stored, anything else (G.711, float, 24-bit...) transcoded to PCM16 WAV.
 // The first request of a playback (no Range, or a range from byte 0) is
-// recorded in the audit trail; the audio is not served if that fails.
+// recorded in the audit trail once the audio is about to be served (the
+// recording opened and, where needed, transcoded): a request answered with
+// an error is not a listen. The audio is not served if the record fails.
 func (s *Server) callAudio(w http.ResponseWriter, r *http.Request) {
 	id, err := callID(r)
 	if err != nil {
@@ -356,17 +358,19 @@ func (s *Server) callAudio(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	rng := r.Header.Get("Range")
-	if rng == "" || strings.HasPrefix(rng, "bytes=0-") {
-		sess := sessionFrom(ctx)
-		if err := s.audit(ctx, storage.AuditEntry{User: sess.User.Name, Action: storage.AuditPlayback, CallID: id,
-			Detail: res.Recording, Remote: remoteAddr(r)}); err != nil {
-			s.fail(w, r, http.StatusInternalServerError, err)
-			return
+	serve := func(content io.ReadSeeker) {
+		if rng := r.Header.Get("Range"); rng == "" || strings.HasPrefix(rng, "bytes=0-") {
+			sess := sessionFrom(ctx)
+			if err := s.audit(ctx, storage.AuditEntry{User: sess.User.Name, Action: storage.AuditPlayback, CallID: id,
+				Detail: res.Recording, Remote: remoteAddr(r)}); err != nil {
+				s.fail(w, r, http.StatusInternalServerError, err)
+				return
+			}
 		}
+		w.Header().Set("Content-Type", "audio/wav")
+		w.Header().Set("Cache-Control", "private, no-store")
+		http.ServeContent(w, r, "", zeroTime, content)
 	}
-	w.Header().Set("Content-Type", "audio/wav")
-	w.Header().Set("Cache-Control", "private, no-store")
 	passThrough := res.Audio != nil && res.Audio.Format == "pcm_s16le"
 	if passThrough {
 		rc, err := s.src.Open(ctx, res.Recording)
@@ -376,7 +380,7 @@ func (s *Server) callAudio(w http.ResponseWriter, r *http.Request) {
 		}
 		defer rc.Close()
 		if rs, ok := rc.(io.ReadSeeker); ok {
-			http.ServeContent(w, r, "", zeroTime, rs)
+			serve(rs)
 			return
 		}
 		rc.Close()
@@ -400,7 +404,7 @@ func (s *Server) callAudio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	http.ServeContent(w, r, "", zeroTime, f)
+	serve(f)
 }
 
 func (s *Server) failAudio(w http.ResponseWriter, r *http.Request, err error) {

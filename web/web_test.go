@@ -595,6 +595,12 @@ func TestAudio(t *testing.T) {
 	if resp := c.get("/calls/" + callTaboo + "/audio"); resp.StatusCode != 404 || !strings.Contains(bodyOf(resp), "录音文件不存在") {
 		t.Errorf("missing recording: %d %s", resp.StatusCode, bodyOf(resp))
 	}
+	// Neither failed request (422, 404) is a listen.
+	for _, id := range []string{"BAD-0001", callTaboo} {
+		if log, _ := b.wb.AuditLog(context.Background(), storage.AuditFilter{Action: storage.AuditPlayback, CallID: id}); len(log) != 0 {
+			t.Errorf("failed playback of %s audited: %+v", id, log)
+		}
+	}
 }
 
 // TestLoginRateLimit locks an address and user name out after 5 failures
