@@ -475,6 +475,9 @@ type QueuePage struct {
 	Page     int         `json:"page"`
 	PageSize int         `json:"page_size"`
 	Counts   QueueCounts `json:"counts"`
+	// From and To are the date range the queue covers (the filter's).
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
 }
 
 // InCalibrationSample reports whether a passed call belongs to the random
@@ -521,7 +524,7 @@ func (w *Workbench) Queue(ctx context.Context, sc *models.Scorecard, f QueueFilt
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
-	p := &QueuePage{Page: page, PageSize: size, Items: []QueueItem{}}
+	p := &QueuePage{Page: page, PageSize: size, Items: []QueueItem{}, From: f.From, To: f.To}
 	var items []QueueItem
 	for _, o := range all {
 		reason := FlagReason(o, rate)

@@ -38,11 +38,22 @@ func (s *Server) callFilter(q url.Values) (storage.CallFilter, error) {
 	return f, nil
 }
 
-// queueFilter reads the review queue's parameters.
+// DefaultQueueDays is the date range of the review queue when neither from
+// nor to is given: the last 7 days, today included, so that the queue does
+// not load a year of calls to pick the flagged ones.
+const DefaultQueueDays = 7
+
+// queueFilter reads the review queue's parameters. Without from and to, the
+// queue covers the last DefaultQueueDays days (the server's local date).
 func (s *Server) queueFilter(q url.Values) (storage.QueueFilter, error) {
 	cf, err := s.callFilter(q)
 	if err != nil {
 		return storage.QueueFilter{}, err
+	}
+	if cf.From == "" && cf.To == "" {
+		today := s.now()
+		cf.From = today.AddDate(0, 0, -(DefaultQueueDays - 1)).Format(time.DateOnly)
+		cf.To = today.Format(time.DateOnly)
 	}
 	f := storage.QueueFilter{CallFilter: cf, CalibrationRate: s.cfg.CalibrationRate, PageSize: s.cfg.PageSize, Page: 1,
 		Status: q.Get("status"), Reason: q.Get("reason"), Sort: q.Get("sort")}
@@ -83,14 +94,15 @@ func (s *Server) failFilter(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 type queueView struct {
-	Filter   storage.QueueFilter
-	Page     *storage.QueuePage
-	Pages    int
-	Query    url.Values
-	Rules    []ruleOption
-	PrevURL  string
-	NextURL  string
-	SortURLs map[string]string
+	Filter      storage.QueueFilter
+	DefaultDays int
+	Page        *storage.QueuePage
+	Pages       int
+	Query       url.Values
+	Rules       []ruleOption
+	PrevURL     string
+	NextURL     string
+	SortURLs    map[string]string
 }
 
 type ruleOption struct{ ID, Name string }
@@ -129,7 +141,14 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	v := queueView{Filter: f, Page: p, Query: q, Rules: s.ruleOptions(), SortURLs: map[string]string{}}
+	// The links of the page keep the dates the queue shows, the default
+	// ones included.
+	for k, v := range map[string]string{"from": f.From, "to": f.To} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	v := queueView{Filter: f, DefaultDays: DefaultQueueDays, Page: p, Query: q, Rules: s.ruleOptions(), SortURLs: map[string]string{}}
 	v.Pages = max(1, (p.Total+p.PageSize-1)/p.PageSize)
 	if f.Page > 1 {
 		v.PrevURL = withParam(q, "page", strconv.Itoa(f.Page-1))

@@ -177,7 +177,7 @@ func FuzzQueueFilter(f *testing.F) {
 	f.Add("from=2026-11-01&to=2026-11-30&sort=score&page=2&status=pending&reason=veto")
 	f.Add("page=-1&size=0")
 	f.Add("from=2026-02-30")
-	s := &Server{sc: &models.Scorecard{ID: "x", Version: 1}, cfg: Config{}.withDefaults()}
+	s := &Server{sc: &models.Scorecard{ID: "x", Version: 1}, cfg: Config{}.withDefaults(), now: time.Now}
 	f.Fuzz(func(t *testing.T, raw string) {
 		q, err := url.ParseQuery(raw)
 		if err != nil {

@@ -693,3 +693,49 @@ func TestAPILogin(t *testing.T) {
 		t.Fatalf("verdict: %d %s", resp.StatusCode, bodyOf(resp))
 	}
 }
+
+// TestQueueDefaultDates checks that the queue without from and to covers
+// the last 7 days (shown in the filter form), and that explicit dates
+// still reach older calls.
+func TestQueueDefaultDates(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{InsecureCookies: true, CalibrationRate: -1})
+	// The samples are of 2026-11-25; the clock says 2026-11-26.
+	tests := []struct {
+		name     string
+		advance  time.Duration
+		query    string
+		from, to string
+		taboo    bool // the failed sample call is listed
+	}{
+		{"default covers the samples", 0, "", "2026-11-20", "2026-11-26", true},
+		{"explicit range", 0, "?from=2026-11-25&to=2026-11-25", "2026-11-25", "2026-11-25", true},
+		{"open-ended from is kept", 0, "?from=2026-11-01", "2026-11-01", "", true},
+		{"default a week later", 7 * 24 * time.Hour, "", "2026-11-27", "2026-12-03", false},
+		{"explicit range a week later", 0, "?from=2026-11-01&to=2026-11-30", "2026-11-01", "2026-11-30", true},
+	}
+	for _, tc := range tests {
+		b.clock.advance(tc.advance)
+		c := b.login(t, reviewer)
+		var p storage.QueuePage
+		if resp := c.getJSON("/api/calls"+tc.query, &p); resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d", tc.name, resp.StatusCode)
+		}
+		listed := false
+		for _, it := range p.Items {
+			listed = listed || it.CallID == callTaboo
+		}
+		if p.From != tc.from || p.To != tc.to || listed != tc.taboo {
+			t.Errorf("%s: range %q..%q, taboo listed %v; want %q..%q, %v", tc.name, p.From, p.To, listed, tc.from, tc.to, tc.taboo)
+		}
+		page := bodyOf(c.get("/queue" + tc.query))
+		for _, want := range []string{`name="from" value="` + tc.from + `"`, `name="to" value="` + tc.to + `"`, "最近 7 天"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s: queue page lacks %s", tc.name, want)
+			}
+		}
+		if strings.Contains(page, "/calls/"+callTaboo) != tc.taboo {
+			t.Errorf("%s: queue page lists the taboo call: %v, want %v", tc.name, !tc.taboo, tc.taboo)
+		}
+	}
+}
