@@ -285,7 +285,7 @@ func classify(err error) error {
 	case minio.NoSuchKey:
 		return fmt.Errorf("%w (%v)", ErrNotFound, err)
 	case minio.NoSuchBucket:
-		return fmt.Errorf("%w (%v)", ErrNotFound, err)
+		return fmt.Errorf("%w (%v)", ErrNoBucket, err)
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("%w: %v", ErrInterrupted, err)
