@@ -58,43 +58,19 @@ func cmdEnqueue(ctx context.Context, e *env, args []string) error {
 		if err := worker.ParseDate(*date); err != nil {
 			return badInput(err)
 		}
-		task, err = worker.NewPlanTask(worker.PlanPayload{Source: spec, Date: *date, Scorecard: ref, Queue: *queue})
 		what = fmt.Sprintf("plan of %s (batch %s)", *date, worker.BatchID(*date, ref))
+		if task, err = worker.NewPlanTask(worker.PlanPayload{Source: spec, Date: *date, Scorecard: ref, Queue: *queue}); err != nil {
+			return badInput(err)
+		}
 	} else {
 		q := *queue
 		if q == "" {
 			q = worker.QueueCritical
 		}
-		// The recording's size scales the task's timeout.
-		var size int64
-		src, err := ff.openSource(ctx, spec)
-		if err != nil {
-			return badInput(err)
-		}
-		rc, err := src.Open(ctx, *key)
-		if storage.IsNotFound(err) {
-			return badInput(fmt.Errorf("enqueue: no recording %s in %s", *key, spec))
-		}
-		if err != nil {
-			return fmt.Errorf("enqueue: %w", err)
-		}
-		if s, ok := rc.(interface{ Size() int64 }); ok {
-			size = s.Size()
-		} else if st, ok := rc.(interface{ Stat() (os.FileInfo, error) }); ok {
-			if fi, err := st.Stat(); err == nil {
-				size = fi.Size()
-			}
-		}
-		rc.Close()
-		p := worker.InspectPayload{Source: spec, Key: *key, Scorecard: ref, Force: *force, Size: size}
-		if *force {
-			p.RequestID = strconv.FormatInt(time.Now().UnixNano(), 36)
-		}
-		task, err = worker.NewInspectTask(p, q, worker.TimeoutConfig{})
 		what = "inspection of " + *key
-	}
-	if err != nil {
-		return badInput(err)
+		if task, err = inspectTask(ctx, &ff, spec, *key, ref, q, *force); err != nil {
+			return err
+		}
 	}
 	client := asynq.NewClient(redisOpt)
 	defer client.Close()
@@ -108,4 +84,39 @@ func cmdEnqueue(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s enqueued\n", what)
 	return nil
+}
+
+// inspectTask returns the call:inspect task of the recording at key in
+// spec, its timeout sized from the recording. A missing recording or an
+// invalid task is bad input; a source that cannot be reached is a fault.
+func inspectTask(ctx context.Context, ff *fleetFlags, spec, key string, ref models.ScorecardRef, queue string, force bool) (*asynq.Task, error) {
+	src, err := ff.openSource(ctx, spec)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	rc, err := src.Open(ctx, key)
+	if storage.IsNotFound(err) {
+		return nil, badInput(fmt.Errorf("enqueue: no recording %s in %s", key, spec))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("enqueue: %w", err)
+	}
+	var size int64
+	if s, ok := rc.(interface{ Size() int64 }); ok {
+		size = s.Size()
+	} else if st, ok := rc.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if fi, err := st.Stat(); err == nil {
+			size = fi.Size()
+		}
+	}
+	rc.Close()
+	p := worker.InspectPayload{Source: spec, Key: key, Scorecard: ref, Force: force, Size: size}
+	if force {
+		p.RequestID = strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	task, err := worker.NewInspectTask(p, queue, worker.TimeoutConfig{})
+	if err != nil {
+		return nil, badInput(err)
+	}
+	return task, nil
 }
