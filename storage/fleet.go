@@ -74,3 +74,54 @@ func (s *Store) CountPrefix(ctx context.Context, sc models.ScorecardRef, prefix 
 	}
 	return c, nil
 }
+
+// ClearPlanned forgets that the plan of batch id finished listing: the
+// fleet's plan handler calls it before it lists the day (again), so that a
+// listing that then fails is never taken for a complete one.
+func (s *Store) ClearPlanned(ctx context.Context, id string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM fleet_plans WHERE batch_id = $1`, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("clear planned %s: %w", id, err)
+	}
+	return nil
+}
+
+// MarkPlanned records that the plan of batch id listed every recording,
+// total of them: it sets the batch row's total and marks the batch planned
+// in one transaction. It is called only after the listing succeeded. An
+// error wrapping ErrNotFound means there is no batch id.
+func (s *Store) MarkPlanned(ctx context.Context, id string, total int) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE batches SET total = $2 WHERE id = $1`, id, total)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO fleet_plans (batch_id, total, planned_at) VALUES ($1, $2, $3)
+			ON CONFLICT (batch_id) DO UPDATE SET total = excluded.total, planned_at = excluded.planned_at`,
+			id, total, formatStoreTime(s.now()))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mark planned %s: %w", id, err)
+	}
+	return nil
+}
+
+// Planned reports whether the plan of batch id finished listing (see
+// MarkPlanned) and how many recordings it listed.
+func (s *Store) Planned(ctx context.Context, id string) (total int, planned bool, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT total FROM fleet_plans WHERE batch_id = $1`, id).Scan(&total)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("planned %s: %w", id, err)
+	}
+	return total, true, nil
+}

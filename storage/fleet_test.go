@@ -58,3 +58,55 @@ func TestFleetQueries(t *testing.T) {
 		})
 	}
 }
+
+// TestPlannedMark: a batch is planned only after MarkPlanned, which also
+// sets its total; ClearPlanned (a plan starting again) undoes it; marking
+// an unknown batch is ErrNotFound and marks nothing.
+func TestPlannedMark(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			s := openStore(t, b)
+			ctx := context.Background()
+			batch := &Batch{ID: "fleet-2026-11-25-hotline-12333-v1", Source: "s3://recordings", Prefix: "2026/11/25/",
+				Date: "2026-11-25", Scorecard: sc1, Total: 1000}
+			if err := s.StartBatch(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+			planned := func(step string, wantPlanned bool, wantTotal int) {
+				t.Helper()
+				total, ok, err := s.Planned(ctx, batch.ID)
+				if err != nil || ok != wantPlanned || (ok && total != wantTotal) {
+					t.Fatalf("%s: Planned = %d, %v, %v; want %d, %v", step, total, ok, err, wantTotal, wantPlanned)
+				}
+				if !ok {
+					return
+				}
+				row, err := s.GetBatch(ctx, batch.ID)
+				if err != nil || row.Total != wantTotal {
+					t.Fatalf("%s: batch total %v (%v), want %d", step, row, err, wantTotal)
+				}
+			}
+			planned("started", false, 0)
+			if err := s.MarkPlanned(ctx, batch.ID, 1234); err != nil {
+				t.Fatal(err)
+			}
+			planned("marked", true, 1234)
+			if err := s.MarkPlanned(ctx, batch.ID, 1240); err != nil {
+				t.Fatal(err)
+			}
+			planned("marked again", true, 1240)
+			if err := s.ClearPlanned(ctx, batch.ID); err != nil {
+				t.Fatal(err)
+			}
+			planned("cleared", false, 0)
+			if err := s.MarkPlanned(ctx, "fleet-nope", 3); !IsNotFound(err) {
+				t.Fatalf("MarkPlanned(unknown batch) = %v, want ErrNotFound", err)
+			}
+			if _, ok, err := s.Planned(ctx, "fleet-nope"); ok || err != nil {
+				t.Fatalf("unknown batch planned: %v, %v", ok, err)
+			}
+		})
+	}
+}
