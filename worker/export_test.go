@@ -10,3 +10,7 @@ func CallsCounted(m *Metrics, result string) float64 {
 	}
 	return out.GetCounter().GetValue()
 }
+
+// SetPageSize sets how many tasks the plan handler enqueues between
+// updates of the batch total, for tests.
+func SetPageSize(h *PlanHandler, n int) { h.pageSize = n }

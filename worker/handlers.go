@@ -57,6 +57,18 @@ type BatchStore interface {
 	UpdateBatch(ctx context.Context, b *storage.Batch) error
 }
 
+// PlanStore records batches and whether their plan listed every recording;
+// *storage.Store implements it.
+type PlanStore interface {
+	BatchStore
+	// ClearPlanned is called before a listing starts, MarkPlanned (which
+	// also sets the batch total) only after it succeeded.
+	ClearPlanned(ctx context.Context, id string) error
+	MarkPlanned(ctx context.Context, id string, total int) error
+}
+
+var _ PlanStore = (*storage.Store)(nil)
+
 // Enqueuer adds tasks to the queue; *asynq.Client implements it.
 type Enqueuer interface {
 	EnqueueContext(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
@@ -180,7 +192,7 @@ func logNoBucket(ctx context.Context, log *slog.Logger, source string, err error
 // PlanHandler processes batch:plan tasks: it lists a date's recordings and
 // enqueues one call:inspect task per recording.
 type PlanHandler struct {
-	store    BatchStore
+	store    PlanStore
 	sources  *sourceCache
 	client   Enqueuer
 	timeouts TimeoutConfig
@@ -191,7 +203,7 @@ type PlanHandler struct {
 }
 
 // NewPlanHandler returns the batch:plan handler.
-func NewPlanHandler(store BatchStore, sources SourceFunc, client Enqueuer, timeouts TimeoutConfig, logger *slog.Logger) *PlanHandler {
+func NewPlanHandler(store PlanStore, sources SourceFunc, client Enqueuer, timeouts TimeoutConfig, logger *slog.Logger) *PlanHandler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -200,7 +212,10 @@ func NewPlanHandler(store BatchStore, sources SourceFunc, client Enqueuer, timeo
 
 // ProcessTask plans the task's date. Planning is idempotent: the batch row
 // is reused and every call:inspect task has a TaskID, so a retried plan
-// enqueues only what is missing.
+// enqueues only what is missing. The batch total is updated every page of
+// the listing for progress, but the batch is marked planned (see
+// storage.Store.MarkPlanned) only once the listing returned without error:
+// a listing that fails half way never makes a partial day look complete.
 func (h *PlanHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	var p PlanPayload
 	if err := decodePayload(t, &p, &p.V); err != nil {
@@ -219,6 +234,9 @@ func (h *PlanHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	b, err := h.batch(ctx, p)
 	if err != nil {
 		return err
+	}
+	if err := h.store.ClearPlanned(ctx, b.ID); err != nil {
+		return fmt.Errorf("plan %s: %w", p.Date, err)
 	}
 	total, added := 0, 0
 	err = src.List(ctx, b.Prefix, func(o storage.Object) error {
@@ -249,8 +267,7 @@ func (h *PlanHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		logNoBucket(ctx, h.logger.With("batch", b.ID), p.Source, err)
 		return fmt.Errorf("plan %s: %w", p.Date, err)
 	}
-	b.Total = total
-	if err := h.store.UpdateBatch(ctx, b); err != nil {
+	if err := h.store.MarkPlanned(ctx, b.ID, total); err != nil {
 		return fmt.Errorf("plan %s: %w", p.Date, err)
 	}
 	h.logger.InfoContext(ctx, "planned", "batch", b.ID, "date", p.Date, "total", total, "enqueued", added)

@@ -19,14 +19,27 @@ type StatusStore interface {
 	GetBatch(ctx context.Context, id string) (*storage.Batch, error)
 	UpdateBatch(ctx context.Context, b *storage.Batch) error
 	CountPrefix(ctx context.Context, sc models.ScorecardRef, prefix string) (storage.ResultCounts, error)
+	Planned(ctx context.Context, id string) (total int, planned bool, err error)
 }
+
+var _ StatusStore = (*storage.Store)(nil)
 
 // Status is the progress of a fleet batch.
 type Status struct {
 	Batch *storage.Batch `json:"batch"`
-	// Planning is true while the batch:plan task is still listing.
+	// Planning is true while the batch:plan task is queued, running or
+	// waiting for a retry.
 	Planning bool `json:"planning"`
-	// Total is the number of recordings the plan listed.
+	// Planned is true once the plan listed every recording of the day.
+	Planned bool `json:"planned"`
+	// PlanFailed is true when the batch:plan task was archived (it gave
+	// up, or was refused) before the listing finished: Total is then what
+	// was listed before the failure, and the batch can never be complete
+	// until the plan is re-queued. PlanError is the plan's last error.
+	PlanFailed bool   `json:"plan_failed"`
+	PlanError  string `json:"plan_error,omitempty"`
+	// Total is the number of recordings the plan listed (so far, while
+	// not Planned).
 	Total int `json:"total"`
 	// Results tallies the calls of the batch with a result.
 	Results storage.ResultCounts `json:"results"`
@@ -36,7 +49,8 @@ type Status struct {
 	// too, with their result stored).
 	Retrying int `json:"retrying"`
 	Archived int `json:"archived"`
-	// Complete: planned, and every listed call has a result.
+	// Complete: Planned, no plan running, and every listed call has a
+	// result.
 	Complete bool `json:"complete"`
 	// PassRate is Passed/Inspected once complete (nil before, or when no
 	// call could be inspected).
@@ -66,13 +80,27 @@ func BatchStatus(ctx context.Context, q *asynq.Inspector, store StatusStore, id 
 		return nil, fmt.Errorf("status: %w", err)
 	}
 	st := &Status{Batch: b, Total: b.Total}
+	if _, st.Planned, err = store.Planned(ctx, id); err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
 	if b.Date != "" {
 		info, err := q.GetTaskInfo(QueueDefault, PlanTaskID(b.Date, b.Scorecard))
 		switch {
 		case err == nil:
-			st.Planning = info.State != asynq.TaskStateCompleted && info.State != asynq.TaskStateArchived
+			switch info.State {
+			case asynq.TaskStateCompleted:
+				// The handler returns nil only after MarkPlanned; this
+				// also covers a batch planned by a worker older than the
+				// planned mark, while the task is retained.
+				st.Planned = true
+			case asynq.TaskStateArchived:
+				st.PlanFailed, st.PlanError = true, info.LastErr
+			default:
+				st.Planning = true
+			}
 		case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
-			// Retention expired (long done), or planned by another means.
+			// Retention expired, or planned by another means: the
+			// planned mark alone says whether the listing finished.
 		default:
 			return nil, fmt.Errorf("status: plan task: %w", err)
 		}
@@ -81,11 +109,11 @@ func BatchStatus(ctx context.Context, q *asynq.Inspector, store StatusStore, id 
 		return nil, fmt.Errorf("status: %w", err)
 	}
 	st.Done = st.Results.Done()
-	retry, err := batchTasks(q, id, (*asynq.Inspector).ListRetryTasks)
+	retry, err := batchTasks(q, id, (*asynq.Inspector).ListRetryTasks, false)
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
-	archived, err := batchTasks(q, id, (*asynq.Inspector).ListArchivedTasks)
+	archived, err := batchTasks(q, id, (*asynq.Inspector).ListArchivedTasks, false)
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
@@ -93,7 +121,7 @@ func BatchStatus(ctx context.Context, q *asynq.Inspector, store StatusStore, id 
 	if st.Queues, err = Queues(q); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
-	st.Complete = !st.Planning && st.Total > 0 && st.Done >= st.Total
+	st.Complete = st.Planned && !st.Planning && !st.PlanFailed && st.Total > 0 && st.Done >= st.Total
 	if st.Complete {
 		if st.Results.Inspected > 0 {
 			r := float64(st.Results.Passed) / float64(st.Results.Inspected)
@@ -131,9 +159,10 @@ func Queues(q *asynq.Inspector) ([]QueueStatus, error) {
 
 type lister func(q *asynq.Inspector, queue string, opts ...asynq.ListOption) ([]*asynq.TaskInfo, error)
 
-// batchTasks lists the call:inspect tasks of batch id ("" for every batch)
-// in every queue with list (retry or archived tasks), page by page.
-func batchTasks(q *asynq.Inspector, id string, list lister) ([]*asynq.TaskInfo, error) {
+// batchTasks lists, in every queue, the tasks list returns (retry or
+// archived tasks) that belong to batch id: its call:inspect tasks, and
+// with plans its batch:plan task too. id "" selects every task.
+func batchTasks(q *asynq.Inspector, id string, list lister, plans bool) ([]*asynq.TaskInfo, error) {
 	names, err := q.Queues()
 	if err != nil {
 		return nil, fmt.Errorf("queues: %w", err)
@@ -147,14 +176,7 @@ func batchTasks(q *asynq.Inspector, id string, list lister) ([]*asynq.TaskInfo, 
 				return nil, fmt.Errorf("list %s: %w", n, err)
 			}
 			for _, info := range infos {
-				if info.Type != TypeInspect {
-					if id == "" {
-						out = append(out, info)
-					}
-					continue
-				}
-				var p InspectPayload
-				if json.Unmarshal(info.Payload, &p) == nil && (id == "" || p.BatchID == id) {
+				if inBatch(info, id, plans) {
 					out = append(out, info)
 				}
 			}
@@ -166,26 +188,49 @@ func batchTasks(q *asynq.Inspector, id string, list lister) ([]*asynq.TaskInfo, 
 	return out, nil
 }
 
-// Archived lists the archived (dead) tasks of batch id ("" for all).
-func Archived(q *asynq.Inspector, id string) ([]*asynq.TaskInfo, error) {
-	return batchTasks(q, id, (*asynq.Inspector).ListArchivedTasks)
+// inBatch reports whether task info belongs to batch id (see batchTasks).
+func inBatch(info *asynq.TaskInfo, id string, plans bool) bool {
+	switch {
+	case id == "":
+		return info.Type == TypeInspect || plans
+	case info.Type == TypeInspect:
+		var p InspectPayload
+		return json.Unmarshal(info.Payload, &p) == nil && p.BatchID == id
+	case info.Type == TypePlan && plans:
+		var p PlanPayload
+		return json.Unmarshal(info.Payload, &p) == nil && BatchID(p.Date, p.Scorecard) == id
+	}
+	return false
 }
 
+// Archived lists the archived (dead) tasks of batch id, its batch:plan
+// task included, or with id "" every archived task.
+func Archived(q *asynq.Inspector, id string) ([]*asynq.TaskInfo, error) {
+	return batchTasks(q, id, (*asynq.Inspector).ListArchivedTasks, true)
+}
+
+// ErrNotArchived is returned (wrapped) by Requeue for task ids that are not
+// archived tasks (of the batch given).
+var ErrNotArchived = errors.New("no archived task")
+
 // Requeue moves archived tasks back to pending: those with the given task
-// ids, or when ids is empty every archived task of batch id ("" for all).
-// It returns how many were re-queued.
+// ids (among the archived tasks of batch id, or of every batch when id is
+// ""), or when ids is empty every archived task of batch id, its failed
+// plan included ("" for all). It returns how many were re-queued.
 func Requeue(q *asynq.Inspector, id string, ids []string) (int, error) {
 	tasks, err := Archived(q, id)
 	if err != nil {
 		return 0, fmt.Errorf("requeue: %w", err)
 	}
+	all := len(ids) == 0
 	want := map[string]bool{}
 	for _, i := range ids {
 		want[i] = true
 	}
 	n := 0
 	for _, t := range tasks {
-		if len(want) > 0 && !want[t.ID] {
+		// Not len(want): want empties as the named tasks are found.
+		if !all && !want[t.ID] {
 			continue
 		}
 		if err := q.RunTask(t.Queue, t.ID); err != nil {
@@ -200,7 +245,7 @@ func Requeue(q *asynq.Inspector, id string, ids []string) (int, error) {
 			missing = append(missing, i)
 		}
 		sort.Strings(missing)
-		return n, fmt.Errorf("requeue: no archived task %v", missing)
+		return n, fmt.Errorf("requeue: %w %v", ErrNotArchived, missing)
 	}
 	return n, nil
 }

@@ -1,9 +1,24 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/callqa/callqa/internal/testsvc"
+	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/scorecards"
+	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/worker"
 )
 
 func TestParseQueues(t *testing.T) {
@@ -65,4 +80,141 @@ func FuzzFleetFlags(f *testing.F) {
 			t.Fatalf("parseS3URL(%q) accepted an empty bucket", s)
 		}
 	})
+}
+
+// TestFleetCommands drives enqueue, status and requeue against a real
+// Redis (database 7) and a SQLite results store: enqueue --key sizes the
+// task from the recording and refuses a missing one; a plan that failed
+// shows as "plan failed" in status, text and JSON, never complete; requeue
+// lists archived tasks (by batch) and re-queues them by task id and by
+// batch, the plan included.
+func TestFleetCommands(t *testing.T) {
+	t.Parallel()
+	addr := testsvc.Redis(t, 7)
+	redisURL := fmt.Sprintf("redis://%s/7", addr)
+	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: addr, DB: 7})
+	defer insp.Close()
+	samples := filepath.Join("..", "..", "samples")
+	sc, err := scorecards.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := models.ScorecardRef{ID: sc.ID, Version: sc.Version}
+	const date, key = "2026-11-25", "2026/11/25/C20261125-0001.wav"
+	batchID := worker.BatchID(date, ref)
+	mustRun := func(want int, args ...string) string {
+		t.Helper()
+		code, out, errOut := runCmd(t, args...)
+		if code != want {
+			t.Fatalf("callqa %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, want, out, errOut)
+		}
+		return out
+	}
+
+	// enqueue --key: one task on the critical queue, its timeout sized
+	// from the recording (asynq keeps whole seconds).
+	mustRun(exitOK, "enqueue", "--key", key, "--source", samples, "--redis", redisURL)
+	pending, err := insp.ListPendingTasks(worker.QueueCritical)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(filepath.Join(samples, filepath.FromSlash(key)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 1 {
+		t.Fatalf("%d pending critical tasks, want 1", len(pending))
+	}
+	var p worker.InspectPayload
+	if err := json.Unmarshal(pending[0].Payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Key != key || p.Size != fi.Size() || pending[0].Timeout != (worker.TimeoutConfig{}).For(fi.Size()).Truncate(time.Second) {
+		t.Fatalf("enqueued %+v with timeout %v; want key %s, size %d", p, pending[0].Timeout, key, fi.Size())
+	}
+	mustRun(exitBadInput, "enqueue", "--key", "2026/11/25/GONE.wav", "--source", samples, "--redis", redisURL)
+
+	// enqueue --date, then the plan fails for good after listing part of
+	// the day.
+	db := filepath.Join(t.TempDir(), "results.db")
+	mustRun(exitOK, "enqueue", "--date", date, "--source", samples, "--redis", redisURL)
+	store, err := storage.OpenStore(context.Background(), db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = store.StartBatch(context.Background(), &storage.Batch{ID: batchID, Source: samples, Prefix: "2026/11/25/",
+		Date: date, Scorecard: ref, Total: 0})
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	planID := worker.PlanTaskID(date, ref)
+	if err := insp.ArchiveTask(worker.QueueDefault, planID); err != nil {
+		t.Fatal(err)
+	}
+	if err := insp.ArchiveTask(worker.QueueCritical, pending[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(exitOK, "status", "--date", date, "--db", db, "--redis", redisURL)
+	if !strings.Contains(out, ": plan failed") || !strings.Contains(out, "requeue --batch "+batchID) || strings.Contains(out, ": complete") {
+		t.Errorf("status of a failed plan:\n%s", out)
+	}
+	var st struct {
+		PlanFailed bool `json:"plan_failed"`
+		Planned    bool `json:"planned"`
+		Complete   bool `json:"complete"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(exitOK, "status", "--batch", batchID, "--json", "--db", db, "--redis", redisURL)), &st); err != nil {
+		t.Fatal(err)
+	}
+	if !st.PlanFailed || st.Planned || st.Complete {
+		t.Errorf("status --json of a failed plan: %+v", st)
+	}
+
+	// requeue --list: by batch the plan only (the --key task has no
+	// batch), without a batch both.
+	out = mustRun(exitOK, "requeue", "--list", "--batch", batchID, "--redis", redisURL)
+	if !strings.Contains(out, planID) || strings.Contains(out, pending[0].ID) {
+		t.Errorf("requeue --list --batch:\n%s", out)
+	}
+	out = mustRun(exitOK, "requeue", "--list", "--redis", redisURL)
+	if !strings.Contains(out, planID) || !strings.Contains(out, pending[0].ID) || !strings.Contains(out, key) {
+		t.Errorf("requeue --list:\n%s", out)
+	}
+	// By task id, then by batch; an unknown id is bad input.
+	mustRun(exitBadInput, "requeue", "--redis", redisURL, "inspect:nope")
+	if out := mustRun(exitOK, "requeue", "--redis", redisURL, pending[0].ID); !strings.Contains(out, "re-queued 1 ") {
+		t.Errorf("requeue ID: %s", out)
+	}
+	if out := mustRun(exitOK, "requeue", "--batch", batchID, "--redis", redisURL); !strings.Contains(out, "re-queued 1 ") {
+		t.Errorf("requeue --batch: %s", out)
+	}
+	for _, tt := range []struct{ queue, id string }{{worker.QueueCritical, pending[0].ID}, {worker.QueueDefault, planID}} {
+		info, err := insp.GetTaskInfo(tt.queue, tt.id)
+		if err != nil || info.State != asynq.TaskStatePending {
+			t.Errorf("task %s after requeue: %v, %v; want pending", tt.id, info, err)
+		}
+	}
+	out = mustRun(exitOK, "status", "--batch", batchID, "--db", db, "--redis", redisURL)
+	if !strings.Contains(out, ": planning") {
+		t.Errorf("status after re-queuing the plan:\n%s", out)
+	}
+}
+
+// TestInspectTaskError: when the call:inspect task cannot be made, the
+// error reaches the caller with no task (enqueue's --key branch used to
+// assign that error to a shadowed variable, and went on to enqueue a nil
+// task).
+func TestInspectTaskError(t *testing.T) {
+	t.Parallel()
+	samples, err := filepath.Abs(filepath.Join("..", "..", "samples"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ff fleetFlags
+	task, err := inspectTask(context.Background(), &ff, samples, "2026/11/25/C20261125-0001.wav",
+		models.ScorecardRef{}, worker.QueueCritical, false) // no scorecard: NewInspectTask refuses
+	if err == nil || task != nil || !errors.Is(err, errBadInput) {
+		t.Fatalf("inspectTask without a scorecard = %v, %v; want no task and a bad-input error", task, err)
+	}
 }

@@ -51,9 +51,9 @@ func cmdRequeue(ctx context.Context, e *env, args []string) error {
 	}
 	n, err := worker.Requeue(inspector, *batch, pos)
 	fmt.Fprintf(e.stdout, "re-queued %d archived task(s)\n", n)
-	if err != nil {
+	if errors.Is(err, worker.ErrNotArchived) {
 		return badInput(err)
 	}
 	_ = ctx
-	return nil
+	return err
 }

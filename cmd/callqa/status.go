@@ -76,22 +76,42 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if *asJSON {
 		return writeJSON(e, st)
 	}
-	state := "running"
-	switch {
-	case st.Planning:
-		state = "planning"
-	case st.Complete:
-		state = "complete"
-	}
 	fmt.Fprintf(e.stdout, "batch %s (%s, scorecard %s v%d): %s\n", st.Batch.ID, st.Batch.Date,
-		st.Batch.Scorecard.ID, st.Batch.Scorecard.Version, state)
-	fmt.Fprintf(e.stdout, "total %d  done %d  inspected %d  unprocessable %d  passed %d  retrying %d  archived %d\n",
-		st.Total, st.Done, st.Results.Inspected, st.Results.Unprocessable, st.Results.Passed, st.Retrying, st.Archived)
+		st.Batch.Scorecard.ID, st.Batch.Scorecard.Version, batchState(st))
+	if st.PlanFailed {
+		why := ""
+		if st.PlanError != "" {
+			why = " (" + st.PlanError + ")"
+		}
+		fmt.Fprintf(e.stdout, "plan failed: the listing stopped after %d recordings%s; the day is incomplete until `callqa requeue --batch %s` re-runs the plan\n",
+			st.Total, why, st.Batch.ID)
+	}
+	total := "total"
+	if !st.Planned {
+		total = "listed so far"
+	}
+	fmt.Fprintf(e.stdout, "%s %d  done %d  inspected %d  unprocessable %d  passed %d  retrying %d  archived %d\n",
+		total, st.Total, st.Done, st.Results.Inspected, st.Results.Unprocessable, st.Results.Passed, st.Retrying, st.Archived)
 	if st.PassRate != nil {
 		fmt.Fprintf(e.stdout, "pass rate %.1f%%\n", *st.PassRate*100)
 	}
 	printQueues(e, st.Queues)
 	return nil
+}
+
+// batchState is the one-word state of a batch in status's text output.
+func batchState(st *worker.Status) string {
+	switch {
+	case st.PlanFailed:
+		return "plan failed"
+	case st.Planning:
+		return "planning"
+	case st.Complete:
+		return "complete"
+	case !st.Planned:
+		return "not planned"
+	}
+	return "running"
 }
 
 func printQueues(e *env, qs []worker.QueueStatus) {
