@@ -3,16 +3,19 @@ package worker_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -650,5 +653,110 @@ func TestInspectS3BucketAndAccess(t *testing.T) {
 				t.Errorf("log lacks an error record with %q:\n%s", tt.wantLog, logs.String())
 			}
 		})
+	}
+}
+
+// writeLongWAV writes a PCM16 mono 8 kHz WAV of the given length, a tone
+// with pauses so that the analyser has work to do.
+func writeLongWAV(t *testing.T, path string, seconds int) int64 {
+	t.Helper()
+	const rate = 8000
+	n := rate * seconds
+	data := make([]byte, 44+2*n)
+	le := binary.LittleEndian
+	copy(data, "RIFF")
+	le.PutUint32(data[4:], uint32(36+2*n))
+	copy(data[8:], "WAVEfmt ")
+	le.PutUint32(data[16:], 16)
+	le.PutUint16(data[20:], 1) // PCM
+	le.PutUint16(data[22:], 1) // mono
+	le.PutUint32(data[24:], rate)
+	le.PutUint32(data[28:], 2*rate)
+	le.PutUint16(data[32:], 2)
+	le.PutUint16(data[34:], 16)
+	copy(data[36:], "data")
+	le.PutUint32(data[40:], uint32(2*n))
+	for i := range n {
+		var v int16
+		if (i/rate)%5 < 3 { // 3 s of tone, 2 s of silence
+			v = int16(8000 * math.Sin(2*math.Pi*440*float64(i)/rate))
+		}
+		le.PutUint16(data[44+2*i:], uint16(v))
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return int64(len(data))
+}
+
+// cancellingSource opens recordings from a real folder through a reader
+// that cancels the task's context once `after` bytes have been read, i.e.
+// while the engine is in the middle of the recording.
+type cancellingSource struct {
+	*storage.LocalSource
+	after  int64
+	cancel context.CancelFunc
+	read   *atomic.Int64
+}
+
+func (s cancellingSource) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := s.LocalSource.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return &cancellingReader{f: rc.(*os.File), src: s}, nil
+}
+
+type cancellingReader struct {
+	f   *os.File
+	src cancellingSource
+}
+
+func (r *cancellingReader) Read(p []byte) (int, error) {
+	n, err := r.f.Read(p)
+	if r.src.read.Add(int64(n)) >= r.src.after {
+		r.src.cancel()
+	}
+	return n, err
+}
+
+func (r *cancellingReader) Close() error { return r.f.Close() }
+
+// Size tells the decoder the recording's length, as a file or an S3 object does.
+func (r *cancellingReader) Size() int64 {
+	fi, err := r.f.Stat()
+	if err != nil {
+		return -1
+	}
+	return fi.Size()
+}
+
+// TestInspectCancelledMidRecording cancels the task's context while the
+// engine is reading a long recording (an hour, 57 MB): the handler must
+// stop within a few blocks, return the context's error for a retry, and
+// store nothing.
+func TestInspectCancelledMidRecording(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const key = "2026/11/25/LONG.wav"
+	size := writeLongWAV(t, filepath.Join(b.dir, filepath.FromSlash(key)), 3600)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	src := cancellingSource{LocalSource: b.src, after: 1 << 20, cancel: cancel, read: new(atomic.Int64)}
+	h := worker.NewInspectHandler(b.eng, b.store, func(context.Context, string) (worker.Source, error) { return src, nil }, nil, nil)
+	start := time.Now()
+	err := h.ProcessTask(ctx, b.task(t, worker.InspectPayload{Key: key, Size: size}))
+	took := time.Since(start)
+	if !errors.Is(err, context.Canceled) || worker.Outcome(err) != "retry" {
+		t.Fatalf("ProcessTask(cancelled mid-recording) = %v, want context.Canceled, retried", err)
+	}
+	if got := src.read.Load(); got < 1<<20 || got > 2<<20 {
+		t.Errorf("read %d of %d bytes: want the engine to stop within 1 MiB of the cancellation", got, size)
+	}
+	if took > 5*time.Second {
+		t.Errorf("ProcessTask took %v after a cancellation", took)
+	}
+	if n := b.countRows(t); n != 0 {
+		t.Fatalf("%d rows stored by a cancelled task", n)
 	}
 }
