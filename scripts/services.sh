@@ -2,7 +2,7 @@
 # Starts the services the integration tests need, where they are not
 # already running, and exports where they are:
 #
-#   CALLQA_TEST_REDIS      host:port of Redis (tests use databases 9-14)
+#   CALLQA_TEST_REDIS      host:port of Redis (tests use databases 7-15)
 #   CALLQA_TEST_POSTGRES   postgres:// URL of the "test" database
 #   CALLQA_TEST_VERSITYGW  the versitygw binary (tests start their own
 #                          gateway on a free port over a temporary folder)

@@ -157,7 +157,7 @@ func RedisAddr() string {
 
 // Redis checks that Redis answers, flushes database db now and when the
 // test ends, and returns Redis's address. Packages whose tests may run at
-// the same time must use different db numbers (callqa uses 9 to 14).
+// the same time must use different db numbers (callqa uses 7 to 15).
 func Redis(t testing.TB, db int) string {
 	t.Helper()
 	addr := RedisAddr()
