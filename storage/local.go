@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // LocalSource is a folder of recordings, laid out by day as
@@ -136,7 +137,8 @@ func (s *LocalSource) WriteSidecar(ctx context.Context, key, suffix string, data
 // links themselves. Keys are the paths under the root as the operator sees
 // them (through the links). A folder reached a second time (a link loop, or
 // two links to the same folder) is not walked again, so that a recording is
-// listed once; a dangling link is skipped.
+// listed once; a dangling link to a recording is listed (size 0), so that
+// it is reported as unprocessable rather than lost.
 func (s *LocalSource) List(ctx context.Context, prefix string, fn func(Object) error) error {
 	prefix = strings.Trim(prefix, "/")
 	dir := s.root
@@ -216,7 +218,15 @@ func (w *walker) dir(p string) error {
 		var info fs.FileInfo
 		if d.Type()&fs.ModeSymlink != 0 {
 			if info, err = os.Stat(full); err != nil {
-				continue // dangling link, or one removed while walking
+				if isWAV(name) && errors.Is(err, fs.ErrNotExist) {
+					// A recording whose link points nowhere (an unmounted
+					// share, say) is still a call of the day: list it, so
+					// that it is reported as unprocessable, not lost.
+					if err := w.emit(full, 0, time.Time{}); err != nil {
+						return err
+					}
+				}
+				continue
 			}
 		} else if d.IsDir() {
 			if err := w.dir(full); err != nil {
@@ -237,14 +247,22 @@ func (w *walker) dir(p string) error {
 				return err
 			}
 		case info.Mode().IsRegular() && isWAV(name):
-			rel, err := filepath.Rel(w.root, full)
-			if err != nil {
+			if err := w.emit(full, info.Size(), info.ModTime()); err != nil {
 				return err
 			}
-			if w.fnErr = w.fn(Object{Key: filepath.ToSlash(rel), Size: info.Size(), ModTime: info.ModTime()}); w.fnErr != nil {
-				return errStopWalk
-			}
 		}
+	}
+	return nil
+}
+
+// emit hands one recording to fn.
+func (w *walker) emit(full string, size int64, mod time.Time) error {
+	rel, err := filepath.Rel(w.root, full)
+	if err != nil {
+		return err
+	}
+	if w.fnErr = w.fn(Object{Key: filepath.ToSlash(rel), Size: size, ModTime: mod}); w.fnErr != nil {
+		return errStopWalk
 	}
 	return nil
 }

@@ -256,11 +256,12 @@ func TestLocalSourceListSymlinks(t *testing.T) {
 			prefix string
 			want   string
 		}{
-			{"", "2026/11/24/C.wav 2026/11/24/E.wav 2026/11/25/A.wav 2026/11/25/sub/B.wav loop/D.wav"},
+			// The dangling F.wav is listed, to be reported unprocessable.
+			{"", "2026/11/24/C.wav 2026/11/24/E.wav 2026/11/24/F.wav 2026/11/25/A.wav 2026/11/25/sub/B.wav loop/D.wav"},
 			{"2026/11/25", "2026/11/25/A.wav 2026/11/25/sub/B.wav"},
-			{"2026/11/24", "2026/11/24/C.wav 2026/11/24/E.wav"},
+			{"2026/11/24", "2026/11/24/C.wav 2026/11/24/E.wav 2026/11/24/F.wav"},
 			// Through loop/day24 only when 2026/11/24 was not listed already.
-			{"loop", "loop/D.wav loop/day24/C.wav loop/day24/E.wav"},
+			{"loop", "loop/D.wav loop/day24/C.wav loop/day24/E.wav loop/day24/F.wav"},
 		}
 		for _, tt := range tests {
 			if got := strings.Join(listKeys(t, s, tt.prefix), " "); got != tt.want {
@@ -272,6 +273,12 @@ func TestLocalSourceListSymlinks(t *testing.T) {
 		if err := s.List(context.Background(), "", func(o Object) error {
 			sizes[o.Key] = o.Size
 			rc, err := s.Open(context.Background(), o.Key)
+			if strings.HasSuffix(o.Key, "F.wav") {
+				if !IsNotFound(err) {
+					t.Errorf("Open(%s) of a dangling link: %v, want not found", o.Key, err)
+				}
+				return nil
+			}
 			if err != nil {
 				return err
 			}
