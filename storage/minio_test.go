@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"sort"
 	"sync"
@@ -247,31 +246,7 @@ func TestS3SourceCutConnection(t *testing.T) {
 // cuttingProxy forwards TCP connections to upstream and closes each one
 // after sending limit bytes back to the client.
 func cuttingProxy(t *testing.T, upstream string, limit int64) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				u, err := net.Dial("tcp", upstream)
-				if err != nil {
-					return
-				}
-				defer u.Close()
-				go io.Copy(u, c)
-				io.CopyN(c, u, limit)
-			}()
-		}
-	}()
-	return l.Addr().String()
+	return testsvc.Proxy(t, upstream, func(c io.Writer, u io.Reader) { io.CopyN(c, u, limit) })
 }
 
 // TestS3SourceNoBucketOrAccess: only a missing key in an existing bucket is

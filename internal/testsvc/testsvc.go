@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -225,4 +226,36 @@ func Postgres(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Proxy listens on a free loopback port and forwards each connection to
+// upstream: what the client sends goes through as is, and relay copies the
+// answers from up to client, so that a test can cut or throttle them. It
+// returns the proxy's address; it stops at the end of the test.
+func Proxy(t testing.TB, upstream string, relay func(client io.Writer, up io.Reader)) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.Dial("tcp", upstream)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				go io.Copy(u, c)
+				relay(c, u)
+			}()
+		}
+	}()
+	return l.Addr().String()
 }

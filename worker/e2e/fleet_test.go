@@ -633,43 +633,21 @@ func TestFleetWorkerKilled(t *testing.T) {
 // throttlingProxy forwards TCP connections to upstream, sending the
 // answers back at about rate bytes a second.
 func throttlingProxy(t *testing.T, upstream string, rate int) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
+	return testsvc.Proxy(t, upstream, func(c io.Writer, u io.Reader) {
+		buf := make([]byte, rate/20)
 		for {
-			c, err := l.Accept()
+			n, err := u.Read(buf)
+			if n > 0 {
+				if _, werr := c.Write(buf[:n]); werr != nil {
+					return
+				}
+				time.Sleep(time.Duration(n) * time.Second / time.Duration(rate))
+			}
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				u, err := net.Dial("tcp", upstream)
-				if err != nil {
-					return
-				}
-				defer u.Close()
-				go io.Copy(u, c)
-				buf := make([]byte, rate/20)
-				for {
-					n, err := u.Read(buf)
-					if n > 0 {
-						if _, werr := c.Write(buf[:n]); werr != nil {
-							return
-						}
-						time.Sleep(time.Duration(n) * time.Second / time.Duration(rate))
-					}
-					if err != nil {
-						return
-					}
-				}
-			}()
 		}
-	}()
-	return l.Addr().String()
+	})
 }
 
 // TestFleetDrain stops a worker with SIGTERM in the middle of a call: the
