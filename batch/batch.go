@@ -85,7 +85,7 @@ type Config struct {
 	// YYYY/MM/DD of the prefix, if it has one.
 	SourceName string
 	Date       string
-	// TopRules and WorstAgents size the summary's lists (default 5 each);
+	// TopRules and WorstAgents size the summary's lists (default 10 and 5);
 	// an agent needs MinAgentCalls inspected calls (default 3) to be ranked.
 	TopRules      int
 	WorstAgents   int
@@ -134,7 +134,8 @@ func (c Config) withDefaults() Config {
 		c.RetryDelay = 500 * time.Millisecond
 	}
 	if c.TopRules == 0 {
-		c.TopRules = 5
+		// A scorecard has about ten rules; show them all, vetoes included.
+		c.TopRules = 10
 	}
 	if c.WorstAgents == 0 {
 		c.WorstAgents = 5

@@ -292,7 +292,7 @@ func (s *Store) migrate(ctx context.Context) error {
 				m.version, m.name, formatStoreTime(s.now())); err != nil {
 				return fmt.Errorf("%s: %w", m.name, err)
 			}
-			s.logger.Info("applied migration", "dialect", s.dialect, "migration", m.name)
+			s.logger.Debug("applied migration", "dialect", s.dialect, "migration", m.name)
 		}
 		return nil
 	})
