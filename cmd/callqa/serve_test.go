@@ -142,7 +142,7 @@ func TestServe(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || cookie == nil || cookie.Secure || !cookie.HttpOnly {
 		t.Fatalf("login: %s, cookie %+v (loopback: not Secure)", resp.Status, cookie)
 	}
-	req, _ := http.NewRequest("GET", "http://"+addr+"/api/calls?status=pending", nil)
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/calls?status=pending&from=2026-11-25&to=2026-11-25", nil)
 	req.AddCookie(cookie)
 	resp, err = hc.Do(req)
 	if err != nil {
