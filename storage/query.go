@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/callqa/callqa/models"
@@ -255,4 +256,123 @@ func (s *Store) OtherScorecards(ctx context.Context, f ReportFilter) (int, []Sco
 		return 0, nil, fmt.Errorf("other scorecards: %w", err)
 	}
 	return total, out, nil
+}
+
+// ListFilter selects the calls a listing reads: those of a ReportFilter
+// (scorecard version and date range) with one status, narrowed by the
+// call's metadata and findings.
+type ListFilter struct {
+	ReportFilter
+	// Status is models.StatusInspected or models.StatusUnprocessable
+	// (required).
+	Status string
+	// Team, AgentID and Queue keep the calls whose metadata has exactly
+	// this value; nil keeps every call, and a pointer to "" keeps the
+	// calls without one (the "(未填)" group of a report).
+	Team, AgentID, Queue *string
+	// Rule keeps the calls with at least one finding of this rule ("" any).
+	Rule string
+	// FailedOnly keeps the inspected calls that did not pass.
+	FailedOnly bool
+}
+
+// where returns the WHERE clause (over the results table, aliased r) and
+// its arguments.
+func (f ListFilter) where() (string, []any) {
+	where, args := f.ReportFilter.where()
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where += " AND " + fmt.Sprintf(cond, len(args))
+	}
+	add("r.status = $%d", f.Status)
+	for _, c := range []struct {
+		col string
+		v   *string
+	}{{"r.team", f.Team}, {"r.agent_id", f.AgentID}, {"r.queue", f.Queue}} {
+		if c.v != nil {
+			add(c.col+" = $%d", *c.v)
+		}
+	}
+	if f.Rule != "" {
+		add(`EXISTS (SELECT 1 FROM findings x WHERE x.call_id = r.call_id
+			AND x.scorecard_id = r.scorecard_id AND x.scorecard_version = r.scorecard_version AND x.rule = $%d)`, f.Rule)
+	}
+	if f.FailedOnly {
+		where += " AND r.passed = 0"
+	}
+	return where, args
+}
+
+// ListedCall is one call of a listing, read from the indexed columns of
+// its result and its findings.
+type ListedCall struct {
+	CallID string
+	// Date is the call date (YYYY-MM-DD); Recording the recording's key.
+	Date, Recording string
+	// Status is models.StatusInspected or models.StatusUnprocessable;
+	// Error is the reason of an unprocessable call.
+	Status, Error string
+	// AgentID, AgentName, Team and Queue come from the call's metadata.
+	AgentID, AgentName, Team, Queue string
+	// Score, Passed, Veto and Review are those of an inspected call.
+	Score                float64
+	Passed, Veto, Review bool
+	// Rules are the rules its findings flagged, once each, in the order
+	// of their first finding.
+	Rules []string
+}
+
+// ListCalls lists the calls selected by f, by date then call id (byte order,
+// the same on both dialects). Every call selected is listed once, so that
+// the listing adds up to the GroupCounts of the same filter.
+func (s *Store) ListCalls(ctx context.Context, f ListFilter) ([]ListedCall, error) {
+	if f.Status != models.StatusInspected && f.Status != models.StatusUnprocessable {
+		return nil, fmt.Errorf("list calls: unknown status %q", f.Status)
+	}
+	where, args := f.where()
+	// One query: each result with its findings (or one row without), the
+	// rows of a call adjacent.
+	q := `SELECT r.call_id, r.call_date, r.recording, r.status, r.error, r.agent_id, r.agent_name, r.team, r.queue,
+			r.score, r.passed, r.veto, r.review, fi.rule
+		FROM results r LEFT JOIN findings fi ON fi.call_id = r.call_id
+			AND fi.scorecard_id = r.scorecard_id AND fi.scorecard_version = r.scorecard_version
+		` + where + `
+		ORDER BY r.call_date, r.call_id, fi.seq`
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list calls: %w", err)
+	}
+	defer rows.Close()
+	out := []ListedCall{}
+	var seen map[string]bool
+	for rows.Next() {
+		var c ListedCall
+		var passed, veto, review int
+		var rule sql.NullString
+		if err := rows.Scan(&c.CallID, &c.Date, &c.Recording, &c.Status, &c.Error, &c.AgentID, &c.AgentName, &c.Team, &c.Queue,
+			&c.Score, &passed, &veto, &review, &rule); err != nil {
+			return nil, fmt.Errorf("list calls: %w", err)
+		}
+		if n := len(out); n == 0 || out[n-1].CallID != c.CallID || out[n-1].Date != c.Date {
+			c.Passed, c.Veto, c.Review = passed != 0, veto != 0, review != 0
+			c.Rules = []string{}
+			out = append(out, c)
+			seen = map[string]bool{}
+		}
+		if last := &out[len(out)-1]; rule.Valid && !seen[rule.String] {
+			seen[rule.String] = true
+			last.Rules = append(last.Rules, rule.String)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list calls: %w", err)
+	}
+	// PostgreSQL orders text by its collation, SQLite by bytes: one order.
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Date != out[j].Date {
+			return out[i].Date < out[j].Date
+		}
+		return out[i].CallID < out[j].CallID
+	})
+	return out, nil
 }

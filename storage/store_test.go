@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -137,6 +138,7 @@ func TestStore(t *testing.T) {
 			t.Run("stored call", func(t *testing.T) { testStoredCall(t, openStore(t, b)) })
 			t.Run("supersede", func(t *testing.T) { testSupersede(t, openStore(t, b)) })
 			t.Run("other scorecards", func(t *testing.T) { testOtherScorecards(t, openStore(t, b)) })
+			t.Run("list calls", func(t *testing.T) { testListCalls(t, openStore(t, b)) })
 		})
 	}
 }
@@ -821,5 +823,140 @@ func testOtherScorecards(t *testing.T, s *Store) {
 				t.Errorf("OtherScorecards = %s, want %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// testListCalls lists the calls behind the report figures: filters, order
+// (date, then call id in byte order on both dialects), the columns, and
+// that every listing adds up to the GroupCounts row of its group.
+func testListCalls(t *testing.T, s *Store) {
+	ctx := context.Background()
+	veto := result("e0", "2026-11-25", "二组", "B2", false, 70, "taboo")
+	veto.Findings[0].Veto = true
+	veto.Review = true
+	noTeam := result("G1", "2026-11-25", "", "C1", true, 95)
+	noTeam.Meta.Queue = "医保"
+	rs := []*models.Result{
+		result("D1", "2026-11-24", "一组", "A1", true, 90),
+		result("D2", "2026-11-24", "一组", "A2", false, 60, "greeting", "greeting", "silence"),
+		unprocessable("D3", "2026-11-24"),
+		result("E1", "2026-11-25", "二组", "B1", false, 50, "greeting"),
+		result("E2", "2026-11-25", "二组", "B1", false, 40, "silence", "overtalk"),
+		result("E3", "2026-11-25", "一组", "A1", true, 100),
+		veto,
+		noTeam,
+		result("F1", "2026-12-01", "一组", "A1", true, 85, "overtalk"),
+	}
+	// Another scorecard version must not show.
+	other := result("Z1", "2026-11-25", "一组", "A1", false, 0, "greeting")
+	other.Scorecard.Version = 0
+	for _, r := range append(rs, other) {
+		if err := s.SaveResult(ctx, "", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	str := func(v string) *string { return &v }
+	all := ReportFilter{Scorecard: sc1}
+	ins := func(f ListFilter) ListFilter { f.ReportFilter, f.Status = all, models.StatusInspected; return f }
+	tests := []struct {
+		name string
+		f    ListFilter
+		want string // call ids in order
+	}{
+		// "e0" sorts after "G1" in bytes (a PostgreSQL locale would put it first).
+		{"all inspected", ins(ListFilter{}), "D1 D2 E1 E2 E3 G1 e0 F1"},
+		{"team", ins(ListFilter{Team: str("一组")}), "D1 D2 E3 F1"},
+		{"no team", ins(ListFilter{Team: str("")}), "G1"},
+		{"agent", ins(ListFilter{AgentID: str("B1")}), "E1 E2"},
+		{"queue", ins(ListFilter{Queue: str("医保")}), "G1"},
+		{"rule", ins(ListFilter{Rule: "greeting"}), "D2 E1"},
+		{"rule, failed", ins(ListFilter{Rule: "overtalk", FailedOnly: true}), "E2"},
+		{"failed", ins(ListFilter{FailedOnly: true}), "D2 E1 E2 e0"},
+		{"one day, one team", ListFilter{ReportFilter: ReportFilter{Scorecard: sc1, From: "2026-11-25", To: "2026-11-25"},
+			Status: models.StatusInspected, Team: str("二组")}, "E1 E2 e0"},
+		{"nothing", ins(ListFilter{Rule: "planet"}), ""},
+		{"unprocessable", ListFilter{ReportFilter: all, Status: models.StatusUnprocessable}, "D3"},
+		{"unprocessable of a team", ListFilter{ReportFilter: all, Status: models.StatusUnprocessable, Team: str("二组")}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.ListCalls(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, c := range got {
+				ids = append(ids, c.CallID)
+			}
+			if g := strings.Join(ids, " "); g != tt.want {
+				t.Errorf("ListCalls = %q, want %q", g, tt.want)
+			}
+		})
+	}
+
+	// The columns of a call.
+	got, err := s.ListCalls(ctx, ListFilter{ReportFilter: ReportFilter{Scorecard: sc1, To: "2026-11-25"}, Status: models.StatusInspected, Rule: "taboo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[{CallID:e0 Date:2026-11-25 Recording:2026/11/25/e0.wav Status:inspected Error: AgentID:B2 AgentName:名B2 Team:二组 Queue:社保 Score:70 Passed:false Veto:true Review:true Rules:[taboo]}]"
+	if g := fmt.Sprintf("%+v", got); g != want {
+		t.Errorf("taboo call =\n%s\nwant\n%s", g, want)
+	}
+	got, err = s.ListCalls(ctx, ListFilter{ReportFilter: all, Status: models.StatusInspected, AgentID: str("A2")})
+	if err != nil || len(got) != 1 || strings.Join(got[0].Rules, ",") != "greeting,silence" || got[0].Passed {
+		t.Errorf("D2 = %+v, %v; want its rules once each, in order", got, err)
+	}
+	got, err = s.ListCalls(ctx, ListFilter{ReportFilter: all, Status: models.StatusUnprocessable})
+	want = "[{CallID:D3 Date:2026-11-24 Recording:x/D3.wav Status:unprocessable Error:decode: not a RIFF file AgentID: AgentName: Team:一组 Queue: Score:0 Passed:false Veto:false Review:false Rules:[]}]"
+	if g := fmt.Sprintf("%+v", got); err != nil || g != want {
+		t.Errorf("unprocessable =\n%s, %v\nwant\n%s", g, err, want)
+	}
+	if _, err := s.ListCalls(ctx, ListFilter{ReportFilter: all}); err == nil {
+		t.Error("ListCalls without a status = nil error")
+	}
+
+	// Every group of every grouping adds up: its inspected listing gives
+	// its inspected, passed and score sum, its unprocessable listing its
+	// unprocessable count.
+	for _, by := range []string{GroupDay, GroupTeam, GroupAgent, GroupQueue} {
+		groups, err := s.GroupCounts(ctx, all, by)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range groups {
+			f := ListFilter{ReportFilter: all}
+			switch by {
+			case GroupDay:
+				f.From, f.To = g.Key, g.Key
+			case GroupTeam:
+				f.Team = str(g.Key)
+			case GroupAgent:
+				f.AgentID = str(g.Key)
+			case GroupQueue:
+				f.Queue = str(g.Key)
+			}
+			f.Status = models.StatusInspected
+			calls, err := s.ListCalls(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			passed, sum := 0, 0.0
+			for _, c := range calls {
+				sum += c.Score
+				if c.Passed {
+					passed++
+				}
+			}
+			f.Status = models.StatusUnprocessable
+			unproc, err := s.ListCalls(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(calls) != g.Inspected || passed != g.Passed || sum != g.ScoreSum || len(unproc) != g.Unprocessable {
+				t.Errorf("by %s %q: listings %d inspected, %d passed, score sum %v, %d unprocessable; GroupCounts %+v",
+					by, g.Key, len(calls), passed, sum, len(unproc), g)
+			}
+		}
 	}
 }
