@@ -2,9 +2,11 @@
 // report: the quality pass rate (质量控制合格率 = calls passed / calls
 // inspected) per day, month, team, agent or queue with counts and average
 // score, how many calls each rule flagged, and the indicator row of the
-// annual evaluation. The builders return typed rows (the workbench shows
-// them too); the writers in format.go render them as an aligned table, CSV,
-// JSON or an XLSX workbook.
+// annual evaluation, and the calls behind each of those figures (Calls,
+// Unprocessable: one row per call, filtered by team, agent, queue, rule or
+// failed calls, adding up to the report's rows). The builders return typed
+// rows (the workbench shows them too); the writers in format.go render them
+// as an aligned table, CSV, JSON or an XLSX workbook.
 //
 // Unprocessable calls are counted and shown apart, never in the denominator
 // of a pass rate. A group without inspected calls has no pass rate (nil),
@@ -59,6 +61,16 @@ type Store interface {
 
 var _ Store = (*storage.Store)(nil)
 
+// scorecardSource resolves the default scorecard of a report.
+type scorecardSource interface {
+	LatestScorecard(ctx context.Context) (models.ScorecardRef, error)
+}
+
+// omissionSource counts the calls a report leaves out.
+type omissionSource interface {
+	OtherScorecards(ctx context.Context, f storage.ReportFilter) (int, []storage.ScorecardCalls, error)
+}
+
 // Options select the results a report covers.
 type Options struct {
 	// Scorecard is the scorecard version; the zero value means the one
@@ -89,7 +101,7 @@ func (o Options) Validate() error {
 }
 
 // filter resolves the scorecard and returns the store filter.
-func (o Options) filter(ctx context.Context, st Store) (storage.ReportFilter, error) {
+func (o Options) filter(ctx context.Context, st scorecardSource) (storage.ReportFilter, error) {
 	if err := o.Validate(); err != nil {
 		return storage.ReportFilter{}, err
 	}
@@ -114,7 +126,7 @@ type Omitted struct {
 }
 
 // omitted counts the calls a report on f leaves out.
-func omitted(ctx context.Context, st Store, f storage.ReportFilter) (Omitted, error) {
+func omitted(ctx context.Context, st omissionSource, f storage.ReportFilter) (Omitted, error) {
 	n, per, err := st.OtherScorecards(ctx, f)
 	if err != nil {
 		return Omitted{}, fmt.Errorf("report: %w", err)
