@@ -90,6 +90,11 @@ type Config struct {
 	TopRules      int
 	WorstAgents   int
 	MinAgentCalls int
+	// ListFlags are added to the `callqa report --list unprocessable`
+	// command the summary suggests when it has more unprocessable calls
+	// than it lists (e.g. "--db results.db": a run does not know how its
+	// store was named). Default none.
+	ListFlags string
 }
 
 // Validate reports a configuration that cannot work, naming the field.
@@ -194,12 +199,17 @@ func Run(ctx context.Context, cfg Config, src Source, prefix string, eng *pipeli
 		eng:   eng,
 		store: store,
 		ref:   models.ScorecardRef{ID: sc.ID, Version: sc.Version},
-		tally: newTally(),
 	}
 	date := cfg.Date
 	if date == "" {
 		date = DateOfPrefix(prefix)
 	}
+	// The store's time zone dates the unprocessable calls as it stores them.
+	loc := storage.DefaultLocation()
+	if l, ok := store.(interface{ Location() *time.Location }); ok && l.Location() != nil {
+		loc = l.Location()
+	}
+	r.tally = newTally(date, loc)
 	r.batch = storage.Batch{Source: cfg.SourceName, Prefix: prefix, Date: date, Scorecard: r.ref}
 	if err := store.StartBatch(ctx, &r.batch); err != nil {
 		return nil, fmt.Errorf("batch run: %w", err)
@@ -299,7 +309,7 @@ func (r *runner) call(ctx context.Context, log *slog.Logger, key string) (err er
 	defer func() {
 		if p := recover(); p != nil {
 			log.ErrorContext(ctx, "bug: inspection panicked", "key", key, "panic", p, "stack", string(debug.Stack()))
-			r.tally.failed()
+			r.tally.failed(key, fmt.Sprintf("bug: inspection panicked: %v", p))
 		}
 	}()
 	if !r.cfg.Force {
@@ -318,7 +328,7 @@ func (r *runner) call(ctx context.Context, log *slog.Logger, key string) (err er
 	if err != nil {
 		if ctx.Err() == nil {
 			log.WarnContext(ctx, "call failed: transient fault, not stored", "key", key, "attempts", r.cfg.MaxAttempts, "err", err)
-			r.tally.failed()
+			r.tally.failed(key, err.Error())
 		}
 		return nil
 	}

@@ -188,6 +188,27 @@ func TestRunFolder(t *testing.T) {
 	if err := sum.WriteText(&text); err != nil || !strings.Contains(text.String(), "pass rate:      70.0%") {
 		t.Errorf("summary text:\n%s", text.String())
 	}
+	// The summary names the unprocessable calls, by key, with the reason
+	// stored for each.
+	var keys []string
+	for _, p := range sum.Unprocessable {
+		keys = append(keys, p.Key)
+		r, err := b.store.GetResult(ctx, p.CallID, b.ref())
+		if err != nil || r.Recording != p.Key || r.Error == "" || p.Reason != r.Error || p.Date != "2026-11-25" {
+			t.Errorf("unprocessable %+v; stored %+v, %v", p, r, err)
+			continue
+		}
+		if line := "  " + p.Key + "  " + r.Error + "\n"; !strings.Contains(text.String(), line) {
+			t.Errorf("summary text lacks %q:\n%s", line, text.String())
+		}
+	}
+	wantKeys := "2026/11/25/M-badmeta.wav 2026/11/25/X-empty.wav 2026/11/25/X-not-riff.wav 2026/11/25/X-truncated-header.wav 2026/11/25/X-unsupported-codec.wav"
+	if got := strings.Join(keys, " "); got != wantKeys || len(sum.Failed) != 0 {
+		t.Errorf("unprocessable keys = %s, failed %+v; want %s", got, sum.Failed, wantKeys)
+	}
+	if !strings.Contains(text.String(), "unprocessable:  5 calls stored with the reason:\n") || strings.Contains(text.String(), "more:") {
+		t.Errorf("summary text:\n%s", text.String())
+	}
 
 	// A rerun is idempotent: the inspected calls are skipped, the
 	// unprocessable ones tried again (and still unprocessable), nothing is
@@ -200,8 +221,8 @@ func TestRunFolder(t *testing.T) {
 	if b2 := sum2.Batch; b2.Skipped != 10 || b2.Inspected != 10 || b2.Passed != 7 || b2.Unprocessable != 5 || sum2.Processed != 5 {
 		t.Errorf("rerun batch = %+v (processed %d)", b2, sum2.Processed)
 	}
-	if fmt.Sprint(sum2.TopRules, sum2.WorstAgents) != fmt.Sprint(sum.TopRules, sum.WorstAgents) {
-		t.Errorf("rerun summary lists differ:\n%+v %+v\nfirst run:\n%+v %+v", sum2.TopRules, sum2.WorstAgents, sum.TopRules, sum.WorstAgents)
+	if fmt.Sprint(sum2.TopRules, sum2.WorstAgents, sum2.Unprocessable) != fmt.Sprint(sum.TopRules, sum.WorstAgents, sum.Unprocessable) {
+		t.Errorf("rerun summary lists differ:\n%+v %+v %+v\nfirst run:\n%+v %+v %+v", sum2.TopRules, sum2.WorstAgents, sum2.Unprocessable, sum.TopRules, sum.WorstAgents, sum.Unprocessable)
 	}
 	if n := b.count(t, `SELECT COUNT(*) FROM results`); n != 15 {
 		t.Errorf("after rerun %d results, want 15", n)
@@ -325,6 +346,14 @@ func TestRunTransientFaults(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "F-always") || !strings.Contains(logs.String(), "connection reset") {
 		t.Errorf("the failure is not logged:\n%s", logs.String())
+	}
+	// The summary names it, with the fault.
+	if len(sum.Failed) != 1 || sum.Failed[0].Key != "2026/11/25/F-always.wav" || !strings.Contains(sum.Failed[0].Reason, "connection reset by peer") {
+		t.Errorf("summary failed = %+v", sum.Failed)
+	}
+	var text strings.Builder
+	if err := sum.WriteText(&text); err != nil || !strings.Contains(text.String(), "failed:         1 call hit a transient fault, not stored (run again to retry):\n  2026/11/25/F-always.wav  ") {
+		t.Errorf("summary text:\n%s", text.String())
 	}
 }
 

@@ -30,6 +30,32 @@ type Summary struct {
 	// WorstAgents are the agents with the lowest pass rate among those
 	// with enough inspected calls and at least one failed call.
 	WorstAgents []AgentStats `json:"worst_agents"`
+	// Unprocessable are the calls this run stored as unprocessable, and
+	// Failed those that kept failing with a transient fault (not stored),
+	// each with its recording key and reason, by key. Every one is here;
+	// the text lists the first MaxListed of each.
+	Unprocessable []CallProblem `json:"unprocessable"`
+	Failed        []CallProblem `json:"failed"`
+	// ListFlags are added to the `callqa report --list unprocessable`
+	// command the text suggests for the calls it does not list (from
+	// Config.ListFlags).
+	ListFlags string `json:"-"`
+}
+
+// MaxListed is how many unprocessable (failed) calls the summary text
+// lists; the others are counted, with the command that lists them.
+const MaxListed = 10
+
+// CallProblem is a call of the run that could not be inspected.
+type CallProblem struct {
+	// Key is the recording's key; CallID and Date (YYYY-MM-DD, as
+	// stored) are set for unprocessable calls.
+	Key    string `json:"recording"`
+	CallID string `json:"call_id,omitempty"`
+	Date   string `json:"date,omitempty"`
+	// Reason is the stored error (unprocessable) or the last fault
+	// (failed).
+	Reason string `json:"reason"`
 }
 
 // RuleHits is how many inspected calls a rule flagged.
@@ -94,6 +120,28 @@ func (s *Summary) WriteText(w io.Writer) error {
 	if s.Processed > 0 {
 		fmt.Fprintf(&sb, "speed:          %.1f calls/s, %.1f h of audio\n", s.CallsPerSecond(), s.AudioSeconds/3600)
 	}
+	if n := len(s.Unprocessable); n > 0 {
+		fmt.Fprintf(&sb, "unprocessable:  %d %s stored with the reason:\n", n, plural(n, "call", "calls"))
+		writeProblems(&sb, s.Unprocessable)
+		if n > MaxListed {
+			from, to := s.Unprocessable[0].Date, s.Unprocessable[0].Date
+			for _, p := range s.Unprocessable {
+				from, to = min(from, p.Date), max(to, p.Date)
+			}
+			cmd := "callqa report --list unprocessable --from " + from + " --to " + to
+			if s.ListFlags != "" {
+				cmd += " " + s.ListFlags
+			}
+			fmt.Fprintf(&sb, "  ... and %d more: %s\n", n-MaxListed, cmd)
+		}
+	}
+	if n := len(s.Failed); n > 0 {
+		fmt.Fprintf(&sb, "failed:         %d %s hit a transient fault, not stored (run again to retry):\n", n, plural(n, "call", "calls"))
+		writeProblems(&sb, s.Failed)
+		if n > MaxListed {
+			fmt.Fprintf(&sb, "  ... and %d more: see the log (\"call failed\")\n", n-MaxListed)
+		}
+	}
 	if len(s.TopRules) > 0 {
 		sb.WriteString("top rules hit:\n")
 		for _, r := range s.TopRules {
@@ -110,6 +158,21 @@ func (s *Summary) WriteText(w io.Writer) error {
 	return err
 }
 
+// writeProblems writes the first MaxListed calls, one line each: the
+// recording key and the reason on one line.
+func writeProblems(sb *strings.Builder, ps []CallProblem) {
+	for _, p := range ps[:min(len(ps), MaxListed)] {
+		fmt.Fprintf(sb, "  %s  %s\n", p.Key, strings.Join(strings.Fields(p.Reason), " "))
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // tally counts a run's outcomes; safe for concurrent use.
 type tally struct {
 	mu           sync.Mutex
@@ -124,10 +187,16 @@ type tally struct {
 	audioS       float64
 	rules        map[string]*RuleHits
 	agents       map[string]*AgentStats
+	// unproc and failures are the calls not inspected; date and loc give
+	// an unprocessable call's date as the store does (storage.CallDate).
+	unproc   []CallProblem
+	failures []CallProblem
+	date     string
+	loc      *time.Location
 }
 
-func newTally() *tally {
-	return &tally{rules: map[string]*RuleHits{}, agents: map[string]*AgentStats{}}
+func newTally(date string, loc *time.Location) *tally {
+	return &tally{rules: map[string]*RuleHits{}, agents: map[string]*AgentStats{}, date: date, loc: loc}
 }
 
 func (t *tally) listed() {
@@ -142,9 +211,11 @@ func (t *tally) listingDone() {
 	t.mu.Unlock()
 }
 
-func (t *tally) failed() {
+// failed counts a call that was not stored: key kept failing with reason.
+func (t *tally) failed(key, reason string) {
 	t.mu.Lock()
 	t.failedN++
+	t.failures = append(t.failures, CallProblem{Key: key, Reason: reason})
 	t.mu.Unlock()
 }
 
@@ -164,6 +235,13 @@ func (t *tally) add(r *models.Result) {
 	t.processed++
 	if r.Audio != nil {
 		t.audioS += r.Audio.DurationS
+	}
+	if r.Status != models.StatusInspected {
+		date := storage.CallDate(r, t.date, t.loc)
+		if date == "" { // as SaveResult: the day it was stored
+			date = time.Now().In(t.loc).Format(time.DateOnly)
+		}
+		t.unproc = append(t.unproc, CallProblem{Key: r.Recording, CallID: r.CallID, Date: date, Reason: r.Error})
 	}
 	t.count(&c)
 }
@@ -242,7 +320,8 @@ func (t *tally) summary(cfg Config, b storage.Batch, elapsed time.Duration) *Sum
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := &Summary{Batch: b, Elapsed: elapsed, AudioSeconds: t.audioS, Processed: t.processed,
-		TopRules: []RuleHits{}, WorstAgents: []AgentStats{}}
+		TopRules: []RuleHits{}, WorstAgents: []AgentStats{}, ListFlags: cfg.ListFlags,
+		Unprocessable: sortedProblems(t.unproc), Failed: sortedProblems(t.failures)}
 	for _, k := range sortedKeys(t.rules) {
 		s.TopRules = append(s.TopRules, *t.rules[k])
 	}
@@ -269,6 +348,18 @@ func (t *tally) summary(cfg Config, b storage.Batch, elapsed time.Duration) *Sum
 		s.WorstAgents = s.WorstAgents[:cfg.WorstAgents]
 	}
 	return s
+}
+
+// sortedProblems returns a sorted copy of ps (by key, then call id).
+func sortedProblems(ps []CallProblem) []CallProblem {
+	out := append([]CallProblem{}, ps...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Key != out[j].Key {
+			return out[i].Key < out[j].Key
+		}
+		return out[i].CallID < out[j].CallID
+	})
+	return out
 }
 
 // pad left-aligns s in n terminal columns, Chinese characters counting two.
