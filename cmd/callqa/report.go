@@ -17,10 +17,16 @@ import (
 	"github.com/callqa/callqa/storage"
 )
 
-const reportSynopsis = "report [--db FILE] [--from D --to D] [--by day|month|team|agent|queue|rule] [--indicator [--target 95%] [--weight 10]] [--format table|csv|json|xlsx] [-o FILE]"
+const reportSynopsis = "report [--db FILE] [--from D --to D] [--by day|month|team|agent|queue|rule | --indicator [--target 95%] [--weight 10] | --list calls|unprocessable [--team T] [--agent ID] [--queue Q] [--rule RULE] [--failed]] [--format table|csv|json|xlsx] [-o FILE]"
 
-// cmdReport prints pass rates, rule hit rates or the evaluation indicator
-// from the results database.
+// Listings of --list.
+const (
+	listCalls         = "calls"
+	listUnprocessable = "unprocessable"
+)
+
+// cmdReport prints pass rates, rule hit rates, the evaluation indicator or
+// the calls behind them from the results database.
 func cmdReport(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	db := fs.String("db", envOr(e, "CALLQA_DATABASE_URL", "callqa.db"), "results database: a SQLite file or postgres://... (env CALLQA_DATABASE_URL)")
@@ -34,6 +40,12 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	out := fs.String("o", "", "write to FILE instead of standard output")
 	scID := fs.String("scorecard-id", "", "scorecard id (default: the scorecard most recently used in the results; calls of the range with results only under other versions are counted in a note)")
 	scVersion := fs.Int("scorecard-version", 0, "scorecard version (with --scorecard-id; default: the newest in the results)")
+	list := fs.String("list", "", "list the calls behind the figures, one row per call: calls (inspected) or unprocessable (with the reason)")
+	team := fs.String("team", "", "with --list: only the calls of this team (--team '' for calls without one)")
+	agent := fs.String("agent", "", "with --list: only the calls of this agent id (--agent '' for calls without one)")
+	queue := fs.String("queue", "", "with --list: only the calls of this queue (--queue '' for calls without one)")
+	rule := fs.String("rule", "", "with --list calls: only the calls with a finding of this rule id")
+	failed := fs.Bool("failed", false, "with --list calls: only the calls that did not pass")
 	pos, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return printHelp(e, fs, reportSynopsis)
@@ -43,6 +55,38 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	}
 	if len(pos) != 0 {
 		return usageError(fs, reportSynopsis, "report: unexpected argument "+pos[0])
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var lo report.ListOptions
+	switch *list {
+	case "":
+		for _, name := range []string{"team", "agent", "queue", "rule", "failed"} {
+			if set[name] {
+				return usageError(fs, reportSynopsis, "report: --"+name+" needs --list calls or --list unprocessable")
+			}
+		}
+	case listCalls, listUnprocessable:
+		switch {
+		case *indicator:
+			return usageError(fs, reportSynopsis, "report: --list and --indicator exclude each other")
+		case set["by"]:
+			return usageError(fs, reportSynopsis, "report: --list and --by exclude each other")
+		case *list == listUnprocessable && (set["rule"] || set["failed"]):
+			return usageError(fs, reportSynopsis, "report: --rule and --failed select inspected calls: use them with --list calls")
+		}
+		lo = report.ListOptions{Rule: *rule, FailedOnly: *failed}
+		if set["team"] {
+			lo.Team = team
+		}
+		if set["agent"] {
+			lo.Agent = agent
+		}
+		if set["queue"] {
+			lo.Queue = queue
+		}
+	default:
+		return usageError(fs, reportSynopsis, fmt.Sprintf("report: unknown --list %q (want calls or unprocessable)", *list))
 	}
 	if *format == "" {
 		*format = report.FormatTable
@@ -92,6 +136,10 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	}
 	var rep report.Report
 	switch {
+	case *list == listCalls:
+		rep, err = report.Calls(ctx, st, opts, lo)
+	case *list == listUnprocessable:
+		rep, err = report.Unprocessable(ctx, st, opts, lo)
 	case *indicator:
 		rep, err = report.Indicator(ctx, st, opts, ind)
 	case *by == "rule":

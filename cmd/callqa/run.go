@@ -87,6 +87,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		ProgressBar: isTerminal(e.stderr),
 		SourceName:  src.Root(),
 		Date:        *date,
+		ListFlags:   reportDBFlag(fs, *db),
 	}
 	sum, err := batch.Run(ctx, cfg, src, p, eng, st)
 	if sum != nil {
@@ -105,6 +106,30 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("run: %d calls hit a transient fault and were not stored: run again to retry them", sum.Batch.Failed)
 	}
 	return nil
+}
+
+// reportDBFlag is the --db flag that `callqa report` needs to read the
+// database this run wrote: none when it came from the default or the
+// environment (report reads them too), and none for a PostgreSQL URL (it
+// may hold a password; such a URL belongs in CALLQA_DATABASE_URL).
+func reportDBFlag(fs *flag.FlagSet, db string) string {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "db" })
+	if !set || strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
+		return ""
+	}
+	return "--db " + shellQuote(db)
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but
+// letters, digits and -_./:=+@%,.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r < 128 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=+@%,", r)))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // isTerminal reports whether w is a terminal (draw a progress bar) rather

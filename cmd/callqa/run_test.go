@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -122,6 +124,13 @@ func TestRunReportBadInput(t *testing.T) {
 		{"bad target", []string{"report", "--db", db, "--indicator", "--target", "150%"}, "--target"},
 		{"reversed range", []string{"report", "--db", db, "--from", "2026-11-26", "--to", "2026-11-25"}, "after"},
 		{"no results", []string{"report", "--db", db}, "no results"},
+		{"unknown listing", []string{"report", "--db", db, "--list", "agents"}, "--list"},
+		{"filter without a listing", []string{"report", "--db", db, "--team", "一组"}, "--team needs --list"},
+		{"failed without a listing", []string{"report", "--db", db, "--by", "team", "--failed"}, "--failed needs --list"},
+		{"listing and indicator", []string{"report", "--db", db, "--list", "calls", "--indicator"}, "exclude"},
+		{"listing and grouping", []string{"report", "--db", db, "--list", "calls", "--by", "team"}, "exclude"},
+		{"unprocessable by rule", []string{"report", "--db", db, "--list", "unprocessable", "--rule", "greeting"}, "--list calls"},
+		{"unprocessable failed", []string{"report", "--db", db, "--list", "unprocessable", "--failed"}, "--list calls"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -266,5 +275,210 @@ func TestReportOtherScorecards(t *testing.T) {
 	code, out, _ = runCmd(t, "report", "--db", db, "--by", "day", "--scorecard-id", "hotline-12333", "--scorecard-version", "1", "--format", "json")
 	if code != exitOK || !strings.Contains(out, `"version": 99`) || !strings.Contains(out, `"calls": 1`) {
 		t.Errorf("report on v1 (exit %d):\n%s", code, out)
+	}
+}
+
+// writeBroken writes a recording that is not a WAV file at dir/key (no
+// sidecars).
+func writeBroken(t *testing.T, dir, key string) {
+	t.Helper()
+	p := filepath.Join(dir, filepath.FromSlash(key))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte("ID3\x03\x00 an mp3 renamed .wav, not a RIFF file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// unprocessableJSON runs report --list unprocessable with args and
+// returns its calls.
+func unprocessableJSON(t *testing.T, args ...string) []map[string]string {
+	t.Helper()
+	code, out, errOut := runCmd(t, append([]string{"report", "--list", "unprocessable", "--format", "json"}, args...)...)
+	if code != exitOK {
+		t.Fatalf("report --list unprocessable exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Calls []map[string]string `json:"calls"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return doc.Calls
+}
+
+// TestRunNamesUnprocessable runs a folder with a broken recording: the
+// summary names it with the reason stored for it (the one report --list
+// unprocessable shows). With more than ten, the summary lists ten and
+// gives the command that lists them all, which does.
+func TestRunNamesUnprocessable(t *testing.T) {
+	t.Parallel()
+	t.Run("one", func(t *testing.T) {
+		t.Parallel()
+		src := t.TempDir()
+		copySample(t, src, "2026/11/25/G1", "0001", `{"call_id":"G1","agent_id":"1086","team":"养老保险组","started_at":"2026-11-25T10:00:00+08:00"}`)
+		writeBroken(t, src, "2026/11/25/BAD1.wav")
+		db := filepath.Join(t.TempDir(), "results.db")
+		code, out, errOut := runCmd(t, "run", src, "--date", "2026-11-25", "--db", db)
+		if code != exitOK || !strings.Contains(out, "2 listed, 1 inspected, 1 unprocessable, 0 failed") {
+			t.Fatalf("run exit %d\n%s\n%s", code, out, errOut)
+		}
+		calls := unprocessableJSON(t, "--db", db)
+		if len(calls) != 1 || calls[0]["recording"] != "2026/11/25/BAD1.wav" || calls[0]["call_id"] != "BAD1" ||
+			calls[0]["date"] != "2026-11-25" || calls[0]["reason"] == "" {
+			t.Fatalf("report --list unprocessable = %+v", calls)
+		}
+		want := "unprocessable:  1 call stored with the reason:\n  2026/11/25/BAD1.wav  " + calls[0]["reason"] + "\n"
+		if !strings.Contains(out, want) || strings.Contains(out, "more:") {
+			t.Errorf("the summary does not name the call and its reason %q:\n%s", want, out)
+		}
+		// The table shows the same.
+		code, table, _ := runCmd(t, "report", "--db", db, "--list", "unprocessable")
+		if code != exitOK || !strings.Contains(table, "2026/11/25/BAD1.wav") || !strings.Contains(table, calls[0]["reason"]) || !strings.Contains(table, "合计：无法处理 1 通") {
+			t.Errorf("report --list unprocessable (exit %d):\n%s", code, table)
+		}
+	})
+	t.Run("more than ten", func(t *testing.T) {
+		t.Parallel()
+		src := t.TempDir()
+		for i := range 12 {
+			writeBroken(t, src, fmt.Sprintf("2026/11/25/BAD%02d.wav", i))
+		}
+		db := filepath.Join(t.TempDir(), "results.db")
+		code, out, errOut := runCmd(t, "run", src, "--date", "2026-11-25", "--db", db)
+		if code != exitOK || !strings.Contains(out, "12 unprocessable") {
+			t.Fatalf("run exit %d\n%s\n%s", code, out, errOut)
+		}
+		if n := strings.Count(out, "\n  2026/11/25/BAD"); n != 10 {
+			t.Errorf("%d calls listed, want 10:\n%s", n, out)
+		}
+		m := regexp.MustCompile(`\.\.\. and 2 more: callqa (report --list unprocessable --from 2026-11-25 --to 2026-11-25 --db \S+)\n`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no command for the 2 more:\n%s", out)
+		}
+		calls := unprocessableJSON(t, strings.Fields(m[1])[3:]...)
+		if len(calls) != 12 || calls[11]["recording"] != "2026/11/25/BAD11.wav" {
+			t.Errorf("the command lists %d calls: %+v", len(calls), calls)
+		}
+	})
+}
+
+// TestReportList lists the calls of the sample day: a team's listing
+// totals its row of --by team, a rule's listing has the rule's calls, and
+// every format works.
+func TestReportList(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "results.db")
+	if code, out, errOut := runCmd(t, "run", filepath.Join("..", "..", "samples"), "--date", "2026-11-25", "--db", db); code != exitOK {
+		t.Fatalf("run exit %d\n%s\n%s", code, out, errOut)
+	}
+	jsonOf := func(v any, args ...string) {
+		t.Helper()
+		code, out, errOut := runCmd(t, append([]string{"report", "--db", db, "--format", "json"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("report %v exit %d: %s", args, code, errOut)
+		}
+		if err := json.Unmarshal([]byte(out), v); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	}
+	type callList struct {
+		Calls []struct {
+			CallID string   `json:"call_id"`
+			Team   string   `json:"team"`
+			Score  float64  `json:"score"`
+			Passed bool     `json:"passed"`
+			Rules  []string `json:"rules"`
+		} `json:"calls"`
+	}
+	var teams struct {
+		Rows []struct {
+			Group         string   `json:"group"`
+			Inspected     int      `json:"inspected"`
+			Passed        int      `json:"passed"`
+			Unprocessable int      `json:"unprocessable"`
+			AvgScore      *float64 `json:"avg_score"`
+		} `json:"rows"`
+	}
+	jsonOf(&teams, "--by", "team")
+	if len(teams.Rows) < 2 {
+		t.Fatalf("teams = %+v", teams.Rows)
+	}
+	for _, row := range teams.Rows {
+		var l callList
+		jsonOf(&l, "--list", "calls", "--team", row.Group)
+		passed, sum := 0, 0.0
+		for _, c := range l.Calls {
+			sum += c.Score
+			if c.Passed {
+				passed++
+			}
+			if c.Team != row.Group {
+				t.Errorf("--team %s lists %s of %s", row.Group, c.CallID, c.Team)
+			}
+		}
+		un := unprocessableJSON(t, "--db", db, "--team", row.Group)
+		if len(l.Calls) != row.Inspected || passed != row.Passed || len(un) != row.Unprocessable ||
+			row.AvgScore == nil || fmt.Sprintf("%.2f", sum/float64(len(l.Calls))) != fmt.Sprintf("%.2f", *row.AvgScore) {
+			t.Errorf("team %s: listing %d calls, %d passed, score sum %v, %d unprocessable; --by team row %+v",
+				row.Group, len(l.Calls), passed, sum, len(un), row)
+		}
+	}
+	var rules struct {
+		Rows []struct {
+			Rule  string `json:"rule"`
+			Calls int    `json:"calls"`
+		} `json:"rows"`
+	}
+	jsonOf(&rules, "--by", "rule")
+	if len(rules.Rows) == 0 {
+		t.Fatal("no rule hit on the samples")
+	}
+	for _, r := range rules.Rows {
+		var l callList
+		jsonOf(&l, "--list", "calls", "--rule", r.Rule)
+		for _, c := range l.Calls {
+			if !slices.Contains(c.Rules, r.Rule) {
+				t.Errorf("--rule %s lists %s with rules %v", r.Rule, c.CallID, c.Rules)
+			}
+		}
+		if len(l.Calls) != r.Calls {
+			t.Errorf("--rule %s lists %d calls, --by rule says %d", r.Rule, len(l.Calls), r.Calls)
+		}
+	}
+	var all, failed callList
+	jsonOf(&all, "--list", "calls", "--from", "2026-11-25", "--to", "2026-11-25")
+	jsonOf(&failed, "--list", "calls", "--failed")
+	if len(all.Calls) != 10 || len(failed.Calls) != 1 || failed.Calls[0].Passed {
+		t.Errorf("%d calls, failed %+v; want 10 and the one failed call (the samples pass 90%%)", len(all.Calls), failed.Calls)
+	}
+
+	// Table, CSV and XLSX.
+	code, table, _ := runCmd(t, "report", "--db", db, "--list", "calls", "--failed")
+	if code != exitOK || !strings.Contains(table, "通话编号") || !strings.Contains(table, failed.Calls[0].CallID) ||
+		!strings.Contains(table, "不合格") || !strings.Contains(table, "仅不合格") {
+		t.Errorf("table (exit %d):\n%s", code, table)
+	}
+	code, csvOut, _ := runCmd(t, "report", "--db", db, "--list", "calls", "--format", "csv")
+	if code != exitOK || !strings.HasPrefix(csvOut, "\ufeff通话编号,日期,坐席工号,坐席姓名,班组,队列,得分,是否合格,否决,需复核,命中规则,录音\n") ||
+		strings.Count(csvOut, "2026/11/25/C20261125-") != 10 {
+		t.Errorf("csv (exit %d):\n%s", code, csvOut)
+	}
+	xlsx := filepath.Join(t.TempDir(), "calls.xlsx")
+	if code, _, errOut := runCmd(t, "report", "--db", db, "--list", "calls", "-o", xlsx); code != exitOK {
+		t.Fatalf("report --list calls -o xlsx exit %d: %s", code, errOut)
+	}
+	f, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1+10+2 || rows[0][0] != "通话编号" || rows[1][0] != all.Calls[0].CallID || !strings.HasPrefix(rows[12][0], "合计：质检通话 10 通，合格 9 通") {
+		t.Errorf("xlsx rows = %q", rows)
 	}
 }
