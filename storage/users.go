@@ -38,6 +38,9 @@ const (
 	AuditLoginFailed = "login_failed"
 	AuditLogout      = "logout"
 	AuditUserAdd     = "user_add"
+	AuditUserDisable = "user_disable"
+	AuditUserEnable  = "user_enable"
+	AuditUserPasswd  = "user_passwd"
 	AuditReview      = "review"
 	AuditVerdict     = "verdict"
 	AuditPlayback    = "playback"
@@ -48,6 +51,7 @@ var (
 	ErrUserExists     = errors.New("user already exists")
 	ErrBadCredentials = errors.New("wrong user name or password")
 	ErrNoSession      = errors.New("no such session or session expired")
+	ErrNoUser         = errors.New("no such user")
 )
 
 // MinPasswordLen is the shortest password AddUser accepts.
@@ -151,10 +155,23 @@ func (w *Workbench) q(query string) string {
 	return b.String()
 }
 
-func (w *Workbench) stamp() string { return w.now().UTC().Format(time.RFC3339Nano) }
+// stamp is the current time as the workbench tables store it.
+func (w *Workbench) stamp() string { return formatWorkbenchTime(w.now()) }
 
+// formatWorkbenchTime formats t for the users, sessions and audit tables:
+// storeTimeLayout (UTC, nine fractional digits, fixed width), so that text
+// comparison (ORDER BY at, expires_at < now) orders as the times do.
+// time.RFC3339Nano would not: it drops trailing zeros, and "…05Z" sorts
+// after "…05.5Z".
+func formatWorkbenchTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// parseTime reads a time of the workbench tables: storeTimeLayout, or
+// RFC 3339 with any number of fractional digits as earlier versions wrote.
 func parseTime(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339Nano, s)
+	t, err := time.Parse(storeTimeLayout, s)
+	if err != nil {
+		t, _ = time.Parse(time.RFC3339Nano, s)
+	}
 	return t
 }
 
@@ -175,11 +192,8 @@ func (w *Workbench) AddUser(ctx context.Context, name, role, password string) (U
 	if !ValidRole(role) {
 		return User{}, fmt.Errorf("add user: role %q: want admin, reviewer or viewer", role)
 	}
-	if len([]rune(password)) < MinPasswordLen {
-		return User{}, fmt.Errorf("add user: password shorter than %d characters", MinPasswordLen)
-	}
-	if len(password) > 72 {
-		return User{}, errors.New("add user: password longer than 72 bytes (bcrypt's limit)")
+	if err := checkPassword(password); err != nil {
+		return User{}, fmt.Errorf("add user: %w", err)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), w.cost)
 	if err != nil {
@@ -195,12 +209,81 @@ func (w *Workbench) AddUser(ctx context.Context, name, role, password string) (U
 		return User{}, fmt.Errorf("add user %s: %w", name, ErrUserExists)
 	}
 	_, err = w.db.ExecContext(ctx, w.q(`INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)`),
-		name, role, string(hash), now.Format(time.RFC3339Nano))
+		name, role, string(hash), formatWorkbenchTime(now))
 	if err != nil {
 		// A concurrent insert of the same name lands here too.
 		return User{}, fmt.Errorf("add user %s: %w", name, err)
 	}
 	return User{Name: name, Role: role, CreatedAt: now}, nil
+}
+
+// SetUserDisabled disables (or enables again) the user name. Disabling also
+// ends every session of the user. The change and its audit entry
+// (AuditUserDisable or AuditUserEnable, by actor from remote) are written in
+// one transaction. It fails with ErrNoUser when there is no such user.
+func (w *Workbench) SetUserDisabled(ctx context.Context, name string, disabled bool, actor, remote string) error {
+	action := AuditUserEnable
+	if disabled {
+		action = AuditUserDisable
+	}
+	return w.tx(ctx, action+" "+name, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, w.q(`UPDATE users SET disabled = ? WHERE name = ?`), b2i(disabled), name)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNoUser
+		}
+		if disabled {
+			if _, err := tx.ExecContext(ctx, w.q(`DELETE FROM sessions WHERE user_name = ?`), name); err != nil {
+				return err
+			}
+		}
+		return w.insertAudit(ctx, tx, AuditEntry{User: actor, Action: action, Detail: name, Remote: remote})
+	})
+}
+
+// SetPassword replaces the password of the user name and ends every
+// session of the user, with its audit entry (AuditUserPasswd, by actor from
+// remote) in the same transaction. The password follows AddUser's rules. It
+// fails with ErrNoUser when there is no such user.
+func (w *Workbench) SetPassword(ctx context.Context, name, password, actor, remote string) error {
+	if err := checkPassword(password); err != nil {
+		return fmt.Errorf("set password of %s: %w", name, err)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), w.cost)
+	if err != nil {
+		return fmt.Errorf("set password of %s: %w", name, err)
+	}
+	return w.tx(ctx, "set password of "+name, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, w.q(`UPDATE users SET password_hash = ? WHERE name = ?`), string(hash), name)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNoUser
+		}
+		if _, err := tx.ExecContext(ctx, w.q(`DELETE FROM sessions WHERE user_name = ?`), name); err != nil {
+			return err
+		}
+		return w.insertAudit(ctx, tx, AuditEntry{User: actor, Action: AuditUserPasswd, Detail: name, Remote: remote})
+	})
+}
+
+// checkPassword applies the password rules: at least MinPasswordLen
+// characters, at most 72 bytes (bcrypt's limit).
+func checkPassword(password string) error {
+	if len([]rune(password)) < MinPasswordLen {
+		return fmt.Errorf("password shorter than %d characters", MinPasswordLen)
+	}
+	if len(password) > 72 {
+		return errors.New("password longer than 72 bytes (bcrypt's limit)")
+	}
+	return nil
 }
 
 // Users lists every user by name.
@@ -278,13 +361,13 @@ func (w *Workbench) CreateSession(ctx context.Context, user User, ttl time.Durat
 	now := w.now().UTC()
 	exp := now.Add(ttl)
 	_, err = w.db.ExecContext(ctx, w.q(`INSERT INTO sessions (token_hash, user_name, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`),
-		tokenHash(token), user.Name, csrf, now.Format(time.RFC3339Nano), exp.Format(time.RFC3339Nano))
+		tokenHash(token), user.Name, csrf, formatWorkbenchTime(now), formatWorkbenchTime(exp))
 	if err != nil {
 		return "", Session{}, fmt.Errorf("create session: %w", err)
 	}
 	// Drop expired sessions now and then (here: on every login, cheap with
 	// few users).
-	if _, err := w.db.ExecContext(ctx, w.q(`DELETE FROM sessions WHERE expires_at < ?`), now.Format(time.RFC3339Nano)); err != nil {
+	if _, err := w.db.ExecContext(ctx, w.q(`DELETE FROM sessions WHERE expires_at < ?`), formatWorkbenchTime(now)); err != nil {
 		return "", Session{}, fmt.Errorf("create session: %w", err)
 	}
 	return token, Session{User: user, CSRF: csrf, ExpiresAt: exp}, nil
@@ -330,20 +413,31 @@ func CSRFEqual(session, submitted string) bool {
 
 // Audit appends an entry to the audit trail; a zero At means now.
 func (w *Workbench) Audit(ctx context.Context, e AuditEntry) error {
+	if err := w.insertAudit(ctx, w.db, e); err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// execer is what insertAudit needs of a *sql.DB or a *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// insertAudit writes an audit entry through db (the database or a
+// transaction); a zero At means now.
+func (w *Workbench) insertAudit(ctx context.Context, db execer, e AuditEntry) error {
 	id, err := randomToken(12)
 	if err != nil {
-		return fmt.Errorf("audit: %w", err)
+		return err
 	}
 	at := e.At
 	if at.IsZero() {
 		at = w.now()
 	}
-	_, err = w.db.ExecContext(ctx, w.q(`INSERT INTO audit (id, at, user_name, action, call_id, detail, remote) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		id, at.UTC().Format(time.RFC3339Nano), e.User, e.Action, e.CallID, e.Detail, e.Remote)
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", e.Action, err)
-	}
-	return nil
+	_, err = db.ExecContext(ctx, w.q(`INSERT INTO audit (id, at, user_name, action, call_id, detail, remote) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		id, formatWorkbenchTime(at), e.User, e.Action, e.CallID, e.Detail, e.Remote)
+	return err
 }
 
 // AuditFilter selects audit entries; empty fields match everything.

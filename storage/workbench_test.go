@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,11 +77,9 @@ func TestUsersAndSessions(t *testing.T) {
 		if err != nil || got.User.Name != "ann" || got.CSRF != sess.CSRF {
 			t.Fatalf("Session = %+v, %v", got, err)
 		}
-		// Only the hash is stored.
-		var n int
-		if err := wb.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE token_hash = $1`, token).Scan(&n); err != nil || n != 0 {
-			t.Fatalf("raw token stored (%d, %v)", n, err)
-		}
+		// Only the hash is stored: no column of the session's row holds
+		// the raw token.
+		assertTokenNotStored(t, wb, token)
 		if _, err := wb.Session(ctx, token+"x"); !errors.Is(err, ErrNoSession) {
 			t.Fatalf("forged token: %v", err)
 		}
@@ -108,6 +107,236 @@ func TestUsersAndSessions(t *testing.T) {
 		now = now.Add(time.Minute)
 		if _, err := wb.Session(ctx, token); !errors.Is(err, ErrNoSession) {
 			t.Fatalf("at expiry: %v", err)
+		}
+	})
+}
+
+// assertTokenNotStored fails when any column of any sessions row holds
+// the raw session token.
+func assertTokenNotStored(t *testing.T, wb *Workbench, token string) {
+	t.Helper()
+	rows, err := wb.db.QueryContext(context.Background(), `SELECT * FROM sessions`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		n++
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range vals {
+			if s := fmt.Sprint(v); strings.Contains(s, token) {
+				t.Errorf("sessions.%s holds the raw token: %q", cols[i], s)
+			}
+			if b, ok := v.([]byte); ok && strings.Contains(string(b), token) {
+				t.Errorf("sessions.%s holds the raw token: %q", cols[i], b)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("no sessions row to check")
+	}
+}
+
+// TestUserDisableAndPassword disables and enables a user and changes a
+// password: each ends the user's sessions (only that user's), is audited
+// with its actor, and fails with ErrNoUser for an unknown user.
+func TestUserDisableAndPassword(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eachBackend(t, func(t *testing.T, _ *Store, wb *Workbench) {
+		for _, name := range []string{"ann", "bob"} {
+			if _, err := wb.AddUser(ctx, name, RoleReviewer, "correct horse"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		login := func(name, pw string) string {
+			t.Helper()
+			u, err := wb.Authenticate(ctx, name, pw)
+			if err != nil {
+				t.Fatalf("Authenticate(%s): %v", name, err)
+			}
+			token, _, err := wb.CreateSession(ctx, u, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return token
+		}
+		live := func(token string) bool {
+			t.Helper()
+			_, err := wb.Session(ctx, token)
+			if err != nil && !errors.Is(err, ErrNoSession) {
+				t.Fatal(err)
+			}
+			return err == nil
+		}
+		sessionsOf := func(name string) int {
+			t.Helper()
+			var n int
+			if err := wb.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE user_name = $1`, name).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		ann1, ann2, bob := login("ann", "correct horse"), login("ann", "correct horse"), login("bob", "correct horse")
+
+		if err := wb.SetUserDisabled(ctx, "ann", true, "admin1", "203.0.113.7"); err != nil {
+			t.Fatal(err)
+		}
+		if live(ann1) || live(ann2) || sessionsOf("ann") != 0 {
+			t.Errorf("ann's sessions survived disabling (%d rows)", sessionsOf("ann"))
+		}
+		if !live(bob) {
+			t.Error("disabling ann ended bob's session")
+		}
+		if _, err := wb.Authenticate(ctx, "ann", "correct horse"); !errors.Is(err, ErrBadCredentials) {
+			t.Errorf("disabled user logs in: %v", err)
+		}
+		users, err := wb.Users(ctx)
+		if err != nil || len(users) != 2 || !users[0].Disabled || users[1].Disabled {
+			t.Fatalf("Users = %+v, %v; want ann disabled, bob not", users, err)
+		}
+		if err := wb.SetUserDisabled(ctx, "ann", false, "cli", ""); err != nil {
+			t.Fatal(err)
+		}
+		ann3 := login("ann", "correct horse")
+
+		if err := wb.SetPassword(ctx, "ann", "short", "cli", ""); err == nil {
+			t.Error("SetPassword accepted a short password")
+		}
+		if !live(ann3) {
+			t.Error("a refused password change ended the session")
+		}
+		if err := wb.SetPassword(ctx, "ann", "battery staple", "cli", ""); err != nil {
+			t.Fatal(err)
+		}
+		if live(ann3) || !live(bob) {
+			t.Errorf("after ann's password change: ann's session live %v, bob's %v; want false, true", live(ann3), live(bob))
+		}
+		if _, err := wb.Authenticate(ctx, "ann", "correct horse"); !errors.Is(err, ErrBadCredentials) {
+			t.Errorf("old password still works: %v", err)
+		}
+		login("ann", "battery staple")
+
+		for _, err := range []error{
+			wb.SetUserDisabled(ctx, "nobody", true, "cli", ""),
+			wb.SetUserDisabled(ctx, "nobody", false, "cli", ""),
+			wb.SetPassword(ctx, "nobody", "battery staple", "cli", ""),
+		} {
+			if !errors.Is(err, ErrNoUser) {
+				t.Errorf("unknown user: %v, want ErrNoUser", err)
+			}
+		}
+
+		log, err := wb.AuditLog(ctx, AuditFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range log {
+			got = append(got, e.User+" "+e.Action+" "+e.Detail+" "+e.Remote)
+		}
+		want := []string{"cli user_passwd ann ", "cli user_enable ann ", "admin1 user_disable ann 203.0.113.7"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("audit = %q, want %q", got, want)
+		}
+	})
+}
+
+// TestWorkbenchTimeOrder checks that times stored within one second order
+// as the times do: the audit trail (newest first) and the removal of
+// expired sessions, which compare the stored text.
+func TestWorkbenchTimeOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eachBackend(t, func(t *testing.T, _ *Store, wb *Workbench) {
+		base := time.Date(2026, 11, 25, 9, 0, 5, 0, time.UTC)
+		// Inserted in a shuffled order; RFC3339Nano would store
+		// "…05Z", "…05.5Z", "…05.05Z", "…05.123456789Z".
+		offsets := []time.Duration{500 * time.Millisecond, 0, 123456789, 50 * time.Millisecond, time.Second}
+		for i, off := range offsets {
+			if err := wb.Audit(ctx, AuditEntry{At: base.Add(off), User: "u", Action: AuditLogin, Detail: fmt.Sprint(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		log, err := wb.AuditLog(ctx, AuditFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []time.Duration
+		for _, e := range log {
+			got = append(got, e.At.Sub(base))
+		}
+		want := []time.Duration{time.Second, 500 * time.Millisecond, 123456789, 50 * time.Millisecond, 0}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("audit order: %v, want %v (newest first)", got, want)
+		}
+
+		// Expired sessions are removed on the next login, live ones kept.
+		u, err := wb.AddUser(ctx, "ann", RoleReviewer, "correct horse")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var now time.Time
+		wb.now = func() time.Time { return now }
+		session := func(at time.Time, ttl time.Duration) string {
+			t.Helper()
+			now = at
+			token, _, err := wb.CreateSession(ctx, u, ttl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return token
+		}
+		stored := func(token string) bool {
+			t.Helper()
+			var n int
+			if err := wb.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE token_hash = $1`, tokenHash(token)).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n == 1
+		}
+		expiresWhole := session(base, time.Hour)                                                  // until 10:00:05
+		expiresHalf := session(base.Add(time.Hour+500*time.Millisecond-time.Minute), time.Minute) // until 10:00:05.5
+		session(base.Add(time.Hour+200*time.Millisecond), time.Hour)                              // cleans up at 10:00:05.2
+		if stored(expiresWhole) {
+			t.Error("at 10:00:05.2, the session that expired at 10:00:05 was kept")
+		}
+		if !stored(expiresHalf) {
+			t.Error("at 10:00:05.2, the session live until 10:00:05.5 was removed")
+		}
+		liveHalf := session(base.Add(time.Hour), time.Second+500*time.Millisecond) // until 10:00:06.5
+		session(base.Add(time.Hour+time.Second), time.Hour)                        // cleans up at 10:00:06
+		if !stored(liveHalf) {
+			t.Error("at 10:00:06, the session live until 10:00:06.5 was removed")
+		}
+		if stored(expiresHalf) {
+			t.Error("at 10:00:06, the session that expired at 10:00:05.5 was kept")
+		}
+		if _, err := wb.Session(ctx, liveHalf); err != nil {
+			t.Errorf("live session: %v", err)
+		}
+
+		// Rows an earlier version wrote in RFC 3339 still read.
+		if got := parseTime("2026-11-25T09:00:05.5Z"); !got.Equal(base.Add(500 * time.Millisecond)) {
+			t.Errorf("parseTime(RFC3339Nano) = %v", got)
+		}
+		if got := parseTime(formatWorkbenchTime(base)); !got.Equal(base) {
+			t.Errorf("parseTime(formatWorkbenchTime) = %v", got)
 		}
 	})
 }
