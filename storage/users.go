@@ -163,7 +163,7 @@ func (w *Workbench) stamp() string { return formatWorkbenchTime(w.now()) }
 // comparison (ORDER BY at, expires_at < now) orders as the times do.
 // time.RFC3339Nano would not: it drops trailing zeros, and "…05Z" sorts
 // after "…05.5Z".
-func formatWorkbenchTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+func formatWorkbenchTime(t time.Time) string { return t.UTC().Format(storeTimeLayout) }
 
 // parseTime reads a time of the workbench tables: storeTimeLayout, or
 // RFC 3339 with any number of fractional digits as earlier versions wrote.
@@ -367,7 +367,7 @@ func (w *Workbench) CreateSession(ctx context.Context, user User, ttl time.Durat
 	}
 	// Drop expired sessions now and then (here: on every login, cheap with
 	// few users).
-	if _, err := w.db.ExecContext(ctx, w.q(`DELETE FROM sessions WHERE expires_at < ?`), formatWorkbenchTime(now)); err != nil {
+	if _, err := w.db.ExecContext(ctx, w.q(`DELETE FROM sessions WHERE expires_at <= ?`), formatWorkbenchTime(now)); err != nil {
 		return "", Session{}, fmt.Errorf("create session: %w", err)
 	}
 	return token, Session{User: user, CSRF: csrf, ExpiresAt: exp}, nil
