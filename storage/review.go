@@ -200,15 +200,19 @@ func (w *Workbench) Verdict(ctx context.Context, callID string) (*Verdict, error
 	return &v, nil
 }
 
-// LatestResult returns a call's result with the newest version of the
-// scorecard (any scorecard when scorecardID is empty). A missing call is
-// ErrNotFound.
-func (w *Workbench) LatestResult(ctx context.Context, callID, scorecardID string) (*models.Result, error) {
+// LatestResult returns a call's result with version of the scorecard, or
+// with its newest version when version is 0 (any scorecard when
+// scorecardID is empty). A call without such a result is ErrNotFound.
+func (w *Workbench) LatestResult(ctx context.Context, callID, scorecardID string, version int) (*models.Result, error) {
 	query := `SELECT result_json FROM results WHERE call_id = ?`
 	args := []any{callID}
 	if scorecardID != "" {
 		query += ` AND scorecard_id = ?`
 		args = append(args, scorecardID)
+	}
+	if version > 0 {
+		query += ` AND scorecard_version = ?`
+		args = append(args, version)
 	}
 	query += ` ORDER BY scorecard_version DESC, inspected_at DESC LIMIT 1`
 	var js string
@@ -597,12 +601,21 @@ type RuleOverturn struct {
 }
 
 // OverturnRates returns, per rule, the reviews of findings on the calls the
-// filter selects and the share overturned, by rule.
+// filter selects and the share overturned, by rule. Only the reviews of a
+// finding the selected result still makes count (same rule, same start in
+// whole milliseconds): a review made on an earlier inspection whose
+// finding moved or went away is not a review of this result.
 func (w *Workbench) OverturnRates(ctx context.Context, f CallFilter) ([]RuleOverturn, error) {
 	where, args := f.where()
+	// round(start_s*1000) = start_ms as StartMS computes it (half away from
+	// zero, starts are not negative), without the backends' ROUND, which
+	// differ on ties.
 	query := `SELECT rv.rule, COUNT(*), SUM(CASE WHEN rv.decision = 'overturn' THEN 1 ELSE 0 END)
 		FROM reviews rv JOIN results r ON r.call_id = rv.call_id
-		WHERE ` + where + ` GROUP BY rv.rule ORDER BY rv.rule`
+		WHERE ` + where + ` AND EXISTS (SELECT 1 FROM findings fd WHERE fd.call_id = r.call_id
+			AND fd.scorecard_id = r.scorecard_id AND fd.scorecard_version = r.scorecard_version AND fd.rule = rv.rule
+			AND fd.start_s * 1000 >= rv.start_ms - 0.5 AND fd.start_s * 1000 < rv.start_ms + 0.5)
+		GROUP BY rv.rule ORDER BY rv.rule`
 	rows, err := w.db.QueryContext(ctx, w.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("overturn rates: %w", err)

@@ -502,7 +502,7 @@ func TestReviewedPassRate(t *testing.T) {
 				}
 				// The call page's verdict (from the stored result) agrees
 				// with the dashboard's (from the findings table).
-				r, err := wb.LatestResult(ctx, o.CallID, "hotline")
+				r, err := wb.LatestResult(ctx, o.CallID, "hotline", 0)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -552,10 +552,10 @@ func TestReviewedPassRate(t *testing.T) {
 			t.Fatalf("reviews after re-inspection: %+v, %v", rs, err)
 		}
 		check("latest version")
-		if r, err := wb.LatestResult(ctx, "partial-overturn-passes", "hotline"); err != nil || r.Scorecard.Version != 2 {
+		if r, err := wb.LatestResult(ctx, "partial-overturn-passes", "hotline", 0); err != nil || r.Scorecard.Version != 2 {
 			t.Fatalf("LatestResult = %+v, %v", r, err)
 		}
-		if _, err := wb.LatestResult(ctx, "nope", ""); !errors.Is(err, ErrNotFound) {
+		if _, err := wb.LatestResult(ctx, "nope", "", 0); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("LatestResult(missing) = %v", err)
 		}
 		if _, err := wb.Outcomes(ctx, nil, filter); err == nil {
@@ -651,6 +651,80 @@ func TestQueue(t *testing.T) {
 		}
 		if len(p.Items) != min(2, 3+sample-2) || p.Counts.Flagged != 3+sample || p.Counts.Reviewed != 1 || p.Counts.Veto != 1 {
 			t.Errorf("page 2 = %d items, counts %+v", len(p.Items), p.Counts)
+		}
+	})
+}
+
+// TestOverturnRatesCountFindingsOfTheResult checks that the overturn rates
+// count only the reviews of findings the counted result makes: a review of
+// an earlier inspection whose finding moved or went away is left out, one
+// whose finding is still there counts.
+func TestOverturnRatesCountFindingsOfTheResult(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eachBackend(t, func(t *testing.T, st *Store, wb *Workbench) {
+		greet := func(start float64) models.Finding { return models.Finding{Rule: "greeting", Start: start, Deduct: 10} }
+		closing := func(start float64) models.Finding { return models.Finding{Rule: "closing", Start: start, Deduct: 10} }
+		// Version 1: greeting at 1.0004 s (1000 ms) and closing at 60 s.
+		saveCall(t, st, "moved", 1, false, greet(1.0004), closing(60))
+		for _, rv := range []Review{
+			{CallID: "moved", Rule: "greeting", StartMS: StartMS(1.0004), Decision: DecisionOverturn, Comment: "误判", Reviewer: "ann", ScorecardID: "hotline", ScorecardVersion: 1},
+			{CallID: "moved", Rule: "closing", StartMS: 60000, Decision: DecisionConfirm, Reviewer: "ann", ScorecardID: "hotline", ScorecardVersion: 1},
+		} {
+			if err := wb.SaveReview(ctx, rv, "127.0.0.1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Version 2 moves the greeting finding to 2.5 s and keeps closing
+		// at 59.9996 s (still 60000 ms).
+		saveCall(t, st, "moved", 2, false, greet(2.5), closing(59.9996))
+		tests := []struct {
+			name   string
+			filter CallFilter
+			want   string
+		}{
+			{"version 1 counts both reviews", CallFilter{ScorecardID: "hotline", ScorecardVersion: 1}, "[{closing 1 0 0} {greeting 1 1 1}]"},
+			{"version 2: the greeting review is of a finding it no longer makes", CallFilter{ScorecardID: "hotline", ScorecardVersion: 2}, "[{closing 1 0 0}]"},
+			{"latest version", CallFilter{ScorecardID: "hotline"}, "[{closing 1 0 0}]"},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				rates, err := wb.OverturnRates(ctx, tc.filter)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := fmt.Sprint(rates); got != tc.want {
+					t.Errorf("overturn rates = %s, want %s", got, tc.want)
+				}
+			})
+		}
+	})
+}
+
+// TestLatestResultVersion checks that LatestResult returns the asked
+// version, the newest for 0, and ErrNotFound for a version the call lacks.
+func TestLatestResultVersion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	eachBackend(t, func(t *testing.T, st *Store, wb *Workbench) {
+		saveCall(t, st, "two", 1, true)
+		saveCall(t, st, "two", 2, true)
+		saveCall(t, st, "one", 1, true)
+		tests := []struct {
+			id      string
+			version int
+			want    int // 0: ErrNotFound
+		}{
+			{"two", 1, 1}, {"two", 2, 2}, {"two", 0, 2}, {"one", 1, 1}, {"one", 0, 1}, {"one", 2, 0},
+		}
+		for _, tc := range tests {
+			r, err := wb.LatestResult(ctx, tc.id, "hotline", tc.version)
+			switch {
+			case tc.want == 0 && !errors.Is(err, ErrNotFound):
+				t.Errorf("LatestResult(%s, v%d) = %v, want ErrNotFound", tc.id, tc.version, err)
+			case tc.want != 0 && (err != nil || r.Scorecard.Version != tc.want):
+				t.Errorf("LatestResult(%s, v%d) = %+v, %v; want version %d", tc.id, tc.version, r, err, tc.want)
+			}
 		}
 	})
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/callqa/callqa/storage"
@@ -10,12 +11,21 @@ import (
 
 type usersView struct {
 	Users   []storage.User
+	Me      string // the admin looking at the page, who cannot disable themselves
 	Error   string
 	Created string
+	Changed string // "disabled NAME" or "enabled NAME" after a status change
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
-	s.renderUsers(w, r, http.StatusOK, usersView{Created: r.URL.Query().Get("created")})
+	q := r.URL.Query()
+	v := usersView{Created: q.Get("created")}
+	if n := q.Get("disabled"); n != "" {
+		v.Changed = "已停用用户 " + n + "，其会话已全部失效"
+	} else if n := q.Get("enabled"); n != "" {
+		v.Changed = "已启用用户 " + n
+	}
+	s.renderUsers(w, r, http.StatusOK, v)
 }
 
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, v usersView) {
@@ -25,6 +35,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	v.Users = users
+	v.Me = sessionFrom(r.Context()).User.Name
 	s.render(w, r, status, "users", "用户管理", v)
 }
 
@@ -58,7 +69,45 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	http.Redirect(w, r, "/admin/users?created="+u.Name, http.StatusSeeOther)
+	http.Redirect(w, r, "/admin/users?created="+url.QueryEscape(u.Name), http.StatusSeeOther)
+}
+
+// userStatus is POST /admin/users/{name}/status with the form field
+// action=disable or enable. Disabling ends every session of the user at
+// once. An admin cannot disable their own account (the last admin could
+// lock everyone out); the command line can.
+func (s *Server) userStatus(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	var disabled bool
+	switch r.PostFormValue("action") {
+	case "disable":
+		disabled = true
+	case "enable":
+	default:
+		s.renderUsers(w, r, http.StatusBadRequest, usersView{Error: "操作无效：应为停用或启用"})
+		return
+	}
+	sess := sessionFrom(r.Context())
+	if disabled && name == sess.User.Name {
+		s.renderUsers(w, r, http.StatusBadRequest, usersView{Error: "不能停用自己的账号"})
+		return
+	}
+	err := s.wb.SetUserDisabled(r.Context(), name, disabled, sess.User.Name, remoteAddr(r))
+	if errors.Is(err, storage.ErrNoUser) {
+		s.renderUsers(w, r, http.StatusNotFound, usersView{Error: "用户不存在"})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	q := url.Values{}
+	if disabled {
+		q.Set("disabled", name)
+	} else {
+		q.Set("enabled", name)
+	}
+	http.Redirect(w, r, "/admin/users?"+q.Encode(), http.StatusSeeOther)
 }
 
 func (s *Server) auditFilter(r *http.Request) (storage.AuditFilter, error) {

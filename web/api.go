@@ -21,6 +21,9 @@ import (
 //	POST /api/calls/{id}/verdict    {"verdict":"pass"|"fail","comment"}          reviewer, admin
 //	GET  /api/reports/pass-rate     ?by=day|team|agent|queue&from&to             every role
 //	GET  /api/reports/rules         hit and overturn rates, indicator row        every role
+//
+// The reports cover the current month (in Config.Location) when neither
+// from nor to is given.
 //	GET  /api/users, /api/audit                                                  admin
 //
 // POSTs carry the CSRF token in the X-CSRF-Token header.
@@ -51,6 +54,13 @@ type apiCallBody struct {
 	Verdict        *storage.Verdict `json:"verdict"`
 	ReviewedPassed bool             `json:"reviewed_passed"`
 	AudioURL       string           `json:"audio_url"`
+	// ServedScorecard is the scorecard the workbench serves; Result is of
+	// another version when the call has no result of it, and
+	// ScorecardNotice then says so.
+	ServedScorecard models.ScorecardRef `json:"served_scorecard"`
+	ScorecardNotice string              `json:"scorecard_notice,omitempty"`
+	// VerdictNotice says the verdict was given on another scorecard version.
+	VerdictNotice string `json:"verdict_notice,omitempty"`
 }
 
 func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) {
@@ -73,7 +83,9 @@ func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) {
 		reviews = []storage.Review{}
 	}
 	s.json(w, http.StatusOK, apiCallBody{Result: v.Result, Reviews: reviews, Verdict: v.Verdict,
-		ReviewedPassed: v.ReviewedPassed, AudioURL: "/calls/" + pathEscape(id) + "/audio"})
+		ReviewedPassed: v.ReviewedPassed, AudioURL: callURL(id) + "/audio",
+		ServedScorecard: models.ScorecardRef{ID: s.sc.ID, Version: s.sc.Version},
+		ScorecardNotice: v.VersionNotice, VerdictNotice: v.VerdictNotice})
 }
 
 func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
@@ -82,7 +94,7 @@ func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	if _, err := s.wb.LatestResult(r.Context(), id, s.sc.ID); err != nil {
+	if _, _, err := s.callResult(r.Context(), id); err != nil {
 		s.failCall(w, r, err)
 		return
 	}
@@ -164,31 +176,23 @@ func (s *Server) apiPassRate(w http.ResponseWriter, r *http.Request) {
 	q.Del("by")
 	r2 := r.Clone(r.Context())
 	r2.URL.RawQuery = q.Encode()
-	d, err := s.dashboardData(r2)
+	table, ok := map[string]string{"day": "days", "team": "teams", "agent": "agents", "queue": "queues"}[by]
+	if !ok {
+		s.fail(w, r, http.StatusBadRequest, badf("by 应为 day、team、agent 或 queue"))
+		return
+	}
+	d, err := s.dashboardData(r2, table, partTotal, "indicator")
 	if err != nil {
 		s.failFilter(w, r, err)
 		return
 	}
-	var rows []rateRow
-	switch by {
-	case "day":
-		rows = d.Days
-	case "team":
-		rows = d.Teams
-	case "agent":
-		rows = d.Agents
-	case "queue":
-		rows = d.Queues
-	default:
-		s.fail(w, r, http.StatusBadRequest, badf("by 应为 day、team、agent 或 queue"))
-		return
-	}
+	rows := map[string][]rateRow{"days": d.Days, "teams": d.Teams, "agents": d.Agents, "queues": d.Queues}[table]
 	s.json(w, http.StatusOK, map[string]any{"by": by, "from": d.From, "to": d.To, "scorecard": d.Scorecard,
 		"total": jsonRate(d.Total), "rows": jsonRates(rows), "indicator": jsonIndicator(d.Indicator)})
 }
 
 func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) {
-	d, err := s.dashboardData(r)
+	d, err := s.dashboardData(r, "rules", "indicator")
 	if err != nil {
 		s.failFilter(w, r, err)
 		return

@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/callqa/callqa/pipeline/decode"
 )
@@ -106,13 +108,32 @@ func wavHeader(rate, channels int, dataBytes uint32) []byte {
 	return h
 }
 
+// audioCacheSubdir is the server's private folder under
+// Config.AudioCacheDir, and audioFilePattern its files.
+const (
+	audioCacheSubdir = "callqa-audio"
+	audioFilePattern = "callqa-audio-*.wav"
+)
+
+// audioFillTimeout bounds one transcoding, which runs on past the request
+// that started it while other requests wait for it.
+const audioFillTimeout = 10 * time.Minute
+
 // audioCache keeps the most recently transcoded recordings as temporary
-// files, so that the browser's successive Range requests for one call do
-// not each decode the whole recording. It is owned by a Server and removed
-// by Server.Close.
+// files in a private folder, so that the browser's successive Range
+// requests for one call do not each decode the whole recording. It is owned
+// by a Server and removed by Server.Close.
+//
+// A recording is transcoded once for every request waiting for it, on a
+// context of its own: a request that goes away (a browser aborts one on
+// every seek) does not fail the others; the transcoding stops when no
+// request waits for it any more. At most max recordings are transcoded at
+// a time, and a file in use is not evicted.
 type audioCache struct {
-	dir string
-	max int
+	dir  string
+	max  int
+	sem  chan struct{} // bounds the concurrent fills to max
+	fill time.Duration // audioFillTimeout; shorter in tests
 
 	mu      sync.Mutex
 	entries map[string]*list.Element // of *audioEntry
@@ -120,58 +141,87 @@ type audioCache struct {
 }
 
 type audioEntry struct {
-	key   string
-	ready chan struct{}
-	path  string
-	err   error
-	refs  int  // open handles; the file is removed when evicted and unreferenced
-	gone  bool // evicted
+	key     string
+	ready   chan struct{} // closed when path or err is set
+	path    string        // set under audioCache.mu
+	err     error         // set under audioCache.mu
+	refs    int           // waiting requests and open handles; the file is removed when evicted and unreferenced
+	waiters int           // requests waiting for the fill
+	cancel  context.CancelFunc
+	gone    bool // evicted
 }
 
-func newAudioCache(dir string, max int) *audioCache {
-	return &audioCache{dir: dir, max: max, entries: make(map[string]*list.Element), lru: list.New()}
+// newAudioCache makes the private folder dir/callqa-audio (mode 0700) and
+// removes the files a crashed server left in it.
+func newAudioCache(dir string, max int) (*audioCache, error) {
+	sub := filepath.Join(dir, audioCacheSubdir)
+	if err := os.MkdirAll(sub, 0o700); err != nil {
+		return nil, fmt.Errorf("audio cache: %w", err)
+	}
+	if err := os.Chmod(sub, 0o700); err != nil {
+		return nil, fmt.Errorf("audio cache: %w", err)
+	}
+	stale, err := filepath.Glob(filepath.Join(sub, audioFilePattern))
+	if err != nil {
+		return nil, fmt.Errorf("audio cache: %w", err)
+	}
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("audio cache: remove stale file: %w", err)
+		}
+	}
+	return &audioCache{dir: sub, max: max, sem: make(chan struct{}, max), fill: audioFillTimeout,
+		entries: make(map[string]*list.Element), lru: list.New()}, nil
 }
 
 // open returns the transcoded file for key, producing it with fill on the
-// first request; concurrent requests for one key wait for one fill. release
+// first request; concurrent requests for one key wait for one fill, which
+// runs until done, failed, timed out or no request waits any more. release
 // must be called when the caller is done with the file.
 func (c *audioCache) open(ctx context.Context, key string, fill func(ctx context.Context, w *os.File) error) (f *os.File, release func(), err error) {
 	c.mu.Lock()
-	el, ok := c.entries[key]
 	var e *audioEntry
-	if ok {
+	if el, ok := c.entries[key]; ok {
 		e = el.Value.(*audioEntry)
 		c.lru.MoveToFront(el)
-		e.refs++
-		c.mu.Unlock()
+	} else {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.fill)
+		e = &audioEntry{key: key, ready: make(chan struct{}), cancel: cancel}
+		c.entries[key] = c.lru.PushFront(e)
+		go c.run(fctx, e, fill)
+	}
+	e.refs++
+	e.waiters++
+	c.mu.Unlock()
+
+	select {
+	case <-e.ready:
+	case <-ctx.Done():
+		c.mu.Lock()
+		e.waiters--
 		select {
 		case <-e.ready:
-		case <-ctx.Done():
-			c.release(e)
-			return nil, nil, ctx.Err()
-		}
-	} else {
-		e = &audioEntry{key: key, ready: make(chan struct{}), refs: 1}
-		c.entries[key] = c.lru.PushFront(e)
-		c.mu.Unlock()
-		e.path, e.err = c.fill(ctx, fill)
-		if e.err != nil {
-			// Do not cache failures: the next request tries again.
-			c.mu.Lock()
-			if cur, ok := c.entries[key]; ok && cur.Value.(*audioEntry) == e {
-				c.lru.Remove(cur)
-				delete(c.entries, key)
+		default:
+			if e.waiters == 0 {
+				// Nobody waits any more: stop the fill, and let the next
+				// request start a new one rather than wait for this one.
+				e.cancel()
+				c.drop(e)
 			}
-			c.mu.Unlock()
 		}
-		close(e.ready)
-		c.evict()
-	}
-	if e.err != nil {
+		c.mu.Unlock()
 		c.release(e)
-		return nil, nil, e.err
+		return nil, nil, ctx.Err()
 	}
-	f, err = os.Open(e.path)
+	c.mu.Lock()
+	e.waiters--
+	path, ferr := e.path, e.err
+	c.mu.Unlock()
+	if ferr != nil {
+		c.release(e)
+		return nil, nil, ferr
+	}
+	f, err = os.Open(path)
 	if err != nil {
 		c.release(e)
 		return nil, nil, fmt.Errorf("audio cache: %w", err)
@@ -179,8 +229,41 @@ func (c *audioCache) open(ctx context.Context, key string, fill func(ctx context
 	return f, func() { f.Close(); c.release(e) }, nil
 }
 
-func (c *audioCache) fill(ctx context.Context, fill func(ctx context.Context, w *os.File) error) (string, error) {
-	tmp, err := os.CreateTemp(c.dir, "callqa-audio-*.wav")
+// run fills e, at most max at a time, and publishes the outcome.
+func (c *audioCache) run(ctx context.Context, e *audioEntry, fill func(ctx context.Context, w *os.File) error) {
+	defer e.cancel()
+	var path string
+	var err error
+	select {
+	case c.sem <- struct{}{}:
+		path, err = c.fillFile(ctx, fill)
+		<-c.sem
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	c.mu.Lock()
+	e.path, e.err = path, err
+	if err != nil {
+		c.drop(e) // do not cache failures: the next request tries again
+	} else if e.gone && e.refs == 0 {
+		os.Remove(path)
+	}
+	close(e.ready)
+	c.mu.Unlock()
+	c.evict()
+}
+
+// drop removes e from the index if it is still there; c.mu is held.
+func (c *audioCache) drop(e *audioEntry) {
+	if cur, ok := c.entries[e.key]; ok && cur.Value.(*audioEntry) == e {
+		c.lru.Remove(cur)
+		delete(c.entries, e.key)
+	}
+	e.gone = true
+}
+
+func (c *audioCache) fillFile(ctx context.Context, fill func(ctx context.Context, w *os.File) error) (string, error) {
+	tmp, err := os.CreateTemp(c.dir, audioFilePattern)
 	if err != nil {
 		return "", fmt.Errorf("audio cache: %w", err)
 	}
@@ -203,21 +286,30 @@ func (c *audioCache) release(e *audioEntry) {
 	if e.gone && e.refs == 0 && e.path != "" {
 		os.Remove(e.path)
 	}
+	c.evictLocked()
 }
 
-// evict drops the least recently used entries beyond max.
+// evict drops the least recently used unreferenced entries beyond max; an
+// entry being filled or read stays until it is released.
 func (c *audioCache) evict() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for c.lru.Len() > c.max {
-		el := c.lru.Back()
+	c.evictLocked()
+}
+
+func (c *audioCache) evictLocked() {
+	for el := c.lru.Back(); el != nil && c.lru.Len() > c.max; {
+		prev := el.Prev()
 		e := el.Value.(*audioEntry)
-		c.lru.Remove(el)
-		delete(c.entries, e.key)
-		e.gone = true
-		if e.refs == 0 && e.path != "" {
-			os.Remove(e.path)
+		if e.refs == 0 {
+			c.lru.Remove(el)
+			delete(c.entries, e.key)
+			e.gone = true
+			if e.path != "" {
+				os.Remove(e.path)
+			}
 		}
+		el = prev
 	}
 }
 
@@ -228,6 +320,7 @@ func (c *audioCache) close() {
 	for _, el := range c.entries {
 		e := el.Value.(*audioEntry)
 		e.gone = true
+		e.cancel()
 		if e.refs == 0 && e.path != "" {
 			os.Remove(e.path)
 		}

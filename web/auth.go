@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -73,14 +75,127 @@ func (s *Server) auth(roles []string, h http.HandlerFunc) http.Handler {
 
 // sameOrigin accepts a request without an Origin header (non-browser
 // clients, older browsers; the CSRF token still applies) or with one whose
-// host is the request's host.
+// host is the request's host and, when the scheme is known (TLS here, or
+// X-Forwarded-Proto from a trusted proxy), whose scheme is the request's.
+// Behind a trusted proxy, the host is its X-Forwarded-Host when set.
 func sameOrigin(r *http.Request) bool {
 	o := r.Header.Get("Origin")
 	if o == "" {
 		return true
 	}
 	u, err := url.Parse(o)
-	return err == nil && u.Host == r.Host
+	if err != nil || u.Host == "" {
+		return false // "null" (sandboxed frames, some redirects) included
+	}
+	c := clientOf(r)
+	if !strings.EqualFold(u.Host, c.host) {
+		return false
+	}
+	return c.scheme == "" || strings.EqualFold(u.Scheme, c.scheme)
+}
+
+// clientInfo is what the workbench knows of a request's client: its
+// address (for the rate limit and the audit trail), and the scheme and host
+// it asked for (for the same-origin check). scheme is "" when unknown
+// (plain http here, possibly TLS at an untrusted proxy).
+type clientInfo struct {
+	addr   string
+	scheme string
+	host   string
+}
+
+type clientKey struct{}
+
+// withClient resolves the request's client once (see clientFrom) and
+// keeps it in the request's context for remoteAddr and sameOrigin.
+func (s *Server) withClient(r *http.Request) *http.Request {
+	c := clientFrom(r, s.cfg.TrustedProxies)
+	return r.WithContext(context.WithValue(r.Context(), clientKey{}, c))
+}
+
+// clientOf returns the client withClient resolved, or the connection's.
+func clientOf(r *http.Request) clientInfo {
+	if c, ok := r.Context().Value(clientKey{}).(clientInfo); ok {
+		return c
+	}
+	return clientFrom(r, nil)
+}
+
+// clientFrom resolves a request's client. The connection's peer is the
+// client, unless it is in trusted (a reverse proxy): then the client is the
+// rightmost X-Forwarded-For address that is not itself a trusted proxy (the
+// addresses to its left are the client's to write), the scheme that of
+// X-Forwarded-Proto and the host that of X-Forwarded-Host, each when
+// present and well formed. Headers from any other peer are ignored: a
+// client could forge them.
+func clientFrom(r *http.Request, trusted []netip.Prefix) clientInfo {
+	c := clientInfo{addr: r.RemoteAddr, host: r.Host}
+	if r.TLS != nil {
+		c.scheme = "https"
+	}
+	peer, ok := parseAddr(r.RemoteAddr)
+	if !ok {
+		return c
+	}
+	c.addr = peer.String()
+	if !inPrefixes(peer, trusted) {
+		return c
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		ip, ok := parseAddr(strings.TrimSpace(hops[i]))
+		if !ok {
+			break // the nearest trusted hop is the best we know
+		}
+		c.addr = ip.String()
+		if !inPrefixes(ip, trusted) {
+			break
+		}
+	}
+	if p := strings.ToLower(lastValue(r.Header.Values("X-Forwarded-Proto"))); p == "http" || p == "https" {
+		c.scheme = p
+	}
+	if h := lastValue(r.Header.Values("X-Forwarded-Host")); h != "" && !strings.ContainsAny(h, "/\\@ ") {
+		c.host = h
+	}
+	return c
+}
+
+// lastValue is the last element of comma-separated header values: the one
+// the nearest proxy wrote.
+func lastValue(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	v := values[len(values)-1]
+	if i := strings.LastIndexByte(v, ','); i >= 0 {
+		v = v[i+1:]
+	}
+	return strings.TrimSpace(v)
+}
+
+// parseAddr reads an IP address, with or without a port ("192.0.2.1",
+// "192.0.2.1:5000", "[2001:db8::1]:5000", "2001:db8::1").
+func parseAddr(s string) (netip.Addr, bool) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	if ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")); err == nil {
+		return ip.Unmap(), true
+	}
+	return netip.Addr{}, false
+}
+
+func inPrefixes(ip netip.Addr, prefixes []netip.Prefix) bool {
+	for _, p := range prefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) setSessionCookie(w http.ResponseWriter, token string, maxAge int) {
@@ -95,12 +210,37 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, token string, maxAge in
 	})
 }
 
-// safeNext keeps a post-login redirect on this site.
+// nextPages are the pages a login may return to: a path equal to one of
+// them or under one ending in "/". The API and exports are not pages.
+var nextPages = []string{"/queue", "/dashboard", "/calls/", "/admin/"}
+
+// safeNext keeps a post-login redirect on this site's pages: anything else
+// (another host, however spelled; control characters, which browsers strip,
+// so that "/\t/evil.example" becomes "//evil.example"; backslashes, which
+// they read as slashes; dot segments; unknown paths) gives "/".
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || len(next) > 2048 {
 		return "/"
 	}
-	return next
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") || path.Clean(u.Path) != u.Path {
+		return "/"
+	}
+	for _, p := range nextPages {
+		if u.Path == p || strings.HasSuffix(p, "/") && strings.HasPrefix(u.Path, p) && len(u.Path) > len(p) {
+			return next
+		}
+	}
+	return "/"
 }
 
 type loginView struct {
@@ -122,21 +262,24 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, name, password st
 	if name == "" || password == "" || len(name) > 64 || len(password) > 200 {
 		return nil, http.StatusBadRequest, errors.New("请输入用户名和密码")
 	}
-	key := remoteAddr(r) + "|" + strings.ToLower(name)
-	if ok, wait := s.limiter.allowed(key); !ok {
+	// The attempt is counted before the password is checked, so that
+	// parallel guesses cannot all get past the limit.
+	attempt, ok, wait := s.limiter.reserve(remoteAddr(r), name)
+	if !ok {
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		return nil, http.StatusTooManyRequests, fmt.Errorf("登录失败次数过多，请 %d 分钟后再试", int(wait.Minutes())+1)
 	}
 	u, err := s.wb.Authenticate(r.Context(), name, password)
 	if errors.Is(err, storage.ErrBadCredentials) {
-		s.limiter.fail(key)
+		// The reserved attempt stays: it is the failure.
 		s.audit(r.Context(), storage.AuditEntry{User: name, Action: storage.AuditLoginFailed, Remote: remoteAddr(r)})
 		return nil, http.StatusUnauthorized, errors.New("用户名或密码错误")
 	}
 	if err != nil {
+		attempt.cancelled()
 		return nil, http.StatusInternalServerError, err
 	}
-	s.limiter.reset(key)
+	attempt.succeeded()
 	token, sess, err := s.wb.CreateSession(r.Context(), u, s.cfg.SessionTTL)
 	if err != nil {
 		return nil, http.StatusInternalServerError, err

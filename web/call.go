@@ -39,7 +39,14 @@ type lineView struct {
 }
 
 type callView struct {
-	Result         *models.Result
+	Result *models.Result
+	// VersionNotice says the call was inspected with another version of
+	// the scorecard than the one served (the call has no result of it).
+	VersionNotice string
+	// VerdictNotice says the final verdict was given on another scorecard
+	// version than the result shown (it still applies: see
+	// docs/workbench.md).
+	VerdictNotice  string
 	Findings       []findingView
 	EarlierReviews []storage.Review
 	Verdict        *storage.Verdict
@@ -53,10 +60,24 @@ type callView struct {
 	Reviewed       int
 }
 
+// callResult is the call's result with the served scorecard version, the
+// one the queue and the dashboard count; a call without one (not yet
+// re-inspected) falls back to its newest version, with a notice.
+func (s *Server) callResult(ctx context.Context, id string) (res *models.Result, notice string, err error) {
+	res, err = s.wb.LatestResult(ctx, id, s.sc.ID, s.sc.Version)
+	if errors.Is(err, storage.ErrNotFound) {
+		res, err = s.wb.LatestResult(ctx, id, s.sc.ID, 0)
+		if err == nil {
+			notice = fmt.Sprintf("此通话按评分表 v%d 质检，与当前评分表 v%d 不同", res.Scorecard.Version, s.sc.Version)
+		}
+	}
+	return res, notice, err
+}
+
 // callData gathers what the call page and the call API show.
 func (s *Server) callData(r *http.Request, id string) (*callView, error) {
 	ctx := r.Context()
-	res, err := s.wb.LatestResult(ctx, id, s.sc.ID)
+	res, notice, err := s.callResult(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +89,12 @@ func (s *Server) callData(r *http.Request, id string) (*callView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &callView{Result: res, Verdict: verdict, BaseScore: s.sc.BaseScore, Duration: resultDuration(res)}
+	v := &callView{Result: res, VersionNotice: notice, Verdict: verdict, BaseScore: s.sc.BaseScore, Duration: resultDuration(res)}
+	if verdict != nil && verdict.ScorecardVersion != 0 &&
+		(verdict.ScorecardID != res.Scorecard.ID || verdict.ScorecardVersion != res.Scorecard.Version) {
+		v.VerdictNotice = fmt.Sprintf("此结论是在评分表 %s v%d 的质检结果上作出的，按通话沿用至当前结果（评分表 %s v%d）",
+			verdict.ScorecardID, verdict.ScorecardVersion, res.Scorecard.ID, res.Scorecard.Version)
+	}
 	byKey := map[string]*storage.Review{}
 	for i := range reviews {
 		rv := &reviews[i]
@@ -258,7 +284,7 @@ func (s *Server) saveReview(r *http.Request, id string, in reviewInput) (*storag
 	if in.Decision == storage.DecisionOverturn && strings.TrimSpace(in.Comment) == "" {
 		return nil, badf("推翻时请填写理由")
 	}
-	res, err := s.wb.LatestResult(r.Context(), id, s.sc.ID)
+	res, _, err := s.callResult(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +320,7 @@ func (s *Server) saveVerdict(r *http.Request, id string, in verdictInput) (*stor
 	if utf8.RuneCountInString(in.Comment) > maxCommentLen {
 		return nil, badf("备注超过 %d 字", maxCommentLen)
 	}
-	res, err := s.wb.LatestResult(r.Context(), id, s.sc.ID)
+	res, _, err := s.callResult(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +350,7 @@ func (s *Server) reviewSubmit(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/calls/%s#f-%s-%d", pathEscape(id), r.PostFormValue("rule"), ms), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("%s#f-%s-%d", callURL(id), url.PathEscape(r.PostFormValue("rule")), ms), http.StatusSeeOther)
 }
 
 func (s *Server) verdictSubmit(w http.ResponseWriter, r *http.Request) {
@@ -337,15 +363,94 @@ func (s *Server) verdictSubmit(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/calls/"+pathEscape(id), http.StatusSeeOther)
+	http.Redirect(w, r, callURL(id), http.StatusSeeOther)
+}
+
+// listenDedupe is how long one session's playback of one call counts as
+// one listen in the audit trail.
+const listenDedupe = 30 * time.Minute
+
+// listenKey is a session listening to a call.
+type listenKey struct{ session, callID string }
+
+// recordListen records a playback in the audit trail, once per session and
+// call within listenDedupe.
+func (s *Server) recordListen(r *http.Request, id, recording string) error {
+	ctx := r.Context()
+	sess := sessionFrom(ctx)
+	k := listenKey{sess.User.Name + "\x00" + sess.CSRF, id}
+	now := s.now()
+	s.listenMu.Lock()
+	if last, ok := s.listens[k]; ok && now.Sub(last) < listenDedupe && now.Sub(last) >= 0 {
+		s.listenMu.Unlock()
+		return nil
+	}
+	s.listens[k] = now
+	if len(s.listens) > 1024 {
+		for x, at := range s.listens {
+			if now.Sub(at) >= listenDedupe {
+				delete(s.listens, x)
+			}
+		}
+	}
+	s.listenMu.Unlock()
+	err := s.audit(ctx, storage.AuditEntry{User: sess.User.Name, Action: storage.AuditPlayback, CallID: id,
+		Detail: recording, Remote: remoteAddr(r)})
+	if err != nil {
+		s.listenMu.Lock()
+		if s.listens[k].Equal(now) {
+			delete(s.listens, k)
+		}
+		s.listenMu.Unlock()
+	}
+	return err
+}
+
+// listenWriter calls listen when a response starts serving audio bytes
+// (status 200 or 206, whatever the Range and If-Range headers); if listen
+// fails, the audio is not sent and fail answers instead.
+type listenWriter struct {
+	http.ResponseWriter
+	listen  func() error
+	fail    func(error)
+	started bool
+	failed  bool
+}
+
+func (w *listenWriter) WriteHeader(code int) {
+	if w.started {
+		return
+	}
+	w.started = true
+	if code == http.StatusOK || code == http.StatusPartialContent {
+		if err := w.listen(); err != nil {
+			w.failed = true
+			for _, h := range []string{"Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "Last-Modified", "Etag"} {
+				w.Header().Del(h)
+			}
+			w.fail(err)
+			return
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *listenWriter) Write(p []byte) (int, error) {
+	if !w.started {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.failed {
+		return 0, errors.New("playback not audited")
+	}
+	return w.ResponseWriter.Write(p)
 }
 
 // callAudio streams the call's recording with Range support: PCM16 WAV as
 // stored, anything else (G.711, float, 24-bit...) transcoded to PCM16 WAV.
-// The first request of a playback (no Range, or a range from byte 0) is
-// recorded in the audit trail once the audio is about to be served (the
-// recording opened and, where needed, transcoded): a request answered with
-// an error is not a listen. The audio is not served if the record fails.
+// Every GET answered with audio bytes (200 or 206, whatever its Range) is a
+// listen, recorded in the audit trail once per session and call within
+// listenDedupe; a request answered with an error, and HEAD, are not. The
+// audio is not served if the record fails.
 func (s *Server) callAudio(w http.ResponseWriter, r *http.Request) {
 	id, err := callID(r)
 	if err != nil {
@@ -353,23 +458,21 @@ func (s *Server) callAudio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	res, err := s.wb.LatestResult(ctx, id, s.sc.ID)
+	res, _, err := s.callResult(ctx, id)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
 	}
 	serve := func(content io.ReadSeeker) {
-		if rng := r.Header.Get("Range"); rng == "" || strings.HasPrefix(rng, "bytes=0-") {
-			sess := sessionFrom(ctx)
-			if err := s.audit(ctx, storage.AuditEntry{User: sess.User.Name, Action: storage.AuditPlayback, CallID: id,
-				Detail: res.Recording, Remote: remoteAddr(r)}); err != nil {
-				s.fail(w, r, http.StatusInternalServerError, err)
-				return
-			}
+		out := w
+		if r.Method != http.MethodHead {
+			out = &listenWriter{ResponseWriter: w,
+				listen: func() error { return s.recordListen(r, id, res.Recording) },
+				fail:   func(err error) { s.fail(w, r, http.StatusInternalServerError, err) }}
 		}
 		w.Header().Set("Content-Type", "audio/wav")
 		w.Header().Set("Cache-Control", "private, no-store")
-		http.ServeContent(w, r, "", zeroTime, content)
+		http.ServeContent(out, r, "", zeroTime, content)
 	}
 	passThrough := res.Audio != nil && res.Audio.Format == "pcm_s16le"
 	if passThrough {
@@ -378,13 +481,13 @@ func (s *Server) callAudio(w http.ResponseWriter, r *http.Request) {
 			s.failAudio(w, r, err)
 			return
 		}
-		defer rc.Close()
 		if rs, ok := rc.(io.ReadSeeker); ok {
+			defer rc.Close()
 			serve(rs)
 			return
 		}
-		rc.Close()
 		// A stream without Seek (an S3 object): go through the cache.
+		rc.Close()
 	}
 	f, release, err := s.audio.open(ctx, res.Recording, func(ctx context.Context, out *os.File) error {
 		rc, err := s.src.Open(ctx, res.Recording)
@@ -419,7 +522,5 @@ func (s *Server) failAudio(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	s.fail(w, r, http.StatusInternalServerError, err)
 }
-
-func pathEscape(s string) string { return (&url.URL{Path: s}).EscapedPath() }
 
 var zeroTime time.Time

@@ -2,12 +2,15 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/report"
@@ -63,7 +66,24 @@ type dashboard struct {
 	Queues    []rateRow
 	Rules     []ruleRow
 	Trend     template.HTML
-	Query     string
+	// Exports are the export links of each table (exportTables), with the
+	// dashboard's dates.
+	Exports map[string]exportLinks
+}
+
+// exportLinks are the CSV and XLSX links of one table.
+type exportLinks struct{ CSV, XLSX string }
+
+// exportURL is the link of a table's export with the dates of the dashboard.
+func exportURL(table, format, from, to string) string {
+	q := url.Values{"format": {format}}
+	if from != "" {
+		q.Set("from", from)
+	}
+	if to != "" {
+		q.Set("to", to)
+	}
+	return "/export/" + url.PathEscape(table) + "?" + q.Encode()
 }
 
 // opt turns an optional ratio of the report package into NaN when absent.
@@ -74,99 +94,146 @@ func opt(v *float64) float64 {
 	return *v
 }
 
-// dashboardData computes every table of the dashboard for a date range:
-// the machine figures come from the report package (the same numbers as
-// `callqa report`), the reviewed ones from the workbench store.
-func (s *Server) dashboardData(r *http.Request) (*dashboard, error) {
-	q := r.URL.Query()
+// Parts of the dashboard dashboardData computes: the tables of
+// exportTables, and the total row.
+const partTotal = "total"
+
+// dashFilter reads the dashboard's date range. Without from and to, it is
+// the current month in the hotline's time zone, so that neither the page
+// nor an export loads every call ever inspected.
+func (s *Server) dashFilter(q url.Values) (storage.CallFilter, error) {
 	for k := range q {
 		if k != "from" && k != "to" && k != "format" {
-			return nil, badf("未知参数 %q", k)
+			return storage.CallFilter{}, badf("未知参数 %q", k)
 		}
 	}
 	cf, err := s.callFilter(url.Values{"from": {q.Get("from")}, "to": {q.Get("to")}})
 	if err != nil {
-		return nil, err
+		return cf, err
 	}
-	ctx := r.Context()
-	ref := models.ScorecardRef{ID: s.sc.ID, Version: s.sc.Version}
-	ro := report.Options{Scorecard: ref, From: cf.From, To: cf.To}
-	outcomes, err := s.wb.Outcomes(ctx, s.sc, cf)
+	if cf.From == "" && cf.To == "" {
+		cf.From, cf.To = monthOf(s.today())
+	}
+	return cf, nil
+}
+
+// monthOf returns the first and last date of t's month.
+func monthOf(t time.Time) (from, to string) {
+	first := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, t.Location())
+	return first.Format(time.DateOnly), first.AddDate(0, 1, -1).Format(time.DateOnly)
+}
+
+// dashboardData computes the tables of the dashboard named in parts
+// (exportTables, partTotal; none means all) for a date range: the machine
+// figures come from the report package (the same numbers as `callqa
+// report`), the reviewed ones from the workbench store. A table's total row
+// and the indicator's reviewed rate need the total.
+func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, error) {
+	cf, err := s.dashFilter(r.URL.Query())
 	if err != nil {
 		return nil, err
 	}
-	d := &dashboard{From: cf.From, To: cf.To, Scorecard: ref}
-	enc := url.Values{}
-	if cf.From != "" {
-		enc.Set("from", cf.From)
+	want := func(p string) bool { return len(parts) == 0 || slices.Contains(parts, p) }
+	needTotal := want(partTotal) || want("indicator") || want("days") || want("teams") || want("agents") || want("queues")
+	ctx := r.Context()
+	ref := models.ScorecardRef{ID: s.sc.ID, Version: s.sc.Version}
+	ro := report.Options{Scorecard: ref, From: cf.From, To: cf.To}
+	d := &dashboard{From: cf.From, To: cf.To, Scorecard: ref, Exports: map[string]exportLinks{}}
+	for _, t := range exportTables {
+		d.Exports[t] = exportLinks{CSV: exportURL(t, report.FormatCSV, cf.From, cf.To), XLSX: exportURL(t, report.FormatXLSX, cf.From, cf.To)}
 	}
-	if cf.To != "" {
-		enc.Set("to", cf.To)
-	}
-	d.Query = enc.Encode()
 
 	groups := []struct {
-		by  string
-		key func(storage.CallOutcome) (string, string)
-		dst *[]rateRow
+		table, by string
+		key       func(storage.CallOutcome) (string, string)
+		dst       *[]rateRow
 	}{
-		{report.ByDay, func(o storage.CallOutcome) (string, string) { return o.CallDate, "" }, &d.Days},
-		{report.ByTeam, func(o storage.CallOutcome) (string, string) { return o.Team, "" }, &d.Teams},
-		{report.ByAgent, func(o storage.CallOutcome) (string, string) { return o.AgentID, o.AgentName }, &d.Agents},
-		{report.ByQueue, func(o storage.CallOutcome) (string, string) { return o.Queue, "" }, &d.Queues},
+		{"days", report.ByDay, func(o storage.CallOutcome) (string, string) { return o.CallDate, "" }, &d.Days},
+		{"teams", report.ByTeam, func(o storage.CallOutcome) (string, string) { return o.Team, "" }, &d.Teams},
+		{"agents", report.ByAgent, func(o storage.CallOutcome) (string, string) { return o.AgentID, o.AgentName }, &d.Agents},
+		{"queues", report.ByQueue, func(o storage.CallOutcome) (string, string) { return o.Queue, "" }, &d.Queues},
 	}
-	for i, g := range groups {
+	var outcomes []storage.CallOutcome
+	if needTotal {
+		if outcomes, err = s.wb.Outcomes(ctx, s.sc, cf); err != nil {
+			return nil, err
+		}
+	}
+	row := func(pr report.PassRow, rv storage.PassRate) rateRow {
+		x := rateRow{Key: pr.Group, Label: pr.Label, Inspected: pr.Inspected, Passed: pr.Passed,
+			Unprocessable: pr.Unprocessable, AvgScore: opt(pr.AvgScore), Rate: opt(pr.PassRate),
+			ReviewedPassed: rv.ReviewedPassed, Verdicts: rv.Verdicts, ReviewedRate: math.NaN()}
+		if x.Label == "" {
+			x.Label = "（未填）"
+		}
+		if pr.Inspected > 0 {
+			x.ReviewedRate = float64(rv.ReviewedPassed) / float64(pr.Inspected)
+		}
+		return x
+	}
+	haveTotal := false
+	for _, g := range groups {
+		if !want(g.table) && (haveTotal || !needTotal) {
+			continue
+		}
 		t, err := report.PassRates(ctx, s.store, ro, g.by)
 		if err != nil {
 			return nil, err
 		}
-		reviewed := map[string]storage.PassRate{}
-		for _, p := range storage.GroupPassRates(outcomes, g.key) {
-			reviewed[p.Key] = p
-		}
-		row := func(pr report.PassRow, rv storage.PassRate) rateRow {
-			x := rateRow{Key: pr.Group, Label: pr.Label, Inspected: pr.Inspected, Passed: pr.Passed,
-				Unprocessable: pr.Unprocessable, AvgScore: opt(pr.AvgScore), Rate: opt(pr.PassRate),
-				ReviewedPassed: rv.ReviewedPassed, Verdicts: rv.Verdicts, ReviewedRate: math.NaN()}
-			if x.Label == "" {
-				x.Label = "（未填）"
-			}
-			if pr.Inspected > 0 {
-				x.ReviewedRate = float64(rv.ReviewedPassed) / float64(pr.Inspected)
-			}
-			return x
-		}
-		for _, pr := range t.Rows {
-			*g.dst = append(*g.dst, row(pr, reviewed[pr.Group]))
-		}
-		if i == 0 {
+		if !haveTotal {
 			all := storage.GroupPassRates(outcomes, nil)
 			var total storage.PassRate
 			if len(all) == 1 {
 				total = all[0]
 			}
-			d.Total = row(t.Total, total)
+			d.Total, haveTotal = row(t.Total, total), true
+		}
+		if !want(g.table) {
+			continue
+		}
+		reviewed := map[string]storage.PassRate{}
+		for _, p := range storage.GroupPassRates(outcomes, g.key) {
+			reviewed[p.Key] = p
+		}
+		for _, pr := range t.Rows {
+			*g.dst = append(*g.dst, row(pr, reviewed[pr.Group]))
 		}
 	}
 
-	ind := s.cfg.Indicator
-	row, err := report.Indicator(ctx, s.store, ro, report.IndicatorOptions{Target: ind.Target, Weight: ind.Weight})
-	if err != nil {
-		return nil, err
-	}
-	d.Indicator = indicatorRow{Name: ind.Name, Weight: row.Weight, Target: row.Target, Calls: row.Inspected,
-		MachineRate: opt(row.Actual), MachineScore: opt(row.Score), ReviewedRate: d.Total.ReviewedRate, ReviewedScore: math.NaN()}
-	if !math.IsNaN(d.Total.ReviewedRate) {
-		d.Indicator.ReviewedScore = math.Round(row.Weight*math.Min(1, d.Total.ReviewedRate/row.Target)*100) / 100
+	if want("indicator") {
+		ind := s.cfg.Indicator
+		row, err := report.Indicator(ctx, s.store, ro, report.IndicatorOptions{Target: ind.Target, Weight: ind.Weight})
+		if err != nil {
+			return nil, err
+		}
+		d.Indicator = indicatorRow{Name: ind.Name, Weight: row.Weight, Target: row.Target, Calls: row.Inspected,
+			MachineRate: opt(row.Actual), MachineScore: opt(row.Score), ReviewedRate: d.Total.ReviewedRate, ReviewedScore: math.NaN()}
+		if !math.IsNaN(d.Total.ReviewedRate) {
+			d.Indicator.ReviewedScore = math.Round(row.Weight*math.Min(1, d.Total.ReviewedRate/row.Target)*100) / 100
+		}
 	}
 
+	if want("rules") {
+		if err := s.ruleRows(ctx, d, ro, cf); err != nil {
+			return nil, err
+		}
+	}
+	if want("days") {
+		d.Trend = trendSVG(d.Days)
+	}
+	return d, nil
+}
+
+// ruleRows fills the rule table: hit rates from the report package,
+// overturn rates from the reviews of the findings counted.
+func (s *Server) ruleRows(ctx context.Context, d *dashboard, ro report.Options, cf storage.CallFilter) error {
 	rules, err := report.RuleHits(ctx, s.store, ro)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	overturns, err := s.wb.OverturnRates(ctx, cf)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ov := map[string]storage.RuleOverturn{}
 	for _, o := range overturns {
@@ -184,13 +251,12 @@ func (s *Server) dashboardData(r *http.Request) (*dashboard, error) {
 		d.Rules = append(d.Rules, x)
 	}
 	for _, o := range overturns {
-		if !seen[o.Rule] { // reviews of findings this version no longer makes
+		if !seen[o.Rule] { // a rule RuleHits does not list
 			d.Rules = append(d.Rules, ruleRow{Rule: o.Rule, Name: o.Rule, HitRate: math.NaN(), Reviewed: o.Reviewed,
 				Overturned: o.Overturned, OverturnRate: o.Rate})
 		}
 	}
-	d.Trend = trendSVG(d.Days)
-	return d, nil
+	return nil
 }
 
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
@@ -270,7 +336,8 @@ func (d *dashboard) sheet(name string) (report.Sheet, bool) {
 }
 
 // export serves one dashboard table as CSV (UTF-8 with BOM, for Excel) or
-// XLSX with the report package's writers: /export/{table}?format=csv|xlsx&from=&to=.
+// XLSX with the report package's writers: /export/{table}?format=csv|xlsx&from=&to=
+// (the current month without dates). It computes that table only.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("table")
 	format := r.URL.Query().Get("format")
@@ -281,16 +348,16 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, badf("format 应为 csv 或 xlsx"))
 		return
 	}
-	d, err := s.dashboardData(r)
+	if !slices.Contains(exportTables, name) {
+		s.fail(w, r, http.StatusNotFound, badf("没有表格 %q（可选：%s）", name, strings.Join(exportTables, ", ")))
+		return
+	}
+	d, err := s.dashboardData(r, name)
 	if err != nil {
 		s.failFilter(w, r, err)
 		return
 	}
-	sh, ok := d.sheet(name)
-	if !ok {
-		s.fail(w, r, http.StatusNotFound, badf("没有表格 %q（可选：%s）", name, strings.Join(exportTables, ", ")))
-		return
-	}
+	sh, _ := d.sheet(name)
 	file := fmt.Sprintf("callqa-%s-%s-v%d", name, s.sc.ID, s.sc.Version)
 	if d.From != "" || d.To != "" {
 		file += "-" + d.From + "_" + d.To

@@ -44,14 +44,15 @@ func (s *Server) callFilter(q url.Values) (storage.CallFilter, error) {
 const DefaultQueueDays = 7
 
 // queueFilter reads the review queue's parameters. Without from and to, the
-// queue covers the last DefaultQueueDays days (the server's local date).
+// queue covers the last DefaultQueueDays days, dates of the hotline's time
+// zone (Config.Location) as call_date is, whatever the server's zone.
 func (s *Server) queueFilter(q url.Values) (storage.QueueFilter, error) {
 	cf, err := s.callFilter(q)
 	if err != nil {
 		return storage.QueueFilter{}, err
 	}
 	if cf.From == "" && cf.To == "" {
-		today := s.now()
+		today := s.today()
 		cf.From = today.AddDate(0, 0, -(DefaultQueueDays - 1)).Format(time.DateOnly)
 		cf.To = today.Format(time.DateOnly)
 	}

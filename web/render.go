@@ -76,12 +76,6 @@ var funcs = template.FuncMap{
 	"list":  func(v ...string) []string { return v },
 	"deref": func(b *bool) bool { return b != nil && *b },
 	"msec":  func(ms int64) float64 { return float64(ms) / 1000 },
-	"exp": func(table, query string) map[string]string {
-		return map[string]string{"Table": table, "Query": query}
-	},
-	"rates": func(title, keyHeader, table string, rows []rateRow, query string) map[string]any {
-		return map[string]any{"Title": title, "KeyHeader": keyHeader, "Table": table, "Rows": rows, "Query": query}
-	},
 	"bar": func(v float64) template.HTML {
 		if math.IsNaN(v) {
 			return ""
@@ -100,9 +94,10 @@ func trimFloat(v float64) string {
 	return s
 }
 
-// parsePages parses each page template together with the layout.
-func parsePages() (map[string]*template.Template, error) {
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
+// parsePages parses each page template together with the layout, with the
+// shared funcs and the server's own (extra).
+func parsePages(extra template.FuncMap) (map[string]*template.Template, error) {
+	layout, err := template.New("layout.html").Funcs(funcs).Funcs(extra).ParseFS(templateFiles, "templates/layout.html")
 	if err != nil {
 		return nil, err
 	}

@@ -9,8 +9,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -30,10 +30,17 @@ var staticFiles embed.FS
 // Config tunes the workbench. The zero value is the documented default.
 type Config struct {
 	// InsecureCookies drops the Secure attribute of the session cookie, for
-	// plain http:// (the serve command sets it when listening on a loopback
-	// address or with --insecure-cookies). Default: Secure cookies, which
-	// browsers only send over HTTPS.
+	// a plain-http deployment on a trusted network (serve's
+	// --insecure-cookies). Default: Secure cookies, which browsers send over
+	// HTTPS and to http://localhost or 127.0.0.1 only.
 	InsecureCookies bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For,
+	// X-Forwarded-Proto and X-Forwarded-Host headers are believed, for
+	// requests whose connection comes from one of them: the client address
+	// (rate limit, audit trail) is then the rightmost X-Forwarded-For
+	// address outside these prefixes, and the same-origin check uses the
+	// forwarded scheme and host. Default: none, the headers are ignored.
+	TrustedProxies []netip.Prefix
 	// SessionTTL is how long a login lasts; default 12 h (a working day).
 	SessionTTL time.Duration
 	// PageSize is the review queue's page length; default 50, at most 500.
@@ -42,11 +49,14 @@ type Config struct {
 	// queue for calibration; default storage.DefaultCalibrationRate (2 %),
 	// negative for none.
 	CalibrationRate float64
-	// LoginMaxFailures failed logins per client address and user name
-	// within LoginWindow lock that pair out until the oldest failure ages
-	// out; defaults 5 and 15 minutes.
+	// LoginMaxFailures failed logins per client address (an IPv6 client's
+	// /64) and user name within LoginWindow lock that pair out until the
+	// oldest failure ages out; defaults 5 and 15 minutes.
 	LoginMaxFailures int
-	LoginWindow      time.Duration
+	// LoginMaxUserFailures failed logins of one user name from any address
+	// within LoginWindow lock the user name out; default 20.
+	LoginMaxUserFailures int
+	LoginWindow          time.Duration
 	// AudioCacheDir holds transcoded recordings; default os.TempDir().
 	AudioCacheDir string
 	// AudioCacheFiles is how many transcoded recordings are kept; default 16.
@@ -77,6 +87,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.LoginMaxFailures == 0 {
 		c.LoginMaxFailures = 5
+	}
+	if c.LoginMaxUserFailures == 0 {
+		c.LoginMaxUserFailures = 20
 	}
 	if c.LoginWindow == 0 {
 		c.LoginWindow = 15 * time.Minute
@@ -111,6 +124,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("web config: CalibrationRate %v above 1", c.CalibrationRate)
 	case c.LoginMaxFailures < 1:
 		return fmt.Errorf("web config: LoginMaxFailures %d below 1", c.LoginMaxFailures)
+	case c.LoginMaxUserFailures < 1:
+		return fmt.Errorf("web config: LoginMaxUserFailures %d below 1", c.LoginMaxUserFailures)
 	case c.LoginWindow < time.Second:
 		return fmt.Errorf("web config: LoginWindow %v shorter than a second", c.LoginWindow)
 	case c.AudioCacheFiles < 1:
@@ -195,7 +210,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Server, error) {
 	s := &Server{
 		cfg: cfg, store: deps.Store, wb: deps.Workbench, src: deps.Source, sc: deps.Scorecard,
 		now: now, logger: logger, pages: pages,
-		limiter: newLoginLimiter(cfg.LoginMaxFailures, cfg.LoginWindow, now),
+		limiter: newLoginLimiter(cfg.LoginMaxFailures, cfg.LoginMaxUserFailures, cfg.LoginWindow, now),
 		audio:   newAudioCache(cfg.AudioCacheDir, cfg.AudioCacheFiles),
 	}
 	s.routes()
@@ -224,7 +239,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; media-src 'self'; frame-ancestors 'none'")
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, s.withClient(r))
 }
 
 // role sets, from the most to the least privileged.
@@ -255,6 +270,7 @@ func (s *Server) routes() {
 
 	m.Handle("GET /admin/users", s.auth(rolesAdmin, s.usersPage))
 	m.Handle("POST /admin/users", s.auth(rolesAdmin, s.userCreate))
+	m.Handle("POST /admin/users/{name}/status", s.auth(rolesAdmin, s.userStatus))
 	m.Handle("GET /admin/audit", s.auth(rolesAdmin, s.auditPage))
 
 	m.Handle("GET /api/me", s.auth(rolesAll, s.apiMe))
@@ -270,15 +286,10 @@ func (s *Server) routes() {
 	s.mux = m
 }
 
-// remoteAddr is the client's IP address (the connection's, not a header a
-// client could forge).
-func remoteAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// remoteAddr is the client's IP address: the connection's, or behind a
+// trusted proxy the one it forwarded (see clientFrom), never a header
+// another client could forge.
+func remoteAddr(r *http.Request) string { return clientOf(r).addr }
 
 // audit records an audit entry; a failure is logged, not shown to the user,
 // except for playback where the caller decides.

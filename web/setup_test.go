@@ -316,7 +316,7 @@ func bodyOf(resp *http.Response) string {
 // result returns a call's stored result.
 func (b *bundle) result(t *testing.T, id string) *models.Result {
 	t.Helper()
-	r, err := b.wb.LatestResult(context.Background(), id, b.sc.ID)
+	r, err := b.wb.LatestResult(context.Background(), id, b.sc.ID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -203,35 +203,6 @@ func FuzzQueueFilter(f *testing.F) {
 	})
 }
 
-func TestLoginLimiter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-	l := newLoginLimiter(3, 10*time.Minute, func() time.Time { return now })
-	for range 3 {
-		if ok, _ := l.allowed("a"); !ok {
-			t.Fatal("refused before the limit")
-		}
-		l.fail("a")
-		now = now.Add(time.Minute)
-	}
-	ok, wait := l.allowed("a")
-	if ok || wait != 7*time.Minute {
-		t.Fatalf("allowed %v, wait %v; want refused for 7m", ok, wait)
-	}
-	if ok, _ := l.allowed("b"); !ok {
-		t.Fatal("another key refused")
-	}
-	now = now.Add(7 * time.Minute)
-	if ok, _ := l.allowed("a"); !ok {
-		t.Fatal("still refused after the oldest failure aged out")
-	}
-	l.fail("a")
-	l.reset("a")
-	if len(l.failures) != 0 {
-		t.Fatalf("reset kept %v", l.failures)
-	}
-}
-
 func TestConfigValidate(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -243,6 +214,7 @@ func TestConfigValidate(t *testing.T) {
 		{Config{PageSize: 501}, "PageSize"},
 		{Config{CalibrationRate: 1.5}, "CalibrationRate"},
 		{Config{LoginMaxFailures: -1}, "LoginMaxFailures"},
+		{Config{LoginMaxUserFailures: -1}, "LoginMaxUserFailures"},
 		{Config{LoginWindow: time.Millisecond}, "LoginWindow"},
 		{Config{AudioCacheDir: "/nonexistent/dir"}, "AudioCacheDir"},
 		{Config{AudioCacheFiles: -2}, "AudioCacheFiles"},

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -124,8 +125,19 @@ func routesByRole(t *testing.T, b *bundle) {
 				if wantCode == 303 && role == anon && tc.method == "GET" && !strings.HasPrefix(resp.Header.Get("Location"), "/login?next=") {
 					t.Errorf("anonymous redirect to %q", resp.Header.Get("Location"))
 				}
-				if wantCode == 403 && strings.Contains(bodyOf(resp), "转写") {
-					t.Error("a forbidden page leaked call content")
+				if wantCode == 403 {
+					// The answer is the error page (or the API's error), not
+					// the page asked for.
+					body := bodyOf(resp)
+					var apiErr apiError
+					switch {
+					case strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json"):
+						if err := json.Unmarshal([]byte(body), &apiErr); err != nil || apiErr.Status != 403 || apiErr.Error == "" {
+							t.Errorf("forbidden API answer is not its error: %.300s", body)
+						}
+					case !strings.Contains(body, `<section class="error">`) || !strings.Contains(body, "<h1>403 "):
+						t.Errorf("forbidden page is not the error page: %.300s", body)
+					}
 				}
 			})
 		}

@@ -1,0 +1,658 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/storage"
+)
+
+// TestDashboardExportLinks renders a dated dashboard and follows every
+// export link on it: each answers 200 with the table of that period.
+func TestDashboardExportLinks(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{InsecureCookies: true})
+	c := b.login(t, viewer)
+	page := bodyOf(c.get("/dashboard?from=2026-11-25&to=2026-11-25"))
+	links := regexp.MustCompile(`href="(/export/[^"]*)"`).FindAllStringSubmatch(page, -1)
+	seen := map[string]bool{}
+	for _, l := range links {
+		seen[strings.SplitN(html.UnescapeString(l[1]), "&", 2)[0]] = true
+	}
+	for _, table := range exportTables {
+		for _, format := range []string{"csv", "xlsx"} {
+			if !seen["/export/"+table+"?format="+format] {
+				t.Errorf("no %s export link of %s", format, table)
+			}
+		}
+	}
+	for _, l := range links {
+		link := html.UnescapeString(l[1])
+		t.Run(link, func(t *testing.T) {
+			resp := c.get(link)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d: %.200s", resp.StatusCode, bodyOf(resp))
+			}
+			if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, "-2026-11-25_2026-11-25.") {
+				t.Errorf("Content-Disposition %q lacks the period", cd)
+			}
+			if strings.HasPrefix(link, "/export/days?format=csv") && !strings.Contains(bodyOf(resp), "\n2026-11-25,") {
+				t.Errorf("days CSV lacks the day: %.200s", bodyOf(resp))
+			}
+		})
+	}
+}
+
+// TestDashboardDefaultMonth checks that the dashboard, its exports and the
+// report API cover the current month of the hotline's time zone when no
+// dates are given, and show it in the form.
+func TestDashboardDefaultMonth(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{InsecureCookies: true})
+	tests := []struct {
+		name     string
+		now      time.Time
+		from, to string
+		calls    int // inspected calls in the range
+	}{
+		{"the samples' month", time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), "2026-11-01", "2026-11-30", 10},
+		// 2026-11-30 17:00 UTC is 2026-12-01 01:00 in Beijing.
+		{"the hotline's next month", time.Date(2026, 11, 30, 17, 0, 0, 0, time.UTC), "2026-12-01", "2026-12-31", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b.clock.mu.Lock()
+			b.clock.t = tc.now
+			b.clock.mu.Unlock()
+			c := b.login(t, viewer)
+			page := bodyOf(c.get("/dashboard"))
+			for _, want := range []string{`name="from" value="` + tc.from + `"`, `name="to" value="` + tc.to + `"`,
+				`<b id="kpi-calls">` + fmt.Sprint(tc.calls) + `</b>`, "from=" + tc.from + "&amp;to=" + tc.to} {
+				if !strings.Contains(page, want) {
+					t.Errorf("dashboard lacks %s", want)
+				}
+			}
+			var rep struct {
+				From, To string
+				Total    struct{ Inspected int }
+			}
+			if resp := c.getJSON("/api/reports/pass-rate", &rep); resp.StatusCode != 200 || rep.From != tc.from || rep.To != tc.to || rep.Total.Inspected != tc.calls {
+				t.Errorf("pass-rate API: %d %+v", resp.StatusCode, rep)
+			}
+			if cd := c.get("/export/days").Header.Get("Content-Disposition"); !strings.Contains(cd, tc.from+"_"+tc.to) {
+				t.Errorf("export without dates: %q", cd)
+			}
+		})
+	}
+}
+
+// TestDashboardParts checks that an export computes its own table only.
+func TestDashboardParts(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{InsecureCookies: true})
+	req := httptest.NewRequest(http.MethodGet, "/export/x?from=2026-11-01&to=2026-11-30", nil)
+	tests := []struct {
+		part                               string
+		days, teams, agents, queues, rules bool
+		total, indicator                   bool
+	}{
+		{part: "days", days: true, total: true},
+		{part: "teams", teams: true, total: true},
+		{part: "agents", agents: true, total: true},
+		{part: "queues", queues: true, total: true},
+		{part: "rules", rules: true},
+		{part: "indicator", total: true, indicator: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.part, func(t *testing.T) {
+			d, err := b.srv.dashboardData(req, tc.part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []bool{len(d.Days) > 0, len(d.Teams) > 0, len(d.Agents) > 0, len(d.Queues) > 0, len(d.Rules) > 0, d.Total.Inspected > 0, d.Indicator.Calls > 0}
+			want := []bool{tc.days, tc.teams, tc.agents, tc.queues, tc.rules, tc.total, tc.indicator}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("days, teams, agents, queues, rules, total, indicator computed: %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// playbacks counts the playback audit entries of a call.
+func (b *bundle) playbacks(t *testing.T, id string) int {
+	t.Helper()
+	log, err := b.wb.AuditLog(context.Background(), storage.AuditFilter{Action: storage.AuditPlayback, CallID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(log)
+}
+
+// TestPlaybackAudit checks that every request that serves audio bytes is a
+// listen in the audit trail, whatever its Range, once per session and call
+// within 30 minutes, and that HEAD is not.
+func TestPlaybackAudit(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{InsecureCookies: true})
+	for _, id := range []string{callGood, callGreeting} { // served as stored, transcoded
+		tests := []struct {
+			name   string
+			method string
+			hdr    []string
+			status int
+			listen bool
+		}{
+			{"range from 00", "GET", []string{"Range", "bytes=00-"}, 206, true},
+			{"range after the header", "GET", []string{"Range", "bytes=44-"}, 206, true},
+			{"If-Range mismatch serves the whole file", "GET", []string{"Range", "bytes=1-", "If-Range", `"x"`}, 200, true},
+			{"HEAD", "HEAD", nil, 200, false},
+		}
+		for _, tc := range tests {
+			t.Run(id+" "+tc.name, func(t *testing.T) {
+				c := b.login(t, reviewer) // a new session
+				before := b.playbacks(t, id)
+				req, _ := http.NewRequest(tc.method, c.base+"/calls/"+id+"/audio", nil)
+				for i := 0; i+1 < len(tc.hdr); i += 2 {
+					req.Header.Set(tc.hdr[i], tc.hdr[i+1])
+				}
+				resp := c.do(req)
+				if resp.StatusCode != tc.status {
+					t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
+				}
+				if got := b.playbacks(t, id) - before; got != map[bool]int{true: 1, false: 0}[tc.listen] {
+					t.Errorf("%d playback entries, want listen=%v", got, tc.listen)
+				}
+			})
+		}
+	}
+	t.Run("dedupe", func(t *testing.T) {
+		c := b.login(t, reviewer)
+		before := b.playbacks(t, callTaboo)
+		for _, rng := range []string{"bytes=0-", "bytes=5000-", "bytes=100-200"} {
+			if resp := c.get("/calls/"+callTaboo+"/audio", "Range", rng); resp.StatusCode != 206 {
+				t.Fatalf("%s: status %d", rng, resp.StatusCode)
+			}
+		}
+		if got := b.playbacks(t, callTaboo) - before; got != 1 {
+			t.Errorf("one session, three ranges: %d entries, want 1", got)
+		}
+		if resp := b.login(t, reviewer).get("/calls/"+callTaboo+"/audio", "Range", "bytes=5000-"); resp.StatusCode != 206 {
+			t.Fatalf("another session: %d", resp.StatusCode)
+		}
+		if got := b.playbacks(t, callTaboo) - before; got != 2 {
+			t.Errorf("another session: %d entries, want 2", got)
+		}
+		b.clock.advance(31 * time.Minute)
+		c.get("/calls/"+callTaboo+"/audio", "Range", "bytes=5000-")
+		if got := b.playbacks(t, callTaboo) - before; got != 3 {
+			t.Errorf("31 minutes later: %d entries, want 3", got)
+		}
+	})
+}
+
+// slowSource holds each recording's bytes after the first 64 until gate
+// is closed, and records the contexts it was opened with.
+type slowSource struct {
+	src    Recordings
+	gate   chan struct{}
+	opened chan context.Context
+	open   atomic.Int32 // readers open now
+	most   atomic.Int32 // most readers open at once
+}
+
+func (s *slowSource) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := s.src.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	n := s.open.Add(1)
+	for m := s.most.Load(); n > m && !s.most.CompareAndSwap(m, n); m = s.most.Load() {
+	}
+	select {
+	case s.opened <- ctx:
+	default:
+	}
+	return &slowReader{s: s, ctx: ctx, rc: rc}, nil
+}
+
+type slowReader struct {
+	s    *slowSource
+	ctx  context.Context
+	rc   io.ReadCloser
+	read int
+	once sync.Once
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if r.read >= 64 {
+		select {
+		case <-r.s.gate:
+		case <-r.ctx.Done():
+			return 0, r.ctx.Err()
+		}
+	} else if len(p) > 64-r.read {
+		p = p[:64-r.read]
+	}
+	n, err := r.rc.Read(p)
+	r.read += n
+	return n, err
+}
+
+func (r *slowReader) Close() error {
+	r.once.Do(func() { r.s.open.Add(-1) })
+	return r.rc.Close()
+}
+
+// waiters is how many requests wait for the transcoding of key.
+func (c *audioCache) waitersOf(key string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.entries[key]; ok {
+		return el.Value.(*audioEntry).waiters
+	}
+	return 0
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// TestAudioAbortedRequest aborts the request that started a transcoding:
+// another request waiting for it still gets its range; when every request
+// is gone, the transcoding stops.
+func TestAudioAbortedRequest(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{InsecureCookies: true})
+	src := &slowSource{src: b.srv.src, gate: make(chan struct{}), opened: make(chan context.Context, 1)}
+	b.srv.src = src
+	c := b.login(t, reviewer)
+	rec := b.result(t, callGreeting).Recording
+	get := func(ctx context.Context, rng string) (*http.Response, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/calls/"+callGreeting+"/audio", nil)
+		req.Header.Set("Range", rng)
+		return c.hc.Do(req)
+	}
+
+	ctx1, abort1 := context.WithCancel(context.Background())
+	done1 := make(chan error, 1)
+	go func() {
+		resp, err := get(ctx1, "bytes=0-99")
+		if err == nil {
+			resp.Body.Close()
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		done1 <- err
+	}()
+	<-src.opened
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	done2 := make(chan result, 1)
+	go func() {
+		resp, err := get(context.Background(), "bytes=100-199")
+		if err != nil {
+			done2 <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		done2 <- result{resp.StatusCode, string(body), err}
+	}()
+	waitFor(t, "two waiters", func() bool { return b.srv.audio.waitersOf(rec) == 2 })
+	abort1()
+	if err := <-done1; !errors.Is(err, context.Canceled) {
+		t.Fatalf("request 1: %v, want canceled", err)
+	}
+	waitFor(t, "one waiter", func() bool { return b.srv.audio.waitersOf(rec) == 1 })
+	close(src.gate)
+	r2 := <-done2
+	if r2.err != nil || r2.status != http.StatusPartialContent || len(r2.body) != 100 {
+		t.Fatalf("request 2: %d, %d bytes, %v", r2.status, len(r2.body), r2.err)
+	}
+	full := bodyOf(c.get("/calls/" + callGreeting + "/audio"))
+	if r2.body != full[100:200] {
+		t.Error("request 2 got the wrong bytes")
+	}
+
+	// Every request gone: the transcoding stops.
+	src.gate = make(chan struct{})
+	rec2 := b.result(t, "C20261125-0005").Recording
+	ctx3, abort3 := context.WithCancel(context.Background())
+	done3 := make(chan error, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(ctx3, http.MethodGet, c.base+"/calls/C20261125-0005/audio", nil)
+		_, err := c.hc.Do(req)
+		done3 <- err
+	}()
+	fillCtx := <-src.opened
+	waitFor(t, "the waiter", func() bool { return b.srv.audio.waitersOf(rec2) == 1 })
+	abort3()
+	<-done3
+	select {
+	case <-fillCtx.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the transcoding went on with no request waiting")
+	}
+}
+
+// TestAudioCacheBounded requests more distinct transcodings at once than
+// the cache holds: at most AudioCacheFiles run at a time, every request
+// gets its audio, and no file is left beyond the cache's size.
+func TestAudioCacheBounded(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{InsecureCookies: true, AudioCacheFiles: 1})
+	src := &slowSource{src: b.srv.src, gate: make(chan struct{}), opened: make(chan context.Context, 8)}
+	close(src.gate)
+	b.srv.src = streamOnly{src}
+	c := b.login(t, reviewer)
+	var ids []string // the transcoded ones
+	for i := 1; i <= 10; i++ {
+		id := fmt.Sprintf("C20261125-%04d", i)
+		if b.result(t, id).Audio.Format != "pcm_s16le" {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) < 3 {
+		t.Fatalf("%d transcoded samples: %v", len(ids), ids)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, len(ids)*3)
+	for range 3 {
+		for _, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := c.hc.Get(c.base + "/calls/" + id + "/audio")
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				defer resp.Body.Close()
+				data, _ := io.ReadAll(resp.Body)
+				if resp.StatusCode != 200 || len(data) < 44 || string(data[:4]) != "RIFF" {
+					errs <- fmt.Sprintf("%s: %d, %d bytes", id, resp.StatusCode, len(data))
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if m := src.most.Load(); m > 1 {
+		t.Errorf("%d transcodings at once, want at most 1 (AudioCacheFiles)", m)
+	}
+	if files, _ := filepath.Glob(filepath.Join(b.srv.audio.dir, audioFilePattern)); len(files) > 1 {
+		t.Errorf("%d cached files, want at most 1", len(files))
+	}
+}
+
+// closeCounter counts the Close calls of every reader it opens, hiding Seek.
+type closeCounter struct {
+	src    Recordings
+	mu     sync.Mutex
+	closes []int
+}
+
+type countedReader struct {
+	io.Reader
+	c *closeCounter
+	i int
+}
+
+func (r countedReader) Close() error {
+	r.c.mu.Lock()
+	defer r.c.mu.Unlock()
+	r.c.closes[r.i]++
+	return nil
+}
+
+func (c *closeCounter) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	rc, err := c.src.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closes = append(c.closes, 0)
+	return countedReader{strings.NewReader(string(data)), c, len(c.closes) - 1}, nil
+}
+
+// TestAudioStreamClosedOnce checks that a PCM16 recording from a source
+// without Seek closes each stream it opens exactly once.
+func TestAudioStreamClosedOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{InsecureCookies: true})
+	cc := &closeCounter{src: b.srv.src}
+	b.srv.src = cc
+	if resp := b.login(t, reviewer).get("/calls/" + callGood + "/audio"); resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if len(cc.closes) == 0 {
+		t.Fatal("nothing opened")
+	}
+	for i, n := range cc.closes {
+		if n != 1 {
+			t.Errorf("stream %d closed %d times, want 1", i, n)
+		}
+	}
+}
+
+// TestAudioCacheFolder checks that transcoded files go to a private
+// subfolder of AudioCacheDir and that New removes those a crashed server
+// left there.
+func TestAudioCacheFolder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	sub := filepath.Join(dir, audioCacheSubdir)
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(sub, "callqa-audio-123.wav")
+	other := filepath.Join(sub, "notes.txt")
+	for _, f := range []string{stale, other} {
+		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := setup(t, Config{InsecureCookies: true, AudioCacheDir: dir})
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale file left: %v", err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("a file not the cache's was removed: %v", err)
+	}
+	fi, err := os.Stat(sub)
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("cache folder: %v, %v", fi, err)
+	}
+	if resp := b.login(t, reviewer).get("/calls/" + callGreeting + "/audio"); resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	if files, _ := filepath.Glob(filepath.Join(sub, audioFilePattern)); len(files) != 1 {
+		t.Errorf("%d files in the cache folder, want 1", len(files))
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, audioFilePattern)); len(files) != 0 {
+		t.Errorf("files outside the private folder: %v", files)
+	}
+}
+
+// saveAs stores a copy of a call's result under another call id.
+func (b *bundle) saveAs(t *testing.T, from, id string) {
+	t.Helper()
+	r := *b.result(t, from)
+	r.CallID, r.Meta.CallID = id, id
+	if err := b.st.SaveResult(context.Background(), "", &r); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCallLinks checks that call ids with characters special in a URL
+// path are escaped in every link to the call and that the links work.
+func TestCallLinks(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ id, want string }{
+		{"C1", "/calls/C1"},
+		{"a?b#c%d", "/calls/a%3Fb%23c%25d"},
+		{"..", "/calls/%2E%2E"},
+		{".", "/calls/%2E"},
+		{"a b+c", "/calls/a%20b+c"},
+	}
+	for _, tc := range tests {
+		if got := callURL(tc.id); got != tc.want {
+			t.Errorf("callURL(%q) = %q, want %q", tc.id, got, tc.want)
+		}
+	}
+	b := setup(t, Config{InsecureCookies: true})
+	const id = "Q?1#2%3"
+	b.saveAs(t, callTaboo, id)
+	admin := b.login(t, admin)
+	if resp := admin.postJSON("/api/calls/"+callURL(id)[len("/calls/"):]+"/verdict", `{"verdict":"fail"}`); resp.StatusCode != 200 {
+		t.Fatalf("verdict: %d %s", resp.StatusCode, bodyOf(resp))
+	}
+	link := `href="` + callURL(id) + `"`
+	for _, path := range []string{"/queue?from=2026-11-25&to=2026-11-25", "/admin/audit"} {
+		if page := bodyOf(admin.get(path)); !strings.Contains(page, link) {
+			t.Errorf("%s lacks %s", path, link)
+		}
+	}
+	page := bodyOf(admin.get(callURL(id)))
+	for _, want := range []string{`src="` + callURL(id) + `/audio"`, `action="` + callURL(id) + `/reviews"`, `action="` + callURL(id) + `/verdict"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("call page lacks %s", want)
+		}
+	}
+	if resp := admin.get(callURL(id) + "/audio"); resp.StatusCode != 200 {
+		t.Errorf("audio link: %d", resp.StatusCode)
+	}
+}
+
+// TestHotlineTimeZone checks that the queue's default dates and the times
+// shown are those of the hotline (Asia/Shanghai by default), not the
+// server's: at 2026-11-25T17:00Z it is 01:00 on 11-26 in Beijing.
+func TestHotlineTimeZone(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		loc      *time.Location
+		from, to string
+		clock    string // the review time on the call page
+	}{
+		{"default Asia/Shanghai", nil, "2026-11-20", "2026-11-26", "11-26 01:00"},
+		{"UTC", time.UTC, "2026-11-19", "2026-11-25", "11-25 17:00"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := setup(t, Config{InsecureCookies: true, Location: tc.loc})
+			b.clock.mu.Lock()
+			b.clock.t = time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)
+			b.clock.mu.Unlock()
+			c := b.login(t, reviewer)
+			var p storage.QueuePage
+			if resp := c.getJSON("/api/calls", &p); resp.StatusCode != 200 || p.From != tc.from || p.To != tc.to {
+				t.Errorf("queue range %s..%s, want %s..%s", p.From, p.To, tc.from, tc.to)
+			}
+			if resp := c.postJSON("/api/calls/"+callTaboo+"/verdict", `{"verdict":"fail"}`); resp.StatusCode != 200 {
+				t.Fatalf("verdict: %d", resp.StatusCode)
+			}
+			if page := bodyOf(c.get("/calls/" + callTaboo)); !strings.Contains(page, "（reviewer1，2026-"+tc.clock+"）") {
+				t.Errorf("verdict time not %s in the hotline's zone", tc.clock)
+			}
+		})
+	}
+	if loc := (Config{}).withDefaults().Location; loc.String() != "Asia/Shanghai" {
+		t.Errorf("default Location %v", loc)
+	}
+	if _, off := time.Date(2026, 1, 1, 0, 0, 0, 0, hotlineZone()).Zone(); off != 8*3600 {
+		t.Errorf("hotline zone offset %d", off)
+	}
+}
+
+// TestCallScorecardVersion checks that the call page shows the result of
+// the scorecard version the queue and dashboard count, falls back to the
+// newest with a notice (page and API) when the call has none, and says when
+// the verdict was given on another version.
+func TestCallScorecardVersion(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{InsecureCookies: true})
+	c := b.login(t, reviewer)
+	if resp := c.postJSON("/api/calls/"+callTaboo+"/verdict", `{"verdict":"fail"}`); resp.StatusCode != 200 {
+		t.Fatalf("verdict: %d", resp.StatusCode)
+	}
+	v1 := b.sc.Version
+	// Version 2 of the scorecard re-inspects the taboo call only, and finds
+	// it passed.
+	r2 := *b.result(t, callTaboo)
+	r2.Scorecard.Version = v1 + 1
+	r2.Passed, r2.Findings = true, nil
+	if err := b.st.SaveResult(context.Background(), "", &r2); err != nil {
+		t.Fatal(err)
+	}
+	notice := fmt.Sprintf("此通话按评分表 v%d 质检，与当前评分表 v%d 不同", v1, v1+1)
+	sc2 := *b.sc
+	sc2.Version = v1 + 1
+	tests := []struct {
+		name    string
+		sc      *models.Scorecard
+		id      string
+		version int
+		notice  string
+		verdict bool // the verdict-on-another-version notice
+	}{
+		{"served v1: the v1 result, not the newest", b.sc, callTaboo, v1, "", false},
+		{"served v2: the v2 result", &sc2, callTaboo, v1 + 1, "", true},
+		{"served v2, call without one: v1 with a notice", &sc2, callGreeting, v1, notice, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b.srv.sc = tc.sc
+			var body apiCallBody
+			if resp := c.getJSON("/api/calls/"+tc.id, &body); resp.StatusCode != 200 {
+				t.Fatalf("API: %d", resp.StatusCode)
+			}
+			if body.Result.Scorecard.Version != tc.version || body.ScorecardNotice != tc.notice || (body.VerdictNotice != "") != tc.verdict {
+				t.Errorf("API: version %d, notice %q, verdict notice %q", body.Result.Scorecard.Version, body.ScorecardNotice, body.VerdictNotice)
+			}
+			page := bodyOf(c.get("/calls/" + tc.id))
+			if !strings.Contains(page, fmt.Sprintf("v%d</dd>", tc.version)) {
+				t.Errorf("page does not show version %d", tc.version)
+			}
+			if strings.Contains(page, `id="version-notice"`) != (tc.notice != "") || !strings.Contains(page, tc.notice) {
+				t.Errorf("page version notice: want %q", tc.notice)
+			}
+			if strings.Contains(page, `id="verdict-notice"`) != tc.verdict {
+				t.Errorf("page verdict notice shown %v, want %v", !tc.verdict, tc.verdict)
+			}
+		})
+	}
+	b.srv.sc = b.sc
+}
