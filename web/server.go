@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/callqa/callqa/models"
@@ -57,12 +58,20 @@ type Config struct {
 	// within LoginWindow lock the user name out; default 20.
 	LoginMaxUserFailures int
 	LoginWindow          time.Duration
-	// AudioCacheDir holds transcoded recordings; default os.TempDir().
+	// AudioCacheDir holds transcoded recordings, in a private subfolder
+	// (mode 0700) named callqa-audio that the server owns: the files a
+	// crashed server left there are removed at New, so one folder serves one
+	// server process. Default os.TempDir().
 	AudioCacheDir string
 	// AudioCacheFiles is how many transcoded recordings are kept; default 16.
 	AudioCacheFiles int
 	// Indicator is the evaluation indicator row of the dashboard.
 	Indicator Indicator
+	// Location is the hotline's time zone, that of the calls' call_date:
+	// the default date ranges (the queue's last days, the dashboard's
+	// month) and the times shown on pages are in it. Default Asia/Shanghai
+	// (UTC+8 fixed when the time zone database is missing).
+	Location *time.Location
 }
 
 // Indicator is the evaluation report's quality indicator (质量控制合格率):
@@ -108,6 +117,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Indicator.Target == 0 {
 		c.Indicator.Target = report.DefaultTarget
+	}
+	if c.Location == nil {
+		c.Location = hotlineZone()
 	}
 	return c
 }
@@ -178,6 +190,9 @@ type Server struct {
 	limiter *loginLimiter
 	audio   *audioCache
 	mux     *http.ServeMux
+
+	listenMu sync.Mutex
+	listens  map[listenKey]time.Time // last playback audited per session and call
 }
 
 // New returns the workbench server.
@@ -203,7 +218,7 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Server, error) {
 	if now == nil {
 		now = time.Now
 	}
-	pages, err := parsePages()
+	pages, err := parsePages(pageFuncs(cfg.Location))
 	if err != nil {
 		return nil, fmt.Errorf("new web server: %w", err)
 	}
@@ -211,7 +226,10 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Server, error) {
 		cfg: cfg, store: deps.Store, wb: deps.Workbench, src: deps.Source, sc: deps.Scorecard,
 		now: now, logger: logger, pages: pages,
 		limiter: newLoginLimiter(cfg.LoginMaxFailures, cfg.LoginMaxUserFailures, cfg.LoginWindow, now),
-		audio:   newAudioCache(cfg.AudioCacheDir, cfg.AudioCacheFiles),
+		listens: map[listenKey]time.Time{},
+	}
+	if s.audio, err = newAudioCache(cfg.AudioCacheDir, cfg.AudioCacheFiles); err != nil {
+		return nil, fmt.Errorf("new web server: %w", err)
 	}
 	s.routes()
 	return s, nil

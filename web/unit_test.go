@@ -264,12 +264,12 @@ func TestAudioFromStream(t *testing.T) {
 	if resp := c.get("/calls/" + callGreeting + "/audio"); resp.StatusCode != 200 {
 		t.Fatalf("second recording: %d", resp.StatusCode)
 	}
-	files, _ := filepath.Glob(filepath.Join(b.srv.cfg.AudioCacheDir, "callqa-audio-*"))
+	files, _ := filepath.Glob(filepath.Join(b.srv.audio.dir, audioFilePattern))
 	if len(files) != 1 {
 		t.Errorf("%d cached files, want 1 (AudioCacheFiles)", len(files))
 	}
 	b.srv.Close()
-	if files, _ := filepath.Glob(filepath.Join(b.srv.cfg.AudioCacheDir, "callqa-audio-*")); len(files) != 0 {
+	if files, _ := filepath.Glob(filepath.Join(b.srv.audio.dir, audioFilePattern)); len(files) != 0 {
 		t.Errorf("Close left %v", files)
 	}
 }
@@ -320,7 +320,7 @@ func TestAudioConcurrent(t *testing.T) {
 			t.Fatalf("responses differ: %.80s vs %.80s", got, first)
 		}
 	}
-	files, _ := filepath.Glob(filepath.Join(b.srv.cfg.AudioCacheDir, "callqa-audio-*"))
+	files, _ := filepath.Glob(filepath.Join(b.srv.audio.dir, audioFilePattern))
 	if len(files) != 1 {
 		t.Errorf("%d transcoded files, want 1", len(files))
 	}
