@@ -8,26 +8,33 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/callqa/callqa/storage"
 	"github.com/callqa/callqa/web"
 )
 
-const serveSynopsis = "serve [--db URL] [--source DIR|s3://bucket/prefix] [--addr 127.0.0.1:8080] [--scorecard F] [--insecure-cookies]"
+const serveSynopsis = "serve [--db URL] [--source DIR|s3://bucket/prefix] [--addr 127.0.0.1:8080] [--scorecard F] [--trusted-proxy CIDR]... [--insecure-cookies]"
 
-// cmdServe starts the review workbench. Cookies are Secure unless the
-// address is a loopback one (http://localhost works in a browser) or
-// --insecure-cookies is given (plain http behind a trusted network; prefer
-// a TLS-terminating proxy). With no user at all, it creates the user
-// "admin" with a generated password and prints the password once.
+// cmdServe starts the review workbench. The session cookie is Secure
+// whatever the listen address (browsers accept it on http://localhost and
+// 127.0.0.1, so a local trial works); --insecure-cookies is the only way to
+// drop it, for a plain-http intranet deployment. Behind a reverse proxy,
+// --trusted-proxy names the proxy's addresses so that the client address,
+// scheme and host come from its X-Forwarded-* headers. With no user at
+// all, it creates the user "admin" with a generated password and prints
+// the password once.
 func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var ff fleetFlags
 	ff.register(fs, e, "source", "scorecard")
 	db := fs.String("db", envOr(e, "CALLQA_DATABASE_URL", "callqa.db"), "results database: a SQLite file or postgres://... (env CALLQA_DATABASE_URL)")
 	addr := fs.String("addr", envOr(e, "CALLQA_ADDR", "127.0.0.1:8080"), "listen address (env CALLQA_ADDR)")
-	insecure := fs.Bool("insecure-cookies", false, "send the session cookie over plain http on a non-loopback address")
+	insecure := fs.Bool("insecure-cookies", false, "drop the Secure attribute of the session cookie, for a plain-http intranet deployment (any address but localhost)")
+	var proxies prefixList
+	fs.Var(&proxies, "trusted-proxy", "CIDR or address of a reverse proxy whose X-Forwarded-For, -Proto and -Host headers are believed; repeatable or comma-separated (env CALLQA_TRUSTED_PROXIES; default none)")
 	calibration := fs.Float64("calibration", 0.02, "share of passed calls sampled into the review queue (0 for none)")
 	pos, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -53,13 +60,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	host, _, err := net.SplitHostPort(*addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(*addr); err != nil {
 		return usageError(fs, serveSynopsis, fmt.Sprintf("--addr %q: %v", *addr, err))
 	}
-	loopback := host == "localhost"
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		loopback = true
+	if len(proxies) == 0 {
+		if v := e.getenv("CALLQA_TRUSTED_PROXIES"); v != "" {
+			if err := proxies.Set(v); err != nil {
+				return usageError(fs, serveSynopsis, "CALLQA_TRUSTED_PROXIES: "+err.Error())
+			}
+		}
 	}
 
 	src, err := ff.openSource(ctx, spec)
@@ -82,7 +91,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if rate == 0 {
 		rate = -1 // web.Config: negative means none, zero the default
 	}
-	srv, err := web.New(web.Config{InsecureCookies: *insecure || loopback, CalibrationRate: rate},
+	srv, err := web.New(web.Config{InsecureCookies: *insecure, TrustedProxies: proxies, CalibrationRate: rate},
 		web.Deps{Store: st, Workbench: wb, Source: src, Scorecard: sc}, e.logger)
 	if err != nil {
 		return err
@@ -147,6 +156,42 @@ func generatePassword() string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(b)
+}
+
+// prefixList is a repeatable flag of CIDR prefixes, each value a comma
+// list; a bare address is its own /32 or /128.
+type prefixList []netip.Prefix
+
+func (p *prefixList) String() string {
+	var parts []string
+	for _, x := range *p {
+		parts = append(parts, x.String())
+	}
+	return strings.Join(parts, ",")
+}
+
+func (p *prefixList) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if strings.Contains(s, "/") {
+			pf, err := netip.ParsePrefix(s)
+			if err != nil {
+				return err
+			}
+			*p = append(*p, pf.Masked())
+			continue
+		}
+		ip, err := netip.ParseAddr(s)
+		if err != nil {
+			return fmt.Errorf("%q is neither a CIDR prefix nor an IP address", s)
+		}
+		ip = ip.Unmap().WithZone("")
+		*p = append(*p, netip.PrefixFrom(ip, ip.BitLen()))
+	}
+	return nil
 }
 
 func envOr(e *env, name, def string) string {
