@@ -89,7 +89,7 @@ func (w *Workbench) SaveReview(ctx context.Context, r Review, remote string) err
 			reviewer = excluded.reviewer, scorecard_id = excluded.scorecard_id, scorecard_version = excluded.scorecard_version,
 			reviewed_at = excluded.reviewed_at`),
 			r.CallID, r.Rule, r.StartMS, r.Decision, r.Comment, r.Reviewer, r.ScorecardID, r.ScorecardVersion,
-			r.ReviewedAt.UTC().Format(time.RFC3339Nano))
+			formatWorkbenchTime(r.ReviewedAt))
 		if err != nil {
 			return err
 		}
@@ -112,7 +112,7 @@ func (w *Workbench) SaveVerdict(ctx context.Context, v Verdict, remote string) e
 			VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (call_id) DO UPDATE SET passed = excluded.passed, comment = excluded.comment, reviewer = excluded.reviewer,
 			scorecard_id = excluded.scorecard_id, scorecard_version = excluded.scorecard_version, reviewed_at = excluded.reviewed_at`),
-			v.CallID, b2i(v.Passed), v.Comment, v.Reviewer, v.ScorecardID, v.ScorecardVersion, v.ReviewedAt.UTC().Format(time.RFC3339Nano))
+			v.CallID, b2i(v.Passed), v.Comment, v.Reviewer, v.ScorecardID, v.ScorecardVersion, formatWorkbenchTime(v.ReviewedAt))
 		if err != nil {
 			return err
 		}
@@ -146,7 +146,7 @@ func (w *Workbench) auditTx(ctx context.Context, tx *sql.Tx, e AuditEntry) error
 		return err
 	}
 	_, err = tx.ExecContext(ctx, w.q(`INSERT INTO audit (id, at, user_name, action, call_id, detail, remote) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		id, e.At.UTC().Format(time.RFC3339Nano), e.User, e.Action, e.CallID, e.Detail, e.Remote)
+		id, formatWorkbenchTime(e.At), e.User, e.Action, e.CallID, e.Detail, e.Remote)
 	return err
 }
 

@@ -143,12 +143,17 @@ func (f *fleetFlags) loadScorecard() (*models.Scorecard, error) {
 	return sc, nil
 }
 
-// openStore opens --database-url.
+// openStore opens --database-url. Call dates are taken in CALLQA_TZ (the
+// hotline's zone, Asia/Shanghai by default), as callqa run takes them.
 func (f *fleetFlags) openStore(ctx context.Context, e *env) (*storage.Store, error) {
 	if f.databaseURL == "" {
 		return nil, badInput(errors.New("--database-url is required (postgres://... for a fleet)"))
 	}
-	st, err := storage.OpenStore(ctx, f.databaseURL, e.logger)
+	loc, err := parseZone("CALLQA_TZ", envOr(e, "CALLQA_TZ", storage.DefaultTimeZone))
+	if err != nil {
+		return nil, err
+	}
+	st, err := storage.OpenStore(ctx, f.databaseURL, e.logger, storage.WithLocation(loc))
 	if err != nil {
 		return nil, fmt.Errorf("results store: %w", err)
 	}

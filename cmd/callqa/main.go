@@ -57,7 +57,8 @@ fleet:
 
 review workbench:
   serve                start the web workbench
-  user add NAME        create a workbench user
+  user add|list|disable|enable|passwd
+                       manage workbench users
 
 Run 'callqa <command> -h' for a command's flags.
 `

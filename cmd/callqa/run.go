@@ -15,8 +15,6 @@ import (
 	"github.com/callqa/callqa/scorecards"
 	"github.com/callqa/callqa/storage"
 	"golang.org/x/term"
-
-	_ "time/tzdata" // --tz works without a system time zone database (distroless images)
 )
 
 const runSynopsis = "run SOURCE [--date YYYY-MM-DD | --prefix P] [--scorecard F] [--db FILE] [--workers N] [--force] [--tz ZONE]"
@@ -31,7 +29,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	db := fs.String("db", envOr(e, "CALLQA_DATABASE_URL", "callqa.db"), "results database: a SQLite file or postgres://... (env CALLQA_DATABASE_URL)")
 	workers := fs.Int("workers", 0, "calls inspected at once (default: the number of CPUs)")
 	force := fs.Bool("force", false, "inspect again the calls already inspected with this scorecard version (unprocessable ones are always tried again)")
-	tz := fs.String("tz", envOr(e, "CALLQA_TZ", storage.DefaultTimeZone), "time zone of the call dates: a call belongs to the day its started_at falls on there (env CALLQA_TZ)")
+	tz := zoneFlag(fs, e)
 	pos, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return printHelp(e, fs, runSynopsis)
@@ -56,9 +54,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if *workers < 0 {
 		return badInput(fmt.Errorf("run: --workers must be >= 0, got %d", *workers))
 	}
-	loc, err := time.LoadLocation(*tz)
-	if err != nil || *tz == "" || strings.EqualFold(*tz, "local") {
-		return badInput(fmt.Errorf("run: --tz %q: want a time zone name such as %s or UTC", *tz, storage.DefaultTimeZone))
+	loc, err := parseZone("run", *tz)
+	if err != nil {
+		return err
 	}
 
 	src, err := storage.NewLocalSource(pos[0])

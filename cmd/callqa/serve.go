@@ -16,7 +16,7 @@ import (
 	"github.com/callqa/callqa/web"
 )
 
-const serveSynopsis = "serve [--db URL] [--source DIR|s3://bucket/prefix] [--addr 127.0.0.1:8080] [--scorecard F] [--trusted-proxy CIDR]... [--insecure-cookies]"
+const serveSynopsis = "serve [--tz ZONE] [--db URL] [--source DIR|s3://bucket/prefix] [--addr 127.0.0.1:8080] [--scorecard F] [--trusted-proxy CIDR]... [--insecure-cookies]"
 
 // cmdServe starts the review workbench. The session cookie is Secure
 // whatever the listen address (browsers accept it on http://localhost and
@@ -32,6 +32,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	ff.register(fs, e, "source", "scorecard")
 	db := fs.String("db", envOr(e, "CALLQA_DATABASE_URL", "callqa.db"), "results database: a SQLite file or postgres://... (env CALLQA_DATABASE_URL)")
 	addr := fs.String("addr", envOr(e, "CALLQA_ADDR", "127.0.0.1:8080"), "listen address (env CALLQA_ADDR)")
+	tz := zoneFlag(fs, e)
 	insecure := fs.Bool("insecure-cookies", false, "drop the Secure attribute of the session cookie, for a plain-http intranet deployment (any address but localhost)")
 	var proxies prefixList
 	fs.Var(&proxies, "trusted-proxy", "CIDR or address of a reverse proxy whose X-Forwarded-For, -Proto and -Host headers are believed; repeatable or comma-separated (env CALLQA_TRUSTED_PROXIES; default none)")
@@ -60,6 +61,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	loc, err := parseZone("serve", *tz)
+	if err != nil {
+		return err
+	}
 	if _, _, err := net.SplitHostPort(*addr); err != nil {
 		return usageError(fs, serveSynopsis, fmt.Sprintf("--addr %q: %v", *addr, err))
 	}
@@ -75,7 +80,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return badInput(fmt.Errorf("--source: %w", err))
 	}
-	st, err := storage.OpenStore(ctx, *db, e.logger)
+	st, err := storage.OpenStore(ctx, *db, e.logger, storage.WithLocation(loc))
 	if err != nil {
 		return fmt.Errorf("results store: %w", err)
 	}
@@ -91,7 +96,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if rate == 0 {
 		rate = -1 // web.Config: negative means none, zero the default
 	}
-	srv, err := web.New(web.Config{InsecureCookies: *insecure, TrustedProxies: proxies, CalibrationRate: rate},
+	srv, err := web.New(web.Config{InsecureCookies: *insecure, TrustedProxies: proxies, CalibrationRate: rate, Location: loc},
 		web.Deps{Store: st, Workbench: wb, Source: src, Scorecard: sc}, e.logger)
 	if err != nil {
 		return err

@@ -222,6 +222,8 @@ func TestServeFlags(t *testing.T) {
 		{[]string{"serve", "--trusted-proxy", "nginx"}, "trusted-proxy"},
 		{[]string{"serve", "--trusted-proxy", "10.0.0.0/33"}, "trusted-proxy"},
 		{[]string{"serve", "--addr", "8080"}, "--addr"},
+		{[]string{"serve", "--tz", "Local"}, "--tz"},
+		{[]string{"serve", "--tz", "Mars/Olympus"}, "--tz"},
 	} {
 		code, _, errOut := runCmd(t, tc.args...)
 		if code != exitBadInput || !strings.Contains(errOut, tc.want) {
