@@ -56,7 +56,9 @@ func TestBrowserReview(t *testing.T) {
 	if err := os.MkdirAll(artifacts, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	b := setup(t, Config{InsecureCookies: true, CalibrationRate: -1})
+	// The default configuration, Secure cookies included: Chromium accepts
+	// them from http://127.0.0.1, as a supervisor's trial on the samples needs.
+	b := setup(t, Config{CalibrationRate: -1})
 	call := callTaboo
 	res := b.result(t, call)
 	var deducting []int
