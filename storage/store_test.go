@@ -2,11 +2,9 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net/url"
+	"github.com/callqa/callqa/internal/testsvc"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,35 +38,7 @@ func backends(t *testing.T) []backend {
 		t.Log("PostgreSQL backend skipped: set CALLQA_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to test it")
 		return bs
 	}
-	return append(bs, backend{name: "postgres", fresh: func(t *testing.T) string { return pgSchema(t, pg) }})
-}
-
-// pgSchema creates a fresh schema on the server and returns base with its
-// search_path set to it; the schema is dropped when the test ends.
-func pgSchema(t *testing.T, base string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	schema := fmt.Sprintf("callqa_test_%d_%d", time.Now().UnixNano(), rand.IntN(1e6))
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := db.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return append(bs, backend{name: "postgres", fresh: func(t *testing.T) string { return testsvc.Postgres(t) }})
 }
 
 // openStore opens a fresh store on backend b, closed at the end of the test.

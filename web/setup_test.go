@@ -2,9 +2,8 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"fmt"
+	"github.com/callqa/callqa/internal/testsvc"
 	"io"
 	"io/fs"
 	"net/http"
@@ -124,35 +123,7 @@ func backends(t *testing.T) []backend {
 		t.Log("PostgreSQL skipped: set CALLQA_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
 		return bs
 	}
-	return append(bs, backend{"postgres", func(t *testing.T) string { return pgSchema(t, pg) }})
-}
-
-// pgSchema creates a schema for the test, dropped at its end, and returns
-// base with its search_path.
-func pgSchema(t *testing.T, base string) string {
-	t.Helper()
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	schema := fmt.Sprintf("callqa_web_%d", time.Now().UnixNano())
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := db.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return append(bs, backend{"postgres", func(t *testing.T) string { return testsvc.Postgres(t) }})
 }
 
 // setupDB is setup on the results database at dbURL.
