@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -54,12 +53,6 @@ func (s *LocalSource) path(key string) (string, error) {
 	return filepath.Join(s.root, filepath.FromSlash(key)), nil
 }
 
-// sidecarKey is the key of a recording's sidecar: the recording's key
-// without its extension, plus suffix (e.g. ".meta.json").
-func sidecarKey(key, suffix string) string {
-	return strings.TrimSuffix(key, path.Ext(key)) + suffix
-}
-
 // Open opens the recording key for reading. A missing file yields an error
 // wrapping ErrNotFound.
 func (s *LocalSource) Open(ctx context.Context, key string) (io.ReadCloser, error) {
@@ -88,7 +81,7 @@ func (s *LocalSource) Open(ctx context.Context, key string) (io.ReadCloser, erro
 // (pipeline.SuffixMeta, pipeline.SuffixTranscript...). A missing sidecar
 // yields an error wrapping ErrNotFound.
 func (s *LocalSource) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
-	return s.Open(ctx, sidecarKey(key, suffix))
+	return s.Open(ctx, SidecarKey(key, suffix))
 }
 
 // WriteSidecar writes the sidecar of recording key atomically: the data
@@ -98,7 +91,7 @@ func (s *LocalSource) WriteSidecar(ctx context.Context, key, suffix string, data
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("write sidecar %s: %w", key, err)
 	}
-	sk := sidecarKey(key, suffix)
+	sk := SidecarKey(key, suffix)
 	p, err := s.path(sk)
 	if err != nil {
 		return fmt.Errorf("write sidecar: %w", err)

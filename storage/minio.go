@@ -225,12 +225,6 @@ func (s *S3Source) open(ctx context.Context, key string) (*S3Object, error) {
 	return &S3Object{key: key, body: body, info: info}, nil
 }
 
-// SidecarKey returns the key of a recording's sidecar: the recording's key
-// without its extension, plus suffix.
-func SidecarKey(key, suffix string) string {
-	return strings.TrimSuffix(key, path.Ext(key)) + suffix
-}
-
 // OpenSidecar opens the sidecar of the recording at key with the given
 // suffix (e.g. pipeline.SuffixMeta). A missing sidecar matches ErrNotFound.
 func (s *S3Source) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
