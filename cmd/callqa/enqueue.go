@@ -5,13 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/storage"
 	"github.com/callqa/callqa/worker"
 )
@@ -101,14 +101,8 @@ func inspectTask(ctx context.Context, ff *fleetFlags, spec, key string, ref mode
 	if err != nil {
 		return nil, fmt.Errorf("enqueue: %w", err)
 	}
-	var size int64
-	if s, ok := rc.(interface{ Size() int64 }); ok {
-		size = s.Size()
-	} else if st, ok := rc.(interface{ Stat() (os.FileInfo, error) }); ok {
-		if fi, err := st.Stat(); err == nil {
-			size = fi.Size()
-		}
-	}
+	// The size scales the task's timeout; unknown (-1) takes the base one.
+	size := max(pipeline.StreamSize(rc), 0)
 	rc.Close()
 	p := worker.InspectPayload{Source: spec, Key: key, Scorecard: ref, Force: force, Size: size}
 	if force {
