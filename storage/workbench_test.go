@@ -728,3 +728,65 @@ func TestLatestResultVersion(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupedPassRatesAgreeWithOutcomes checks the database's grouped
+// figures against GroupPassRates over Outcomes, on every grouping of the
+// dashboard and several filters, with calls re-scored in every group.
+func TestGroupedPassRatesAgreeWithOutcomes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sc := reviewScorecard()
+	eachBackend(t, func(t *testing.T, st *Store, wb *Workbench) {
+		seedOutcomes(t, st, wb, sc, 400, 1)
+		by := make([]string, len(dashboardKeys))
+		for i, k := range dashboardKeys {
+			by[i] = k.by
+		}
+		tests := []struct {
+			name string
+			f    CallFilter
+		}{
+			{"all", CallFilter{ScorecardID: sc.ID}},
+			{"month", CallFilter{ScorecardID: sc.ID, From: "2026-11-01", To: "2026-11-30"}},
+			{"week", CallFilter{From: "2026-11-05", To: "2026-11-11"}},
+			{"version 1", CallFilter{ScorecardID: sc.ID, ScorecardVersion: 1}},
+			{"team", CallFilter{ScorecardID: sc.ID, Team: "二组"}},
+			{"agent", CallFilter{ScorecardID: sc.ID, Agent: "坐席A007"}},
+			{"rule", CallFilter{ScorecardID: sc.ID, Rule: "closing"}},
+			{"nothing", CallFilter{ScorecardID: sc.ID, From: "2027-01-01"}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				out, err := wb.Outcomes(ctx, sc, tc.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rescored := 0
+				for _, o := range out {
+					if o.ReviewedPassed && !o.Passed && o.Verdict == nil {
+						rescored++
+					}
+				}
+				if tc.name == "all" && rescored == 0 {
+					t.Fatal("no call passes by re-scoring: the data set does not test it")
+				}
+				got, err := wb.GroupedPassRates(ctx, sc, tc.f, by...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, k := range dashboardKeys {
+					want := GroupPassRates(out, k.key)
+					if fmt.Sprint(got[k.by]) != fmt.Sprint(want) {
+						t.Errorf("by %s:\n got %+v\nwant %+v", k.by, got[k.by], want)
+					}
+				}
+			})
+		}
+		if _, err := wb.GroupedPassRates(ctx, sc, CallFilter{}, "month"); err == nil {
+			t.Error("GroupedPassRates by an unknown grouping: no error")
+		}
+		if _, err := wb.GroupedPassRates(ctx, nil, CallFilter{}, GroupAll); err == nil {
+			t.Error("GroupedPassRates with a nil scorecard: no error")
+		}
+	})
+}

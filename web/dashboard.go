@@ -145,17 +145,24 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 
 	groups := []struct {
 		table, by string
-		key       func(storage.CallOutcome) (string, string)
 		dst       *[]rateRow
 	}{
-		{"days", report.ByDay, func(o storage.CallOutcome) (string, string) { return o.CallDate, "" }, &d.Days},
-		{"teams", report.ByTeam, func(o storage.CallOutcome) (string, string) { return o.Team, "" }, &d.Teams},
-		{"agents", report.ByAgent, func(o storage.CallOutcome) (string, string) { return o.AgentID, o.AgentName }, &d.Agents},
-		{"queues", report.ByQueue, func(o storage.CallOutcome) (string, string) { return o.Queue, "" }, &d.Queues},
+		{"days", report.ByDay, &d.Days},
+		{"teams", report.ByTeam, &d.Teams},
+		{"agents", report.ByAgent, &d.Agents},
+		{"queues", report.ByQueue, &d.Queues},
 	}
-	var outcomes []storage.CallOutcome
+	// The reviewed figures of the total and of the tables wanted, grouped
+	// by the database (a month is hundreds of thousands of calls).
+	var reviewedBy map[string][]storage.PassRate
 	if needTotal {
-		if outcomes, err = s.wb.Outcomes(ctx, s.sc, cf); err != nil {
+		by := []string{storage.GroupAll}
+		for _, g := range groups {
+			if want(g.table) {
+				by = append(by, g.by)
+			}
+		}
+		if reviewedBy, err = s.wb.GroupedPassRates(ctx, s.sc, cf, by...); err != nil {
 			return nil, err
 		}
 	}
@@ -181,7 +188,7 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 			return nil, err
 		}
 		if !haveTotal {
-			all := storage.GroupPassRates(outcomes, nil)
+			all := reviewedBy[storage.GroupAll]
 			var total storage.PassRate
 			if len(all) == 1 {
 				total = all[0]
@@ -192,7 +199,7 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 			continue
 		}
 		reviewed := map[string]storage.PassRate{}
-		for _, p := range storage.GroupPassRates(outcomes, g.key) {
+		for _, p := range reviewedBy[g.by] {
 			reviewed[p.Key] = p
 		}
 		for _, pr := range t.Rows {
