@@ -22,6 +22,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,6 +48,7 @@ type ResultStore interface {
 	StartBatch(ctx context.Context, b *storage.Batch) error
 	UpdateBatch(ctx context.Context, b *storage.Batch) error
 	FinishBatch(ctx context.Context, b *storage.Batch, status string) error
+	Clashes(ctx context.Context, f storage.ClashFilter) ([]storage.Clash, error)
 }
 
 var (
@@ -276,7 +278,7 @@ func (r *runner) run(parent context.Context, prefix string) (*Summary, error) {
 	// The run is over: record it even when ctx is cancelled.
 	final := context.WithoutCancel(parent)
 	status := storage.BatchFinished
-	var err error
+	var err, err2 error
 	cause := context.Cause(ctx)
 	switch {
 	case parent.Err() != nil:
@@ -297,6 +299,19 @@ func (r *runner) run(parent context.Context, prefix string) (*Summary, error) {
 		}
 	}
 	sum := r.tally.summary(r.cfg, r.batch, time.Since(start))
+	// Call ids that another recording also carries: both are stored and
+	// counted, and the summary names them so the recorder can be fixed.
+	if sum.Clashes, err2 = r.store.Clashes(final, storage.ClashFilter{Scorecard: r.ref, Prefix: prefix}); err2 != nil {
+		log.ErrorContext(final, "listing call id clashes failed", "err", err2)
+	}
+	for _, c := range sum.Clashes {
+		keys := make([]string, len(c.Recordings))
+		for i, rec := range c.Recordings {
+			keys[i] = rec.Recording
+		}
+		log.WarnContext(final, "call_id clash: more than one recording carries this call_id; each is stored and counted as its own call",
+			"call_id", c.CallID, "recordings", strings.Join(keys, ", "))
+	}
 	log.InfoContext(final, "batch "+status, "total", sum.Batch.Total, "inspected", sum.Batch.Inspected,
 		"unprocessable", sum.Batch.Unprocessable, "passed", sum.Batch.Passed, "failed", sum.Batch.Failed,
 		"skipped", sum.Batch.Skipped, "elapsed", sum.Elapsed.Round(time.Millisecond))

@@ -72,7 +72,7 @@ func (b *bundle) count(t *testing.T, q string, args ...any) int {
 // are those of its JSON document.
 func (b *bundle) checkWhole(t *testing.T) {
 	t.Helper()
-	rows, err := b.store.DB().Query(`SELECT call_id FROM results`)
+	rows, err := b.store.DB().Query(`SELECT recording FROM results`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func (b *bundle) checkWhole(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := b.count(t, `SELECT COUNT(*) FROM findings WHERE call_id = $1`, id)
+		n := b.count(t, `SELECT COUNT(*) FROM findings WHERE recording = $1`, id)
 		if n != len(r.Findings) || (r.Status == models.StatusInspected && r.Audio == nil) || (r.Status == models.StatusUnprocessable && r.Error == "") {
 			t.Errorf("result %s is not whole: %d findings rows for %d findings, status %s, audio %v", id, n, len(r.Findings), r.Status, r.Audio)
 		}
@@ -122,7 +122,7 @@ func TestRunFolder(t *testing.T) {
 		t.Errorf("stored %d results, want exactly one per call (15)", n)
 	}
 	for _, c := range calls[:15] {
-		r, err := b.store.GetResult(ctx, c.name, b.ref())
+		r, err := b.store.GetResult(ctx, "2026/11/25/"+c.name+".wav", b.ref())
 		if err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
@@ -193,7 +193,7 @@ func TestRunFolder(t *testing.T) {
 	var keys []string
 	for _, p := range sum.Unprocessable {
 		keys = append(keys, p.Key)
-		r, err := b.store.GetResult(ctx, p.CallID, b.ref())
+		r, err := b.store.GetResult(ctx, p.Key, b.ref())
 		if err != nil || r.Recording != p.Key || r.Error == "" || p.Reason != r.Error || p.Date != "2026-11-25" {
 			t.Errorf("unprocessable %+v; stored %+v, %v", p, r, err)
 			continue
@@ -488,8 +488,8 @@ func TestRunSkipsByRecording(t *testing.T) {
 			t.Errorf("%s: meta sidecar read %d times in the first run, want once (by the engine)", k, n)
 		}
 	}
-	if _, err := b.store.GetResult(ctx, "CALL-0002", b.ref()); err != nil {
-		t.Errorf("R2 not stored under its meta call id: %v", err)
+	if r, err := b.store.GetResult(ctx, "2026/11/25/R2.wav", b.ref()); err != nil || r.CallID != "CALL-0002" {
+		t.Errorf("R2 not stored with its meta call id: %+v, %v", r, err)
 	}
 
 	// The rerun skips R1 and R2 without reading their metadata, one
@@ -548,8 +548,8 @@ func TestRunReinspectsUnprocessable(t *testing.T) {
 			if bt := sum2.Batch; bt.Skipped != 1 || bt.Inspected != 2 || bt.Unprocessable != 0 || bt.Passed != 2 || sum2.Processed != 1 {
 				t.Errorf("rerun after the fix = %+v, processed %d", bt, sum2.Processed)
 			}
-			r, err := b.store.GetResult(ctx, callID, b.ref())
-			if err != nil || r.Status != models.StatusInspected {
+			r, err := b.store.GetResult(ctx, "2026/11/25/M1.wav", b.ref())
+			if err != nil || r.Status != models.StatusInspected || r.CallID != callID {
 				t.Fatalf("fixed call = %+v, %v", r, err)
 			}
 			if n := b.count(t, `SELECT COUNT(*) FROM results`); n != 2 {
@@ -568,5 +568,63 @@ func TestRunReinspectsUnprocessable(t *testing.T) {
 				t.Errorf("third run = %+v, %v", sum3.Batch, err)
 			}
 		})
+	}
+}
+
+// TestRunCallIDClash runs over three recordings whose metadata carry one
+// call_id, two on the 25th and one on the 26th: every one is inspected,
+// stored and counted, and the summary names the clash. A run of the 26th
+// alone names it too (the other recordings are another day's).
+func TestRunCallIDClash(t *testing.T) {
+	t.Parallel()
+	b := setup(t, []genCall{
+		{name: "D1", seconds: 20, polite: true, agent: "A1", team: "一组"},
+		{name: "D2", seconds: 20, polite: false, agent: "A2", team: "一组"},
+		{name: "D3", seconds: 20, polite: true, agent: "A1", team: "一组", date: "2026-11-26"},
+		{name: "U1", seconds: 20, polite: true, agent: "A1", team: "一组"},
+	})
+	for _, k := range []string{"2026/11/25/D1", "2026/11/25/D2", "2026/11/26/D3"} {
+		meta := `{"call_id":"SAME-1","agent_id":"A1","started_at":"` + map[bool]string{true: "2026-11-26", false: "2026-11-25"}[strings.HasPrefix(k, "2026/11/26")] + `T09:30:00+08:00"}`
+		if err := os.WriteFile(filepath.Join(b.root, filepath.FromSlash(k)+".meta.json"), []byte(meta), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	sum, err := Run(ctx, quiet(), b.src, "", b.eng, b.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bt := sum.Batch; bt.Total != 4 || bt.Inspected != 4 {
+		t.Errorf("batch = %+v, want 4 listed and inspected", bt)
+	}
+	if n := b.count(t, `SELECT COUNT(*) FROM results WHERE call_id = 'SAME-1'`); n != 3 {
+		t.Errorf("%d results of SAME-1 stored, want 3", n)
+	}
+	if len(sum.Clashes) != 1 || sum.Clashes[0].CallID != "SAME-1" || len(sum.Clashes[0].Recordings) != 3 {
+		t.Fatalf("clashes = %+v", sum.Clashes)
+	}
+	var text strings.Builder
+	if err := sum.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	want := "call_id clash:  1 call id carried by more than one recording (each stored and counted as its own call; fix the numbering at the recorder):\n" +
+		"  SAME-1  2026/11/25/D1.wav, 2026/11/25/D2.wav, 2026/11/26/D3.wav\n"
+	if !strings.Contains(text.String(), want) || !strings.Contains(text.String(), "4 listed, 4 inspected") {
+		t.Errorf("summary text lacks the clash:\n%s", text.String())
+	}
+
+	sum2, err := Run(ctx, quiet(), b.src, "2026/11/26", b.eng, b.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum2.Clashes) != 1 || sum2.Batch.Total != 1 || sum2.Batch.Skipped != 1 {
+		t.Errorf("run of the 26th: batch %+v, clashes %+v", sum2.Batch, sum2.Clashes)
+	}
+	gs, err := b.store.GroupCounts(ctx, storage.ReportFilter{Scorecard: b.ref()}, storage.GroupDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(len(gs), gs[0].Inspected+gs[0].Unprocessable, gs[1].Inspected+gs[1].Unprocessable); got != "2 3 1" {
+		t.Errorf("calls by day = %s, want 2 days: 3 and 1", got)
 	}
 }

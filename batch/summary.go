@@ -36,6 +36,11 @@ type Summary struct {
 	// the text lists the first MaxListed of each.
 	Unprocessable []CallProblem `json:"unprocessable"`
 	Failed        []CallProblem `json:"failed"`
+	// Clashes are the call ids of the run's recordings that another
+	// recording also carries (this run's or any other): each recording is
+	// stored and counted as its own call. The text lists the first
+	// MaxListed.
+	Clashes []storage.Clash `json:"clashes"`
 	// ListFlags are added to the `callqa report --list unprocessable`
 	// command the text suggests for the calls it does not list (from
 	// Config.ListFlags).
@@ -140,6 +145,24 @@ func (s *Summary) WriteText(w io.Writer) error {
 		writeProblems(&sb, s.Failed)
 		if n > MaxListed {
 			fmt.Fprintf(&sb, "  ... and %d more: see the log (\"call failed\")\n", n-MaxListed)
+		}
+	}
+	if n := len(s.Clashes); n > 0 {
+		fmt.Fprintf(&sb, "call_id clash:  %d call %s carried by more than one recording (each stored and counted as its own call; fix the numbering at the recorder):\n",
+			n, plural(n, "id", "ids"))
+		for _, c := range s.Clashes[:min(n, MaxListed)] {
+			keys := make([]string, len(c.Recordings))
+			for i, r := range c.Recordings {
+				keys[i] = r.Recording
+			}
+			fmt.Fprintf(&sb, "  %s  %s\n", c.CallID, strings.Join(keys, ", "))
+		}
+		if n > MaxListed {
+			cmd := "callqa report --list clashes"
+			if s.ListFlags != "" {
+				cmd += " " + s.ListFlags
+			}
+			fmt.Fprintf(&sb, "  ... and %d more: %s\n", n-MaxListed, cmd)
 		}
 	}
 	if len(s.TopRules) > 0 {

@@ -60,7 +60,7 @@ func setup(t *testing.T) *storage.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	old := &models.Result{CallID: "c1", Recording: "2026/11/23/c1.wav", Status: models.StatusInspected,
+	old := &models.Result{CallID: "c1", Recording: "2026-11-23/c1.wav", Status: models.StatusInspected,
 		Scorecard: models.ScorecardRef{ID: sc.ID, Version: 2}, Findings: []models.Finding{{Rule: "greeting"}}}
 	if err := st.SaveResult(ctx, "", old); err != nil {
 		t.Fatal(err)

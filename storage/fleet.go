@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/callqa/callqa/models"
 )
@@ -45,7 +44,7 @@ func (c ResultCounts) Done() int { return c.Inspected + c.Unprocessable }
 // batch, whichever run stored each result.
 func (s *Store) CountPrefix(ctx context.Context, sc models.ScorecardRef, prefix string) (ResultCounts, error) {
 	var c ResultCounts
-	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(prefix) + "%"
+	esc := likePrefix(prefix)
 	rows, err := s.db.QueryContext(ctx, `SELECT status, passed, COUNT(*) FROM results
 		WHERE scorecard_id = $1 AND scorecard_version = $2 AND recording LIKE $3 ESCAPE '\'
 		GROUP BY status, passed`, sc.ID, sc.Version, esc)

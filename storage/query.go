@@ -128,13 +128,13 @@ type RuleCount struct {
 // rule, most calls flagged first.
 func (s *Store) RuleCounts(ctx context.Context, f ReportFilter) ([]RuleCount, error) {
 	where, args := f.where()
-	q := `SELECT fi.rule, MAX(fi.name), COUNT(DISTINCT fi.call_id), COUNT(*), SUM(fi.deduct),
-			COUNT(DISTINCT CASE WHEN fi.veto = 1 THEN fi.call_id END)
-		FROM findings fi JOIN results r ON r.call_id = fi.call_id
+	q := `SELECT fi.rule, MAX(fi.name), COUNT(DISTINCT fi.recording), COUNT(*), SUM(fi.deduct),
+			COUNT(DISTINCT CASE WHEN fi.veto = 1 THEN fi.recording END)
+		FROM findings fi JOIN results r ON r.recording = fi.recording
 			AND r.scorecard_id = fi.scorecard_id AND r.scorecard_version = fi.scorecard_version
 		` + where + ` AND r.status = 'inspected'
 		GROUP BY fi.rule
-		ORDER BY COUNT(DISTINCT fi.call_id) DESC, fi.rule`
+		ORDER BY COUNT(DISTINCT fi.recording) DESC, fi.rule`
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("rule counts: %w", err)
@@ -219,7 +219,7 @@ type ScorecardCalls struct {
 // under each.
 func (s *Store) OtherScorecards(ctx context.Context, f ReportFilter) (int, []ScorecardCalls, error) {
 	conds := []string{"NOT (o.scorecard_id = $1 AND o.scorecard_version = $2)",
-		"NOT EXISTS (SELECT 1 FROM results r WHERE r.call_id = o.call_id AND r.scorecard_id = $1 AND r.scorecard_version = $2)"}
+		"NOT EXISTS (SELECT 1 FROM results r WHERE r.recording = o.recording AND r.scorecard_id = $1 AND r.scorecard_version = $2)"}
 	args := []any{f.Scorecard.ID, f.Scorecard.Version}
 	if f.From != "" {
 		args = append(args, f.From)
@@ -231,13 +231,13 @@ func (s *Store) OtherScorecards(ctx context.Context, f ReportFilter) (int, []Sco
 	}
 	where := " WHERE " + strings.Join(conds, " AND ")
 	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT o.call_id) FROM results o`+where, args...).Scan(&total); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT o.recording) FROM results o`+where, args...).Scan(&total); err != nil {
 		return 0, nil, fmt.Errorf("other scorecards: %w", err)
 	}
 	if total == 0 {
 		return 0, nil, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT o.scorecard_id, o.scorecard_version, COUNT(DISTINCT o.call_id) FROM results o`+where+`
+	rows, err := s.db.QueryContext(ctx, `SELECT o.scorecard_id, o.scorecard_version, COUNT(DISTINCT o.recording) FROM results o`+where+`
 		GROUP BY o.scorecard_id, o.scorecard_version
 		ORDER BY o.scorecard_id, o.scorecard_version DESC`, args...)
 	if err != nil {
@@ -294,7 +294,7 @@ func (f ListFilter) where() (string, []any) {
 		}
 	}
 	if f.Rule != "" {
-		add(`EXISTS (SELECT 1 FROM findings x WHERE x.call_id = r.call_id
+		add(`EXISTS (SELECT 1 FROM findings x WHERE x.recording = r.recording
 			AND x.scorecard_id = r.scorecard_id AND x.scorecard_version = r.scorecard_version AND x.rule = $%d)`, f.Rule)
 	}
 	if f.FailedOnly {
@@ -322,8 +322,8 @@ type ListedCall struct {
 	Rules []string
 }
 
-// ListCalls lists the calls selected by f, by date then call id (byte order,
-// the same on both dialects). Every call selected is listed once, so that
+// ListCalls lists the calls selected by f, by date, call id then recording
+// (byte order, the same on both dialects). Every call selected is listed once, so that
 // the listing adds up to the GroupCounts of the same filter.
 func (s *Store) ListCalls(ctx context.Context, f ListFilter) ([]ListedCall, error) {
 	if f.Status != models.StatusInspected && f.Status != models.StatusUnprocessable {
@@ -334,10 +334,10 @@ func (s *Store) ListCalls(ctx context.Context, f ListFilter) ([]ListedCall, erro
 	// rows of a call adjacent.
 	q := `SELECT r.call_id, r.call_date, r.recording, r.status, r.error, r.agent_id, r.agent_name, r.team, r.queue,
 			r.score, r.passed, r.veto, r.review, fi.rule
-		FROM results r LEFT JOIN findings fi ON fi.call_id = r.call_id
+		FROM results r LEFT JOIN findings fi ON fi.recording = r.recording
 			AND fi.scorecard_id = r.scorecard_id AND fi.scorecard_version = r.scorecard_version
 		` + where + `
-		ORDER BY r.call_date, r.call_id, fi.seq`
+		ORDER BY r.call_date, r.call_id, r.recording, fi.seq`
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list calls: %w", err)
@@ -353,7 +353,7 @@ func (s *Store) ListCalls(ctx context.Context, f ListFilter) ([]ListedCall, erro
 			&c.Score, &passed, &veto, &review, &rule); err != nil {
 			return nil, fmt.Errorf("list calls: %w", err)
 		}
-		if n := len(out); n == 0 || out[n-1].CallID != c.CallID || out[n-1].Date != c.Date {
+		if n := len(out); n == 0 || out[n-1].Recording != c.Recording {
 			c.Passed, c.Veto, c.Review = passed != 0, veto != 0, review != 0
 			c.Rules = []string{}
 			out = append(out, c)
@@ -372,7 +372,10 @@ func (s *Store) ListCalls(ctx context.Context, f ListFilter) ([]ListedCall, erro
 		if out[i].Date != out[j].Date {
 			return out[i].Date < out[j].Date
 		}
-		return out[i].CallID < out[j].CallID
+		if out[i].CallID != out[j].CallID {
+			return out[i].CallID < out[j].CallID
+		}
+		return out[i].Recording < out[j].Recording
 	})
 	return out, nil
 }

@@ -40,11 +40,13 @@ const (
 // review queue for calibration.
 const DefaultCalibrationRate = 0.02
 
-// Review is a reviewer's decision on one finding. It is keyed by (CallID,
-// Rule, StartMS), not by scorecard version, so that a re-inspection with a
-// new scorecard version keeps it visible; ScorecardID and ScorecardVersion
-// say which inspection it was made on.
+// Review is a reviewer's decision on one finding. It is keyed by
+// (Recording, Rule, StartMS), not by scorecard version, so that a
+// re-inspection with a new scorecard version keeps it visible;
+// ScorecardID and ScorecardVersion say which inspection it was made on.
+// CallID is the call's label (its metadata's call_id) when it was made.
 type Review struct {
+	Recording        string    `json:"recording"`
 	CallID           string    `json:"call_id"`
 	Rule             string    `json:"rule"`
 	StartMS          int64     `json:"start_ms"`
@@ -56,8 +58,10 @@ type Review struct {
 	ReviewedAt       time.Time `json:"reviewed_at"`
 }
 
-// Verdict is the reviewer's final pass/fail decision on a call.
+// Verdict is the reviewer's final pass/fail decision on a call, keyed by
+// its recording.
 type Verdict struct {
+	Recording        string    `json:"recording"`
 	CallID           string    `json:"call_id"`
 	Passed           bool      `json:"passed"`
 	Comment          string    `json:"comment,omitempty"`
@@ -76,24 +80,24 @@ func (w *Workbench) SaveReview(ctx context.Context, r Review, remote string) err
 	if r.Decision != DecisionConfirm && r.Decision != DecisionOverturn {
 		return fmt.Errorf("save review: decision %q: want confirm or overturn", r.Decision)
 	}
-	if r.CallID == "" || r.Rule == "" || r.Reviewer == "" {
-		return errors.New("save review: call, rule and reviewer are required")
+	if r.Recording == "" || r.Rule == "" || r.Reviewer == "" {
+		return errors.New("save review: recording, rule and reviewer are required")
 	}
 	if r.ReviewedAt.IsZero() {
 		r.ReviewedAt = w.now()
 	}
 	return w.tx(ctx, "save review", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, w.q(`INSERT INTO reviews (call_id, rule, start_ms, decision, comment, reviewer, scorecard_id, scorecard_version, reviewed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (call_id, rule, start_ms) DO UPDATE SET decision = excluded.decision, comment = excluded.comment,
+		_, err := tx.ExecContext(ctx, w.q(`INSERT INTO reviews (recording, rule, start_ms, call_id, decision, comment, reviewer, scorecard_id, scorecard_version, reviewed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (recording, rule, start_ms) DO UPDATE SET call_id = excluded.call_id, decision = excluded.decision, comment = excluded.comment,
 			reviewer = excluded.reviewer, scorecard_id = excluded.scorecard_id, scorecard_version = excluded.scorecard_version,
 			reviewed_at = excluded.reviewed_at`),
-			r.CallID, r.Rule, r.StartMS, r.Decision, r.Comment, r.Reviewer, r.ScorecardID, r.ScorecardVersion,
+			r.Recording, r.Rule, r.StartMS, r.CallID, r.Decision, r.Comment, r.Reviewer, r.ScorecardID, r.ScorecardVersion,
 			formatWorkbenchTime(r.ReviewedAt))
 		if err != nil {
 			return err
 		}
-		return w.auditTx(ctx, tx, AuditEntry{At: r.ReviewedAt, User: r.Reviewer, Action: AuditReview, CallID: r.CallID,
+		return w.auditTx(ctx, tx, AuditEntry{At: r.ReviewedAt, User: r.Reviewer, Action: AuditReview, CallID: r.CallID, Recording: r.Recording,
 			Detail: fmt.Sprintf("%s %s@%.3fs %s", r.Decision, r.Rule, float64(r.StartMS)/1000, r.Comment), Remote: remote})
 	})
 }
@@ -101,18 +105,18 @@ func (w *Workbench) SaveReview(ctx context.Context, r Review, remote string) err
 // SaveVerdict records (or replaces) the final verdict on a call and its
 // audit entry in one transaction.
 func (w *Workbench) SaveVerdict(ctx context.Context, v Verdict, remote string) error {
-	if v.CallID == "" || v.Reviewer == "" {
-		return errors.New("save verdict: call and reviewer are required")
+	if v.Recording == "" || v.Reviewer == "" {
+		return errors.New("save verdict: recording and reviewer are required")
 	}
 	if v.ReviewedAt.IsZero() {
 		v.ReviewedAt = w.now()
 	}
 	return w.tx(ctx, "save verdict", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, w.q(`INSERT INTO verdicts (call_id, passed, comment, reviewer, scorecard_id, scorecard_version, reviewed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (call_id) DO UPDATE SET passed = excluded.passed, comment = excluded.comment, reviewer = excluded.reviewer,
+		_, err := tx.ExecContext(ctx, w.q(`INSERT INTO verdicts (recording, call_id, passed, comment, reviewer, scorecard_id, scorecard_version, reviewed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (recording) DO UPDATE SET call_id = excluded.call_id, passed = excluded.passed, comment = excluded.comment, reviewer = excluded.reviewer,
 			scorecard_id = excluded.scorecard_id, scorecard_version = excluded.scorecard_version, reviewed_at = excluded.reviewed_at`),
-			v.CallID, b2i(v.Passed), v.Comment, v.Reviewer, v.ScorecardID, v.ScorecardVersion, formatWorkbenchTime(v.ReviewedAt))
+			v.Recording, v.CallID, b2i(v.Passed), v.Comment, v.Reviewer, v.ScorecardID, v.ScorecardVersion, formatWorkbenchTime(v.ReviewedAt))
 		if err != nil {
 			return err
 		}
@@ -120,7 +124,7 @@ func (w *Workbench) SaveVerdict(ctx context.Context, v Verdict, remote string) e
 		if v.Passed {
 			verdict = "pass"
 		}
-		return w.auditTx(ctx, tx, AuditEntry{At: v.ReviewedAt, User: v.Reviewer, Action: AuditVerdict, CallID: v.CallID,
+		return w.auditTx(ctx, tx, AuditEntry{At: v.ReviewedAt, User: v.Reviewer, Action: AuditVerdict, CallID: v.CallID, Recording: v.Recording,
 			Detail: strings.TrimSpace(verdict + " " + v.Comment), Remote: remote})
 	})
 }
@@ -145,8 +149,8 @@ func (w *Workbench) auditTx(ctx context.Context, tx *sql.Tx, e AuditEntry) error
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, w.q(`INSERT INTO audit (id, at, user_name, action, call_id, detail, remote) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		id, formatWorkbenchTime(e.At), e.User, e.Action, e.CallID, e.Detail, e.Remote)
+	_, err = tx.ExecContext(ctx, w.q(`INSERT INTO audit (id, at, user_name, action, call_id, recording, detail, remote) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		id, formatWorkbenchTime(e.At), e.User, e.Action, e.CallID, e.Recording, e.Detail, e.Remote)
 	return err
 }
 
@@ -157,11 +161,11 @@ func b2i(b bool) int {
 	return 0
 }
 
-// Reviews returns every review of a call's findings, whatever scorecard
-// version they were made on, by start time.
-func (w *Workbench) Reviews(ctx context.Context, callID string) ([]Review, error) {
-	rows, err := w.db.QueryContext(ctx, w.q(`SELECT call_id, rule, start_ms, decision, comment, reviewer, scorecard_id, scorecard_version, reviewed_at
-		FROM reviews WHERE call_id = ? ORDER BY start_ms, rule`), callID)
+// Reviews returns every review of the findings of the call recorded at
+// key, whatever scorecard version they were made on, by start time.
+func (w *Workbench) Reviews(ctx context.Context, key string) ([]Review, error) {
+	rows, err := w.db.QueryContext(ctx, w.q(`SELECT recording, call_id, rule, start_ms, decision, comment, reviewer, scorecard_id, scorecard_version, reviewed_at
+		FROM reviews WHERE recording = ? ORDER BY start_ms, rule`), key)
 	if err != nil {
 		return nil, fmt.Errorf("reviews: %w", err)
 	}
@@ -170,7 +174,7 @@ func (w *Workbench) Reviews(ctx context.Context, callID string) ([]Review, error
 	for rows.Next() {
 		var r Review
 		var at string
-		if err := rows.Scan(&r.CallID, &r.Rule, &r.StartMS, &r.Decision, &r.Comment, &r.Reviewer, &r.ScorecardID, &r.ScorecardVersion, &at); err != nil {
+		if err := rows.Scan(&r.Recording, &r.CallID, &r.Rule, &r.StartMS, &r.Decision, &r.Comment, &r.Reviewer, &r.ScorecardID, &r.ScorecardVersion, &at); err != nil {
 			return nil, fmt.Errorf("reviews: %w", err)
 		}
 		r.ReviewedAt = parseTime(at)
@@ -182,14 +186,15 @@ func (w *Workbench) Reviews(ctx context.Context, callID string) ([]Review, error
 	return out, nil
 }
 
-// Verdict returns the final verdict on a call, or nil when there is none.
-func (w *Workbench) Verdict(ctx context.Context, callID string) (*Verdict, error) {
+// Verdict returns the final verdict on the call recorded at key, or nil
+// when there is none.
+func (w *Workbench) Verdict(ctx context.Context, key string) (*Verdict, error) {
 	var v Verdict
 	var passed int
 	var at string
-	err := w.db.QueryRowContext(ctx, w.q(`SELECT call_id, passed, comment, reviewer, scorecard_id, scorecard_version, reviewed_at
-		FROM verdicts WHERE call_id = ?`), callID).
-		Scan(&v.CallID, &passed, &v.Comment, &v.Reviewer, &v.ScorecardID, &v.ScorecardVersion, &at)
+	err := w.db.QueryRowContext(ctx, w.q(`SELECT recording, call_id, passed, comment, reviewer, scorecard_id, scorecard_version, reviewed_at
+		FROM verdicts WHERE recording = ?`), key).
+		Scan(&v.Recording, &v.CallID, &passed, &v.Comment, &v.Reviewer, &v.ScorecardID, &v.ScorecardVersion, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -200,12 +205,13 @@ func (w *Workbench) Verdict(ctx context.Context, callID string) (*Verdict, error
 	return &v, nil
 }
 
-// LatestResult returns a call's result with version of the scorecard, or
-// with its newest version when version is 0 (any scorecard when
-// scorecardID is empty). A call without such a result is ErrNotFound.
-func (w *Workbench) LatestResult(ctx context.Context, callID, scorecardID string, version int) (*models.Result, error) {
-	query := `SELECT result_json FROM results WHERE call_id = ?`
-	args := []any{callID}
+// LatestResult returns the result of the call recorded at key with version
+// of the scorecard, or with its newest version when version is 0 (any
+// scorecard when scorecardID is empty). A call without such a result is
+// ErrNotFound.
+func (w *Workbench) LatestResult(ctx context.Context, key, scorecardID string, version int) (*models.Result, error) {
+	query := `SELECT result_json FROM results WHERE recording = ?`
+	args := []any{key}
 	if scorecardID != "" {
 		query += ` AND scorecard_id = ?`
 		args = append(args, scorecardID)
@@ -218,14 +224,14 @@ func (w *Workbench) LatestResult(ctx context.Context, callID, scorecardID string
 	var js string
 	err := w.db.QueryRowContext(ctx, w.q(query), args...).Scan(&js)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("result %s: %w", callID, ErrNotFound)
+		return nil, fmt.Errorf("result %s: %w", key, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("result %s: %w", callID, err)
+		return nil, fmt.Errorf("result %s: %w", key, err)
 	}
 	var r models.Result
 	if err := json.Unmarshal([]byte(js), &r); err != nil {
-		return nil, fmt.Errorf("result %s: decode: %w", callID, err)
+		return nil, fmt.Errorf("result %s: decode: %w", key, err)
 	}
 	return &r, nil
 }
@@ -254,7 +260,7 @@ func (f CallFilter) where() (string, []any) {
 		add(`r.scorecard_version = ?`, f.ScorecardVersion)
 	} else {
 		add(`r.scorecard_version = (SELECT MAX(r2.scorecard_version) FROM results r2
-			WHERE r2.call_id = r.call_id AND r2.scorecard_id = r.scorecard_id)`)
+			WHERE r2.recording = r.recording AND r2.scorecard_id = r.scorecard_id)`)
 	}
 	if f.ScorecardID != "" {
 		add(`r.scorecard_id = ?`, f.ScorecardID)
@@ -275,7 +281,7 @@ func (f CallFilter) where() (string, []any) {
 		add(`r.queue = ?`, f.Queue)
 	}
 	if f.Rule != "" {
-		add(`EXISTS (SELECT 1 FROM findings f WHERE f.call_id = r.call_id AND f.scorecard_id = r.scorecard_id
+		add(`EXISTS (SELECT 1 FROM findings f WHERE f.recording = r.recording AND f.scorecard_id = r.scorecard_id
 			AND f.scorecard_version = r.scorecard_version AND f.rule = ?)`, f.Rule)
 	}
 	return strings.Join(conds, " AND "), args
@@ -323,12 +329,12 @@ func (w *Workbench) Outcomes(ctx context.Context, sc *models.Scorecard, f CallFi
 	where, args := f.where()
 	query := `SELECT r.call_id, r.scorecard_id, r.scorecard_version, r.recording, r.call_date, r.started_at, r.agent_id, r.agent_name,
 		r.team, r.queue, r.duration_s, r.score, r.passed, r.veto, r.review,
-		(SELECT COUNT(*) FROM findings f WHERE f.call_id = r.call_id AND f.scorecard_id = r.scorecard_id AND f.scorecard_version = r.scorecard_version),
+		(SELECT COUNT(*) FROM findings f WHERE f.recording = r.recording AND f.scorecard_id = r.scorecard_id AND f.scorecard_version = r.scorecard_version),
 		v.passed,
-		(SELECT COUNT(*) FROM reviews rv WHERE rv.call_id = r.call_id),
-		(SELECT COUNT(*) FROM reviews rv WHERE rv.call_id = r.call_id AND rv.decision = 'overturn')
-		FROM results r LEFT JOIN verdicts v ON v.call_id = r.call_id
-		WHERE ` + where + ` ORDER BY r.call_date, r.started_at, r.call_id`
+		(SELECT COUNT(*) FROM reviews rv WHERE rv.recording = r.recording),
+		(SELECT COUNT(*) FROM reviews rv WHERE rv.recording = r.recording AND rv.decision = 'overturn')
+		FROM results r LEFT JOIN verdicts v ON v.recording = r.recording
+		WHERE ` + where + ` ORDER BY r.call_date, r.started_at, r.call_id, r.recording`
 	rows, err := w.db.QueryContext(ctx, w.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("outcomes: %w", err)
@@ -351,7 +357,7 @@ func (w *Workbench) Outcomes(ctx context.Context, sc *models.Scorecard, f CallFi
 			o.Verdict = &p
 			o.ReviewedPassed = p
 		} else if !o.Passed && overturns > 0 {
-			rescore[resultKey{o.CallID, o.ScorecardID, o.ScorecardVersion}] = len(out)
+			rescore[resultKey{o.Recording, o.ScorecardID, o.ScorecardVersion}] = len(out)
 		}
 		out = append(out, o)
 	}
@@ -367,30 +373,30 @@ func (w *Workbench) Outcomes(ctx context.Context, sc *models.Scorecard, f CallFi
 		return nil, fmt.Errorf("outcomes: %w", err)
 	}
 	for k, i := range rescore {
-		out[i].ReviewedPassed = reviewedPassed(sc, false, findings[k], overturned[k.callID])
+		out[i].ReviewedPassed = reviewedPassed(sc, false, findings[k], overturned[k.recording])
 	}
 	return out, nil
 }
 
 // resultKey names one stored result.
 type resultKey struct {
-	callID, scorecardID string
-	version             int
+	recording, scorecardID string
+	version                int
 }
 
 // rescoreCond selects, among the results r (joined with their verdict v)
 // the filter selects, those Outcomes re-scores.
 const rescoreCond = ` AND r.passed = 0 AND v.passed IS NULL
-	AND EXISTS (SELECT 1 FROM reviews rv WHERE rv.call_id = r.call_id AND rv.decision = 'overturn')`
+	AND EXISTS (SELECT 1 FROM reviews rv WHERE rv.recording = r.recording AND rv.decision = 'overturn')`
 
 // rescoreInputs loads the stored findings and the overturned review keys of
 // the results Outcomes re-scores (where and args are the filter's).
 func (w *Workbench) rescoreInputs(ctx context.Context, where string, args []any) (map[resultKey][]models.Finding, map[string]map[reviewKey]bool, error) {
 	findings := map[resultKey][]models.Finding{}
-	rows, err := w.db.QueryContext(ctx, w.q(`SELECT fd.call_id, fd.scorecard_id, fd.scorecard_version, fd.rule, fd.start_s, fd.end_s, fd.deduct, fd.veto, fd.review
-		FROM findings fd JOIN results r ON r.call_id = fd.call_id AND r.scorecard_id = fd.scorecard_id AND r.scorecard_version = fd.scorecard_version
-		LEFT JOIN verdicts v ON v.call_id = r.call_id
-		WHERE `+where+rescoreCond+` ORDER BY fd.call_id, fd.scorecard_id, fd.scorecard_version, fd.seq`), args...)
+	rows, err := w.db.QueryContext(ctx, w.q(`SELECT fd.recording, fd.scorecard_id, fd.scorecard_version, fd.rule, fd.start_s, fd.end_s, fd.deduct, fd.veto, fd.review
+		FROM findings fd JOIN results r ON r.recording = fd.recording AND r.scorecard_id = fd.scorecard_id AND r.scorecard_version = fd.scorecard_version
+		LEFT JOIN verdicts v ON v.recording = r.recording
+		WHERE `+where+rescoreCond+` ORDER BY fd.recording, fd.scorecard_id, fd.scorecard_version, fd.seq`), args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("findings to re-score: %w", err)
 	}
@@ -399,7 +405,7 @@ func (w *Workbench) rescoreInputs(ctx context.Context, where string, args []any)
 		var k resultKey
 		var f models.Finding
 		var veto, review int
-		if err := rows.Scan(&k.callID, &k.scorecardID, &k.version, &f.Rule, &f.Start, &f.End, &f.Deduct, &veto, &review); err != nil {
+		if err := rows.Scan(&k.recording, &k.scorecardID, &k.version, &f.Rule, &f.Start, &f.End, &f.Deduct, &veto, &review); err != nil {
 			return nil, nil, fmt.Errorf("findings to re-score: %w", err)
 		}
 		f.Veto, f.Review = veto != 0, review != 0
@@ -411,8 +417,8 @@ func (w *Workbench) rescoreInputs(ctx context.Context, where string, args []any)
 	rows.Close()
 
 	overturned := map[string]map[reviewKey]bool{}
-	rows, err = w.db.QueryContext(ctx, w.q(`SELECT rv.call_id, rv.rule, rv.start_ms FROM reviews rv
-		WHERE rv.decision = 'overturn' AND rv.call_id IN (SELECT r.call_id FROM results r LEFT JOIN verdicts v ON v.call_id = r.call_id
+	rows, err = w.db.QueryContext(ctx, w.q(`SELECT rv.recording, rv.rule, rv.start_ms FROM reviews rv
+		WHERE rv.decision = 'overturn' AND rv.recording IN (SELECT r.recording FROM results r LEFT JOIN verdicts v ON v.recording = r.recording
 		WHERE `+where+rescoreCond+`)`), args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("overturns: %w", err)
@@ -611,8 +617,8 @@ func (w *Workbench) OverturnRates(ctx context.Context, f CallFilter) ([]RuleOver
 	// zero, starts are not negative), without the backends' ROUND, which
 	// differ on ties.
 	query := `SELECT rv.rule, COUNT(*), SUM(CASE WHEN rv.decision = 'overturn' THEN 1 ELSE 0 END)
-		FROM reviews rv JOIN results r ON r.call_id = rv.call_id
-		WHERE ` + where + ` AND EXISTS (SELECT 1 FROM findings fd WHERE fd.call_id = r.call_id
+		FROM reviews rv JOIN results r ON r.recording = rv.recording
+		WHERE ` + where + ` AND EXISTS (SELECT 1 FROM findings fd WHERE fd.recording = r.recording
 			AND fd.scorecard_id = r.scorecard_id AND fd.scorecard_version = r.scorecard_version AND fd.rule = rv.rule
 			AND fd.start_s * 1000 >= rv.start_ms - 0.5 AND fd.start_s * 1000 < rv.start_ms + 0.5)
 		GROUP BY rv.rule ORDER BY rv.rule`
@@ -806,7 +812,7 @@ func (w *Workbench) GroupedPassRates(ctx context.Context, sc *models.Scorecard, 
 		SUM(CASE WHEN v.passed IS NULL THEN 0 ELSE 1 END),
 		SUM(CASE WHEN v.passed IS NOT NULL THEN (CASE WHEN v.passed <> 0 THEN 1 ELSE 0 END)
 			WHEN r.passed <> 0 THEN 1 ELSE 0 END)
-		FROM results r LEFT JOIN verdicts v ON v.call_id = r.call_id
+		FROM results r LEFT JOIN verdicts v ON v.recording = r.recording
 		WHERE `+where+` GROUP BY r.call_date, r.team, r.agent_id, r.queue`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("grouped pass rates: %w", err)
@@ -888,8 +894,8 @@ func (w *Workbench) addRescored(ctx context.Context, sc *models.Scorecard, where
 		key                     resultKey
 		day, team, agent, queue string
 	}
-	rows, err := w.db.QueryContext(ctx, w.q(`SELECT r.call_id, r.scorecard_id, r.scorecard_version, r.call_date, r.team, r.agent_id, r.queue
-		FROM results r LEFT JOIN verdicts v ON v.call_id = r.call_id
+	rows, err := w.db.QueryContext(ctx, w.q(`SELECT r.recording, r.scorecard_id, r.scorecard_version, r.call_date, r.team, r.agent_id, r.queue
+		FROM results r LEFT JOIN verdicts v ON v.recording = r.recording
 		WHERE `+where+rescoreCond), args...)
 	if err != nil {
 		return fmt.Errorf("calls to re-score: %w", err)
@@ -898,7 +904,7 @@ func (w *Workbench) addRescored(ctx context.Context, sc *models.Scorecard, where
 	var calls []call
 	for rows.Next() {
 		var c call
-		if err := rows.Scan(&c.key.callID, &c.key.scorecardID, &c.key.version, &c.day, &c.team, &c.agent, &c.queue); err != nil {
+		if err := rows.Scan(&c.key.recording, &c.key.scorecardID, &c.key.version, &c.day, &c.team, &c.agent, &c.queue); err != nil {
 			return fmt.Errorf("calls to re-score: %w", err)
 		}
 		calls = append(calls, c)
@@ -915,14 +921,14 @@ func (w *Workbench) addRescored(ctx context.Context, sc *models.Scorecard, where
 		return err
 	}
 	for _, c := range calls {
-		if !reviewedPassed(sc, false, findings[c.key], overturned[c.key.callID]) {
+		if !reviewedPassed(sc, false, findings[c.key], overturned[c.key.recording]) {
 			continue
 		}
 		for by, gs := range acc {
 			k, _ := groupKey(by, c.day, c.team, c.agent, c.queue)
 			g := gs[k]
 			if g == nil { // the grouped query counted every selected call
-				return fmt.Errorf("re-scored call %s: no %s group %q", c.key.callID, by, k)
+				return fmt.Errorf("re-scored call %s: no %s group %q", c.key.recording, by, k)
 			}
 			g.ReviewedPassed++
 		}

@@ -85,14 +85,14 @@ func seedOutcomes(tb testing.TB, st *Store, wb *Workbench, sc *models.Scorecard,
 		}
 		for _, d := range c.reviews {
 			f := c.hits[d.hit]
-			err := wb.SaveReview(ctx, Review{CallID: id, Rule: f.Rule, StartMS: StartMS(f.Start), Decision: d.decision,
+			err := wb.SaveReview(ctx, Review{Recording: "2026/11/" + id + ".wav", CallID: id, Rule: f.Rule, StartMS: StartMS(f.Start), Decision: d.decision,
 				Reviewer: "ann", ScorecardID: sc.ID, ScorecardVersion: 1}, "")
 			if err != nil {
 				tb.Fatal(err)
 			}
 		}
 		if c.verdict != nil {
-			if err := wb.SaveVerdict(ctx, Verdict{CallID: id, Passed: *c.verdict, Reviewer: "ann"}, ""); err != nil {
+			if err := wb.SaveVerdict(ctx, Verdict{Recording: "2026/11/" + id + ".wav", CallID: id, Passed: *c.verdict, Reviewer: "ann"}, ""); err != nil {
 				tb.Fatal(err)
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -106,6 +107,12 @@ func WithLocation(loc *time.Location) StoreOption {
 // (query parameters such as sslmode and search_path are passed through).
 // The options are applied in order.
 func OpenStore(ctx context.Context, url string, logger *slog.Logger, opts ...StoreOption) (*Store, error) {
+	return openStoreUpTo(ctx, url, logger, math.MaxInt, opts...)
+}
+
+// openStoreUpTo is OpenStore applying the migrations up to version upTo only
+// (tests of a migration start from the schema before it).
+func openStoreUpTo(ctx context.Context, url string, logger *slog.Logger, upTo int, opts ...StoreOption) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -143,7 +150,7 @@ func OpenStore(ctx context.Context, url string, logger *slog.Logger, opts ...Sto
 		s.db.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrate(ctx, upTo); err != nil {
 		s.db.Close()
 		return nil, err
 	}
@@ -245,10 +252,10 @@ func migrations(files fs.FS, dialect string) ([]migration, error) {
 	return out, nil
 }
 
-// migrate applies the pending migrations in one transaction, recording each
-// version in schema_migrations. Concurrent openers wait for each other
+// migrate applies the pending migrations up to version upTo in one
+// transaction, recording each version in schema_migrations. Concurrent openers wait for each other
 // (an advisory lock on PostgreSQL, the write lock on SQLite).
-func (s *Store) migrate(ctx context.Context) error {
+func (s *Store) migrate(ctx context.Context, upTo int) error {
 	ms, err := migrations(migrationFiles, s.dialect)
 	if err != nil {
 		return err
@@ -282,7 +289,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return err
 		}
 		for _, m := range ms {
-			if applied[m.version] {
+			if applied[m.version] || m.version > upTo {
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
@@ -344,23 +351,29 @@ func boolInt(b bool) int {
 
 // SaveResult stores r (inspected or unprocessable) as produced by batch
 // batchID ("" if none) in one transaction: the results row is inserted or
-// replaced, and its findings are replaced. Saving the same call with the
-// same scorecard version again replaces the previous result. The call's
-// date comes from CallDate, falling back on the batch's date.
+// replaced, and its findings are replaced. A result is identified by its
+// recording (r.Recording, the key the source lists) and scorecard
+// version: saving the same recording with the same scorecard version again
+// replaces the previous result, whatever call_id either carried, and two
+// recordings whose metadata carry the same call_id are two results. Such a
+// clash is logged (Clashes lists them). The call's date comes from
+// CallDate, falling back on the batch's date.
 func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result) error {
 	switch {
 	case r == nil:
 		return errors.New("save result: nil result")
+	case r.Recording == "":
+		return fmt.Errorf("save result %s: empty recording", r.CallID)
 	case r.CallID == "":
-		return errors.New("save result: empty call_id")
+		return fmt.Errorf("save result %s: empty call_id", r.Recording)
 	case r.Scorecard.ID == "":
-		return fmt.Errorf("save result %s: empty scorecard id", r.CallID)
+		return fmt.Errorf("save result %s: empty scorecard id", r.Recording)
 	case r.Status != models.StatusInspected && r.Status != models.StatusUnprocessable:
-		return fmt.Errorf("save result %s: unknown status %q", r.CallID, r.Status)
+		return fmt.Errorf("save result %s: unknown status %q", r.Recording, r.Status)
 	}
 	doc, err := json.Marshal(r)
 	if err != nil {
-		return fmt.Errorf("save result %s: %w", r.CallID, err)
+		return fmt.Errorf("save result %s: %w", r.Recording, err)
 	}
 	started := ""
 	if r.Meta.StartedAt != nil && !r.Meta.StartedAt.IsZero() {
@@ -376,6 +389,7 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 	}
 	inspectedAt := s.now().UTC()
 	sc := r.Scorecard
+	var others []string
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		date := CallDate(r, "", s.loc)
 		if date == "" && batchID != "" {
@@ -388,41 +402,37 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 			date = inspectedAt.In(s.loc).Format(time.DateOnly)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO results (
-				call_id, scorecard_id, scorecard_version, recording, status, error, truncated,
+				recording, scorecard_id, scorecard_version, call_id, status, error, truncated,
 				agent_id, agent_name, team, queue, call_date, started_at, duration_s,
 				score, passed, veto, review, batch_id, inspected_at, result_json)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-			ON CONFLICT (call_id, scorecard_id, scorecard_version) DO UPDATE SET
-				recording = excluded.recording, status = excluded.status, error = excluded.error,
+			ON CONFLICT (recording, scorecard_id, scorecard_version) DO UPDATE SET
+				call_id = excluded.call_id, status = excluded.status, error = excluded.error,
 				truncated = excluded.truncated, agent_id = excluded.agent_id,
 				agent_name = excluded.agent_name, team = excluded.team, queue = excluded.queue,
 				call_date = excluded.call_date, started_at = excluded.started_at,
 				duration_s = excluded.duration_s, score = excluded.score, passed = excluded.passed,
 				veto = excluded.veto, review = excluded.review, batch_id = excluded.batch_id,
 				inspected_at = excluded.inspected_at, result_json = excluded.result_json`,
-			r.CallID, sc.ID, sc.Version, r.Recording, r.Status, r.Error, boolInt(r.Truncated),
+			r.Recording, sc.ID, sc.Version, r.CallID, r.Status, r.Error, boolInt(r.Truncated),
 			r.Meta.AgentID, r.Meta.AgentName, r.Meta.Team, r.Meta.Queue, date, started, duration,
 			r.Score, boolInt(r.Passed), boolInt(veto), boolInt(r.Review), batchID,
 			formatStoreTime(inspectedAt), string(doc))
 		if err != nil {
 			return err
 		}
-		// One result per recording and scorecard version: a result stored
-		// for this recording under another call id (the meta sidecar was
-		// unreadable then, or its call_id changed since) is replaced, so
-		// that the call is not counted twice.
-		if err := s.supersede(ctx, tx, r); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3`,
+			r.Recording, sc.ID, sc.Version); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE call_id = $1 AND scorecard_id = $2 AND scorecard_version = $3`,
-			r.CallID, sc.ID, sc.Version); err != nil {
+		if others, err = otherRecordings(ctx, tx, r.CallID, r.Recording, 3); err != nil {
 			return err
 		}
 		if len(r.Findings) == 0 {
 			return nil
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO findings (
-				call_id, scorecard_id, scorecard_version, seq, rule, name, start_s, end_s,
+				recording, scorecard_id, scorecard_version, seq, rule, name, start_s, end_s,
 				speaker, evidence, deduct, veto, review)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`)
 		if err != nil {
@@ -430,7 +440,7 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 		}
 		defer stmt.Close()
 		for i, f := range r.Findings {
-			if _, err := stmt.ExecContext(ctx, r.CallID, sc.ID, sc.Version, i, f.Rule, f.Name, f.Start, f.End,
+			if _, err := stmt.ExecContext(ctx, r.Recording, sc.ID, sc.Version, i, f.Rule, f.Name, f.Start, f.End,
 				f.Speaker, f.Evidence, f.Deduct, boolInt(f.Veto), boolInt(f.Review)); err != nil {
 				return err
 			}
@@ -438,47 +448,35 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("save result %s: %w", r.CallID, err)
+		return fmt.Errorf("save result %s: %w", r.Recording, err)
+	}
+	if len(others) > 0 {
+		s.logger.WarnContext(ctx, "call_id clash: another recording carries the same call_id; both are stored and counted",
+			"call_id", r.CallID, "recording", r.Recording, "other_recordings", strings.Join(others, ", "))
 	}
 	return nil
 }
 
-// supersede deletes, in tx, the results (and their findings) of r's
-// recording and scorecard version stored under another call id.
-func (s *Store) supersede(ctx context.Context, tx *sql.Tx, r *models.Result) error {
-	sc := r.Scorecard
-	rows, err := tx.QueryContext(ctx, `SELECT call_id, status FROM results
-		WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3 AND call_id <> $4`,
-		r.Recording, sc.ID, sc.Version, r.CallID)
+// otherRecordings returns up to limit recordings other than recording
+// whose results carry callID, under any scorecard version.
+func otherRecordings(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, callID, recording string, limit int) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT recording FROM results WHERE call_id = $1 AND recording <> $2
+		ORDER BY recording LIMIT `+strconv.Itoa(limit), callID, recording)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	type old struct{ id, status string }
-	var olds []old
+	defer rows.Close()
+	var out []string
 	for rows.Next() {
-		var o old
-		if err := rows.Scan(&o.id, &o.status); err != nil {
-			rows.Close()
-			return err
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
 		}
-		olds = append(olds, o)
+		out = append(out, k)
 	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	for _, o := range olds {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM findings WHERE call_id = $1 AND scorecard_id = $2 AND scorecard_version = $3`,
-			o.id, sc.ID, sc.Version); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM results WHERE call_id = $1 AND scorecard_id = $2 AND scorecard_version = $3`,
-			o.id, sc.ID, sc.Version); err != nil {
-			return err
-		}
-		s.logger.InfoContext(ctx, "result replaced by one under another call id", "recording", r.Recording,
-			"old_call_id", o.id, "old_status", o.status, "call_id", r.CallID, "status", r.Status)
-	}
-	return nil
+	return out, rows.Err()
 }
 
 // StoredCall is what a rerun needs of a stored result to skip its call and
@@ -503,14 +501,13 @@ type StoredRule struct {
 }
 
 // StoredCall returns the stored result of the recording at key for
-// scorecard version sc (the newest if there are several), or nil when
-// there is none. It is one query on the results_by_recording index.
+// scorecard version sc, or nil when there is none. It is one query on the
+// primary key.
 func (s *Store) StoredCall(ctx context.Context, key string, sc models.ScorecardRef) (*StoredCall, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT r.call_id, r.status, r.passed, r.agent_id, r.agent_name, r.team, fi.rule, fi.name
-		FROM (SELECT call_id, status, passed, agent_id, agent_name, team FROM results
-			WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3
-			ORDER BY inspected_at DESC, call_id LIMIT 1) r
-		LEFT JOIN findings fi ON fi.call_id = r.call_id AND fi.scorecard_id = $2 AND fi.scorecard_version = $3
+		FROM results r
+		LEFT JOIN findings fi ON fi.recording = r.recording AND fi.scorecard_id = r.scorecard_id AND fi.scorecard_version = r.scorecard_version
+		WHERE r.recording = $1 AND r.scorecard_id = $2 AND r.scorecard_version = $3
 		ORDER BY fi.seq`, key, sc.ID, sc.Version)
 	if err != nil {
 		return nil, fmt.Errorf("stored call %s: %w", key, err)
@@ -540,36 +537,36 @@ func (s *Store) StoredCall(ctx context.Context, key string, sc models.ScorecardR
 	return c, nil
 }
 
-// HasResult reports whether call callID has a result (inspected or
-// unprocessable) for scorecard version sc.
-func (s *Store) HasResult(ctx context.Context, callID string, sc models.ScorecardRef) (bool, error) {
+// HasResult reports whether the recording at key has a result (inspected
+// or unprocessable) for scorecard version sc.
+func (s *Store) HasResult(ctx context.Context, key string, sc models.ScorecardRef) (bool, error) {
 	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM results WHERE call_id = $1 AND scorecard_id = $2 AND scorecard_version = $3`,
-		callID, sc.ID, sc.Version).Scan(&one)
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM results WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3`,
+		key, sc.ID, sc.Version).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("has result %s: %w", callID, err)
+		return false, fmt.Errorf("has result %s: %w", key, err)
 	}
 	return true, nil
 }
 
-// GetResult returns the stored result of call callID for scorecard version
-// sc, or an error wrapping ErrNotFound.
-func (s *Store) GetResult(ctx context.Context, callID string, sc models.ScorecardRef) (*models.Result, error) {
+// GetResult returns the stored result of the recording at key for
+// scorecard version sc, or an error wrapping ErrNotFound.
+func (s *Store) GetResult(ctx context.Context, key string, sc models.ScorecardRef) (*models.Result, error) {
 	var doc string
-	err := s.db.QueryRowContext(ctx, `SELECT result_json FROM results WHERE call_id = $1 AND scorecard_id = $2 AND scorecard_version = $3`,
-		callID, sc.ID, sc.Version).Scan(&doc)
+	err := s.db.QueryRowContext(ctx, `SELECT result_json FROM results WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3`,
+		key, sc.ID, sc.Version).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("get result %s: %w", callID, ErrNotFound)
+		return nil, fmt.Errorf("get result %s: %w", key, ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("get result %s: %w", callID, err)
+		return nil, fmt.Errorf("get result %s: %w", key, err)
 	}
 	var r models.Result
 	if err := json.Unmarshal([]byte(doc), &r); err != nil {
-		return nil, fmt.Errorf("get result %s: %w", callID, err)
+		return nil, fmt.Errorf("get result %s: %w", key, err)
 	}
 	return &r, nil
 }

@@ -144,7 +144,7 @@ func testMigrations(t *testing.T, b backend) {
 	if n != len(ms) {
 		t.Errorf("schema_migrations has %d rows, want %d", n, len(ms))
 	}
-	if ok, err := s2.HasResult(ctx, "C1", sc1); err != nil || !ok {
+	if ok, err := s2.HasResult(ctx, "2026/11/25/C1.wav", sc1); err != nil || !ok {
 		t.Errorf("after reopen HasResult = %v, %v", ok, err)
 	}
 }
@@ -157,7 +157,7 @@ func testSave(t *testing.T, s *Store) {
 	if err := s.SaveResult(ctx, "b1", r); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.GetResult(ctx, "C1", sc1)
+	got, err := s.GetResult(ctx, "2026/11/25/C1.wav", sc1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +169,7 @@ func testSave(t *testing.T, s *Store) {
 		if err := s.db.QueryRow(`SELECT status, veto, review, call_date, batch_id FROM results WHERE call_id = 'C1'`).Scan(&status, &veto, &review, &date, &batch); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.db.QueryRow(`SELECT COUNT(*) FROM findings WHERE call_id = 'C1'`).Scan(&nf); err != nil {
+		if err := s.db.QueryRow(`SELECT COUNT(*) FROM findings WHERE recording = '2026/11/25/C1.wav'`).Scan(&nf); err != nil {
 			t.Fatal(err)
 		}
 		return
@@ -197,13 +197,13 @@ func testSave(t *testing.T, s *Store) {
 	if err := s.SaveResult(ctx, "", r3); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := s.HasResult(ctx, "C1", models.ScorecardRef{ID: sc1.ID, Version: 2}); err != nil || !ok {
+	if ok, err := s.HasResult(ctx, "2026/11/25/C1.wav", models.ScorecardRef{ID: sc1.ID, Version: 2}); err != nil || !ok {
 		t.Errorf("HasResult v2 = %v, %v", ok, err)
 	}
-	if ok, err := s.HasResult(ctx, "C2", sc1); err != nil || ok {
+	if ok, err := s.HasResult(ctx, "2026/11/25/C2.wav", sc1); err != nil || ok {
 		t.Errorf("HasResult(C2) = %v, %v; want false", ok, err)
 	}
-	if _, err := s.GetResult(ctx, "C2", sc1); !errors.Is(err, ErrNotFound) {
+	if _, err := s.GetResult(ctx, "2026/11/25/C2.wav", sc1); !errors.Is(err, ErrNotFound) {
 		t.Errorf("GetResult(C2) error = %v, want ErrNotFound", err)
 	}
 
@@ -211,13 +211,13 @@ func testSave(t *testing.T, s *Store) {
 	if err := s.SaveResult(ctx, "", unprocessable("U1", "2026-11-25")); err != nil {
 		t.Fatal(err)
 	}
-	u, err := s.GetResult(ctx, "U1", sc1)
+	u, err := s.GetResult(ctx, "x/U1.wav", sc1)
 	if err != nil || u.Status != models.StatusUnprocessable || u.Error != "decode: not a RIFF file" {
 		t.Errorf("unprocessable = %+v, %v", u, err)
 	}
 
 	// Invalid results are refused.
-	for _, bad := range []*models.Result{nil, {Scorecard: sc1, Status: "inspected"}, {CallID: "X", Status: "inspected"}, {CallID: "X", Scorecard: sc1, Status: "odd"}} {
+	for _, bad := range []*models.Result{nil, {Scorecard: sc1, Status: "inspected"}, {CallID: "X", Status: "inspected"}, {CallID: "X", Recording: "x.wav", Scorecard: sc1, Status: "odd"}, {CallID: "X", Scorecard: sc1, Status: "inspected"}} {
 		if err := s.SaveResult(ctx, "", bad); err == nil {
 			t.Errorf("SaveResult(%+v) = nil, want an error", bad)
 		}
@@ -248,7 +248,7 @@ func testRollback(t *testing.T, s *Store) {
 	if err := s.SaveResult(ctx, "", result("C1", "2026-11-25", "二组", "A9", false, 10, "silence", "overtalk", "boom")); err == nil {
 		t.Fatal("SaveResult with a failing finding = nil, want an error")
 	}
-	got, err := s.GetResult(ctx, "C1", sc1)
+	got, err := s.GetResult(ctx, "2026/11/25/C1.wav", sc1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func testRollback(t *testing.T, s *Store) {
 	if err := s.db.QueryRow(`SELECT team FROM results WHERE call_id = 'C1'`).Scan(&team); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.QueryRow(`SELECT COUNT(*) FROM findings WHERE call_id = 'C1' AND rule = 'greeting'`).Scan(&nf); err != nil {
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM findings WHERE recording = '2026/11/25/C1.wav' AND rule = 'greeting'`).Scan(&nf); err != nil {
 		t.Fatal(err)
 	}
 	if got.Score != 95 || team != "一组" || nf != 1 {
@@ -285,7 +285,7 @@ func testConcurrent(t *testing.T, s *Store) {
 				if err := s.SaveResult(ctx, "", result(id, "2026-11-25", "一组", "A1", i%2 == 0, 80, "a", "b")); err != nil {
 					errs <- err
 				}
-				if _, err := s.HasResult(ctx, id, sc1); err != nil {
+				if _, err := s.HasResult(ctx, "2026/11/25/"+id+".wav", sc1); err != nil {
 					errs <- err
 				}
 			}
@@ -609,12 +609,13 @@ func testTimeOrder(t *testing.T, s *Store) {
 		t.Errorf("Scorecards = %+v, %v", us, err)
 	}
 
-	// The same recording under two call ids at 03.0 (unprocessable) and 03.5
-	// (inspected), written directly: the newest one is the recording's.
+	// A result saved again replaces the recording's row: its status and
+	// call id are the newest.
 	for i, st := range []string{models.StatusUnprocessable, models.StatusInspected} {
-		at := formatStoreTime(base.Add(time.Duration(i) * 500 * time.Millisecond))
-		if _, err := s.db.Exec(`INSERT INTO results (call_id, scorecard_id, scorecard_version, recording, status, inspected_at, result_json)
-			VALUES ($1, $2, $3, 'r/K.wav', $4, $5, '{}')`, fmt.Sprint("K", i), sc1.ID, sc1.Version, st, at); err != nil {
+		clock = base.Add(time.Duration(i) * 500 * time.Millisecond)
+		r := result(fmt.Sprint("K", i), "2026-11-25", "一组", "A1", true, 95)
+		r.Recording, r.Status = "r/K.wav", st
+		if err := s.SaveResult(ctx, "", r); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -81,8 +81,11 @@ type AuditEntry struct {
 	User   string    `json:"user"`
 	Action string    `json:"action"`
 	CallID string    `json:"call_id,omitempty"`
-	Detail string    `json:"detail,omitempty"`
-	Remote string    `json:"remote,omitempty"`
+	// Recording is the key of the call's recording, the call's identity
+	// (two recordings may carry one call id).
+	Recording string `json:"recording,omitempty"`
+	Detail    string `json:"detail,omitempty"`
+	Remote    string `json:"remote,omitempty"`
 }
 
 // WorkbenchConfig configures a Workbench store. The zero value means
@@ -435,16 +438,19 @@ func (w *Workbench) insertAudit(ctx context.Context, db execer, e AuditEntry) er
 	if at.IsZero() {
 		at = w.now()
 	}
-	_, err = db.ExecContext(ctx, w.q(`INSERT INTO audit (id, at, user_name, action, call_id, detail, remote) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		id, formatWorkbenchTime(at), e.User, e.Action, e.CallID, e.Detail, e.Remote)
+	_, err = db.ExecContext(ctx, w.q(`INSERT INTO audit (id, at, user_name, action, call_id, recording, detail, remote) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		id, formatWorkbenchTime(at), e.User, e.Action, e.CallID, e.Recording, e.Detail, e.Remote)
 	return err
 }
 
 // AuditFilter selects audit entries; empty fields match everything.
 type AuditFilter struct {
 	CallID string
-	User   string
-	Action string
+	// Recording selects the entries of one recording (one call, where
+	// several recordings carry the same call id).
+	Recording string
+	User      string
+	Action    string
 	// Limit caps the number of entries, newest first; 0 means 200.
 	Limit int
 }
@@ -456,6 +462,9 @@ func (w *Workbench) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 	if f.CallID != "" {
 		where, args = append(where, "call_id = ?"), append(args, f.CallID)
 	}
+	if f.Recording != "" {
+		where, args = append(where, "recording = ?"), append(args, f.Recording)
+	}
 	if f.User != "" {
 		where, args = append(where, "user_name = ?"), append(args, f.User)
 	}
@@ -466,7 +475,7 @@ func (w *Workbench) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 	if limit <= 0 {
 		limit = 200
 	}
-	query := `SELECT at, user_name, action, call_id, detail, remote FROM audit`
+	query := `SELECT at, user_name, action, call_id, recording, detail, remote FROM audit`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -480,7 +489,7 @@ func (w *Workbench) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 	for rows.Next() {
 		var e AuditEntry
 		var at string
-		if err := rows.Scan(&at, &e.User, &e.Action, &e.CallID, &e.Detail, &e.Remote); err != nil {
+		if err := rows.Scan(&at, &e.User, &e.Action, &e.CallID, &e.Recording, &e.Detail, &e.Remote); err != nil {
 			return nil, fmt.Errorf("audit log: %w", err)
 		}
 		e.At = parseTime(at)

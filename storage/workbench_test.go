@@ -341,6 +341,10 @@ func TestWorkbenchTimeOrder(t *testing.T) {
 	})
 }
 
+// key is the recording key of test call id, as saveCall and saveScored
+// store it.
+func key(id string) string { return "2026/11/25/" + id + ".wav" }
+
 // saveCall stores an inspected result with the given findings.
 func saveCall(t *testing.T, st *Store, id string, version int, passed bool, findings ...models.Finding) {
 	t.Helper()
@@ -351,7 +355,7 @@ func saveCall(t *testing.T, st *Store, id string, version int, passed bool, find
 		review = review || f.Review
 	}
 	r := &models.Result{
-		CallID: id, Recording: "2026/11/25/" + id + ".wav", Status: models.StatusInspected,
+		CallID: id, Recording: key(id), Status: models.StatusInspected,
 		Scorecard: models.ScorecardRef{ID: "hotline", Version: version},
 		Meta:      models.CallMeta{CallID: id, AgentID: "A1", AgentName: "张三", Team: "一组", Queue: "养老", StartedAt: &started},
 		Audio:     &models.AudioInfo{Format: "pcm_s16le", SampleRate: 8000, Channels: 2, DurationS: 30},
@@ -396,7 +400,7 @@ func saveScored(t *testing.T, st *Store, sc *models.Scorecard, id string, versio
 	started := time.Date(2026, 11, 25, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	findings, sco, passed, review := score.Score(sc, hits)
 	r := &models.Result{
-		CallID: id, Recording: "2026/11/25/" + id + ".wav", Status: models.StatusInspected,
+		CallID: id, Recording: key(id), Status: models.StatusInspected,
 		Scorecard: models.ScorecardRef{ID: sc.ID, Version: version},
 		Meta:      models.CallMeta{CallID: id, AgentID: "A1", AgentName: "张三", Team: "一组", Queue: "养老", StartedAt: &started},
 		Audio:     &models.AudioInfo{Format: "pcm_s16le", SampleRate: 8000, Channels: 2, DurationS: 30},
@@ -473,14 +477,14 @@ func TestReviewedPassRate(t *testing.T) {
 			results[tc.id] = r
 			for _, d := range tc.reviews {
 				f := tc.hits[d.hit]
-				err := wb.SaveReview(ctx, Review{CallID: tc.id, Rule: f.Rule, StartMS: StartMS(f.Start), Decision: d.decision,
+				err := wb.SaveReview(ctx, Review{Recording: key(tc.id), CallID: tc.id, Rule: f.Rule, StartMS: StartMS(f.Start), Decision: d.decision,
 					Reviewer: "ann", ScorecardID: "hotline", ScorecardVersion: 1}, "127.0.0.1")
 				if err != nil {
 					t.Fatal(err)
 				}
 			}
 			if tc.verdict != nil {
-				if err := wb.SaveVerdict(ctx, Verdict{CallID: tc.id, Passed: *tc.verdict, Reviewer: "ann", Comment: "复核"}, ""); err != nil {
+				if err := wb.SaveVerdict(ctx, Verdict{Recording: key(tc.id), CallID: tc.id, Passed: *tc.verdict, Reviewer: "ann", Comment: "复核"}, ""); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -502,15 +506,15 @@ func TestReviewedPassRate(t *testing.T) {
 				}
 				// The call page's verdict (from the stored result) agrees
 				// with the dashboard's (from the findings table).
-				r, err := wb.LatestResult(ctx, o.CallID, "hotline", 0)
+				r, err := wb.LatestResult(ctx, o.Recording, "hotline", 0)
 				if err != nil {
 					t.Fatal(err)
 				}
-				rs, err := wb.Reviews(ctx, o.CallID)
+				rs, err := wb.Reviews(ctx, o.Recording)
 				if err != nil {
 					t.Fatal(err)
 				}
-				v, err := wb.Verdict(ctx, o.CallID)
+				v, err := wb.Verdict(ctx, o.Recording)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -547,15 +551,15 @@ func TestReviewedPassRate(t *testing.T) {
 		// the reviewed verdict.
 		saveScored(t, st, &models.Scorecard{ID: sc.ID, Version: 2, BaseScore: sc.BaseScore, PassScore: sc.PassScore, Rules: sc.Rules},
 			"partial-overturn-passes", 2, results["partial-overturn-passes"].Findings...)
-		rs, err := wb.Reviews(ctx, "partial-overturn-passes")
+		rs, err := wb.Reviews(ctx, key("partial-overturn-passes"))
 		if err != nil || len(rs) != 1 || rs[0].Decision != DecisionOverturn || rs[0].ScorecardVersion != 1 {
 			t.Fatalf("reviews after re-inspection: %+v, %v", rs, err)
 		}
 		check("latest version")
-		if r, err := wb.LatestResult(ctx, "partial-overturn-passes", "hotline", 0); err != nil || r.Scorecard.Version != 2 {
+		if r, err := wb.LatestResult(ctx, key("partial-overturn-passes"), "hotline", 0); err != nil || r.Scorecard.Version != 2 {
 			t.Fatalf("LatestResult = %+v, %v", r, err)
 		}
-		if _, err := wb.LatestResult(ctx, "nope", "", 0); !errors.Is(err, ErrNotFound) {
+		if _, err := wb.LatestResult(ctx, key("nope"), "", 0); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("LatestResult(missing) = %v", err)
 		}
 		if _, err := wb.Outcomes(ctx, nil, filter); err == nil {
@@ -623,7 +627,7 @@ func TestQueue(t *testing.T) {
 			{"pending", func(f *QueueFilter) { f.Status = StatusPending; f.CalibrationRate = -1 }, 2, ""},
 			{"reviewed", func(f *QueueFilter) { f.Status = StatusReviewed; f.CalibrationRate = -1 }, 1, "R1"},
 		}
-		if err := wb.SaveVerdict(ctx, Verdict{CallID: "R1", Passed: true, Reviewer: "ann"}, ""); err != nil {
+		if err := wb.SaveVerdict(ctx, Verdict{Recording: key("R1"), CallID: "R1", Passed: true, Reviewer: "ann"}, ""); err != nil {
 			t.Fatal(err)
 		}
 		for _, tc := range tests {
@@ -668,8 +672,8 @@ func TestOverturnRatesCountFindingsOfTheResult(t *testing.T) {
 		// Version 1: greeting at 1.0004 s (1000 ms) and closing at 60 s.
 		saveCall(t, st, "moved", 1, false, greet(1.0004), closing(60))
 		for _, rv := range []Review{
-			{CallID: "moved", Rule: "greeting", StartMS: StartMS(1.0004), Decision: DecisionOverturn, Comment: "误判", Reviewer: "ann", ScorecardID: "hotline", ScorecardVersion: 1},
-			{CallID: "moved", Rule: "closing", StartMS: 60000, Decision: DecisionConfirm, Reviewer: "ann", ScorecardID: "hotline", ScorecardVersion: 1},
+			{Recording: key("moved"), CallID: "moved", Rule: "greeting", StartMS: StartMS(1.0004), Decision: DecisionOverturn, Comment: "误判", Reviewer: "ann", ScorecardID: "hotline", ScorecardVersion: 1},
+			{Recording: key("moved"), CallID: "moved", Rule: "closing", StartMS: 60000, Decision: DecisionConfirm, Reviewer: "ann", ScorecardID: "hotline", ScorecardVersion: 1},
 		} {
 			if err := wb.SaveReview(ctx, rv, "127.0.0.1"); err != nil {
 				t.Fatal(err)
@@ -718,7 +722,7 @@ func TestLatestResultVersion(t *testing.T) {
 			{"two", 1, 1}, {"two", 2, 2}, {"two", 0, 2}, {"one", 1, 1}, {"one", 0, 1}, {"one", 2, 0},
 		}
 		for _, tc := range tests {
-			r, err := wb.LatestResult(ctx, tc.id, "hotline", tc.version)
+			r, err := wb.LatestResult(ctx, key(tc.id), "hotline", tc.version)
 			switch {
 			case tc.want == 0 && !errors.Is(err, ErrNotFound):
 				t.Errorf("LatestResult(%s, v%d) = %v, want ErrNotFound", tc.id, tc.version, err)

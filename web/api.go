@@ -61,20 +61,23 @@ type apiCallBody struct {
 	ScorecardNotice string              `json:"scorecard_notice,omitempty"`
 	// VerdictNotice says the verdict was given on another scorecard version.
 	VerdictNotice string `json:"verdict_notice,omitempty"`
+	// Clash lists the other recordings whose metadata carry the same
+	// call id (other calls, stored and counted apart).
+	Clash []storage.CallRecording `json:"clash,omitempty"`
 }
 
 func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) {
-	id, err := callID(r)
+	c, err := s.callOf(r)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
 	}
-	v, err := s.callData(r, id)
+	v, err := s.callData(r, c)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
 	}
-	reviews, err := s.wb.Reviews(r.Context(), id)
+	reviews, err := s.wb.Reviews(r.Context(), c.Rec)
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
@@ -83,27 +86,27 @@ func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) {
 		reviews = []storage.Review{}
 	}
 	s.json(w, http.StatusOK, apiCallBody{Result: v.Result, Reviews: reviews, Verdict: v.Verdict,
-		ReviewedPassed: v.ReviewedPassed, AudioURL: callURL(id) + "/audio",
+		ReviewedPassed: v.ReviewedPassed, AudioURL: c.URL("audio"), Clash: v.Clash,
 		ServedScorecard: models.ScorecardRef{ID: s.sc.ID, Version: s.sc.Version},
 		ScorecardNotice: v.VersionNotice, VerdictNotice: v.VerdictNotice})
 }
 
 func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
-	id, err := callID(r)
+	c, err := s.callOf(r)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
 	}
-	if _, _, err := s.callResult(r.Context(), id); err != nil {
+	if _, _, err := s.callResult(r.Context(), c); err != nil {
 		s.failCall(w, r, err)
 		return
 	}
-	reviews, err := s.wb.Reviews(r.Context(), id)
+	reviews, err := s.wb.Reviews(r.Context(), c.Rec)
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	verdict, err := s.wb.Verdict(r.Context(), id)
+	verdict, err := s.wb.Verdict(r.Context(), c.Rec)
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
@@ -130,7 +133,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 func (s *Server) apiReviewSubmit(w http.ResponseWriter, r *http.Request) {
-	id, err := callID(r)
+	c, err := s.callOf(r)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
@@ -140,7 +143,7 @@ func (s *Server) apiReviewSubmit(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	rv, err := s.saveReview(r, id, in)
+	rv, err := s.saveReview(r, c, in)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
@@ -149,7 +152,7 @@ func (s *Server) apiReviewSubmit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiVerdictSubmit(w http.ResponseWriter, r *http.Request) {
-	id, err := callID(r)
+	c, err := s.callOf(r)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
@@ -159,7 +162,7 @@ func (s *Server) apiVerdictSubmit(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	v, err := s.saveVerdict(r, id, in)
+	v, err := s.saveVerdict(r, c, in)
 	if err != nil {
 		s.failCall(w, r, err)
 		return

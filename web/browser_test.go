@@ -149,7 +149,7 @@ func TestBrowserReview(t *testing.T) {
 	)
 	do("open the dashboard", chromedp.Navigate(b.ts.URL+"/dashboard"))
 	before := text("read the dashboard", "#reviewed-rate")
-	link := chromedp.CSS(fmt.Sprintf(`a.call[href="/calls/%s"]`, call))
+	link := chromedp.CSS(fmt.Sprintf(`a.call[href^="/calls/%s?rec="]`, call))
 	do("open the flagged call from the queue",
 		chromedp.Navigate(b.ts.URL+"/queue?status=pending"),
 		chromedp.WaitVisible(link),

@@ -58,15 +58,18 @@ type callView struct {
 	Duration       float64
 	Audit          []storage.AuditEntry
 	Reviewed       int
+	// Clash lists the other recordings whose metadata carry the same call
+	// id: they are other calls, stored and counted apart.
+	Clash []storage.CallRecording
 }
 
 // callResult is the call's result with the served scorecard version, the
 // one the queue and the dashboard count; a call without one (not yet
 // re-inspected) falls back to its newest version, with a notice.
-func (s *Server) callResult(ctx context.Context, id string) (res *models.Result, notice string, err error) {
-	res, err = s.wb.LatestResult(ctx, id, s.sc.ID, s.sc.Version)
+func (s *Server) callResult(ctx context.Context, c callRef) (res *models.Result, notice string, err error) {
+	res, err = s.wb.LatestResult(ctx, c.Rec, s.sc.ID, s.sc.Version)
 	if errors.Is(err, storage.ErrNotFound) {
-		res, err = s.wb.LatestResult(ctx, id, s.sc.ID, 0)
+		res, err = s.wb.LatestResult(ctx, c.Rec, s.sc.ID, 0)
 		if err == nil {
 			notice = fmt.Sprintf("此通话按评分表 v%d 质检，与当前评分表 v%d 不同", res.Scorecard.Version, s.sc.Version)
 		}
@@ -75,21 +78,22 @@ func (s *Server) callResult(ctx context.Context, id string) (res *models.Result,
 }
 
 // callData gathers what the call page and the call API show.
-func (s *Server) callData(r *http.Request, id string) (*callView, error) {
+func (s *Server) callData(r *http.Request, c callRef) (*callView, error) {
 	ctx := r.Context()
-	res, notice, err := s.callResult(ctx, id)
+	res, notice, err := s.callResult(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	reviews, err := s.wb.Reviews(ctx, id)
+	reviews, err := s.wb.Reviews(ctx, c.Rec)
 	if err != nil {
 		return nil, err
 	}
-	verdict, err := s.wb.Verdict(ctx, id)
+	verdict, err := s.wb.Verdict(ctx, c.Rec)
 	if err != nil {
 		return nil, err
 	}
-	v := &callView{Result: res, VersionNotice: notice, Verdict: verdict, BaseScore: s.sc.BaseScore, Duration: resultDuration(res)}
+	v := &callView{Result: res, VersionNotice: notice, Verdict: verdict, BaseScore: s.sc.BaseScore, Duration: resultDuration(res),
+		Clash: c.others}
 	if verdict != nil && verdict.ScorecardVersion != 0 &&
 		(verdict.ScorecardID != res.Scorecard.ID || verdict.ScorecardVersion != res.Scorecard.Version) {
 		v.VerdictNotice = fmt.Sprintf("此结论是在评分表 %s v%d 的质检结果上作出的，按通话沿用至当前结果（评分表 %s v%d）",
@@ -223,19 +227,70 @@ func highlight(text string, phrases []string) template.HTML {
 	return template.HTML(b.String()) // #nosec: escaped above
 }
 
-// callID validates the {id} path value.
-func callID(r *http.Request) (string, error) {
-	id := r.PathValue("id")
-	if id == "" || len(id) > 200 || strings.ContainsAny(id, "\x00/\\") {
-		return "", badf("无效的通话编号")
-	}
-	return id, nil
+// callRef names the call a request is about: its call id (the {id} path
+// value) and its recording (the rec query parameter, or the one recording
+// that carries the call id).
+type callRef struct {
+	ID, Rec string
+	// others are the other recordings that carry the same call id.
+	others []storage.CallRecording
 }
 
-// failCall maps call lookup errors: 400 bad id, 404 unknown call.
+// URL is the call's page (or sub-resource) URL.
+func (c callRef) URL(sub ...string) string { return callURL(c.ID, c.Rec, sub...) }
+
+// ambiguousCall is a call id that several recordings carry, requested
+// without saying which: the answer lists them (300 Multiple Choices).
+type ambiguousCall struct {
+	id   string
+	recs []storage.CallRecording
+}
+
+func (a ambiguousCall) Error() string {
+	return fmt.Sprintf("通话编号 %s 对应 %d 条录音，请选择其中一条", a.id, len(a.recs))
+}
+
+// callOf validates the {id} path value and the rec query parameter and
+// finds the call's recording: rec must carry the call id; without rec the
+// call id must name exactly one recording (ambiguousCall otherwise).
+func (s *Server) callOf(r *http.Request) (callRef, error) {
+	id := r.PathValue("id")
+	if id == "" || len(id) > 200 || strings.ContainsAny(id, "\x00/\\") {
+		return callRef{}, badf("无效的通话编号")
+	}
+	rec := r.URL.Query().Get("rec")
+	if len(rec) > 1024 || strings.ContainsRune(rec, 0) {
+		return callRef{}, badf("无效的录音")
+	}
+	recs, err := s.wb.CallRecordings(r.Context(), id)
+	if err != nil {
+		return callRef{}, err
+	}
+	c := callRef{ID: id}
+	for _, cr := range recs {
+		if rec == "" && len(recs) == 1 || cr.Recording == rec {
+			c.Rec = cr.Recording
+		} else {
+			c.others = append(c.others, cr)
+		}
+	}
+	switch {
+	case len(recs) == 0 || rec != "" && c.Rec == "":
+		return callRef{}, fmt.Errorf("call %s: %w", id, storage.ErrNotFound)
+	case c.Rec == "":
+		return callRef{}, ambiguousCall{id: id, recs: recs}
+	}
+	return c, nil
+}
+
+// failCall maps call lookup errors: 400 bad id, 404 unknown call, 300 a
+// call id of several recordings (listed).
 func (s *Server) failCall(w http.ResponseWriter, r *http.Request, err error) {
 	var b badRequest
+	var amb ambiguousCall
 	switch {
+	case errors.As(err, &amb):
+		s.ambiguous(w, r, amb)
 	case errors.As(err, &b):
 		s.fail(w, r, http.StatusBadRequest, err)
 	case errors.Is(err, storage.ErrNotFound):
@@ -245,23 +300,48 @@ func (s *Server) failCall(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// ambiguous answers a call id that several recordings carry: the API
+// lists them in JSON, the page links each.
+func (s *Server) ambiguous(w http.ResponseWriter, r *http.Request, a ambiguousCall) {
+	if isAPI(r) || strings.Contains(r.Header.Get("Accept"), "application/json") {
+		type choice struct {
+			storage.CallRecording
+			URL string `json:"url"`
+		}
+		body := struct {
+			apiError
+			Recordings []choice `json:"recordings"`
+		}{apiError: apiError{Error: a.Error(), Status: http.StatusMultipleChoices}}
+		for _, c := range a.recs {
+			body.Recordings = append(body.Recordings, choice{c, "/api" + callURL(a.id, c.Recording)})
+		}
+		s.json(w, http.StatusMultipleChoices, body)
+		return
+	}
+	s.render(w, r, http.StatusMultipleChoices, "choose", "通话 "+a.id, struct {
+		ID         string
+		Message    string
+		Recordings []storage.CallRecording
+	}{a.id, a.Error(), a.recs})
+}
+
 func (s *Server) callPage(w http.ResponseWriter, r *http.Request) {
-	id, err := callID(r)
+	c, err := s.callOf(r)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
 	}
-	v, err := s.callData(r, id)
+	v, err := s.callData(r, c)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
 	}
-	v.Audit, err = s.wb.AuditLog(r.Context(), storage.AuditFilter{CallID: id, Limit: 30})
+	v.Audit, err = s.wb.AuditLog(r.Context(), storage.AuditFilter{Recording: c.Rec, Limit: 30})
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "call", "通话 "+id, v)
+	s.render(w, r, http.StatusOK, "call", "通话 "+c.ID, v)
 }
 
 // reviewInput is a review of one finding, from a form or JSON.
@@ -274,7 +354,7 @@ type reviewInput struct {
 
 // saveReview validates a review against the call's current findings and
 // stores it.
-func (s *Server) saveReview(r *http.Request, id string, in reviewInput) (*storage.Review, error) {
+func (s *Server) saveReview(r *http.Request, c callRef, in reviewInput) (*storage.Review, error) {
 	if in.Decision != storage.DecisionConfirm && in.Decision != storage.DecisionOverturn {
 		return nil, badf("decision 应为 confirm 或 overturn")
 	}
@@ -284,7 +364,7 @@ func (s *Server) saveReview(r *http.Request, id string, in reviewInput) (*storag
 	if in.Decision == storage.DecisionOverturn && strings.TrimSpace(in.Comment) == "" {
 		return nil, badf("推翻时请填写理由")
 	}
-	res, _, err := s.callResult(r.Context(), id)
+	res, _, err := s.callResult(r.Context(), c)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +378,7 @@ func (s *Server) saveReview(r *http.Request, id string, in reviewInput) (*storag
 	if !found {
 		return nil, badf("该通话没有规则 %q 在 %d ms 处的命中", in.Rule, in.StartMS)
 	}
-	rv := storage.Review{CallID: id, Rule: in.Rule, StartMS: in.StartMS, Decision: in.Decision,
+	rv := storage.Review{Recording: c.Rec, CallID: c.ID, Rule: in.Rule, StartMS: in.StartMS, Decision: in.Decision,
 		Comment: strings.TrimSpace(in.Comment), Reviewer: sessionFrom(r.Context()).User.Name,
 		ScorecardID: res.Scorecard.ID, ScorecardVersion: res.Scorecard.Version, ReviewedAt: s.now()}
 	if err := s.wb.SaveReview(r.Context(), rv, remoteAddr(r)); err != nil {
@@ -313,18 +393,18 @@ type verdictInput struct {
 	Comment string `json:"comment"`
 }
 
-func (s *Server) saveVerdict(r *http.Request, id string, in verdictInput) (*storage.Verdict, error) {
+func (s *Server) saveVerdict(r *http.Request, c callRef, in verdictInput) (*storage.Verdict, error) {
 	if in.Verdict != "pass" && in.Verdict != "fail" {
 		return nil, badf("verdict 应为 pass 或 fail")
 	}
 	if utf8.RuneCountInString(in.Comment) > maxCommentLen {
 		return nil, badf("备注超过 %d 字", maxCommentLen)
 	}
-	res, _, err := s.callResult(r.Context(), id)
+	res, _, err := s.callResult(r.Context(), c)
 	if err != nil {
 		return nil, err
 	}
-	v := storage.Verdict{CallID: id, Passed: in.Verdict == "pass", Comment: strings.TrimSpace(in.Comment),
+	v := storage.Verdict{Recording: c.Rec, CallID: c.ID, Passed: in.Verdict == "pass", Comment: strings.TrimSpace(in.Comment),
 		Reviewer: sessionFrom(r.Context()).User.Name, ScorecardID: res.Scorecard.ID,
 		ScorecardVersion: res.Scorecard.Version, ReviewedAt: s.now()}
 	if err := s.wb.SaveVerdict(r.Context(), v, remoteAddr(r)); err != nil {
@@ -334,7 +414,7 @@ func (s *Server) saveVerdict(r *http.Request, id string, in verdictInput) (*stor
 }
 
 func (s *Server) reviewSubmit(w http.ResponseWriter, r *http.Request) {
-	id, err := callID(r)
+	c, err := s.callOf(r)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
@@ -344,41 +424,41 @@ func (s *Server) reviewSubmit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, badf("start_ms 无效"))
 		return
 	}
-	_, err = s.saveReview(r, id, reviewInput{Rule: r.PostFormValue("rule"), StartMS: ms,
+	_, err = s.saveReview(r, c, reviewInput{Rule: r.PostFormValue("rule"), StartMS: ms,
 		Decision: r.PostFormValue("decision"), Comment: r.PostFormValue("comment")})
 	if err != nil {
 		s.failCall(w, r, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("%s#f-%s-%d", callURL(id), url.PathEscape(r.PostFormValue("rule")), ms), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("%s#f-%s-%d", c.URL(), url.PathEscape(r.PostFormValue("rule")), ms), http.StatusSeeOther)
 }
 
 func (s *Server) verdictSubmit(w http.ResponseWriter, r *http.Request) {
-	id, err := callID(r)
+	c, err := s.callOf(r)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
 	}
-	if _, err := s.saveVerdict(r, id, verdictInput{Verdict: r.PostFormValue("verdict"), Comment: r.PostFormValue("comment")}); err != nil {
+	if _, err := s.saveVerdict(r, c, verdictInput{Verdict: r.PostFormValue("verdict"), Comment: r.PostFormValue("comment")}); err != nil {
 		s.failCall(w, r, err)
 		return
 	}
-	http.Redirect(w, r, callURL(id), http.StatusSeeOther)
+	http.Redirect(w, r, c.URL(), http.StatusSeeOther)
 }
 
 // listenDedupe is how long one session's playback of one call counts as
 // one listen in the audit trail.
 const listenDedupe = 30 * time.Minute
 
-// listenKey is a session listening to a call.
-type listenKey struct{ session, callID string }
+// listenKey is a session listening to a call (its recording).
+type listenKey struct{ session, recording string }
 
 // recordListen records a playback in the audit trail, once per session and
 // call within listenDedupe.
-func (s *Server) recordListen(r *http.Request, id, recording string) error {
+func (s *Server) recordListen(r *http.Request, c callRef) error {
 	ctx := r.Context()
 	sess := sessionFrom(ctx)
-	k := listenKey{sess.User.Name + "\x00" + sess.CSRF, id}
+	k := listenKey{sess.User.Name + "\x00" + sess.CSRF, c.Rec}
 	now := s.now()
 	s.listenMu.Lock()
 	if last, ok := s.listens[k]; ok && now.Sub(last) < listenDedupe && now.Sub(last) >= 0 {
@@ -394,8 +474,8 @@ func (s *Server) recordListen(r *http.Request, id, recording string) error {
 		}
 	}
 	s.listenMu.Unlock()
-	err := s.audit(ctx, storage.AuditEntry{User: sess.User.Name, Action: storage.AuditPlayback, CallID: id,
-		Detail: recording, Remote: remoteAddr(r)})
+	err := s.audit(ctx, storage.AuditEntry{User: sess.User.Name, Action: storage.AuditPlayback, CallID: c.ID,
+		Recording: c.Rec, Detail: c.Rec, Remote: remoteAddr(r)})
 	if err != nil {
 		s.listenMu.Lock()
 		if s.listens[k].Equal(now) {
@@ -452,13 +532,13 @@ func (w *listenWriter) Write(p []byte) (int, error) {
 // listenDedupe; a request answered with an error, and HEAD, are not. The
 // audio is not served if the record fails.
 func (s *Server) callAudio(w http.ResponseWriter, r *http.Request) {
-	id, err := callID(r)
+	c, err := s.callOf(r)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
 	}
 	ctx := r.Context()
-	res, _, err := s.callResult(ctx, id)
+	res, _, err := s.callResult(ctx, c)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
@@ -467,7 +547,7 @@ func (s *Server) callAudio(w http.ResponseWriter, r *http.Request) {
 		out := w
 		if r.Method != http.MethodHead {
 			out = &listenWriter{ResponseWriter: w,
-				listen: func() error { return s.recordListen(r, id, res.Recording) },
+				listen: func() error { return s.recordListen(r, c) },
 				fail:   func(err error) { s.fail(w, r, http.StatusInternalServerError, err) }}
 		}
 		w.Header().Set("Content-Type", "audio/wav")

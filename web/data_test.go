@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -507,12 +508,81 @@ func TestAudioCacheFolder(t *testing.T) {
 }
 
 // saveAs stores a copy of a call's result under another call id.
-func (b *bundle) saveAs(t *testing.T, from, id string) {
+func (b *bundle) saveAs(t *testing.T, from, id string) string {
 	t.Helper()
 	r := *b.result(t, from)
-	r.CallID, r.Meta.CallID = id, id
+	// Another recording (a copy of from's), since a result is its
+	// recording's.
+	key := fmt.Sprintf("2026/11/25/copy-%x-%s.wav", id, from)
+	wav, err := os.ReadFile(filepath.Join(b.src, filepath.FromSlash(r.Recording)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(b.src, filepath.FromSlash(key)), wav, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.CallID, r.Meta.CallID, r.Recording = id, id, key
 	if err := b.st.SaveResult(context.Background(), "", &r); err != nil {
 		t.Fatal(err)
+	}
+	return key
+}
+
+// TestCallIDClash stores two recordings whose metadata carry one call id:
+// the call id alone lists both (300), each recording's page names the
+// other, and a verdict on one is not a verdict on the other.
+func TestCallIDClash(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{InsecureCookies: true})
+	const id = "DUP-1"
+	recA := b.saveAs(t, callTaboo, id)
+	recB := b.saveAs(t, callGood, id)
+	rev := b.login(t, reviewer)
+
+	resp := rev.get(callURL(id, ""))
+	page := bodyOf(resp)
+	if resp.StatusCode != http.StatusMultipleChoices || !strings.Contains(page, `id="clash-notice"`) ||
+		!strings.Contains(page, `href="`+callURL(id, recA)+`"`) || !strings.Contains(page, `href="`+callURL(id, recB)+`"`) {
+		t.Fatalf("GET %s = %d, want 300 listing both recordings: %s", callURL(id, ""), resp.StatusCode, page)
+	}
+	var amb struct {
+		Status     int `json:"status"`
+		Recordings []struct {
+			Recording string `json:"recording"`
+			URL       string `json:"url"`
+		} `json:"recordings"`
+	}
+	resp = rev.get("/api" + callURL(id, ""))
+	if err := json.Unmarshal([]byte(bodyOf(resp)), &amb); err != nil || resp.StatusCode != http.StatusMultipleChoices ||
+		len(amb.Recordings) != 2 || amb.Recordings[0].URL != "/api"+callURL(id, recB) || amb.Recordings[1].Recording != recA {
+		t.Fatalf("API without rec = %d %+v", resp.StatusCode, amb)
+	}
+
+	page = bodyOf(rev.get(callURL(id, recA)))
+	if !strings.Contains(page, `id="clash-notice"`) || !strings.Contains(page, `href="`+callURL(id, recB)+`"`) || !strings.Contains(page, recA) {
+		t.Errorf("page of %s does not name the other recording: %s", recA, page)
+	}
+	if resp := rev.postJSON("/api"+callURL(id, recA, "verdict"), `{"verdict":"pass","comment":"复核"}`); resp.StatusCode != 200 {
+		t.Fatalf("verdict: %d %s", resp.StatusCode, bodyOf(resp))
+	}
+	for rec, want := range map[string]bool{recA: true, recB: false} {
+		var body struct {
+			Verdict *struct{ Recording string } `json:"verdict"`
+			Clash   []struct{ Recording string } `json:"clash"`
+		}
+		if resp := rev.getJSON("/api"+callURL(id, rec), &body); resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", rec, resp.StatusCode)
+		}
+		if (body.Verdict != nil) != want || len(body.Clash) != 1 || body.Clash[0].Recording == rec {
+			t.Errorf("%s: verdict %+v (want one: %v), clash %+v", rec, body.Verdict, want, body.Clash)
+		}
+	}
+	if resp := rev.get(callURL(id, "2026/11/25/other.wav")); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a recording that does not carry the call id: %d, want 404", resp.StatusCode)
+	}
+	entries, err := b.wb.AuditLog(context.Background(), storage.AuditFilter{Recording: recA})
+	if err != nil || len(entries) != 1 || entries[0].CallID != id {
+		t.Errorf("audit of %s = %+v, %v", recA, entries, err)
 	}
 }
 
@@ -520,38 +590,44 @@ func (b *bundle) saveAs(t *testing.T, from, id string) {
 // path are escaped in every link to the call and that the links work.
 func TestCallLinks(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ id, want string }{
-		{"C1", "/calls/C1"},
-		{"a?b#c%d", "/calls/a%3Fb%23c%25d"},
-		{"..", "/calls/%2E%2E"},
-		{".", "/calls/%2E"},
-		{"a b+c", "/calls/a%20b+c"},
+	tests := []struct {
+		id, rec string
+		sub     []string
+		want    string
+	}{
+		{"C1", "", nil, "/calls/C1"},
+		{"a?b#c%d", "", nil, "/calls/a%3Fb%23c%25d"},
+		{"..", "", nil, "/calls/%2E%2E"},
+		{".", "", nil, "/calls/%2E"},
+		{"a b+c", "", nil, "/calls/a%20b+c"},
+		{"C1", "2026/11/25/a b&c.wav", nil, "/calls/C1?rec=2026%2F11%2F25%2Fa+b%26c.wav"},
+		{"C1", "2026/11/25/a.wav", []string{"audio"}, "/calls/C1/audio?rec=2026%2F11%2F25%2Fa.wav"},
 	}
 	for _, tc := range tests {
-		if got := callURL(tc.id); got != tc.want {
-			t.Errorf("callURL(%q) = %q, want %q", tc.id, got, tc.want)
+		if got := callURL(tc.id, tc.rec, tc.sub...); got != tc.want {
+			t.Errorf("callURL(%q, %q, %q) = %q, want %q", tc.id, tc.rec, tc.sub, got, tc.want)
 		}
 	}
 	b := setup(t, Config{InsecureCookies: true})
 	const id = "Q?1#2%3"
-	b.saveAs(t, callTaboo, id)
+	rec := b.saveAs(t, callTaboo, id)
 	admin := b.login(t, admin)
-	if resp := admin.postJSON("/api/calls/"+callURL(id)[len("/calls/"):]+"/verdict", `{"verdict":"fail"}`); resp.StatusCode != 200 {
+	if resp := admin.postJSON("/api/calls/"+callURL(id, "")[len("/calls/"):]+"/verdict", `{"verdict":"fail"}`); resp.StatusCode != 200 {
 		t.Fatalf("verdict: %d %s", resp.StatusCode, bodyOf(resp))
 	}
-	link := `href="` + callURL(id) + `"`
+	link := `href="` + callURL(id, rec) + `"`
 	for _, path := range []string{"/queue?from=2026-11-25&to=2026-11-25", "/admin/audit"} {
 		if page := bodyOf(admin.get(path)); !strings.Contains(page, link) {
 			t.Errorf("%s lacks %s", path, link)
 		}
 	}
-	page := bodyOf(admin.get(callURL(id)))
-	for _, want := range []string{`src="` + callURL(id) + `/audio"`, `action="` + callURL(id) + `/reviews"`, `action="` + callURL(id) + `/verdict"`} {
+	page := bodyOf(admin.get(callURL(id, rec)))
+	for _, want := range []string{`src="` + callURL(id, rec, "audio") + `"`, `action="` + callURL(id, rec, "reviews") + `"`, `action="` + callURL(id, rec, "verdict") + `"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("call page lacks %s", want)
 		}
 	}
-	if resp := admin.get(callURL(id) + "/audio"); resp.StatusCode != 200 {
+	if resp := admin.get(callURL(id, rec, "audio")); resp.StatusCode != 200 {
 		t.Errorf("audio link: %d", resp.StatusCode)
 	}
 }

@@ -287,7 +287,11 @@ func bodyOf(resp *http.Response) string {
 // result returns a call's stored result.
 func (b *bundle) result(t *testing.T, id string) *models.Result {
 	t.Helper()
-	r, err := b.wb.LatestResult(context.Background(), id, b.sc.ID, 0)
+	recs, err := b.wb.CallRecordings(context.Background(), id)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("recordings of %s: %+v, %v", id, recs, err)
+	}
+	r, err := b.wb.LatestResult(context.Background(), recs[0].Recording, b.sc.ID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,15 +21,25 @@ func hotlineZone() *time.Location {
 // calls' call_date.
 func (s *Server) today() time.Time { return s.now().In(s.cfg.Location) }
 
-// callURL is the path of a call's page, the call id escaped as one path
-// segment: an id with ?, #, % or / stays one segment, and "." and ".."
-// (which a browser would resolve) are percent-encoded.
-func callURL(id string) string {
+// callURL is the URL of a call's page, or of one of its sub-resources
+// (callURL(id, rec, "audio")): the call id escaped as one path segment (an
+// id with ?, #, % or / stays one segment, and "." and "..", which a
+// browser would resolve, are percent-encoded), then the recording's key
+// in the query, which names the call when several recordings carry one
+// call id. rec may be "" (the page then finds the call by its id).
+func callURL(id, rec string, sub ...string) string {
 	seg := url.PathEscape(id)
 	if strings.Trim(id, ".") == "" {
 		seg = strings.Repeat("%2E", len(id))
 	}
-	return "/calls/" + seg
+	u := "/calls/" + seg
+	for _, p := range sub {
+		u += "/" + p
+	}
+	if rec != "" {
+		u += "?rec=" + url.QueryEscape(rec)
+	}
+	return u
 }
 
 // pageFuncs are the template functions that depend on the server's

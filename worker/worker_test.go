@@ -177,15 +177,15 @@ func TestInspectProcessTask(t *testing.T) {
 				}
 				return
 			}
-			res, err := b.store.GetResult(context.Background(), tt.wantCallID, b.ref)
+			res, err := b.store.GetResult(context.Background(), tt.payload.Key, b.ref)
 			if err != nil {
 				t.Fatalf("stored result: %v", err)
 			}
 			if res.Status != tt.wantStatus || res.Passed != tt.wantPassed {
 				t.Fatalf("stored %s passed=%v (%s), want %s passed=%v", res.Status, res.Passed, res.Error, tt.wantStatus, tt.wantPassed)
 			}
-			if res.Recording != tt.payload.Key {
-				t.Errorf("recording = %q, want %q", res.Recording, tt.payload.Key)
+			if res.Recording != tt.payload.Key || res.CallID != tt.wantCallID {
+				t.Errorf("recording, call id = %q, %q; want %q, %q", res.Recording, res.CallID, tt.payload.Key, tt.wantCallID)
 			}
 		})
 	}
@@ -204,7 +204,7 @@ func TestInspectSameAsEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := b.store.GetResult(context.Background(), want.CallID, b.ref)
+	got, err := b.store.GetResult(context.Background(), key, b.ref)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,12 +17,13 @@ import (
 	"github.com/callqa/callqa/storage"
 )
 
-const reportSynopsis = "report [--db FILE] [--from D --to D] [--by day|month|team|agent|queue|rule | --indicator [--target 95%] [--weight 10] | --list calls|unprocessable [--team T] [--agent ID] [--queue Q] [--rule RULE] [--failed]] [--format table|csv|json|xlsx] [-o FILE]"
+const reportSynopsis = "report [--db FILE] [--from D --to D] [--by day|month|team|agent|queue|rule | --indicator [--target 95%] [--weight 10] | --list calls|unprocessable|clashes [--team T] [--agent ID] [--queue Q] [--rule RULE] [--failed]] [--format table|csv|json|xlsx] [-o FILE]"
 
 // Listings of --list.
 const (
 	listCalls         = "calls"
 	listUnprocessable = "unprocessable"
+	listClashes       = "clashes"
 )
 
 // cmdReport prints pass rates, rule hit rates, the evaluation indicator or
@@ -40,7 +41,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	out := fs.String("o", "", "write to FILE instead of standard output")
 	scID := fs.String("scorecard-id", "", "scorecard id (default: the scorecard most recently used in the results; calls of the range with results only under other versions are counted in a note)")
 	scVersion := fs.Int("scorecard-version", 0, "scorecard version (with --scorecard-id; default: the newest in the results)")
-	list := fs.String("list", "", "list the calls behind the figures, one row per call: calls (inspected) or unprocessable (with the reason)")
+	list := fs.String("list", "", "list the calls behind the figures, one row per call: calls (inspected), unprocessable (with the reason) or clashes (call ids that more than one recording carries)")
 	team := fs.String("team", "", "with --list: only the calls of this team (--team '' for calls without one)")
 	agent := fs.String("agent", "", "with --list: only the calls of this agent id (--agent '' for calls without one)")
 	queue := fs.String("queue", "", "with --list: only the calls of this queue (--queue '' for calls without one)")
@@ -66,6 +67,18 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 				return usageError(fs, reportSynopsis, "report: --"+name+" needs --list calls or --list unprocessable")
 			}
 		}
+	case listClashes:
+		switch {
+		case *indicator:
+			return usageError(fs, reportSynopsis, "report: --list and --indicator exclude each other")
+		case set["by"]:
+			return usageError(fs, reportSynopsis, "report: --list and --by exclude each other")
+		}
+		for _, name := range []string{"team", "agent", "queue", "rule", "failed"} {
+			if set[name] {
+				return usageError(fs, reportSynopsis, "report: --"+name+" does not apply to --list clashes")
+			}
+		}
 	case listCalls, listUnprocessable:
 		switch {
 		case *indicator:
@@ -86,7 +99,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 			lo.Queue = queue
 		}
 	default:
-		return usageError(fs, reportSynopsis, fmt.Sprintf("report: unknown --list %q (want calls or unprocessable)", *list))
+		return usageError(fs, reportSynopsis, fmt.Sprintf("report: unknown --list %q (want calls, unprocessable or clashes)", *list))
 	}
 	if *format == "" {
 		*format = report.FormatTable
@@ -140,6 +153,8 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 		rep, err = report.Calls(ctx, st, opts, lo)
 	case *list == listUnprocessable:
 		rep, err = report.Unprocessable(ctx, st, opts, lo)
+	case *list == listClashes:
+		rep, err = report.Clashes(ctx, st, opts)
 	case *indicator:
 		rep, err = report.Indicator(ctx, st, opts, ind)
 	case *by == "rule":

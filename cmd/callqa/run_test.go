@@ -131,6 +131,8 @@ func TestRunReportBadInput(t *testing.T) {
 		{"listing and grouping", []string{"report", "--db", db, "--list", "calls", "--by", "team"}, "exclude"},
 		{"unprocessable by rule", []string{"report", "--db", db, "--list", "unprocessable", "--rule", "greeting"}, "--list calls"},
 		{"unprocessable failed", []string{"report", "--db", db, "--list", "unprocessable", "--failed"}, "--list calls"},
+		{"clashes by team", []string{"report", "--db", db, "--list", "clashes", "--team", "一组"}, "does not apply"},
+		{"clashes and grouping", []string{"report", "--db", db, "--list", "clashes", "--by", "team"}, "exclude"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -480,5 +482,50 @@ func TestReportList(t *testing.T) {
 	}
 	if len(rows) != 1+10+2 || rows[0][0] != "通话编号" || rows[1][0] != all.Calls[0].CallID || !strings.HasPrefix(rows[12][0], "合计：质检通话 10 通，合格 9 通") {
 		t.Errorf("xlsx rows = %q", rows)
+	}
+}
+
+// TestRunCallIDClash runs over two recordings of one day whose metadata
+// carry the same call_id: "2 inspected" and 2 stored, the summary names
+// the clash, and report --list clashes lists both recordings.
+func TestRunCallIDClash(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	day := filepath.Join(root, "2026", "11", "25")
+	if err := os.MkdirAll(day, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	samples := filepath.Join("..", "..", "samples", "2026", "11", "25")
+	for i, name := range []string{"C20261125-0001", "C20261125-0004"} {
+		wav, err := os.ReadFile(filepath.Join(samples, name+".wav"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := filepath.Join(day, fmt.Sprintf("rec-%d", i))
+		meta := `{"call_id":"SAME-7","agent_id":"1086","team":"一组","started_at":"2026-11-25T09:0` + fmt.Sprint(i) + `:00+08:00"}`
+		if err := os.WriteFile(base+".wav", wav, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(base+".meta.json", []byte(meta), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := filepath.Join(t.TempDir(), "results.db")
+	code, out, errOut := runCmd(t, "run", root, "--db", db, "--workers", "2")
+	if code != exitOK {
+		t.Fatalf("run exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, want := range []string{"2 listed, 2 inspected", "call_id clash:  1 call id", "SAME-7  2026/11/25/rec-0.wav, 2026/11/25/rec-1.wav"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run summary lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, errOut = runCmd(t, "report", "--db", db, "--by", "day", "--format", "csv")
+	if code != exitOK || !strings.Contains(out, "2026-11-25,2,") {
+		t.Errorf("report --by day: exit %d, %s %s; want 2 calls inspected", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, "report", "--db", db, "--list", "clashes")
+	if code != exitOK || strings.Count(out, "SAME-7") != 2 || !strings.Contains(out, "rec-1.wav") {
+		t.Errorf("report --list clashes: exit %d\n%s\n%s", code, out, errOut)
 	}
 }

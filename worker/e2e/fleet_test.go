@@ -391,12 +391,12 @@ func (f *fleet) checkResults(st *worker.Status) {
 	}
 	unprocessable := 0
 	for _, id := range f.ids {
-		want, err := lite.GetResult(ctx, id, f.ref)
+		want, err := lite.GetResult(ctx, dayDir+"/"+id+".wav", f.ref)
 		if err != nil {
 			t.Errorf("embedded %s: %v", id, err)
 			continue
 		}
-		got, err := f.store.GetResult(ctx, id, f.ref)
+		got, err := f.store.GetResult(ctx, dayDir+"/"+id+".wav", f.ref)
 		if err != nil {
 			t.Errorf("fleet %s: %v", id, err)
 			continue
