@@ -2,8 +2,8 @@ package web
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"io"
@@ -567,7 +567,7 @@ func TestCallIDClash(t *testing.T) {
 	}
 	for rec, want := range map[string]bool{recA: true, recB: false} {
 		var body struct {
-			Verdict *struct{ Recording string } `json:"verdict"`
+			Verdict *struct{ Recording string }  `json:"verdict"`
 			Clash   []struct{ Recording string } `json:"clash"`
 		}
 		if resp := rev.getJSON("/api"+callURL(id, rec), &body); resp.StatusCode != 200 {
