@@ -335,8 +335,13 @@ func (r *runner) call(ctx context.Context, log *slog.Logger, key string) (err er
 			return r.storeFault(ctx, err)
 		}
 		if stored != nil && stored.Status == models.StatusInspected {
-			r.tally.addStored(stored)
-			return nil
+			// A call measured by another audio analysis is inspected
+			// again, as if it had no result: its figures may differ.
+			if stored.Analysis == r.eng.Analysis() {
+				r.tally.addStored(stored)
+				return nil
+			}
+			r.tally.reanalyse(stored.Analysis)
 		}
 	}
 	res, err := r.inspect(ctx, key)

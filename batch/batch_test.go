@@ -628,3 +628,37 @@ func TestRunCallIDClash(t *testing.T) {
 		t.Errorf("calls by day = %s, want 2 days: 3 and 1", got)
 	}
 }
+
+// TestRunReinspectsOlderAnalysis marks one stored call as measured by an
+// older audio analysis: a rerun without Force inspects that call again and
+// says so, and skips the others.
+func TestRunReinspectsOlderAnalysis(t *testing.T) {
+	t.Parallel()
+	b := setup(t, []genCall{
+		{name: "N1", seconds: 20, polite: true, agent: "A1", team: "一组"},
+		{name: "N2", seconds: 20, polite: true, agent: "A1", team: "一组"},
+	})
+	ctx := context.Background()
+	if _, err := Run(ctx, quiet(), b.src, "", b.eng, b.store); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.store.DB().Exec(`UPDATE results SET analysis_vad = 'energy', analysis_version = 0 WHERE recording = '2026/11/25/N2.wav'`); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(ctx, quiet(), b.src, "", b.eng, b.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Batch.Skipped != 1 || sum.Processed != 1 || sum.Reanalysed != 1 || fmt.Sprint(sum.ReanalysedFrom) != "[{energy v0 1}]" {
+		t.Errorf("rerun: batch %+v, processed %d, reanalysed %d %v", sum.Batch, sum.Processed, sum.Reanalysed, sum.ReanalysedFrom)
+	}
+	var text strings.Builder
+	sum.WriteText(&text)
+	if !strings.Contains(text.String(), "re-inspected:   1 call stored with an older audio analysis (1 by energy v0)") {
+		t.Errorf("summary text:\n%s", text.String())
+	}
+	want := b.eng.Analysis()
+	if n := b.count(t, `SELECT COUNT(*) FROM results WHERE analysis_vad = $1 AND analysis_version = $2`, want.VAD, want.Version); n != 2 {
+		t.Errorf("%d results of the current analysis, want 2", n)
+	}
+}

@@ -36,6 +36,11 @@ type Summary struct {
 	// the text lists the first MaxListed of each.
 	Unprocessable []CallProblem `json:"unprocessable"`
 	Failed        []CallProblem `json:"failed"`
+	// Reanalysed counts the calls an earlier run had inspected with another
+	// audio analysis, inspected again by this one (per analysis in
+	// ReanalysedFrom).
+	Reanalysed     int                     `json:"reanalysed"`
+	ReanalysedFrom []storage.AnalysisCalls `json:"reanalysed_from,omitempty"`
 	// Clashes are the call ids of the run's recordings that another
 	// recording also carries (this run's or any other): each recording is
 	// stored and counted as its own call. The text lists the first
@@ -124,6 +129,13 @@ func (s *Summary) WriteText(w io.Writer) error {
 	fmt.Fprintf(&sb, "pass rate:      %s\n", FormatRate(s.PassRate()))
 	if s.Processed > 0 {
 		fmt.Fprintf(&sb, "speed:          %.1f calls/s, %.1f h of audio\n", s.CallsPerSecond(), s.AudioSeconds/3600)
+	}
+	if n := s.Reanalysed; n > 0 {
+		var from []string
+		for _, a := range s.ReanalysedFrom {
+			from = append(from, fmt.Sprintf("%d by %s", a.Calls, a.Analysis))
+		}
+		fmt.Fprintf(&sb, "re-inspected:   %d %s stored with an older audio analysis (%s)\n", n, plural(n, "call", "calls"), strings.Join(from, ", "))
 	}
 	if n := len(s.Unprocessable); n > 0 {
 		fmt.Fprintf(&sb, "unprocessable:  %d %s stored with the reason:\n", n, plural(n, "call", "calls"))
@@ -214,6 +226,9 @@ type tally struct {
 	// an unprocessable call's date as the store does (storage.CallDate).
 	unproc   []CallProblem
 	failures []CallProblem
+	// reanalysed counts the calls inspected again because another
+	// analysis measured them.
+	reanalysed map[models.AnalysisRef]int
 	date     string
 	loc      *time.Location
 }
@@ -267,6 +282,16 @@ func (t *tally) add(r *models.Result) {
 		t.unproc = append(t.unproc, CallProblem{Key: r.Recording, CallID: r.CallID, Date: date, Reason: r.Error})
 	}
 	t.count(&c)
+}
+
+// reanalyse counts a call stored with analysis an, inspected again.
+func (t *tally) reanalyse(an models.AnalysisRef) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.reanalysed == nil {
+		t.reanalysed = map[models.AnalysisRef]int{}
+	}
+	t.reanalysed[an]++
 }
 
 // addStored counts a call an earlier run inspected, skipped by this one.
@@ -345,6 +370,17 @@ func (t *tally) summary(cfg Config, b storage.Batch, elapsed time.Duration) *Sum
 	s := &Summary{Batch: b, Elapsed: elapsed, AudioSeconds: t.audioS, Processed: t.processed,
 		TopRules: []RuleHits{}, WorstAgents: []AgentStats{}, ListFlags: cfg.ListFlags,
 		Unprocessable: sortedProblems(t.unproc), Failed: sortedProblems(t.failures)}
+	for an, n := range t.reanalysed {
+		s.Reanalysed += n
+		s.ReanalysedFrom = append(s.ReanalysedFrom, storage.AnalysisCalls{Analysis: an, Calls: n})
+	}
+	sort.Slice(s.ReanalysedFrom, func(i, j int) bool {
+		a, b := s.ReanalysedFrom[i], s.ReanalysedFrom[j]
+		if a.Calls != b.Calls {
+			return a.Calls > b.Calls
+		}
+		return a.Analysis.String() < b.Analysis.String()
+	})
 	for _, k := range sortedKeys(t.rules) {
 		s.TopRules = append(s.TopRules, *t.rules[k])
 	}

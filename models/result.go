@@ -1,5 +1,7 @@
 package models
 
+import "fmt"
+
 // Inspection statuses of a Result.
 const (
 	StatusInspected     = "inspected"
@@ -16,10 +18,14 @@ type Result struct {
 	Error     string       `json:"error"`     // why the call is unprocessable
 	Truncated bool         `json:"truncated"` // the data chunk ended early; analysed up to the last whole frame
 	Scorecard ScorecardRef `json:"scorecard"`
-	Meta      CallMeta     `json:"meta"`
-	Audio     *AudioInfo   `json:"audio,omitempty"`
-	Metrics   *Metrics     `json:"metrics,omitempty"`
-	Findings  []Finding    `json:"findings"`
+	// Analysis names the audio analysis that measured the call: a rerun
+	// inspects again a call stored with another one, and reports note a
+	// range whose calls were measured by different analyses.
+	Analysis *AnalysisRef `json:"analysis,omitempty"`
+	Meta     CallMeta     `json:"meta"`
+	Audio    *AudioInfo   `json:"audio,omitempty"`
+	Metrics  *Metrics     `json:"metrics,omitempty"`
+	Findings []Finding    `json:"findings"`
 	// NotEvaluated lists the rules that could not be checked (keyword rules
 	// without a transcript, overtalk on a mono recording), with the reason.
 	NotEvaluated []NotEvaluated `json:"not_evaluated,omitempty"`
@@ -39,6 +45,17 @@ type ScorecardRef struct {
 	ID      string `json:"id"`
 	Version int    `json:"version"`
 }
+
+// AnalysisRef names an audio analysis: its voice-activity detector
+// ("silero-v5", "energy") and the version of the whole analysis (speech
+// segmenting, events, echo), which changes whenever results may differ.
+type AnalysisRef struct {
+	VAD     string `json:"vad"`
+	Version int    `json:"version"`
+}
+
+// String is "silero-v5 v2".
+func (a AnalysisRef) String() string { return fmt.Sprintf("%s v%d", a.VAD, a.Version) }
 
 // AudioInfo describes the decoded recording.
 type AudioInfo struct {

@@ -107,6 +107,10 @@ func analysisFor(sc *models.Scorecard, cfg analyse.Config) analyse.Config {
 // Scorecard returns the scorecard the engine scores with.
 func (e *Engine) Scorecard() *models.Scorecard { return e.sc }
 
+// Analysis names the audio analysis the engine performs, as its results
+// record it.
+func (e *Engine) Analysis() models.AnalysisRef { return e.analysis.Ref() }
+
 // badInputError marks a problem with the call's own files: it makes the
 // result unprocessable and is never retried.
 type badInputError struct{ err error }
@@ -141,6 +145,8 @@ func (e *Engine) InspectKey(ctx context.Context, src RecordingSource, key string
 		Scorecard: models.ScorecardRef{ID: e.sc.ID, Version: e.sc.Version},
 		Findings:  []models.Finding{},
 	}
+	an := e.Analysis()
+	res.Analysis = &an
 	err := e.inspect(ctx, src, key, res)
 	var b *badInputError
 	switch {

@@ -62,3 +62,38 @@ func TestClashes(t *testing.T) {
 		}
 	}
 }
+
+// TestMixedAnalyses adds to the fixture a call of the 25th measured by
+// another audio analysis: the reports of a range holding it note the mix
+// (table and JSON), those of other days do not.
+func TestMixedAnalyses(t *testing.T) {
+	t.Parallel()
+	st := setup(t)
+	ctx := context.Background()
+	start, _ := time.Parse(time.RFC3339, "2026-11-25T11:00:00+08:00")
+	r := &models.Result{CallID: "n1", Recording: "2026-11-25/n1.wav", Status: models.StatusInspected, Passed: true, Score: 100,
+		Scorecard: sc, Analysis: &models.AnalysisRef{VAD: "silero-v5", Version: 2}, Meta: models.CallMeta{StartedAt: &start}, Findings: []models.Finding{}}
+	if err := st.SaveResult(ctx, "", r); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		o    Options
+		note bool
+	}{{Options{}, true}, {Options{From: "2026-11-25", To: "2026-11-25"}, true}, {Options{From: "2026-11-23", To: "2026-11-23"}, false}} {
+		rep, err := PassRates(ctx, st, tt.o, ByDay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := Write(&buf, FormatTable, rep); err != nil {
+			t.Fatal(err)
+		}
+		has := strings.Contains(buf.String(), "注意：本表的通话由不同版本的音频分析测得：")
+		if has != tt.note || has && !strings.Contains(buf.String(), "silero-v5 v2（1 通）") {
+			t.Errorf("%+v: note %v, want %v:\n%s", tt.o, has, tt.note, buf.String())
+		}
+		if tt.note && len(rep.OtherScorecards.Analyses) != 2 {
+			t.Errorf("%+v: analyses %+v", tt.o, rep.OtherScorecards.Analyses)
+		}
+	}
+}

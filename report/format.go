@@ -82,12 +82,15 @@ type Sheet struct {
 	Notes []string
 }
 
-// notes returns the note of o as a list.
+// notes returns the notes of o as a list.
 func notes(o Omitted) []string {
-	if n := o.Note(); n != "" {
-		return []string{n}
+	var out []string
+	for _, n := range []string{o.Note(), o.AnalysesNote()} {
+		if n != "" {
+			out = append(out, n)
+		}
 	}
-	return nil
+	return out
 }
 
 // Report is a typed report that can be laid out as a sheet.

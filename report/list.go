@@ -15,6 +15,7 @@ type CallStore interface {
 	ListCalls(ctx context.Context, f storage.ListFilter) ([]storage.ListedCall, error)
 	LatestScorecard(ctx context.Context) (models.ScorecardRef, error)
 	OtherScorecards(ctx context.Context, f storage.ReportFilter) (int, []storage.ScorecardCalls, error)
+	Analyses(ctx context.Context, f storage.ReportFilter) ([]storage.AnalysisCalls, error)
 }
 
 var (

@@ -57,6 +57,7 @@ type Store interface {
 	RuleCounts(ctx context.Context, f storage.ReportFilter) ([]storage.RuleCount, error)
 	LatestScorecard(ctx context.Context) (models.ScorecardRef, error)
 	OtherScorecards(ctx context.Context, f storage.ReportFilter) (int, []storage.ScorecardCalls, error)
+	Analyses(ctx context.Context, f storage.ReportFilter) ([]storage.AnalysisCalls, error)
 }
 
 var _ Store = (*storage.Store)(nil)
@@ -66,9 +67,11 @@ type scorecardSource interface {
 	LatestScorecard(ctx context.Context) (models.ScorecardRef, error)
 }
 
-// omissionSource counts the calls a report leaves out.
+// omissionSource counts the calls a report leaves out, and the analyses
+// of those it covers.
 type omissionSource interface {
 	OtherScorecards(ctx context.Context, f storage.ReportFilter) (int, []storage.ScorecardCalls, error)
+	Analyses(ctx context.Context, f storage.ReportFilter) ([]storage.AnalysisCalls, error)
 }
 
 // Options select the results a report covers.
@@ -117,12 +120,17 @@ func (o Options) filter(ctx context.Context, st scorecardSource) (storage.Report
 }
 
 // Omitted are the calls of a report's date range that it leaves out
-// because they have results only under other scorecard versions.
+// because they have results only under other scorecard versions, and the
+// mix of audio analyses among those it covers.
 type Omitted struct {
 	// Calls counts them (each once).
 	Calls int `json:"calls"`
 	// Scorecards are those versions with how many of the calls each holds.
 	Scorecards []storage.ScorecardCalls `json:"scorecards"`
+	// Analyses, set only when the calls the report covers were measured by
+	// more than one audio analysis (some not re-inspected since an
+	// upgrade), counts them per analysis, the most calls first.
+	Analyses []storage.AnalysisCalls `json:"analyses,omitempty"`
 }
 
 // omitted counts the calls a report on f leaves out.
@@ -134,7 +142,28 @@ func omitted(ctx context.Context, st omissionSource, f storage.ReportFilter) (Om
 	if per == nil {
 		per = []storage.ScorecardCalls{}
 	}
-	return Omitted{Calls: n, Scorecards: per}, nil
+	ans, err := st.Analyses(ctx, f)
+	if err != nil {
+		return Omitted{}, fmt.Errorf("report: %w", err)
+	}
+	if len(ans) < 2 {
+		ans = nil
+	}
+	return Omitted{Calls: n, Scorecards: per, Analyses: ans}, nil
+}
+
+// AnalysesNote is the sentence that tells the reader the report's calls
+// were measured by different audio analyses, or "".
+func (o Omitted) AnalysesNote() string {
+	if len(o.Analyses) < 2 {
+		return ""
+	}
+	var parts []string
+	for _, a := range o.Analyses {
+		parts = append(parts, fmt.Sprintf("%s（%d 通）", a.Analysis, a.Calls))
+	}
+	return "注意：本表的通话由不同版本的音频分析测得：" + strings.Join(parts, "，") +
+		"。音频类规则（静音、抢话、语速、音量）的结果可能不一致；再次运行 callqa run（或 enqueue）会按当前版本重新质检旧结果"
 }
 
 // Note is the sentence that tells the reader about the omitted calls, or

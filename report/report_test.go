@@ -546,7 +546,7 @@ func TestOtherScorecards(t *testing.T) {
 			if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 				t.Fatal(err)
 			}
-			if got := fmt.Sprintf("%+v", doc.Other); got != "{Calls:3 Scorecards:[{Scorecard:{ID:hotline-12333 Version:1} Calls:3}]}" {
+			if got := fmt.Sprintf("%+v", doc.Other); got != "{Calls:3 Scorecards:[{Scorecard:{ID:hotline-12333 Version:1} Calls:3}] Analyses:[]}" {
 				t.Errorf("JSON other_scorecards = %s", got)
 			}
 

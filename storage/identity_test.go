@@ -249,6 +249,8 @@ func TestMigrateCallIdentity(t *testing.T) {
 					"2026/11/25/a.wav C1 taboo|2026/11/25/b.wav C2 closing|ORPHAN ORPHAN closing"},
 				{`SELECT recording, ' ', call_id FROM verdicts`, "2026/11/25/b.wav C2"},
 				{`SELECT id, ' ', recording FROM audit ORDER BY id`, "e1 2026/11/25/a.wav|e2 "},
+				// Results from before the analysis was recorded: the energy gate, v1.
+				{`SELECT DISTINCT analysis_vad, ' ', analysis_version FROM results`, "energy 1"},
 			} {
 				if got := query(tc.q); got != tc.want {
 					t.Errorf("%s\n got %s\nwant %s", tc.q, got, tc.want)
@@ -262,6 +264,41 @@ func TestMigrateCallIdentity(t *testing.T) {
 			}
 			if got := query(`SELECT COUNT(*) FROM results WHERE call_id = 'C1' AND scorecard_version = 1`); got != "2" {
 				t.Errorf("results of C1 v1 after a second recording = %s, want 2", got)
+			}
+		})
+	}
+}
+
+// TestAnalyses counts the results of a range per audio analysis, and
+// StoredCall reads a result's analysis back.
+func TestAnalyses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, be := range backends(t) {
+		t.Run(be.name, func(t *testing.T) {
+			st := openStore(t, be)
+			for i, an := range []models.AnalysisRef{{VAD: "silero-v5", Version: 2}, {VAD: "silero-v5", Version: 2}, {VAD: "energy", Version: 1}} {
+				r := result(fmt.Sprint("A", i), "2026-11-25", "一组", "A1", true, 90)
+				r.Analysis = &an
+				if err := st.SaveResult(ctx, "", r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			other := result("B1", "2026-11-26", "一组", "A1", true, 90)
+			other.Analysis = &models.AnalysisRef{VAD: "energy", Version: 1}
+			if err := st.SaveResult(ctx, "", other); err != nil {
+				t.Fatal(err)
+			}
+			got, err := st.Analyses(ctx, ReportFilter{Scorecard: sc1, From: "2026-11-25", To: "2026-11-25"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g := fmt.Sprint(got); g != "[{silero-v5 v2 2} {energy v1 1}]" {
+				t.Errorf("Analyses = %s", g)
+			}
+			sc, err := st.StoredCall(ctx, "2026/11/25/A2.wav", sc1)
+			if err != nil || sc.Analysis != (models.AnalysisRef{VAD: "energy", Version: 1}) {
+				t.Errorf("StoredCall analysis = %+v, %v", sc, err)
 			}
 		})
 	}

@@ -379,3 +379,34 @@ func (s *Store) ListCalls(ctx context.Context, f ListFilter) ([]ListedCall, erro
 	})
 	return out, nil
 }
+
+// AnalysisCalls counts the calls of one audio analysis.
+type AnalysisCalls struct {
+	Analysis models.AnalysisRef `json:"analysis"`
+	Calls    int                `json:"calls"`
+}
+
+// Analyses counts the results f selects per audio analysis that measured
+// them, the most calls first. More than one row means the range mixes
+// analyses (some calls not yet re-inspected after an upgrade).
+func (s *Store) Analyses(ctx context.Context, f ReportFilter) ([]AnalysisCalls, error) {
+	where, args := f.where()
+	rows, err := s.db.QueryContext(ctx, `SELECT r.analysis_vad, r.analysis_version, COUNT(*) FROM results r `+where+`
+		GROUP BY r.analysis_vad, r.analysis_version ORDER BY COUNT(*) DESC, r.analysis_vad, r.analysis_version`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("analyses: %w", err)
+	}
+	defer rows.Close()
+	var out []AnalysisCalls
+	for rows.Next() {
+		var a AnalysisCalls
+		if err := rows.Scan(&a.Analysis.VAD, &a.Analysis.Version, &a.Calls); err != nil {
+			return nil, fmt.Errorf("analyses: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("analyses: %w", err)
+	}
+	return out, nil
+}

@@ -389,6 +389,10 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 	}
 	inspectedAt := s.now().UTC()
 	sc := r.Scorecard
+	var an models.AnalysisRef
+	if r.Analysis != nil {
+		an = *r.Analysis
+	}
 	var others []string
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		date := CallDate(r, "", s.loc)
@@ -404,9 +408,10 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 		_, err := tx.ExecContext(ctx, `INSERT INTO results (
 				recording, scorecard_id, scorecard_version, call_id, status, error, truncated,
 				agent_id, agent_name, team, queue, call_date, started_at, duration_s,
-				score, passed, veto, review, batch_id, inspected_at, result_json)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+				score, passed, veto, review, batch_id, inspected_at, result_json, analysis_vad, analysis_version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
 			ON CONFLICT (recording, scorecard_id, scorecard_version) DO UPDATE SET
+				analysis_vad = excluded.analysis_vad, analysis_version = excluded.analysis_version,
 				call_id = excluded.call_id, status = excluded.status, error = excluded.error,
 				truncated = excluded.truncated, agent_id = excluded.agent_id,
 				agent_name = excluded.agent_name, team = excluded.team, queue = excluded.queue,
@@ -417,7 +422,7 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 			r.Recording, sc.ID, sc.Version, r.CallID, r.Status, r.Error, boolInt(r.Truncated),
 			r.Meta.AgentID, r.Meta.AgentName, r.Meta.Team, r.Meta.Queue, date, started, duration,
 			r.Score, boolInt(r.Passed), boolInt(veto), boolInt(r.Review), batchID,
-			formatStoreTime(inspectedAt), string(doc))
+			formatStoreTime(inspectedAt), string(doc), an.VAD, an.Version)
 		if err != nil {
 			return err
 		}
@@ -490,6 +495,8 @@ type StoredCall struct {
 	Passed bool
 	// AgentID, AgentName and Team come from the call's metadata.
 	AgentID, AgentName, Team string
+	// Analysis is the audio analysis that measured it.
+	Analysis models.AnalysisRef
 	// Rules are the rules the findings flagged, once each, in the order
 	// of their first finding.
 	Rules []StoredRule
@@ -504,7 +511,8 @@ type StoredRule struct {
 // scorecard version sc, or nil when there is none. It is one query on the
 // primary key.
 func (s *Store) StoredCall(ctx context.Context, key string, sc models.ScorecardRef) (*StoredCall, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT r.call_id, r.status, r.passed, r.agent_id, r.agent_name, r.team, fi.rule, fi.name
+	rows, err := s.db.QueryContext(ctx, `SELECT r.call_id, r.status, r.passed, r.agent_id, r.agent_name, r.team,
+			r.analysis_vad, r.analysis_version, fi.rule, fi.name
 		FROM results r
 		LEFT JOIN findings fi ON fi.recording = r.recording AND fi.scorecard_id = r.scorecard_id AND fi.scorecard_version = r.scorecard_version
 		WHERE r.recording = $1 AND r.scorecard_id = $2 AND r.scorecard_version = $3
@@ -519,7 +527,8 @@ func (s *Store) StoredCall(ctx context.Context, key string, sc models.ScorecardR
 		var sc StoredCall
 		var passed int
 		var rule, name sql.NullString
-		if err := rows.Scan(&sc.CallID, &sc.Status, &passed, &sc.AgentID, &sc.AgentName, &sc.Team, &rule, &name); err != nil {
+		if err := rows.Scan(&sc.CallID, &sc.Status, &passed, &sc.AgentID, &sc.AgentName, &sc.Team,
+			&sc.Analysis.VAD, &sc.Analysis.Version, &rule, &name); err != nil {
 			return nil, fmt.Errorf("stored call %s: %w", key, err)
 		}
 		if c == nil {

@@ -75,6 +75,7 @@ func result(callID, date, team, agent string, passed bool, score float64, rules 
 		Recording: "2026/11/25/" + callID + ".wav",
 		Status:    models.StatusInspected,
 		Scorecard: sc1,
+		Analysis:  &models.AnalysisRef{VAD: "silero-v5", Version: 2},
 		Meta:      models.CallMeta{CallID: callID, AgentID: agent, AgentName: "名" + agent, Team: team, Queue: "社保", StartedAt: at(date + "T09:30:00+08:00")},
 		Audio:     &models.AudioInfo{Format: "pcm_s16le", SampleRate: 8000, Channels: 2, DurationS: 60},
 		Score:     score,
@@ -670,8 +671,8 @@ func testStoredCall(t *testing.T, s *Store) {
 		sc   models.ScorecardRef
 		want string
 	}{
-		{r.Recording, sc1, "&{CallID:C1 Status:inspected Passed:false AgentID:A1 AgentName:名A1 Team:一组 Rules:[{Rule:greeting Name:规则greeting} {Rule:silence Name:规则silence}]}"},
-		{u.Recording, sc1, "&{CallID:U1 Status:unprocessable Passed:false AgentID: AgentName: Team:一组 Rules:[]}"},
+		{r.Recording, sc1, "&{CallID:C1 Status:inspected Passed:false AgentID:A1 AgentName:名A1 Team:一组 Analysis:silero-v5 v2 Rules:[{Rule:greeting Name:规则greeting} {Rule:silence Name:规则silence}]}"},
+		{u.Recording, sc1, "&{CallID:U1 Status:unprocessable Passed:false AgentID: AgentName: Team:一组 Analysis: v0 Rules:[]}"},
 		{r.Recording, models.ScorecardRef{ID: sc1.ID, Version: 2}, "<nil>"},
 		{"2026/11/25/none.wav", sc1, "<nil>"},
 	}

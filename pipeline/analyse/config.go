@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/callqa/callqa/models"
 )
 
 // Config tunes the analysis. A zero field selects its documented default
@@ -58,6 +60,19 @@ type Config struct {
 	// buffer. It lets a call that starts with speech find its floor in the
 	// first pause. Must be smaller than FloorWindowSeconds. Default 2.
 	LookaheadSeconds float64
+}
+
+// The analysis this package performs, as results record it
+// (models.Result.Analysis). AnalysisVersion changes whenever the results of
+// the same recording may differ, so that reruns inspect such calls again.
+const (
+	VADEnergy       = "energy"
+	AnalysisVersion = 1
+)
+
+// Ref names the analysis c performs.
+func (c Config) Ref() models.AnalysisRef {
+	return models.AnalysisRef{VAD: VADEnergy, Version: AnalysisVersion}
 }
 
 // Defaults of Config's fields.
