@@ -229,8 +229,8 @@ type tally struct {
 	// reanalysed counts the calls inspected again because another
 	// analysis measured them.
 	reanalysed map[models.AnalysisRef]int
-	date     string
-	loc      *time.Location
+	date       string
+	loc        *time.Location
 }
 
 func newTally(date string, loc *time.Location) *tally {
