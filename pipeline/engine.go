@@ -1,7 +1,8 @@
 // Package pipeline inspects one call: it decodes the recording as a stream
 // (pipeline/decode), analyses the audio per channel (pipeline/analyse), reads
 // the transcript (pipeline/transcript), checks the scorecard's rules
-// (pipeline/rules) and scores the call (pipeline/score).
+// (pipeline/rules), scores the call (pipeline/score) and masks the personal
+// data in the transcript it keeps (pipeline/pii).
 //
 // The Engine is the single code path for every way callqa runs: the CLI's
 // inspect command, the embedded batch pool and the fleet's queue workers all
@@ -24,6 +25,7 @@ import (
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/analyse"
 	"github.com/callqa/callqa/pipeline/decode"
+	"github.com/callqa/callqa/pipeline/pii"
 	"github.com/callqa/callqa/pipeline/rules"
 	"github.com/callqa/callqa/pipeline/score"
 	"github.com/callqa/callqa/pipeline/transcript"
@@ -202,14 +204,44 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 
 	metrics, env := e.metrics(rep, chans, tr)
 	res.Metrics, res.Envelope = metrics, env
+	res.TranscriptCoverage = rules.TranscriptCoverage(tr, metrics)
 
+	// The rules read the words as said; everything kept is masked below.
 	hits, notEval := e.checker.Check(rules.Call{DurationS: rep.DurationS, Transcript: tr, Metrics: metrics})
 	res.NotEvaluated = notEval
 	res.Findings, res.Score, res.Passed, res.Review = score.Score(e.sc, hits)
 	if res.Findings == nil {
 		res.Findings = []models.Finding{}
 	}
+	maskPersonalData(res)
 	return nil
+}
+
+// maskPersonalData replaces the personal data in the result's transcript
+// (ID card, phone and bank card numbers, e-mail addresses; see package
+// pii) by labels such as [手机号], and re-bases the findings that quote
+// the transcript: their match offsets move to the masked text and their
+// evidence is quoted from it again, so that the result carries no raw
+// number anywhere.
+func maskPersonalData(res *models.Result) {
+	if res.Transcript == nil {
+		return
+	}
+	masked, maps := pii.MaskTranscript(res.Transcript)
+	res.Transcript = masked
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		if f.Utterance == nil || *f.Utterance < 0 || *f.Utterance >= len(maps) {
+			continue
+		}
+		m, text := maps[*f.Utterance], masked.Utterances[*f.Utterance].Text
+		for j := range f.Matches {
+			mt := &f.Matches[j]
+			mt.Start, mt.End = m.Range(mt.Start, mt.End)
+			mt.NormStart, mt.NormEnd = rules.NormSpan(text, mt.Start, mt.End)
+		}
+		f.Evidence = rules.Evidence(text, f.Matches)
+	}
 }
 
 // readMeta reads the optional metadata sidecar.
