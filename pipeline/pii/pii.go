@@ -7,9 +7,11 @@
 // characters (幺三九幺二三四五六七零, with 零〇一二三四五六七八九 and 幺 and 两 as
 // digits), and a number may be split into groups by up to three spaces,
 // hyphens, commas (，,、), full stops, slashes or brackets (139-1234-5670,
-// 139 1234 5670, 一三九，一二三四，五六七零, (021)12345678). A group written
-// without separators is judged on its own first; groups are joined only
-// when they are not a number by themselves. What counts:
+// 139 1234 5670, 一三九，一二三四，五六七零, (021)12345678); where Chinese
+// digit characters and Arabic digits meet, the group is split as well
+// (幺三九12345670, 一13912345670). A group written without separators is
+// judged on its own first; groups are joined only when they are not a
+// number by themselves. What counts:
 //
 //   - ID card (身份证号): 18 characters, 17 digits and a digit or X, with a
 //     plausible birth date (19xx/20xx, month 01-12, day 01-31) and a valid
@@ -39,6 +41,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/callqa/callqa/models"
@@ -214,6 +217,7 @@ func apply(text string, spans []Span) (string, *Mapping) {
 // ASCII, Chinese digit characters to ASCII digits), and what was found.
 type doc struct {
 	fold   []rune
+	han    []bool // the character is a Chinese digit character
 	taken  []bool // characters already inside a span
 	spans  []Span
 	groups []group
@@ -228,11 +232,13 @@ type group struct {
 }
 
 func newDoc(text string) *doc {
-	d := &doc{fold: make([]rune, 0, len(text))}
+	d := &doc{fold: make([]rune, 0, len(text)), han: make([]bool, 0, len(text))}
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
-		d.fold = append(d.fold, fold(r))
+		f := fold(r)
+		d.fold = append(d.fold, f)
+		d.han = append(d.han, isDigit(f) && r > unicode.MaxLatin1 && (r < 0xFF10 || r > 0xFF19))
 	}
 	d.taken = make([]bool, len(d.fold))
 	return d
@@ -468,8 +474,11 @@ func (d *doc) scanGroups() {
 			i++
 			continue
 		}
+		// A change between Chinese digit characters and Arabic digits
+		// starts a new group glued to this one (一13912345670: a stray 一
+		// before a number), which the chain may join back.
 		j := i
-		for j < len(f) && !d.taken[j] && isDigit(f[j]) {
+		for j < len(f) && !d.taken[j] && isDigit(f[j]) && d.han[j] == d.han[i] {
 			j++
 		}
 		// A trailing X (ID card check character), not followed by a letter
@@ -495,10 +504,10 @@ func (d *doc) scanGroups() {
 	}
 }
 
-// joinable reports whether only a few separators lie in f[from:to], and
-// the group before does not end in X.
+// joinable reports whether nothing (a change of script) or only a few
+// separators lie in f[from:to], and the group before does not end in X.
 func (d *doc) joinable(from, to int) bool {
-	if to-from < 1 || to-from > maxGap || d.fold[from-1] == 'X' || d.fold[from-1] == 'x' {
+	if to-from > maxGap || d.fold[from-1] == 'X' || d.fold[from-1] == 'x' {
 		return false
 	}
 	for _, r := range d.fold[from:to] {
