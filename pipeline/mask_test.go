@@ -110,3 +110,50 @@ func TestInspectMasksPersonalData(t *testing.T) {
 		t.Errorf("utterance 1: %q", got)
 	}
 }
+
+// TestMaskResultStored masks a result stored before findings had
+// structured evidence (the storage migration's case), and masking twice
+// changes nothing.
+func TestMaskResultStored(t *testing.T) {
+	old := &models.Result{
+		Transcript: &models.Transcript{Utterances: []models.Utterance{
+			{Speaker: "customer", Start: 1, End: 5, Text: "我手机号13912345670，打过12345"},
+			{Speaker: "agent", Start: 6, End: 9, Text: "好的，139 1234 5670，我不知道"},
+		}},
+		Findings: []models.Finding{
+			{Rule: "complaint_risk", Start: 1, End: 5, Speaker: "customer", Evidence: "12345"},
+			{Rule: "phone_said", Start: 1, End: 5, Speaker: "customer", Evidence: "13912345670"},
+			{Rule: "phone_said", Start: 6, End: 9, Speaker: "agent", Evidence: "139 1234 5670 / 不知道"},
+			{Rule: "dead_air", Start: 20, End: 31, Evidence: "11.0 s"},
+		},
+	}
+	MaskResult(old)
+	want := []string{"12345", "[手机号]", "[手机号] / 不知道", "11.0 s"}
+	for i, f := range old.Findings {
+		if f.Evidence != want[i] {
+			t.Errorf("finding %d: evidence %q, want %q", i, f.Evidence, want[i])
+		}
+	}
+	if got := old.Transcript.Utterances[1].Text; got != "好的，[手机号]，我不知道" {
+		t.Errorf("utterance 1: %q", got)
+	}
+
+	// A new result, masked again: nothing moves.
+	eng := defaultEngine(t)
+	src, err := storage.NewLocalSource(samplesRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.InspectKey(context.Background(), src, "2026/11/25/C20261125-0003.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	once, _ := json.Marshal(res)
+	MaskResult(res)
+	twice, _ := json.Marshal(res)
+	if string(once) != string(twice) {
+		t.Errorf("masking twice changed the result:\n%s\n%s", once, twice)
+	}
+	MaskResult(nil)
+	MaskResult(&models.Result{})
+}

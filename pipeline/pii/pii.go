@@ -107,21 +107,38 @@ func MaskTranscript(t *models.Transcript) (*models.Transcript, []*Mapping) {
 	if t == nil {
 		return nil, nil
 	}
-	docs := make([]*doc, len(t.Utterances))
-	seen := map[string]Kind{}
+	texts := make([]string, len(t.Utterances))
 	for i, u := range t.Utterances {
-		docs[i] = newDoc(u.Text)
+		texts[i] = u.Text
+	}
+	masked, maps := MaskAll(texts)
+	out := &models.Transcript{Utterances: make([]models.Utterance, len(t.Utterances))}
+	for i, u := range t.Utterances {
+		u.Text = masked[i]
+		out.Utterances[i] = u
+	}
+	return out, maps
+}
+
+// MaskAll masks texts that belong together (the utterances of a call and
+// what quotes them): a number detected in one is masked wherever its digits
+// occur in any of them. It returns the masked texts and their mappings, in
+// the same order.
+func MaskAll(texts []string) ([]string, []*Mapping) {
+	docs := make([]*doc, len(texts))
+	seen := map[string]Kind{}
+	for i, text := range texts {
+		docs[i] = newDoc(text)
 		docs[i].detect()
 		for d, k := range docs[i].numbers() {
 			seen[d] = k
 		}
 	}
-	out := &models.Transcript{Utterances: make([]models.Utterance, len(t.Utterances))}
-	maps := make([]*Mapping, len(t.Utterances))
-	for i, u := range t.Utterances {
+	out := make([]string, len(texts))
+	maps := make([]*Mapping, len(texts))
+	for i, text := range texts {
 		docs[i].repeats(seen)
-		u.Text, maps[i] = apply(u.Text, docs[i].sorted())
-		out.Utterances[i] = u
+		out[i], maps[i] = apply(text, docs[i].sorted())
 	}
 	return out, maps
 }
