@@ -38,6 +38,12 @@ type Result struct {
 	Transcript *Transcript `json:"transcript,omitempty"`
 	// Envelope is the per-100 ms level envelope of each speaker's channel.
 	Envelope *Envelope `json:"envelope,omitempty"`
+	// TranscriptCoverage is, per speaker with detected speech (agent and
+	// customer, or mixed for a mono recording), the fraction of that
+	// speech (Metrics segments) that the transcript's utterances cover,
+	// from 0 to 1. Absent without a transcript or metrics; a speaker with
+	// no detected speech is not listed.
+	TranscriptCoverage map[string]float64 `json:"transcript_coverage,omitempty"`
 }
 
 // ScorecardRef names the scorecard version a result was scored with.
@@ -127,6 +133,64 @@ type Finding struct {
 	Deduct   float64 `json:"deduct"` // the points this hit actually cost, after max_deduct
 	Veto     bool    `json:"veto"`
 	Review   bool    `json:"review,omitempty"`
+
+	// Structured evidence. Evidence above stays the readable summary that
+	// reports print; these fields say the same for programs (the
+	// workbench highlights and explains from them).
+
+	// Utterance is the index, in Result.Transcript.Utterances, of the
+	// utterance a keyword or regex hit was found in.
+	Utterance *int `json:"utterance,omitempty"`
+	// Matches are the matched spans of that utterance, in text order.
+	Matches []Match `json:"matches,omitempty"`
+	// Missing lists the phrases a rule expected and did not find.
+	Missing []string `json:"missing,omitempty"`
+	// Value is what an audio or timing rule measured, in Unit, and Limit
+	// the threshold of the rule it crossed (same unit).
+	Value *float64 `json:"value,omitempty"`
+	Unit  string   `json:"unit,omitempty"`
+	Limit *float64 `json:"limit,omitempty"`
+}
+
+// How a Match was found.
+const (
+	// MatchExact: the text equals the phrase after normalisation (width,
+	// case, punctuation and spaces), digits written the same way.
+	MatchExact = "exact"
+	// MatchDigits: equal once digits are normalised (一二三三三 for 12333,
+	// full-width digits).
+	MatchDigits = "digits"
+	// MatchPinyin: a homophone of the phrase (fuzzy: pinyin).
+	MatchPinyin = "pinyin"
+	// MatchAccent: a homophone only under the southern-accent folding
+	// (scorecard accent: true).
+	MatchAccent = "accent"
+	// MatchPattern: a regex rule's pattern matched.
+	MatchPattern = "pattern"
+)
+
+// Units of Finding.Value and Finding.Limit.
+const (
+	UnitSeconds = "s"
+	UnitCPM     = "cpm"   // Han characters per minute
+	UnitDBFS    = "dBFS"  // speech RMS level
+	UnitRatio   = "ratio" // clipped samples / speech samples
+)
+
+// Match is one matched span of an utterance. Offsets count characters
+// (Unicode code points, not bytes), end exclusive: Start/End in the
+// utterance text as stored and shown (Result.Transcript), NormStart/NormEnd
+// in its normalised form (rules.Normalize of that text), where the rules
+// matched.
+type Match struct {
+	// Phrase is the scorecard phrase that matched, or the regex rule's
+	// pattern.
+	Phrase    string `json:"phrase"`
+	How       string `json:"how"` // MatchExact, MatchDigits, MatchPinyin, MatchAccent or MatchPattern
+	Start     int    `json:"start"`
+	End       int    `json:"end"`
+	NormStart int    `json:"norm_start"`
+	NormEnd   int    `json:"norm_end"`
 }
 
 // NotEvaluated records a rule that could not be checked on a call.

@@ -21,9 +21,20 @@ type Scorecard struct {
 	PassScore float64 `yaml:"pass_score" json:"pass_score"`
 	// Accent enables the southern-accent pinyin confusions (zh/z, ch/c,
 	// sh/s, n/l, in/ing, en/eng) for every rule with fuzzy: pinyin.
-	Accent bool   `yaml:"accent,omitempty" json:"accent,omitempty"`
-	Rules  []Rule `yaml:"rules" json:"rules"`
+	Accent bool `yaml:"accent,omitempty" json:"accent,omitempty"`
+	// NumberMatch says how a keyword phrase that begins or ends with a
+	// digit matches: NumberWhole (the default, empty) only as a whole
+	// number, never inside a longer one (12345 does not match the phone
+	// number 13912345670); NumberSubstring anywhere, as before.
+	NumberMatch string `yaml:"number_match,omitempty" json:"number_match,omitempty"`
+	Rules       []Rule `yaml:"rules" json:"rules"`
 }
+
+// Values of Scorecard.NumberMatch.
+const (
+	NumberWhole     = "whole"
+	NumberSubstring = "substring"
+)
 
 // Rule is one check of a scorecard. Which fields apply depends on Type.
 type Rule struct {
@@ -38,6 +49,19 @@ type Rule struct {
 	Fuzzy  string   `yaml:"fuzzy,omitempty" json:"fuzzy,omitempty"`   // "" or "pinyin"
 	Expect string   `yaml:"expect,omitempty" json:"expect,omitempty"` // present (default) or absent
 	Within *Within  `yaml:"within,omitempty" json:"within,omitempty"`
+	// Except lists phrases (or /patterns/) that cancel a hit when they
+	// occur in the same clause as the hit, or within ExceptWithinChars
+	// characters of it when that is set (0: touching or overlapping it).
+	Except            []string `yaml:"except,omitempty" json:"except,omitempty"`
+	ExceptWithinChars *int     `yaml:"except_within_chars,omitempty" json:"except_within_chars,omitempty"`
+	// NotAfter lists phrases (or /patterns/) that cancel a hit when they
+	// come before it in the same clause: negations (不是 没办法) and
+	// conditions (如果您 不知道). With NotAfterWithinChars, at most that
+	// many characters may lie between the phrase and the hit.
+	NotAfter            []string `yaml:"not_after,omitempty" json:"not_after,omitempty"`
+	NotAfterWithinChars *int     `yaml:"not_after_within_chars,omitempty" json:"not_after_within_chars,omitempty"`
+	// Near makes a hit count only with one of its phrases close by.
+	Near *Near `yaml:"near,omitempty" json:"near,omitempty"`
 
 	// regex
 	Pattern string `yaml:"pattern,omitempty" json:"pattern,omitempty"`
@@ -65,6 +89,17 @@ type Rule struct {
 	// Review marks hits for human review (complaint risk) without
 	// necessarily deducting anything.
 	Review bool `yaml:"review,omitempty" json:"review,omitempty"`
+}
+
+// Near is a proximity condition of a keyword rule: a hit counts only when
+// one of Phrases occurs within WithinChars characters of it (before or
+// after, in the same utterance; 0: adjacent or overlapping).
+type Near struct {
+	Phrases     []string `yaml:"phrases" json:"phrases"`
+	WithinChars *int     `yaml:"within_chars" json:"within_chars"`
+	// For limits the condition to these of the rule's phrases (default:
+	// all of them).
+	For []string `yaml:"for,omitempty" json:"for,omitempty"`
 }
 
 // Within restricts a keyword rule to the start or the end of the recording.

@@ -1,7 +1,8 @@
 // Package pipeline inspects one call: it decodes the recording as a stream
 // (pipeline/decode), analyses the audio per channel (pipeline/analyse), reads
 // the transcript (pipeline/transcript), checks the scorecard's rules
-// (pipeline/rules) and scores the call (pipeline/score).
+// (pipeline/rules), scores the call (pipeline/score) and masks the personal
+// data in the transcript it keeps (pipeline/pii).
 //
 // The Engine is the single code path for every way callqa runs: the CLI's
 // inspect command, the embedded batch pool and the fleet's queue workers all
@@ -24,6 +25,7 @@ import (
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/analyse"
 	"github.com/callqa/callqa/pipeline/decode"
+	"github.com/callqa/callqa/pipeline/pii"
 	"github.com/callqa/callqa/pipeline/rules"
 	"github.com/callqa/callqa/pipeline/score"
 	"github.com/callqa/callqa/pipeline/transcript"
@@ -208,14 +210,73 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 
 	metrics, env := e.metrics(rep, chans, tr)
 	res.Metrics, res.Envelope = metrics, env
+	res.TranscriptCoverage = rules.TranscriptCoverage(tr, metrics)
 
+	// The rules read the words as said; everything kept is masked below.
 	hits, notEval := e.checker.Check(rules.Call{DurationS: rep.DurationS, Transcript: tr, Metrics: metrics})
 	res.NotEvaluated = notEval
 	res.Findings, res.Score, res.Passed, res.Review = score.Score(e.sc, hits)
 	if res.Findings == nil {
 		res.Findings = []models.Finding{}
 	}
+	MaskResult(res)
 	return nil
+}
+
+// MaskResult replaces the personal data in res's transcript (ID card,
+// phone and bank card numbers, e-mail addresses; see package pii) by
+// labels such as [手机号], and re-bases the findings that quote the
+// transcript: their match offsets move to the masked text and their
+// evidence is quoted from it again. The evidence of findings without
+// structured matches (results stored before findings had them) is masked
+// as text, together with the transcript, so a number detected in the
+// transcript is masked in the evidence too. It is idempotent, so stored
+// results can be passed through it again; the engine calls it on every
+// result it produces.
+func MaskResult(res *models.Result) {
+	if res == nil || res.Transcript == nil {
+		return
+	}
+	n := len(res.Transcript.Utterances)
+	texts := make([]string, n, n+len(res.Findings))
+	for i, u := range res.Transcript.Utterances {
+		texts[i] = u.Text
+	}
+	var quoting []int // findings whose evidence is masked as text
+	for i, f := range res.Findings {
+		if !structured(f, n) && f.Evidence != "" {
+			quoting = append(quoting, i)
+			texts = append(texts, f.Evidence)
+		}
+	}
+	masked, maps := pii.MaskAll(texts)
+	tr := &models.Transcript{Utterances: make([]models.Utterance, n)}
+	for i, u := range res.Transcript.Utterances {
+		u.Text = masked[i]
+		tr.Utterances[i] = u
+	}
+	res.Transcript = tr
+	for k, i := range quoting {
+		res.Findings[i].Evidence = masked[n+k]
+	}
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		if !structured(*f, n) {
+			continue
+		}
+		m, text := maps[*f.Utterance], masked[*f.Utterance]
+		for j := range f.Matches {
+			mt := &f.Matches[j]
+			mt.Start, mt.End = m.Range(mt.Start, mt.End)
+			mt.NormStart, mt.NormEnd = rules.NormSpan(text, mt.Start, mt.End)
+		}
+		f.Evidence = rules.Evidence(text, f.Matches)
+	}
+}
+
+// structured reports whether f quotes one of n utterances by offsets.
+func structured(f models.Finding, n int) bool {
+	return f.Utterance != nil && *f.Utterance >= 0 && *f.Utterance < n && len(f.Matches) > 0
 }
 
 // readMeta reads the optional metadata sidecar.

@@ -138,6 +138,9 @@ type audioCache struct {
 	mu      sync.Mutex
 	entries map[string]*list.Element // of *audioEntry
 	lru     *list.List
+	// busy counts the fills running and the references held, so that
+	// close can wait for the last file to be released before it returns.
+	busy sync.WaitGroup
 }
 
 type audioEntry struct {
@@ -171,7 +174,7 @@ func newAudioCache(dir string, max int) (*audioCache, error) {
 		}
 	}
 	return &audioCache{dir: sub, max: max, sem: make(chan struct{}, max), fill: audioFillTimeout,
-		entries: make(map[string]*list.Element), lru: list.New()}, nil
+		entries: make(map[string]*list.Element), lru: list.New(), busy: sync.WaitGroup{}}, nil
 }
 
 // open returns the transcoded file for key, producing it with fill on the
@@ -188,8 +191,10 @@ func (c *audioCache) open(ctx context.Context, key string, fill func(ctx context
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.fill)
 		e = &audioEntry{key: key, ready: make(chan struct{}), cancel: cancel}
 		c.entries[key] = c.lru.PushFront(e)
+		c.busy.Add(1)
 		go c.run(fctx, e, fill)
 	}
+	c.busy.Add(1)
 	e.refs++
 	e.waiters++
 	c.mu.Unlock()
@@ -231,6 +236,7 @@ func (c *audioCache) open(ctx context.Context, key string, fill func(ctx context
 
 // run fills e, at most max at a time, and publishes the outcome.
 func (c *audioCache) run(ctx context.Context, e *audioEntry, fill func(ctx context.Context, w *os.File) error) {
+	defer c.busy.Done()
 	defer e.cancel()
 	var path string
 	var err error
@@ -280,6 +286,7 @@ func (c *audioCache) fillFile(ctx context.Context, fill func(ctx context.Context
 }
 
 func (c *audioCache) release(e *audioEntry) {
+	defer c.busy.Done()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e.refs--
@@ -313,8 +320,11 @@ func (c *audioCache) evictLocked() {
 	}
 }
 
-// close removes every cached file.
+// close removes every cached file: at once those nobody reads, the
+// others when their last reader releases them, which close waits for
+// (the server's requests end when it shuts down).
 func (c *audioCache) close() {
+	defer c.busy.Wait()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, el := range c.entries {

@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/decode"
+	"github.com/callqa/callqa/pipeline/rules"
 	"github.com/callqa/callqa/storage"
 )
 
@@ -29,6 +30,9 @@ type findingView struct {
 	StartMS  int64
 	Review   *storage.Review
 	RuleName string
+	// Explain says what the rule found, from the finding's structured
+	// evidence (its Evidence text for results stored before it had any).
+	Explain string
 }
 
 type lineView struct {
@@ -36,6 +40,12 @@ type lineView struct {
 	Speaker    string
 	Text       template.HTML
 	Hit        bool
+}
+
+// notEvaluatedView is a rule the machine could not check, with the reason
+// in words.
+type notEvaluatedView struct {
+	Rule, Name, Reason string
 }
 
 type callView struct {
@@ -61,7 +71,15 @@ type callView struct {
 	// Clash lists the other recordings whose metadata carry the same call
 	// id: they are other calls, stored and counted apart.
 	Clash []storage.CallRecording
+	// CoverageWarnings say which speakers' speech the transcript barely
+	// covers (below lowCoverage).
+	CoverageWarnings []string
+	NotEvaluated     []notEvaluatedView
 }
+
+// lowCoverage is the share of a speaker's detected speech under which the
+// call page warns that the transcript misses much of what was said.
+const lowCoverage = 0.5
 
 // callResult is the call's result with the served scorecard version, the
 // one the queue and the dashboard count; a call without one (not yet
@@ -105,9 +123,9 @@ func (s *Server) callData(r *http.Request, c callRef) (*callView, error) {
 		byKey[rv.Rule+"@"+strconv.FormatInt(rv.StartMS, 10)] = rv
 	}
 	used := map[*storage.Review]bool{}
-	names := map[string]string{}
-	for _, rule := range s.sc.Rules {
-		names[rule.ID] = rule.Name
+	byID := map[string]*models.Rule{}
+	for i := range s.sc.Rules {
+		byID[s.sc.Rules[i].ID] = &s.sc.Rules[i]
 	}
 	for i, f := range res.Findings {
 		ms := storage.StartMS(f.Start)
@@ -117,10 +135,11 @@ func (s *Server) callData(r *http.Request, c callRef) (*callView, error) {
 			v.Reviewed++
 		}
 		name := f.Name
-		if name == "" {
-			name = names[f.Rule]
+		if name == "" && byID[f.Rule] != nil {
+			name = byID[f.Rule].Name
 		}
-		v.Findings = append(v.Findings, findingView{Index: i, Finding: f, StartMS: ms, Review: rv, RuleName: name})
+		v.Findings = append(v.Findings, findingView{Index: i, Finding: f, StartMS: ms, Review: rv, RuleName: name,
+			Explain: explain(f, res, byID[f.Rule])})
 		v.Deducted += f.Deduct
 	}
 	for i := range reviews {
@@ -130,93 +149,188 @@ func (s *Server) callData(r *http.Request, c callRef) (*callView, error) {
 	}
 	v.ReviewedPassed = storage.ReviewedVerdict(s.sc, res, reviews, verdict)
 	v.Waveform = waveformSVG(res)
-	v.Lines = transcriptLines(res, s.quotingRules())
+	v.Lines = transcriptLines(res)
+	v.CoverageWarnings = coverageWarnings(res)
+	for _, n := range res.NotEvaluated {
+		name := n.Rule
+		if r := byID[n.Rule]; r != nil {
+			name = r.Name
+		}
+		v.NotEvaluated = append(v.NotEvaluated, notEvaluatedView{Rule: n.Rule, Name: name, Reason: reasonText(n.Reason)})
+	}
 	return v, nil
 }
 
-// quotingRules are the scorecard's rules whose evidence quotes the
-// transcript: keyword and regex rules expecting their phrase to be absent
-// (a hit quotes it). Keyword rules default to expect: present, whose
-// findings name the missing phrases instead; regex rules default to absent.
-func (s *Server) quotingRules() map[string]bool {
-	out := map[string]bool{}
-	for _, r := range s.sc.Rules {
-		switch {
-		case r.Type == models.RuleKeyword && r.Expect == "absent",
-			r.Type == models.RuleRegex && r.Expect != "present":
-			out[r.ID] = true
+// coverageWarnings names the speakers whose detected speech the
+// transcript covers less than lowCoverage of.
+func coverageWarnings(res *models.Result) []string {
+	var out []string
+	for _, sp := range []string{models.SpeakerAgent, models.SpeakerCustomer, models.SpeakerMixed} {
+		c, ok := res.TranscriptCoverage[sp]
+		if !ok || c >= lowCoverage {
+			continue
 		}
+		who := speakerName(sp)
+		out = append(out, fmt.Sprintf("转写文本只覆盖了%s %.0f%% 的语音：%s说的话大多不在转写里，关于%s的关键词规则可能未评估，未命中不代表没说。",
+			who, c*100, who, who))
 	}
 	return out
 }
 
-// transcriptLines renders the transcript with the phrases quoted by the
-// evidence of the quoting rules' findings highlighted.
-func transcriptLines(res *models.Result, quoting map[string]bool) []lineView {
+func speakerName(s string) string {
+	switch s {
+	case models.SpeakerAgent:
+		return "坐席"
+	case models.SpeakerCustomer:
+		return "客户"
+	case models.SpeakerMixed:
+		return "通话（单声道）"
+	}
+	return s
+}
+
+// reasonText puts a not-evaluated reason of package rules into words.
+func reasonText(reason string) string {
+	switch reason {
+	case rules.ReasonNoTranscript:
+		return "没有转写文本"
+	case rules.ReasonNoMetrics:
+		return "没有音频测量结果"
+	case rules.ReasonMono:
+		return "单声道录音，无法区分双方"
+	case rules.ReasonUnknownDuration:
+		return "录音时长未知"
+	case rules.ReasonAgentNotTranscribed:
+		return "转写文本里没有坐席的话"
+	case rules.ReasonCustomerNotTranscribed:
+		return "转写文本里没有客户的话"
+	case rules.ReasonNotTranscribed:
+		return "转写文本里没有任何人的话"
+	case rules.ReasonWindowNotTranscribed:
+		return "转写文本没有覆盖规则检查的时间段"
+	}
+	return reason
+}
+
+// howText says in words how a match was found.
+var howText = map[string]string{
+	models.MatchExact:   "原文",
+	models.MatchDigits:  "数字归一",
+	models.MatchPinyin:  "拼音同音",
+	models.MatchAccent:  "口音近音",
+	models.MatchPattern: "正则",
+}
+
+// explain says what a finding found, from its structured evidence: the
+// quoted words and how they matched, the phrases missing from the window,
+// or the measured value against the rule's limit. Findings stored before
+// results had structured evidence fall back to their Evidence text.
+func explain(f models.Finding, res *models.Result, rule *models.Rule) string {
+	switch {
+	case len(f.Matches) > 0 && f.Utterance != nil && res.Transcript != nil && *f.Utterance >= 0 && *f.Utterance < len(res.Transcript.Utterances):
+		text := res.Transcript.Utterances[*f.Utterance].Text
+		var parts []string
+		for _, m := range f.Matches {
+			q := "「" + runeSlice(text, m.Start, m.End) + "」"
+			switch m.How {
+			case models.MatchExact:
+			case models.MatchPattern:
+				q += "（正则 " + m.Phrase + "）"
+			default:
+				q += "（" + howText[m.How] + "匹配「" + m.Phrase + "」）"
+			}
+			if !slices.Contains(parts, q) {
+				parts = append(parts, q)
+			}
+		}
+		return "命中" + strings.Join(parts, "、")
+	case len(f.Missing) > 0:
+		where := ""
+		if rule != nil && rule.Within != nil {
+			switch {
+			case rule.Within.FirstSeconds > 0:
+				where = fmt.Sprintf("前 %s 秒内", trimFloat(rule.Within.FirstSeconds))
+			case rule.Within.LastSeconds > 0:
+				where = fmt.Sprintf("最后 %s 秒内", trimFloat(rule.Within.LastSeconds))
+			}
+		}
+		return where + "未找到：" + strings.Join(f.Missing, " / ")
+	case f.Value != nil && f.Limit != nil:
+		op := "超过"
+		if *f.Value < *f.Limit {
+			op = "低于"
+		}
+		if f.Unit == models.UnitSeconds && *f.Value >= *f.Limit {
+			op = "达到"
+		}
+		return fmt.Sprintf("%s，%s阈值 %s", measure(*f.Value, f.Unit), op, measure(*f.Limit, f.Unit))
+	}
+	return f.Evidence
+}
+
+// measure writes a measured value with its unit.
+func measure(v float64, unit string) string {
+	switch unit {
+	case models.UnitSeconds:
+		return fmt.Sprintf("%.1f 秒", v)
+	case models.UnitCPM:
+		return fmt.Sprintf("%.0f 字/分", v)
+	case models.UnitDBFS:
+		return fmt.Sprintf("%.1f dBFS", v)
+	case models.UnitRatio:
+		return fmt.Sprintf("%.2f%%", v*100)
+	}
+	return trimFloat(v) + " " + unit
+}
+
+// transcriptLines renders the transcript with the matched spans of the
+// findings highlighted: each finding names its utterance and the
+// character offsets of its matches.
+func transcriptLines(res *models.Result) []lineView {
 	if res.Transcript == nil {
 		return nil
 	}
-	var out []lineView
-	for _, u := range res.Transcript.Utterances {
-		var phrases []string
-		hit := false
-		for _, f := range res.Findings {
-			if !quoting[f.Rule] {
-				continue
-			}
-			if f.Speaker != "" && u.Speaker != "" && f.Speaker != u.Speaker && f.Speaker != models.SpeakerMixed {
-				continue
-			}
-			if f.End < u.Start || f.Start > u.End {
-				continue
-			}
-			for _, q := range strings.Split(f.Evidence, " / ") {
-				if i := strings.Index(q, " (拼音匹配"); i >= 0 {
-					q = q[:i]
-				}
-				q = strings.TrimSpace(q)
-				if q != "" && strings.Contains(u.Text, q) {
-					phrases = append(phrases, q)
-					hit = true
-				}
-			}
+	spans := make([][][2]int, len(res.Transcript.Utterances))
+	for _, f := range res.Findings {
+		if f.Utterance == nil || *f.Utterance < 0 || *f.Utterance >= len(spans) {
+			continue
 		}
-		out = append(out, lineView{Start: u.Start, End: u.End, Speaker: u.Speaker, Text: highlight(u.Text, phrases), Hit: hit})
+		i := *f.Utterance
+		if spans[i] == nil {
+			spans[i] = [][2]int{}
+		}
+		for _, m := range f.Matches {
+			spans[i] = append(spans[i], [2]int{m.Start, m.End})
+		}
+	}
+	out := make([]lineView, 0, len(res.Transcript.Utterances))
+	for i, u := range res.Transcript.Utterances {
+		out = append(out, lineView{Start: u.Start, End: u.End, Speaker: u.Speaker, Text: highlight(u.Text, spans[i]), Hit: spans[i] != nil})
 	}
 	return out
 }
 
-// highlight escapes text and wraps every occurrence of the phrases in <mark>.
-func highlight(text string, phrases []string) template.HTML {
-	// Longest first, so that a phrase inside another does not split it.
-	sort.Slice(phrases, func(i, j int) bool { return len(phrases[i]) > len(phrases[j]) })
-	marked := make([]bool, len(text))
-	for _, p := range phrases {
-		if p == "" {
-			continue
-		}
-		for off := 0; ; {
-			i := strings.Index(text[off:], p)
-			if i < 0 {
-				break
-			}
-			for k := off + i; k < off+i+len(p); k++ {
-				marked[k] = true
-			}
-			off += i + len(p)
+// highlight escapes text and wraps the characters of the spans ([start,
+// end) character offsets; out-of-range parts ignored) in <mark>.
+func highlight(text string, spans [][2]int) template.HTML {
+	n := utf8.RuneCountInString(text)
+	marked := make([]bool, n)
+	for _, sp := range spans {
+		for k := max(sp[0], 0); k < min(sp[1], n); k++ {
+			marked[k] = true
 		}
 	}
 	var b strings.Builder
 	in := false
-	for i := 0; i < len(text); {
+	for i, k := 0, 0; i < len(text); k++ {
 		_, size := utf8.DecodeRuneInString(text[i:])
-		if marked[i] != in {
+		if marked[k] != in {
 			if in {
 				b.WriteString("</mark>")
 			} else {
 				b.WriteString("<mark>")
 			}
-			in = marked[i]
+			in = marked[k]
 		}
 		b.WriteString(template.HTMLEscapeString(text[i : i+size]))
 		i += size
@@ -225,6 +339,29 @@ func highlight(text string, phrases []string) template.HTML {
 		b.WriteString("</mark>")
 	}
 	return template.HTML(b.String()) // #nosec: escaped above
+}
+
+// runeSlice returns the characters [start, end) of s (clamped).
+func runeSlice(s string, start, end int) string {
+	from, to := len(s), len(s)
+	for i, k := 0, 0; i <= len(s); k++ {
+		if k == start {
+			from = i
+		}
+		if k == end {
+			to = i
+			break
+		}
+		if i == len(s) {
+			break
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	if from > to {
+		return ""
+	}
+	return s[from:to]
 }
 
 // callRef names the call a request is about: its call id (the {id} path

@@ -133,19 +133,21 @@ func TestWaveformSVG(t *testing.T) {
 func TestHighlight(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		text    string
-		phrases []string
-		want    template.HTML
+		text  string
+		spans [][2]int
+		want  template.HTML
 	}{
-		{"这个不归我们管，你去找劳动监察吧。", []string{"不归我们管"}, "这个<mark>不归我们管</mark>，你去找劳动监察吧。"},
-		{"不知道不知道", []string{"不知道"}, "<mark>不知道不知道</mark>"},
-		{"<b>投诉</b> & 12345", []string{"投诉", "12345"}, "&lt;b&gt;<mark>投诉</mark>&lt;/b&gt; &amp; <mark>12345</mark>"},
+		{"这个不归我们管，你去找劳动监察吧。", [][2]int{{2, 7}}, "这个<mark>不归我们管</mark>，你去找劳动监察吧。"},
+		{"不知道不知道", [][2]int{{0, 3}, {3, 6}}, "<mark>不知道不知道</mark>"},
+		{"<b>投诉</b> & 12345", [][2]int{{3, 5}, {12, 17}}, "&lt;b&gt;<mark>投诉</mark>&lt;/b&gt; &amp; <mark>12345</mark>"},
 		{"没有命中", nil, "没有命中"},
-		{"重叠的短语", []string{"重叠", "叠的短"}, "<mark>重叠的短</mark>语"},
+		{"重叠的短语", [][2]int{{0, 2}, {1, 4}}, "<mark>重叠的短</mark>语"},
+		{"越界", [][2]int{{-3, 1}, {1, 99}, {5, 9}}, "<mark>越界</mark>"},
+		{"a\xffb", [][2]int{{1, 2}}, "a<mark>\xff</mark>b"},
 	}
 	for _, tc := range tests {
-		if got := highlight(tc.text, tc.phrases); got != tc.want {
-			t.Errorf("highlight(%q, %q) = %q, want %q", tc.text, tc.phrases, got, tc.want)
+		if got := highlight(tc.text, tc.spans); got != tc.want {
+			t.Errorf("highlight(%q, %v) = %q, want %q", tc.text, tc.spans, got, tc.want)
 		}
 	}
 }
@@ -153,22 +155,106 @@ func TestHighlight(t *testing.T) {
 // FuzzHighlight checks that highlighting never lets markup through and
 // keeps the text.
 func FuzzHighlight(f *testing.F) {
-	f.Add("这个不归我们管", "不归我们管")
-	f.Add("<script>alert(1)</script>", "script")
-	f.Add("\xff\xfe半个字", "\xfe")
-	f.Fuzz(func(t *testing.T, text, phrase string) {
-		out := string(highlight(text, []string{phrase}))
+	f.Add("这个不归我们管", 2, 7)
+	f.Add("<script>alert(1)</script>", 1, 7)
+	f.Add("\xff\xfe半个字", -1, 3)
+	f.Fuzz(func(t *testing.T, text string, start, end int) {
+		out := string(highlight(text, [][2]int{{start, end}}))
 		plain := strings.NewReplacer("<mark>", "", "</mark>", "").Replace(out)
 		if strings.ContainsAny(plain, "<>") {
 			t.Fatalf("markup leaked: %q", out)
 		}
-		if strings.Count(out, "<mark>") != strings.Count(out, "</mark>") {
-			t.Fatalf("unbalanced marks: %q", out)
+		if strings.Count(out, "<mark>") != strings.Count(out, "</mark>") || strings.Count(out, "<mark>") > 1 {
+			t.Fatalf("unbalanced or split marks: %q", out)
 		}
 		if want := template.HTMLEscapeString(text); plain != want && !strings.Contains(text, "\ufffd") && strings.ToValidUTF8(text, "") == text {
 			t.Fatalf("text changed: %q, want %q", plain, want)
 		}
 	})
+}
+
+// TestTranscriptLines: the highlight comes from the findings' structured
+// evidence, in the utterance each finding names; findings without it
+// highlight nothing.
+func TestTranscriptLines(t *testing.T) {
+	t.Parallel()
+	at := func(i int) *int { return &i }
+	res := &models.Result{
+		Transcript: &models.Transcript{Utterances: []models.Utterance{
+			{Speaker: "agent", Start: 1, End: 4, Text: "您好，上海12333，公号1086"},
+			{Speaker: "customer", Start: 5, End: 9, Text: "我手机号[手机号]，不知道"},
+			{Speaker: "agent", Start: 10, End: 12, Text: "这个不归我们管，我不知道"},
+		}},
+		Findings: []models.Finding{
+			{Rule: "taboo", Start: 10, End: 12, Speaker: "agent", Evidence: "不归我们管 / 不知道", Utterance: at(2),
+				Matches: []models.Match{{Phrase: "不归我们管", How: models.MatchExact, Start: 2, End: 7}, {Phrase: "不知道", How: models.MatchExact, Start: 9, End: 12}}},
+			{Rule: "old", Start: 5, End: 9, Speaker: "customer", Evidence: "不知道"}, // stored before structured evidence
+			{Rule: "greeting", Start: 0, End: 10, Speaker: "agent", Evidence: "未找到: 您好", Missing: []string{"您好"}},
+		},
+	}
+	lines := transcriptLines(res)
+	want := []string{"您好，上海12333，公号1086", "我手机号[手机号]，不知道", "这个<mark>不归我们管</mark>，我<mark>不知道</mark>"}
+	for i, l := range lines {
+		if string(l.Text) != want[i] || l.Hit != (i == 2) {
+			t.Errorf("line %d: %q hit %v, want %q", i, l.Text, l.Hit, want[i])
+		}
+	}
+	if transcriptLines(&models.Result{}) != nil {
+		t.Error("lines without a transcript")
+	}
+}
+
+func TestExplain(t *testing.T) {
+	t.Parallel()
+	at := func(i int) *int { return &i }
+	f := func(v float64) *float64 { return &v }
+	res := &models.Result{Transcript: &models.Transcript{Utterances: []models.Utterance{
+		{Speaker: "agent", Text: "您好，上海一二三三三，公号1086"},
+	}}}
+	greeting := &models.Rule{ID: "greeting", Type: models.RuleKeyword, Within: &models.Within{FirstSeconds: 10}}
+	closing := &models.Rule{ID: "closing", Type: models.RuleKeyword, Within: &models.Within{LastSeconds: 20}}
+	tests := []struct {
+		name string
+		f    models.Finding
+		rule *models.Rule
+		want string
+	}{
+		{"matches", models.Finding{Utterance: at(0), Matches: []models.Match{
+			{Phrase: "12333", How: models.MatchDigits, Start: 5, End: 10},
+			{Phrase: "工号", How: models.MatchPinyin, Start: 11, End: 13},
+			{Phrase: `\d{4}`, How: models.MatchPattern, Start: 13, End: 17},
+			{Phrase: "公号", How: models.MatchExact, Start: 11, End: 13},
+		}}, nil, "命中「一二三三三」（数字归一匹配「12333」）、「公号」（拼音同音匹配「工号」）、「1086」（正则 \\d{4}）、「公号」"},
+		{"missing in the first seconds", models.Finding{Missing: []string{"您好", "你好"}}, greeting, "前 10 秒内未找到：您好 / 你好"},
+		{"missing in the last seconds", models.Finding{Missing: []string{"再见"}}, closing, "最后 20 秒内未找到：再见"},
+		{"missing, rule unknown", models.Finding{Missing: []string{"再见"}}, nil, "未找到：再见"},
+		{"silence", models.Finding{Value: f(11.04), Unit: models.UnitSeconds, Limit: f(8)}, nil, "11.0 秒，达到阈值 8.0 秒"},
+		{"level", models.Finding{Value: f(-42.3), Unit: models.UnitDBFS, Limit: f(-40)}, nil, "-42.3 dBFS，低于阈值 -40.0 dBFS"},
+		{"clipping", models.Finding{Value: f(0.0123), Unit: models.UnitRatio, Limit: f(0.01)}, nil, "1.23%，超过阈值 1.00%"},
+		{"speech rate", models.Finding{Value: f(312), Unit: models.UnitCPM, Limit: f(280)}, nil, "312 字/分，超过阈值 280 字/分"},
+		{"short call", models.Finding{Value: f(7.4), Unit: models.UnitSeconds, Limit: f(10)}, nil, "7.4 秒，低于阈值 10.0 秒"},
+		{"stored before structured evidence", models.Finding{Evidence: "不知道 / 没办法"}, nil, "不知道 / 没办法"},
+		{"utterance out of range", models.Finding{Evidence: "x", Utterance: at(7), Matches: []models.Match{{Start: 0, End: 1}}}, nil, "x"},
+	}
+	for _, tc := range tests {
+		if got := explain(tc.f, res, tc.rule); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestCoverageWarnings(t *testing.T) {
+	t.Parallel()
+	got := coverageWarnings(&models.Result{TranscriptCoverage: map[string]float64{"agent": 0.12, "customer": 0.97}})
+	if len(got) != 1 || !strings.Contains(got[0], "坐席 12%") {
+		t.Errorf("warnings = %q", got)
+	}
+	if got := coverageWarnings(&models.Result{TranscriptCoverage: map[string]float64{"agent": 0.5, "customer": 1}}); got != nil {
+		t.Errorf("warnings at 50%%: %q", got)
+	}
+	if got := coverageWarnings(&models.Result{}); got != nil {
+		t.Errorf("warnings without coverage: %q", got)
+	}
 }
 
 // FuzzQueueFilter checks the queue's parameter parsing never panics and

@@ -125,6 +125,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(shutdown); err != nil {
+		// Cut the connections still open (a slow audio download), so that
+		// their handlers end and the audio cache can be removed.
+		hs.Close()
 		return fmt.Errorf("serve: shutdown: %w", err)
 	}
 	return nil

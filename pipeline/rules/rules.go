@@ -18,6 +18,16 @@
 // 12333 matches the ASR output 一二三三三 and vice versa. Evidence quotes the
 // original text of the utterance, not the normalised one.
 //
+// Numbers are numbers: a phrase that begins or ends with a digit matches
+// only where the number in the text begins or ends, so 12345 matches
+// "打12345" and "一二三四五" but not the phone number 13912345670, an ID
+// card or an amount (12345.67) that contains it. Digits separated by a
+// space, a hyphen, a decimal point or an ASCII comma are one number
+// (139 1234 5670, 12,345); other punctuation separates numbers
+// ("12345、12333"), and so does a change between Chinese digit characters
+// and Arabic digits (统一12345). The scorecard option number_match:
+// substring restores matching anywhere. Regex rules are not affected.
+//
 // With fuzzy: pinyin a keyword also matches homophones, which ASR often
 // writes instead of the intended word (公号 for 工号, 身份正 for 身份证): the
 // phrase and the utterance are turned into toneless pinyin syllables (one
@@ -29,12 +39,62 @@
 // common reading. Evidence of such a match names the phrase, e.g.
 // "公号 (拼音匹配: 工号)".
 //
+// # Context of a keyword hit
+//
+// A keyword rule may say what must, or must not, surround a hit. Context
+// phrases are matched like the rule's phrases (normalised, by pinyin when
+// the rule is fuzzy); an entry written /like this/ is instead a regular
+// expression on the normalised text. Distances count characters of the
+// normalised text (punctuation and spaces do not count); a clause is a
+// stretch of an utterance between clause punctuation (，。！？；：、… and
+// their ASCII forms; not spaces), and every utterance is at least one
+// clause, so for unpunctuated ASR text the utterance (which ends at a long
+// pause) is the clause.
+//
+//   - except: a hit is cancelled by an except phrase in the same clause, or,
+//     with except_within_chars N, within N characters of it (0: touching or
+//     overlapping it).
+//   - not_after: a hit is cancelled by a not_after phrase that comes before
+//     it in the same clause (negation: 不是 没办法; condition: 如果您 不知道);
+//     with not_after_within_chars N, at most N characters may lie between.
+//   - near: {phrases, within_chars: N, for}: a hit counts only when one of
+//     the phrases occurs within N characters of it (either side, same
+//     utterance); for limits this to some of the rule's phrases.
+//
+// # Structured evidence
+//
+// A keyword or regex hit names its utterance (Finding.Utterance) and its
+// matches (Finding.Matches: phrase, how it matched, character offsets in
+// the displayed and in the normalised text); a missing phrase is listed in
+// Finding.Missing; an audio or timing finding carries the measured value,
+// its unit and the threshold it crossed. Finding.Evidence stays the readable
+// summary (Evidence builds it from the matches).
+//
+// # Transcript coverage
+//
+// A speaker is covered by the transcript when it has at least one
+// utterance, or when the stereo audio shows it did not speak (its channel
+// has no detected speech: then it really said nothing, and a phrase expected
+// from it is missing). Call.Speakers overrides this. A rule about a speaker
+// the transcript does not cover (any speaker, for a rule about anyone) is
+// not evaluated, with ReasonAgentNotTranscribed and the like, instead of
+// reporting a missing phrase. So is a rule with a within window the
+// transcript does not cover: with audio metrics, when at least 1 s and more
+// than half of the speech detected in the window (the rule's speaker's
+// channel; every channel for a rule about anyone or a mono recording) has no
+// utterance over it (utterances widened by 0.3 s each side, the usual
+// disagreement between voice activity and ASR timestamps); without metrics,
+// when the window does not meet the span from the first utterance's start
+// to the last one's end. A rule that finds what it looks for is evaluated
+// whatever the coverage. TranscriptCoverage gives, per speaker, the share
+// of detected speech the transcript covers.
+//
 // # Rule semantics
 //
 // Rules of the transcript (keyword, regex, speech_rate) are not evaluated
-// when the call has no transcript (reason "no transcript"); an empty
-// transcript is evaluated (nothing was said). Rules of the audio (silence,
-// overtalk, level) are not evaluated without metrics ("no audio metrics").
+// when the call has no transcript (reason "no transcript"). Rules of the
+// audio (silence, overtalk, level) are not evaluated without metrics ("no
+// audio metrics").
 //
 //   - keyword: looks at the utterances of speaker (empty: anyone) allowed by
 //     within: first_seconds N keeps utterances that START before N s,
@@ -96,6 +156,11 @@ type Call struct {
 	// Metrics is nil when the audio could not be analysed. Mono recordings
 	// have Metrics.Mixed set and Agent and Customer nil.
 	Metrics *models.Metrics
+	// Speakers, when not nil, lists the speakers the transcript covers
+	// (a transcriber that knows it transcribed both channels says so,
+	// even if one of them said nothing). Nil: derived from the
+	// utterances and the metrics, see "Transcript coverage" above.
+	Speakers []string
 }
 
 // Not-evaluated reasons.
@@ -104,17 +169,38 @@ const (
 	ReasonNoMetrics       = "no audio metrics"
 	ReasonMono            = "mono recording"
 	ReasonUnknownDuration = "unknown duration"
+	// The transcript does not cover the rule's speaker, or its window.
+	ReasonAgentNotTranscribed    = "the agent's speech is not in the transcript"
+	ReasonCustomerNotTranscribed = "the customer's speech is not in the transcript"
+	ReasonNotTranscribed         = "nobody's speech is in the transcript"
+	ReasonWindowNotTranscribed   = "the transcript does not cover the rule's time window"
 )
 
 // tolerance absorbs floating-point noise when comparing measured lengths.
 const tolerance = 1e-6
 
+// EffectiveExpect returns what a keyword or regex rule expects once its
+// default is applied: ExpectPresent for keyword rules and ExpectAbsent for
+// regex rules unless the rule says otherwise; "" for other rule types.
+func EffectiveExpect(r models.Rule) string {
+	switch {
+	case r.Type != models.RuleKeyword && r.Type != models.RuleRegex:
+		return ""
+	case r.Expect != "":
+		return r.Expect
+	case r.Type == models.RuleKeyword:
+		return ExpectPresent
+	}
+	return ExpectAbsent
+}
+
 // Checker checks calls against one compiled scorecard. It is safe for
 // concurrent use.
 type Checker struct {
-	accent bool
-	rules  []compiledRule
-	fuzzy  bool // some rule matches by pinyin
+	accent    bool
+	substring bool // number_match: substring
+	rules     []compiledRule
+	fuzzy     bool // some rule matches by pinyin
 }
 
 type compiledRule struct {
@@ -123,12 +209,15 @@ type compiledRule struct {
 	all     bool
 	phrases []phrase
 	re      *regexp.Regexp
-}
 
-type phrase struct {
-	text string   // as written in the scorecard
-	norm string   // Normalize(text)
-	syl  []string // pinyin tokens, for fuzzy rules
+	// Context (keyword rules); within distances are -1 when not set.
+	except         []phrase
+	exceptWithin   int
+	notAfter       []phrase
+	notAfterWithin int
+	near           []phrase
+	nearWithin     int
+	nearFor        map[string]bool // nil: every phrase
 }
 
 // NewChecker validates sc and compiles it: regular expressions, normalised
@@ -137,31 +226,52 @@ func NewChecker(sc *models.Scorecard) (*Checker, error) {
 	if err := ValidateScorecard(sc); err != nil {
 		return nil, fmt.Errorf("scorecard %s: %w", sc.ID, err)
 	}
-	c := &Checker{accent: sc.Accent, rules: make([]compiledRule, len(sc.Rules))}
+	c := &Checker{accent: sc.Accent, substring: sc.NumberMatch == models.NumberSubstring, rules: make([]compiledRule, len(sc.Rules))}
 	sp := newSpeller(sc.Accent)
+	var plainSp *speller
+	if sc.Accent {
+		plainSp = newSpeller(false)
+	}
 	for i, r := range sc.Rules {
-		cr := compiledRule{Rule: r, expect: r.Expect}
+		cr := compiledRule{Rule: r, expect: EffectiveExpect(r), exceptWithin: -1, notAfterWithin: -1}
 		switch r.Type {
 		case models.RuleKeyword:
-			if cr.expect == "" {
-				cr.expect = ExpectPresent
+			var psp, pplain *speller
+			if r.Fuzzy == FuzzyPinyin {
+				psp, pplain = sp, plainSp
+				c.fuzzy = true
 			}
 			list := r.Any
 			if len(r.All) > 0 {
 				list, cr.all = r.All, true
 			}
-			for _, p := range list {
-				ph := phrase{text: p, norm: Normalize(p)}
-				if r.Fuzzy == FuzzyPinyin {
-					ph.syl = sp.spell(ph.norm).tok
-					c.fuzzy = true
+			compile := func(texts []string) []phrase {
+				var out []phrase
+				for _, t := range texts {
+					out = append(out, c.compilePhrase(t, psp, pplain))
 				}
-				cr.phrases = append(cr.phrases, ph)
+				return out
+			}
+			cr.phrases = compile(list)
+			cr.except = compile(r.Except)
+			cr.notAfter = compile(r.NotAfter)
+			if r.ExceptWithinChars != nil {
+				cr.exceptWithin = *r.ExceptWithinChars
+			}
+			if r.NotAfterWithinChars != nil {
+				cr.notAfterWithin = *r.NotAfterWithinChars
+			}
+			if n := r.Near; n != nil {
+				cr.near = compile(n.Phrases)
+				cr.nearWithin = *n.WithinChars
+				if len(n.For) > 0 {
+					cr.nearFor = make(map[string]bool, len(n.For))
+					for _, f := range n.For {
+						cr.nearFor[f] = true
+					}
+				}
 			}
 		case models.RuleRegex:
-			if cr.expect == "" {
-				cr.expect = ExpectAbsent
-			}
 			re, err := regexp.Compile(r.Pattern)
 			if err != nil { // already validated
 				return nil, fmt.Errorf("scorecard %s: rule %d (%s): pattern: %w", sc.ID, i+1, r.ID, err)
@@ -214,16 +324,19 @@ func (c *Checker) Check(call Call) ([]models.Finding, []models.NotEvaluated) {
 // callState is the per-call working set: the normalised utterances and,
 // when a rule needs them, their pinyin, each computed once.
 type callState struct {
-	c    *Checker
-	call Call
-	dur  float64
-	norm []normText
-	syl  []*syllables
-	sp   *speller
+	c       *Checker
+	call    Call
+	dur     float64
+	norm    []normText
+	syl     []*syllables
+	sp      *speller
+	plainSp *speller // without the accent folding, made when needed
+	found   map[findKey][]match
+	cover   *coverage
 }
 
 func newCallState(c *Checker, call Call) *callState {
-	st := &callState{c: c, call: call, dur: call.DurationS}
+	st := &callState{c: c, call: call, dur: call.DurationS, found: make(map[findKey][]match)}
 	if t := call.Transcript; t != nil {
 		st.norm = make([]normText, len(t.Utterances))
 		for i, u := range t.Utterances {
@@ -258,6 +371,23 @@ func (r *compiledRule) finding(start, end float64, speaker, evidence string) mod
 	}
 }
 
+// measured is a finding of an audio or timing rule: value crossed limit.
+func (r *compiledRule) measured(start, end float64, speaker, evidence string, value float64, unit string, limit float64) models.Finding {
+	f := r.finding(start, end, speaker, evidence)
+	f.Value, f.Unit, f.Limit = &value, unit, &limit
+	return f
+}
+
+// hit is a finding quoting the matches of utterance i.
+func (st *callState) hit(r *compiledRule, i int, ms []match) models.Finding {
+	u := &st.call.Transcript.Utterances[i]
+	sm := st.structured(i, ms)
+	f := r.finding(u.Start, u.End, u.Speaker, Evidence(u.Text, sm))
+	idx := i
+	f.Utterance, f.Matches = &idx, sm
+	return f
+}
+
 func round2(x float64) float64 { return math.Round(x*100) / 100 }
 
 // eligible reports whether utterance u is looked at by a keyword or regex
@@ -290,68 +420,13 @@ func (st *callState) window(r *compiledRule) (float64, float64) {
 	return 0, st.dur
 }
 
-// match is one phrase found in an utterance, as a range of its normalised
-// text.
-type match struct {
-	start, end int
-	phrase     *phrase
-	byPinyin   bool
-}
-
-// find looks for phrase p in utterance i: literally, then by pinyin when the
-// phrase has pinyin (its rule is fuzzy).
-func (st *callState) find(i int, p *phrase) (match, bool) {
-	nt := &st.norm[i]
-	if k := strings.Index(nt.norm, p.norm); k >= 0 {
-		return match{start: k, end: k + len(p.norm), phrase: p}, true
-	}
-	if p.syl != nil {
-		s := st.syllablesOf(i)
-		if k := s.index(p.syl); k >= 0 {
-			return match{start: s.start[k], end: s.end[k+len(p.syl)-1], phrase: p, byPinyin: true}, true
-		}
-	}
-	return match{}, false
-}
-
-// evidence quotes the matches of one utterance in text order, each distinct
-// quote once.
-func (st *callState) evidence(i int, ms []match) string {
-	// Insertion sort: a handful of matches at most.
-	for a := 1; a < len(ms); a++ {
-		for b := a; b > 0 && ms[b].start < ms[b-1].start; b-- {
-			ms[b], ms[b-1] = ms[b-1], ms[b]
-		}
-	}
-	var parts []string
-	for _, m := range ms {
-		q := st.norm[i].quote(m.start, m.end)
-		if m.byPinyin {
-			q = fmt.Sprintf("%s (拼音匹配: %s)", q, m.phrase.text)
-		}
-		if !containsString(parts, q) {
-			parts = append(parts, q)
-		}
-	}
-	return strings.Join(parts, " / ")
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func (st *callState) keyword(r *compiledRule) ([]models.Finding, string) {
 	t := st.call.Transcript
 	if t == nil {
 		return nil, ReasonNoTranscript
 	}
 	found := make([]bool, len(r.phrases))
-	var perUtt [][]match // absent: matches of each utterance
+	var perUtt [][]match // absent: the counted matches of each utterance
 	if r.expect == ExpectAbsent {
 		perUtt = make([][]match, len(t.Utterances))
 	}
@@ -364,12 +439,14 @@ func (st *callState) keyword(r *compiledRule) ([]models.Finding, string) {
 			if r.expect == ExpectPresent && found[j] {
 				continue
 			}
-			m, ok := st.find(i, &r.phrases[j])
-			if !ok {
-				continue
-			}
-			found[j] = true
-			if perUtt != nil {
+			for _, m := range st.findAll(i, &r.phrases[j]) {
+				if !st.counts(i, r, m) {
+					continue
+				}
+				found[j] = true
+				if perUtt == nil {
+					break
+				}
 				perUtt[i] = append(perUtt[i], m)
 			}
 		}
@@ -379,6 +456,9 @@ func (st *callState) keyword(r *compiledRule) ([]models.Finding, string) {
 	}
 
 	if r.expect == ExpectPresent {
+		if reason := st.uncovered(r); reason != "" {
+			return nil, reason
+		}
 		var missing []string
 		for j, p := range r.phrases {
 			if !found[j] {
@@ -386,18 +466,20 @@ func (st *callState) keyword(r *compiledRule) ([]models.Finding, string) {
 			}
 		}
 		start, end := st.window(r)
-		return []models.Finding{r.finding(start, end, r.Speaker, "未找到: "+strings.Join(missing, " / "))}, ""
-	}
-	if !satisfied(found, r.all) {
-		return nil, ""
+		f := r.finding(start, end, r.Speaker, "未找到: "+strings.Join(missing, " / "))
+		f.Missing = missing
+		return []models.Finding{f}, ""
 	}
 	var out []models.Finding
-	for i, ms := range perUtt {
-		if len(ms) == 0 {
-			continue
+	if satisfied(found, r.all) {
+		for i, ms := range perUtt {
+			if len(ms) > 0 {
+				out = append(out, st.hit(r, i, ms))
+			}
 		}
-		u := &t.Utterances[i]
-		out = append(out, r.finding(u.Start, u.End, u.Speaker, st.evidence(i, ms)))
+	}
+	if len(out) == 0 {
+		return nil, st.uncovered(r)
 	}
 	return out, ""
 }
@@ -420,31 +502,34 @@ func (st *callState) regex(r *compiledRule) ([]models.Finding, string) {
 	if t == nil {
 		return nil, ReasonNoTranscript
 	}
+	p := &phrase{text: r.Pattern, re: r.re}
 	var out []models.Finding
 	for i := range t.Utterances {
-		u := &t.Utterances[i]
-		if !st.eligible(r, u) {
+		if !st.eligible(r, &t.Utterances[i]) {
 			continue
 		}
-		var ms []match
-		for _, loc := range r.re.FindAllStringIndex(st.norm[i].norm, -1) {
-			if loc[0] < loc[1] {
-				ms = append(ms, match{start: loc[0], end: loc[1]})
-			}
-		}
+		ms := st.findAll(i, p)
 		if len(ms) == 0 {
 			continue
 		}
 		if r.expect == ExpectPresent {
 			return nil, ""
 		}
-		out = append(out, r.finding(u.Start, u.End, u.Speaker, st.evidence(i, ms)))
+		out = append(out, st.hit(r, i, ms))
+	}
+	if len(out) > 0 {
+		return out, ""
+	}
+	if reason := st.uncovered(r); reason != "" {
+		return nil, reason
 	}
 	if r.expect == ExpectPresent {
 		start, end := st.window(r)
-		return []models.Finding{r.finding(start, end, r.Speaker, "未匹配: "+r.Pattern)}, ""
+		f := r.finding(start, end, r.Speaker, "未匹配: "+r.Pattern)
+		f.Missing = []string{r.Pattern}
+		return []models.Finding{f}, ""
 	}
-	return out, ""
+	return nil, ""
 }
 
 func (st *callState) silence(r *compiledRule) ([]models.Finding, string) {
@@ -455,7 +540,7 @@ func (st *callState) silence(r *compiledRule) ([]models.Finding, string) {
 	var out []models.Finding
 	for _, s := range m.Silences {
 		if d := s[1] - s[0]; d+tolerance >= r.MinSeconds {
-			out = append(out, r.finding(s[0], s[1], "", seconds(d)))
+			out = append(out, r.measured(s[0], s[1], "", seconds(d), round2(d), models.UnitSeconds, r.MinSeconds))
 		}
 	}
 	return out, ""
@@ -481,7 +566,7 @@ func (st *callState) overtalk(r *compiledRule) ([]models.Finding, string) {
 			continue
 		}
 		if d := o.End - o.Start; d+tolerance >= r.MinSeconds {
-			out = append(out, r.finding(o.Start, o.End, o.By, seconds(d)))
+			out = append(out, r.measured(o.Start, o.End, o.By, seconds(d), round2(d), models.UnitSeconds, r.MinSeconds))
 		}
 	}
 	return out, ""
@@ -519,6 +604,9 @@ func (st *callState) speechRate(r *compiledRule) ([]models.Finding, string) {
 	if t == nil {
 		return nil, ReasonNoTranscript
 	}
+	if reason := st.speakerReason(r.Speaker); reason != "" {
+		return nil, reason
+	}
 	cpm, ok := SpeechRateCPM(t, r.Speaker)
 	if !ok {
 		who := r.Speaker
@@ -527,16 +615,22 @@ func (st *callState) speechRate(r *compiledRule) ([]models.Finding, string) {
 		}
 		return nil, "no speech by " + who + " in the transcript"
 	}
-	if (r.MaxCPM > 0 && cpm > r.MaxCPM) || (r.MinCPM > 0 && cpm < r.MinCPM) {
-		first, last := math.Inf(1), 0.0
-		for _, u := range t.Utterances {
-			if r.Speaker == "" || u.Speaker == r.Speaker {
-				first, last = math.Min(first, u.Start), math.Max(last, u.End)
-			}
-		}
-		return []models.Finding{r.finding(first, last, r.Speaker, fmt.Sprintf("%.0f 字/分", cpm))}, ""
+	limit := 0.0
+	switch {
+	case r.MaxCPM > 0 && cpm > r.MaxCPM:
+		limit = r.MaxCPM
+	case r.MinCPM > 0 && cpm < r.MinCPM:
+		limit = r.MinCPM
+	default:
+		return nil, ""
 	}
-	return nil, ""
+	first, last := math.Inf(1), 0.0
+	for _, u := range t.Utterances {
+		if r.Speaker == "" || u.Speaker == r.Speaker {
+			first, last = math.Min(first, u.Start), math.Max(last, u.End)
+		}
+	}
+	return []models.Finding{r.measured(first, last, r.Speaker, fmt.Sprintf("%.0f 字/分", cpm), math.Round(cpm), models.UnitCPM, limit)}, ""
 }
 
 func (st *callState) duration(r *compiledRule) ([]models.Finding, string) {
@@ -544,10 +638,16 @@ func (st *callState) duration(r *compiledRule) ([]models.Finding, string) {
 	if d <= 0 {
 		return nil, ReasonUnknownDuration
 	}
-	if (r.ShorterThan > 0 && d < r.ShorterThan) || (r.LongerThan > 0 && d > r.LongerThan) {
-		return []models.Finding{r.finding(0, d, "", seconds(d))}, ""
+	limit := 0.0
+	switch {
+	case r.ShorterThan > 0 && d < r.ShorterThan:
+		limit = r.ShorterThan
+	case r.LongerThan > 0 && d > r.LongerThan:
+		limit = r.LongerThan
+	default:
+		return nil, ""
 	}
-	return nil, ""
+	return []models.Finding{r.measured(0, d, "", seconds(d), round2(d), models.UnitSeconds, limit)}, ""
 }
 
 func (st *callState) level(r *compiledRule) ([]models.Finding, []string) {
@@ -587,14 +687,19 @@ func (st *callState) level(r *compiledRule) ([]models.Finding, []string) {
 		// Judge the voice, not the channel: the whole-channel RMS falls with
 		// every second the speaker listens, which is not a level fault.
 		lvl, clip := ch.sm.SpeechRMSDBFS, ch.sm.SpeechClippingRatio
+		level := func(limit float64) models.Finding {
+			return r.measured(0, end, ch.speaker, fmt.Sprintf("语音电平 %.1f dBFS%s", lvl, suffix),
+				math.Round(lvl*10)/10, models.UnitDBFS, limit)
+		}
 		if r.MinRMSDBFS != nil && lvl < *r.MinRMSDBFS {
-			out = append(out, r.finding(0, end, ch.speaker, fmt.Sprintf("语音电平 %.1f dBFS%s", lvl, suffix)))
+			out = append(out, level(*r.MinRMSDBFS))
 		}
 		if r.MaxRMSDBFS != nil && lvl > *r.MaxRMSDBFS {
-			out = append(out, r.finding(0, end, ch.speaker, fmt.Sprintf("语音电平 %.1f dBFS%s", lvl, suffix)))
+			out = append(out, level(*r.MaxRMSDBFS))
 		}
 		if r.MaxClipping != nil && clip > *r.MaxClipping {
-			out = append(out, r.finding(0, end, ch.speaker, fmt.Sprintf("削波 %.2f%%%s", clip*100, suffix)))
+			out = append(out, r.measured(0, end, ch.speaker, fmt.Sprintf("削波 %.2f%%%s", clip*100, suffix),
+				math.Round(clip*1e6)/1e6, models.UnitRatio, *r.MaxClipping))
 		}
 	}
 	return out, reasons

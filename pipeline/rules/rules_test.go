@@ -36,6 +36,14 @@ func stereo() *models.Metrics {
 	}
 }
 
+// silentStereo returns metrics of a two-channel call where nobody talks.
+func silentStereo() *models.Metrics {
+	return &models.Metrics{
+		Agent:    &models.SpeakerMetrics{RMSDBFS: -90, SpeechRMSDBFS: -100},
+		Customer: &models.SpeakerMetrics{RMSDBFS: -90, SpeechRMSDBFS: -100},
+	}
+}
+
 // brief renders findings compactly: "start-end speaker evidence".
 func brief(fs []models.Finding) []string {
 	var out []string
@@ -96,7 +104,10 @@ func TestKeyword(t *testing.T) {
 	runRuleCases(t, []ruleCase{
 		{name: "present found", rule: greeting, call: Call{DurationS: 60, Transcript: transcript(hello)}},
 		{name: "nil transcript", rule: greeting, call: Call{DurationS: 60}, wantNE: ReasonNoTranscript},
-		{name: "empty transcript", rule: greeting, call: Call{DurationS: 60, Transcript: transcript()},
+		{name: "empty transcript, no metrics: nothing is known of the agent", rule: greeting,
+			call: Call{DurationS: 60, Transcript: transcript()}, wantNE: ReasonAgentNotTranscribed},
+		{name: "empty transcript, silent channels: nothing was said", rule: greeting,
+			call: Call{DurationS: 60, Transcript: transcript(), Metrics: silentStereo()},
 			want: []string{"0-10 agent 未找到: 您好 / 你好"}},
 		{name: "first_seconds: start at the boundary is outside", rule: greeting,
 			call: Call{DurationS: 60, Transcript: transcript(utt(A, 10, 12, "您好"))},
@@ -104,7 +115,7 @@ func TestKeyword(t *testing.T) {
 		{name: "first_seconds: start just inside", rule: greeting,
 			call: Call{DurationS: 60, Transcript: transcript(utt(A, 9.99, 12, "您好"))}},
 		{name: "first_seconds window clipped to a short call", rule: greeting,
-			call: Call{DurationS: 6.5, Transcript: transcript(utt(C, 1, 2, "喂"))},
+			call: Call{DurationS: 6.5, Transcript: transcript(utt(C, 1, 2, "喂"), utt(A, 6, 6.4, "喂"))},
 			want: []string{"0-6.5 agent 未找到: 您好 / 你好"}},
 		{name: "last_seconds: end at the boundary is outside", rule: closing,
 			call: Call{DurationS: 100, Transcript: transcript(utt(A, 75, 80, "再见"))},
@@ -115,11 +126,14 @@ func TestKeyword(t *testing.T) {
 			call: Call{Transcript: transcript(utt(A, 1, 5, "您好"), utt(A, 90, 93, "好的"))},
 			want: []string{"73-93 agent 未找到: 再见"}},
 		{name: "other speaker does not count", rule: greeting,
-			call: Call{DurationS: 60, Transcript: transcript(utt(C, 1, 2, "你好"))},
+			call: Call{DurationS: 60, Transcript: transcript(utt(C, 1, 2, "你好"), utt(A, 3, 4, "喂"))},
 			want: []string{"0-10 agent 未找到: 您好 / 你好"}},
-		{name: "one-sided call, agent never speaks", rule: greeting,
-			call: Call{DurationS: 30, Transcript: transcript(utt(C, 1, 2, "喂？"), utt(C, 5, 8, "有人吗"))},
+		{name: "one-sided call, the agent's channel is silent", rule: greeting,
+			call: Call{DurationS: 30, Transcript: transcript(utt(C, 1, 2, "喂？"), utt(C, 5, 8, "有人吗")), Metrics: silentStereo()},
 			want: []string{"0-10 agent 未找到: 您好 / 你好"}},
+		{name: "one-sided transcript, the agent talks on the audio", rule: greeting,
+			call:   Call{DurationS: 30, Transcript: transcript(utt(C, 1, 2, "喂？"), utt(C, 5, 8, "有人吗")), Metrics: stereo()},
+			wantNE: ReasonAgentNotTranscribed},
 		{name: "empty speaker means anyone", rule: anyone,
 			call: Call{DurationS: 30, Transcript: transcript(utt(C, 1, 2, "您好"))}},
 		{name: "empty speaker, not found spans the whole call", rule: anyone,
@@ -137,7 +151,10 @@ func TestKeyword(t *testing.T) {
 				utt(A, 9, 12.345, "真的没办法"))},
 			want: []string{"3-6 agent 没办法 / 不知道", "9-12.35 agent 没办法"}},
 		{name: "absent: nothing said", rule: taboo, call: Call{DurationS: 60, Transcript: transcript(hello)}},
-		{name: "absent: empty transcript", rule: taboo, call: Call{DurationS: 60, Transcript: transcript()}},
+		{name: "absent: empty transcript", rule: taboo, call: Call{DurationS: 60, Transcript: transcript()},
+			wantNE: ReasonAgentNotTranscribed},
+		{name: "absent: empty transcript of a silent call", rule: taboo,
+			call: Call{DurationS: 60, Transcript: transcript(), Metrics: silentStereo()}},
 		{name: "absent: nil transcript", rule: taboo, call: Call{DurationS: 60}, wantNE: ReasonNoTranscript},
 		{name: "absent all: only one phrase said", rule: allAbsent,
 			call: Call{DurationS: 60, Transcript: transcript(utt(C, 1, 3, "我要投诉"))}},
@@ -165,8 +182,8 @@ func TestKeywordNormalisation(t *testing.T) {
 			want: []string{"1-2 customer 12333"}},
 		{name: "yao is one", rule: absent("12333"), call: call("打幺二三三三问过了"),
 			want: []string{"1-2 customer 幺二三三三"}},
-		{name: "zero characters, first occurrence quoted", rule: absent("1086"), call: call("工号一〇八六，一零八六"),
-			want: []string{"1-2 customer 一〇八六"}},
+		{name: "zero characters, each way of writing quoted", rule: absent("1086"), call: call("工号一〇八六，一零八六，一〇八六"),
+			want: []string{"1-2 customer 一〇八六 / 一零八六"}},
 		{name: "zero", rule: absent("1086"), call: call("工号一零八六"),
 			want: []string{"1-2 customer 一零八六"}},
 		{name: "full-width digits, spaces and punctuation", rule: absent("12345"), call: call("打１２ ３-45！"),
@@ -296,9 +313,13 @@ func TestSpeechRate(t *testing.T) {
 		{name: "normal", rule: fast, call: Call{DurationS: 30, Transcript: calm}},
 		{name: "too slow", rule: slow, call: Call{DurationS: 30, Transcript: transcript(utt(A, 0, 60, strings.Repeat("好", 100)))},
 			want: []string{"0-60 agent 100 字/分"}},
-		{name: "one-sided call", rule: fast, call: Call{DurationS: 30, Transcript: transcript(utt(C, 1, 3, "喂"))},
+		{name: "one-sided call", rule: fast, call: Call{DurationS: 30, Transcript: transcript(utt(C, 1, 3, "喂")), Metrics: silentStereo()},
 			wantNE: "no speech by agent in the transcript"},
+		{name: "one-sided transcript", rule: fast, call: Call{DurationS: 30, Transcript: transcript(utt(C, 1, 3, "喂")), Metrics: stereo()},
+			wantNE: ReasonAgentNotTranscribed},
 		{name: "empty transcript", rule: fast, call: Call{DurationS: 30, Transcript: transcript()},
+			wantNE: ReasonAgentNotTranscribed},
+		{name: "agent said nothing of positive duration", rule: fast, call: Call{DurationS: 30, Transcript: transcript(utt(A, 3, 3, "喂"))},
 			wantNE: "no speech by agent in the transcript"},
 		{name: "nil transcript", rule: fast, call: Call{DurationS: 30}, wantNE: ReasonNoTranscript},
 	})
@@ -395,10 +416,14 @@ func TestFindingFields(t *testing.T) {
 	}
 	fs, ne := c.Check(Call{DurationS: 30, Transcript: transcript(
 		utt(A, 1.004, 2.996, "不知道"), utt(C, 3, 4, "投诉"), utt(A, 5, 6, "不知道"))})
+	idx := func(i int) *int { return &i }
 	want := []models.Finding{
-		{Rule: "taboo", Name: "服务禁语", Start: 1, End: 3, Speaker: A, Evidence: "不知道", Deduct: 30, Veto: true},
-		{Rule: "taboo", Name: "服务禁语", Start: 5, End: 6, Speaker: A, Evidence: "不知道", Deduct: 30, Veto: true},
-		{Rule: "risk", Name: "投诉风险", Start: 3, End: 4, Speaker: C, Evidence: "投诉", Review: true},
+		{Rule: "taboo", Name: "服务禁语", Start: 1, End: 3, Speaker: A, Evidence: "不知道", Deduct: 30, Veto: true,
+			Utterance: idx(0), Matches: []models.Match{{Phrase: "不知道", How: models.MatchExact, Start: 0, End: 3, NormStart: 0, NormEnd: 3}}},
+		{Rule: "taboo", Name: "服务禁语", Start: 5, End: 6, Speaker: A, Evidence: "不知道", Deduct: 30, Veto: true,
+			Utterance: idx(2), Matches: []models.Match{{Phrase: "不知道", How: models.MatchExact, Start: 0, End: 3, NormStart: 0, NormEnd: 3}}},
+		{Rule: "risk", Name: "投诉风险", Start: 3, End: 4, Speaker: C, Evidence: "投诉", Review: true,
+			Utterance: idx(1), Matches: []models.Match{{Phrase: "投诉", How: models.MatchExact, Start: 0, End: 2, NormStart: 0, NormEnd: 2}}},
 	}
 	if !reflect.DeepEqual(fs, want) || ne != nil {
 		t.Errorf("findings = %+v, not evaluated = %+v\nwant %+v", fs, ne, want)

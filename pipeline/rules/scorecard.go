@@ -90,6 +90,11 @@ func ValidateScorecard(sc *models.Scorecard) error {
 	case len(sc.Rules) == 0:
 		return errors.New("rules: at least one rule is required")
 	}
+	switch sc.NumberMatch {
+	case "", models.NumberWhole, models.NumberSubstring:
+	default:
+		return fmt.Errorf("number_match %q must be %s or %s", sc.NumberMatch, models.NumberWhole, models.NumberSubstring)
+	}
 	first := make(map[string]int, len(sc.Rules))
 	for i := range sc.Rules {
 		r := &sc.Rules[i]
@@ -115,7 +120,8 @@ func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 func ruleFields(typ string) (fields []string, ok bool) {
 	switch typ {
 	case models.RuleKeyword:
-		return []string{"speaker", "any", "all", "fuzzy", "expect", "within"}, true
+		return []string{"speaker", "any", "all", "fuzzy", "expect", "within",
+			"except", "except_within_chars", "not_after", "not_after_within_chars", "near"}, true
 	case models.RuleRegex:
 		return []string{"speaker", "pattern", "expect", "within"}, true
 	case models.RuleSilence:
@@ -146,6 +152,11 @@ func setFields(r *models.Rule) []string {
 	add("fuzzy", r.Fuzzy != "")
 	add("expect", r.Expect != "")
 	add("within", r.Within != nil)
+	add("except", len(r.Except) > 0)
+	add("except_within_chars", r.ExceptWithinChars != nil)
+	add("not_after", len(r.NotAfter) > 0)
+	add("not_after_within_chars", r.NotAfterWithinChars != nil)
+	add("near", r.Near != nil)
 	add("pattern", r.Pattern != "")
 	add("min_seconds", r.MinSeconds != 0)
 	add("min_cpm", r.MinCPM != 0)
@@ -247,6 +258,9 @@ func validateRule(r *models.Rule) error {
 				}
 			}
 		}
+		if err := validateContext(r); err != nil {
+			return err
+		}
 	case models.RuleRegex:
 		if r.Pattern == "" {
 			return errors.New("pattern is required")
@@ -290,6 +304,77 @@ func validateRule(r *models.Rule) error {
 			return fmt.Errorf("min_rms_dbfs %v must be <= max_rms_dbfs %v", *r.MinRMSDBFS, *r.MaxRMSDBFS)
 		case r.MaxClipping != nil && (*r.MaxClipping < 0 || *r.MaxClipping > 1):
 			return fmt.Errorf("max_clipping %v must be a ratio between 0 and 1", *r.MaxClipping)
+		}
+	}
+	return nil
+}
+
+// validateContext checks a keyword rule's except, not_after and near.
+func validateContext(r *models.Rule) error {
+	for _, list := range []struct {
+		name    string
+		phrases []string
+	}{{"except", r.Except}, {"not_after", r.NotAfter}} {
+		if err := validateContextPhrases(list.name, list.phrases); err != nil {
+			return err
+		}
+	}
+	for _, w := range []struct {
+		name, needs string
+		v           *int
+		set         bool
+	}{
+		{"except_within_chars", "except", r.ExceptWithinChars, len(r.Except) > 0},
+		{"not_after_within_chars", "not_after", r.NotAfterWithinChars, len(r.NotAfter) > 0},
+	} {
+		switch {
+		case w.v == nil:
+		case !w.set:
+			return fmt.Errorf("%s needs %s", w.name, w.needs)
+		case *w.v < 0:
+			return fmt.Errorf("%s %d must be >= 0", w.name, *w.v)
+		}
+	}
+	n := r.Near
+	if n == nil {
+		return nil
+	}
+	switch {
+	case len(n.Phrases) == 0:
+		return errors.New("near.phrases: at least one phrase is required")
+	case n.WithinChars == nil:
+		return errors.New("near.within_chars is required (0: adjacent)")
+	case *n.WithinChars < 0:
+		return fmt.Errorf("near.within_chars %d must be >= 0", *n.WithinChars)
+	}
+	if err := validateContextPhrases("near.phrases", n.Phrases); err != nil {
+		return err
+	}
+	for j, f := range n.For {
+		if !slices.Contains(r.Any, f) && !slices.Contains(r.All, f) {
+			return fmt.Errorf("near.for[%d] %q is not one of the rule's phrases", j, f)
+		}
+	}
+	return nil
+}
+
+// validateContextPhrases checks a list of context phrases: each has
+// something to match, or is a /pattern/ that compiles and does not match
+// empty text.
+func validateContextPhrases(name string, phrases []string) error {
+	for j, p := range phrases {
+		if !isPattern(p) {
+			if Normalize(p) == "" {
+				return fmt.Errorf("%s[%d] %q: no letters or digits to match", name, j, p)
+			}
+			continue
+		}
+		re, err := regexp.Compile(p[1 : len(p)-1])
+		if err != nil {
+			return fmt.Errorf("%s[%d] %q: pattern: %w", name, j, p, err)
+		}
+		if re.MatchString("") {
+			return fmt.Errorf("%s[%d] %q: pattern matches empty text", name, j, p)
 		}
 	}
 	return nil

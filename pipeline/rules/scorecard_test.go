@@ -97,6 +97,42 @@ func TestParseScorecardErrors(t *testing.T) {
 			"x.yaml: rule 1 (a): within: first_seconds or last_seconds must be > 0"},
 		{"within nan", header + "  - {id: a, name: A, type: keyword, any: [x], within: {last_seconds: .nan}}",
 			"x.yaml: rule 1 (a): within.last_seconds NaN must be >= 0"},
+		{"number_match", header + "  - {id: a, name: A, type: silence, min_seconds: 8}\nnumber_match: digits",
+			`x.yaml: number_match "digits" must be whole or substring`},
+		{"except on a regex rule", header + "  - {id: a, name: A, type: regex, pattern: x, except: [y]}",
+			"x.yaml: rule 1 (a): except does not apply to a regex rule"},
+		{"near on a silence rule", header + "  - {id: a, name: A, type: silence, min_seconds: 8, near: {phrases: [x], within_chars: 2}}",
+			"x.yaml: rule 1 (a): near does not apply to a silence rule"},
+		{"except of punctuation", header + "  - {id: taboo, name: A, type: keyword, any: [不知道], except: [如果您, '？']}",
+			`x.yaml: rule 1 (taboo): except[1] "？": no letters or digits to match`},
+		{"except pattern does not compile", header + "  - {id: taboo, name: A, type: keyword, any: [不知道], except: ['/(如果/']}",
+			"x.yaml: rule 1 (taboo): except[0] \"/(如果/\": pattern: error parsing regexp: missing closing ): `(如果`"},
+		{"not_after pattern matches empty", header + "  - {id: taboo, name: A, type: keyword, any: [没办法], not_after: ['/不?/']}",
+			`x.yaml: rule 1 (taboo): not_after[0] "/不?/": pattern matches empty text`},
+		{"empty pattern", header + "  - {id: taboo, name: A, type: keyword, any: [没办法], not_after: ['//']}",
+			`x.yaml: rule 1 (taboo): not_after[0] "//": pattern matches empty text`},
+		{"except_within_chars without except", header + "  - {id: taboo, name: A, type: keyword, any: [不知道], except_within_chars: 2}",
+			"x.yaml: rule 1 (taboo): except_within_chars needs except"},
+		{"negative except_within_chars", header + "  - {id: taboo, name: A, type: keyword, any: [不知道], except: [如果], except_within_chars: -1}",
+			"x.yaml: rule 1 (taboo): except_within_chars -1 must be >= 0"},
+		{"not_after_within_chars without not_after", header + "  - {id: taboo, name: A, type: keyword, any: [不知道], not_after_within_chars: 2}",
+			"x.yaml: rule 1 (taboo): not_after_within_chars needs not_after"},
+		{"negative not_after_within_chars", header + "  - {id: taboo, name: A, type: keyword, any: [不知道], not_after: [如果], not_after_within_chars: -3}",
+			"x.yaml: rule 1 (taboo): not_after_within_chars -3 must be >= 0"},
+		{"near without phrases", header + "  - {id: risk, name: A, type: keyword, any: [媒体], near: {within_chars: 2}}",
+			"x.yaml: rule 1 (risk): near.phrases: at least one phrase is required"},
+		{"near without within_chars", header + "  - {id: risk, name: A, type: keyword, any: [媒体], near: {phrases: [找]}}",
+			"x.yaml: rule 1 (risk): near.within_chars is required (0: adjacent)"},
+		{"near negative within_chars", header + "  - {id: risk, name: A, type: keyword, any: [媒体], near: {phrases: [找], within_chars: -1}}",
+			"x.yaml: rule 1 (risk): near.within_chars -1 must be >= 0"},
+		{"near phrase of punctuation", header + "  - {id: risk, name: A, type: keyword, any: [媒体], near: {phrases: [找, '！'], within_chars: 1}}",
+			`x.yaml: rule 1 (risk): near.phrases[1] "！": no letters or digits to match`},
+		{"near for an unknown phrase", header + "  - {id: risk, name: A, type: keyword, any: [媒体, 投诉], near: {phrases: [找], within_chars: 1, for: [媒体, 记者]}}",
+			`x.yaml: rule 1 (risk): near.for[1] "记者" is not one of the rule's phrases`},
+		{"near typo", header + "  - {id: risk, name: A, type: keyword, any: [媒体], near: {phrases: [找], within: 1}}",
+			"x.yaml: yaml: unmarshal errors:\n  line 7: field within not found in type models.Near"},
+		{"except typo", header + "  - {id: risk, name: A, type: keyword, any: [媒体], excepts: [找]}",
+			"x.yaml: yaml: unmarshal errors:\n  line 7: field excepts not found in type models.Rule"},
 		{"regex without pattern", header + "  - {id: a, name: A, type: regex}", "x.yaml: rule 1 (a): pattern is required"},
 		{"regex does not compile", header + "  - {id: a, name: A, type: regex, pattern: '(工号'}",
 			"x.yaml: rule 1 (a): pattern: error parsing regexp: missing closing ): `(工号`"},
@@ -152,12 +188,26 @@ func TestParseScorecardValid(t *testing.T) {
   - {id: d, name: D, type: duration, longer_than: 1800}
   - {id: l, name: L, type: level, max_rms_dbfs: -3}
   - {id: z, name: Z, type: silence, min_seconds: 8, deduct: 5, max_deduct: 5}
+  - id: c
+    name: C
+    type: keyword
+    any: [不知道, 没办法]
+    expect: absent
+    except: [如果您不知道, '/不知道您(现在|方便)/']
+    except_within_chars: 0
+    not_after: [不是]
+    not_after_within_chars: 2
+    near: {phrases: [我], within_chars: 3, for: [不知道]}
+number_match: substring
 `
 	sc, err := ParseScorecard("ok.yaml", []byte(y))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sc.Rules) != 8 || *sc.Rules[6].MaxRMSDBFS != -3 || sc.Rules[0].Within.LastSeconds != 5 {
+	c := sc.Rules[8]
+	if len(sc.Rules) != 9 || *sc.Rules[6].MaxRMSDBFS != -3 || sc.Rules[0].Within.LastSeconds != 5 ||
+		sc.NumberMatch != "substring" || len(c.Except) != 2 || *c.ExceptWithinChars != 0 || *c.NotAfterWithinChars != 2 ||
+		*c.Near.WithinChars != 3 || c.Near.For[0] != "不知道" {
 		t.Errorf("decoded %+v", sc)
 	}
 }
