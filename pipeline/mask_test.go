@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline/pii"
 	"github.com/callqa/callqa/pipeline/rules"
 	"github.com/callqa/callqa/scorecards"
 	"github.com/callqa/callqa/storage"
@@ -127,7 +128,7 @@ func TestMaskResultStored(t *testing.T) {
 			{Rule: "dead_air", Start: 20, End: 31, Evidence: "11.0 s"},
 		},
 	}
-	MaskResult(old)
+	pii.MaskResult(old)
 	want := []string{"12345", "[手机号]", "[手机号] / 不知道", "11.0 s"}
 	for i, f := range old.Findings {
 		if f.Evidence != want[i] {
@@ -149,11 +150,11 @@ func TestMaskResultStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	once, _ := json.Marshal(res)
-	MaskResult(res)
+	pii.MaskResult(res)
 	twice, _ := json.Marshal(res)
 	if string(once) != string(twice) {
 		t.Errorf("masking twice changed the result:\n%s\n%s", once, twice)
 	}
-	MaskResult(nil)
-	MaskResult(&models.Result{})
+	pii.MaskResult(nil)
+	pii.MaskResult(&models.Result{})
 }

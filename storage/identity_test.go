@@ -303,3 +303,70 @@ func TestAnalyses(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateMaskPersonalData stores results written before personal data
+// was masked (a phone and an ID card number in the transcript and the
+// evidence), migrates, and checks that no stored byte holds them any more
+// while the rest is kept.
+func TestMigrateMaskPersonalData(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, be := range backends(t) {
+		t.Run(be.name, func(t *testing.T) {
+			url := be.fresh(t)
+			old, err := openStoreUpTo(ctx, url, nil, 301)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 3 { // more than one result, fewer than a batch: the keyset paging runs
+				r := result(fmt.Sprint("P", i), "2026-11-25", "一组", "A1", false, 70)
+				r.Transcript = &models.Transcript{Utterances: []models.Utterance{
+					{Speaker: "customer", Start: 1, End: 5, Text: "我的手机号是13912345670，身份证号110105194912310025"},
+					{Speaker: "agent", Start: 6, End: 9, Text: "好的，我不知道"},
+				}}
+				r.Findings = []models.Finding{
+					{Rule: "complaint_risk", Start: 1, End: 5, Speaker: "customer", Evidence: "13912345670"},
+					{Rule: "taboo", Start: 6, End: 9, Speaker: "agent", Evidence: "不知道"},
+				}
+				if err := old.SaveResult(ctx, "", r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			old.Close()
+			st := openURL(t, url)
+			var docs, evidence []string
+			rows, err := st.db.QueryContext(ctx, `SELECT result_json FROM results`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var d string
+				rows.Scan(&d)
+				docs = append(docs, d)
+			}
+			rows.Close()
+			rows, err = st.db.QueryContext(ctx, `SELECT evidence FROM findings ORDER BY recording, seq`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var e string
+				rows.Scan(&e)
+				evidence = append(evidence, e)
+			}
+			rows.Close()
+			all := strings.Join(docs, "\n") + strings.Join(evidence, "\n")
+			for _, raw := range []string{"13912345670", "110105194912310025", "1391234"} {
+				if strings.Contains(all, raw) {
+					t.Errorf("%s still stored after the migration", raw)
+				}
+			}
+			if len(docs) != 3 || !strings.Contains(docs[0], "[手机号]") || !strings.Contains(docs[0], "[身份证号]") || !strings.Contains(docs[0], "好的，我不知道") {
+				t.Errorf("migrated documents: %v", docs)
+			}
+			if got := strings.Join(evidence, "|"); got != "[手机号]|不知道|[手机号]|不知道|[手机号]|不知道" {
+				t.Errorf("findings evidence = %s", got)
+			}
+		})
+	}
+}

@@ -295,6 +295,11 @@ func (s *Store) migrate(ctx context.Context, upTo int) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("%s: %w", m.name, err)
 			}
+			if fn := s.dataMigration(m.version); fn != nil {
+				if err := fn(ctx, tx); err != nil {
+					return fmt.Errorf("%s: %w", m.name, err)
+				}
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
 				m.version, m.name, formatStoreTime(s.now())); err != nil {
 				return fmt.Errorf("%s: %w", m.name, err)

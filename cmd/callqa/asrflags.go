@@ -20,6 +20,7 @@ func (a *asrFlags) register(fs *flag.FlagSet, e *env) {
 	fs.StringVar(&a.cfg.APIKey, "asr-key", fleetEnv(e, "CALLQA_ASR_KEY", ""), "bearer token of the transcription service (env CALLQA_ASR_KEY)")
 	fs.IntVar(&a.cfg.Concurrency, "asr-concurrency", 2, "transcription requests in flight at once")
 	fs.DurationVar(&a.cfg.Timeout, "asr-timeout", 10*time.Minute, "timeout of one transcription request (one channel)")
+	fs.BoolVar(&a.cfg.KeepRawSidecar, "asr-keep-raw", false, "write the transcript sidecar unmasked (personal numbers as spoken); by default it is masked like the stored results")
 }
 
 // transcriber returns nil when no ASR service is configured: the engine

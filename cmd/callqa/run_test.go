@@ -243,9 +243,9 @@ func TestRunTimeZone(t *testing.T) {
 	}
 }
 
-// TestReportOtherScorecards inspects the 24th with scorecard v1 and the
-// 25th with v2: the default report (v2) says that the 24th's call has a
-// result only under v1, and how to see it.
+// TestReportOtherScorecards inspects the 24th with the built-in scorecard
+// (v2) and the 25th with v99: the default report (v99) says that the
+// 24th's call has a result only under v2, and how to see it.
 func TestReportOtherScorecards(t *testing.T) {
 	t.Parallel()
 	src := t.TempDir()
@@ -271,10 +271,10 @@ func TestReportOtherScorecards(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("report exit %d: %s", code, errOut)
 	}
-	if !strings.Contains(out, "v99") || !strings.Contains(out, "另有 1 通通话") || !strings.Contains(out, "--scorecard-version 1") {
-		t.Errorf("report does not state the call under v1:\n%s", out)
+	if !strings.Contains(out, "v99") || !strings.Contains(out, "另有 1 通通话") || !strings.Contains(out, "--scorecard-version 2") {
+		t.Errorf("report does not state the call under v2:\n%s", out)
 	}
-	code, out, _ = runCmd(t, "report", "--db", db, "--by", "day", "--scorecard-id", "hotline-12333", "--scorecard-version", "1", "--format", "json")
+	code, out, _ = runCmd(t, "report", "--db", db, "--by", "day", "--scorecard-id", "hotline-12333", "--scorecard-version", "2", "--format", "json")
 	if code != exitOK || !strings.Contains(out, `"version": 99`) || !strings.Contains(out, `"calls": 1`) {
 		t.Errorf("report on v1 (exit %d):\n%s", code, out)
 	}

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline/rules"
 	"github.com/callqa/callqa/scorecards"
 )
 
@@ -72,10 +73,7 @@ func describeRule(r models.Rule) string {
 	var parts []string
 	switch r.Type {
 	case models.RuleKeyword, models.RuleRegex:
-		expect := r.Expect
-		if expect == "" {
-			expect = "present"
-		}
+		expect := rules.EffectiveExpect(r)
 		switch {
 		case r.Pattern != "":
 			parts = append(parts, "/"+r.Pattern+"/")
@@ -93,6 +91,29 @@ func describeRule(r models.Rule) string {
 		}
 		if r.Fuzzy != "" {
 			parts = append(parts, "fuzzy "+r.Fuzzy)
+		}
+		if len(r.NotAfter) > 0 {
+			s := "not after " + strings.Join(r.NotAfter, "|")
+			if r.NotAfterWithinChars != nil {
+				s += fmt.Sprintf(" (within %d chars)", *r.NotAfterWithinChars)
+			}
+			parts = append(parts, s)
+		}
+		if len(r.Except) > 0 {
+			s := "except " + strings.Join(r.Except, "|")
+			if r.ExceptWithinChars != nil {
+				s += fmt.Sprintf(" (within %d chars)", *r.ExceptWithinChars)
+			} else {
+				s += " (same clause)"
+			}
+			parts = append(parts, s)
+		}
+		if n := r.Near; n != nil {
+			within := 0
+			if n.WithinChars != nil {
+				within = *n.WithinChars
+			}
+			parts = append(parts, fmt.Sprintf("near %s within %d chars", strings.Join(n.Phrases, "|"), within))
 		}
 	case models.RuleSilence, models.RuleOvertalk:
 		parts = append(parts, fmt.Sprintf(">= %gs", r.MinSeconds))

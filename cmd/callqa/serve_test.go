@@ -90,8 +90,13 @@ func TestUserAdd(t *testing.T) {
 // exit 0) at the end of the test.
 func serveSamples(t *testing.T, extra ...string) (addr, pw, db string) {
 	t.Helper()
+	return serveFolder(t, filepath.Join("..", "..", "samples"), extra...)
+}
+
+// serveFolder is serveSamples on the recordings under samples.
+func serveFolder(t *testing.T, samples string, extra ...string) (addr, pw, db string) {
+	t.Helper()
 	db = filepath.Join(t.TempDir(), "callqa.db")
-	samples := filepath.Join("..", "..", "samples")
 	if code, out, errOut := runCmd(t, "run", samples, "--db", db, "--workers", "2"); code != exitOK {
 		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
 	}

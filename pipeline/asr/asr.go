@@ -34,6 +34,7 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/decode"
+	"github.com/callqa/callqa/pipeline/pii"
 	"github.com/callqa/callqa/pipeline/transcript"
 )
 
@@ -61,6 +62,12 @@ type Config struct {
 	// HTTPClient sends the requests. Default: a client without an overall
 	// timeout (Timeout applies per request).
 	HTTPClient *http.Client
+	// KeepRawSidecar writes the transcript sidecar as the service gave it.
+	// By default the sidecar is masked like every stored result (ID card,
+	// phone, bank card numbers and e-mail addresses replaced by labels,
+	// see package pii), so that no file callqa writes holds them; the
+	// transcript returned for this inspection is the raw one either way.
+	KeepRawSidecar bool
 }
 
 // Validate reports the first invalid field.
@@ -202,7 +209,11 @@ func (c *Client) Transcribe(ctx context.Context, src transcript.Source, key stri
 	}
 	sort.SliceStable(out.Utterances, func(i, j int) bool { return out.Utterances[i].Start < out.Utterances[j].Start })
 	if w, ok := src.(SidecarWriter); ok {
-		data, err := json.MarshalIndent(out, "", "  ")
+		stored := out
+		if !c.cfg.KeepRawSidecar {
+			stored, _ = pii.MaskTranscript(out)
+		}
+		data, err := json.MarshalIndent(stored, "", "  ")
 		if err == nil {
 			err = w.WriteSidecar(ctx, key, transcript.SuffixTranscript, data)
 		}

@@ -32,7 +32,8 @@ type fakeASR struct {
 	inFlight atomic.Int32
 	maxSeen  atomic.Int32
 	delay    time.Duration
-	status   int // answer with this status instead, if not 0
+	status   int    // answer with this status instead, if not 0
+	say      string // the text of every segment, if not ""
 }
 
 func (s *fakeASR) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -108,7 +109,11 @@ func (s *fakeASR) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			case loud && start < 0:
 				start = t
 			case !loud && start >= 0:
-				segs = append(segs, segment{ID: len(segs), Start: start, End: t, Text: fmt.Sprintf(" %dch %dHz %s ", f.Channels, f.SampleRate, f.Codec)})
+				text := fmt.Sprintf(" %dch %dHz %s ", f.Channels, f.SampleRate, f.Codec)
+				if s.say != "" {
+					text = s.say
+				}
+				segs = append(segs, segment{ID: len(segs), Start: start, End: t, Text: text})
 				start = -1
 			}
 			frame += int64(n)
@@ -328,5 +333,33 @@ func TestConfigValidate(t *testing.T) {
 		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
 			t.Errorf("Validate(%+v) = %v, want %q", tt.cfg, err, tt.want)
 		}
+	}
+}
+
+// TestSidecarMasked checks that the transcript sidecar the adapter writes
+// holds no personal number unless KeepRawSidecar says so, while the
+// transcript returned for the inspection is the words as said.
+func TestSidecarMasked(t *testing.T) {
+	t.Parallel()
+	const said = "我的手机号是13912345670"
+	for _, keep := range []bool{false, true} {
+		t.Run(fmt.Sprint("keep raw ", keep), func(t *testing.T) {
+			t.Parallel()
+			c, src, dir := setup(t, &fakeASR{t: t, say: said}, asr.Config{KeepRawSidecar: keep})
+			tr, err := c.Transcribe(context.Background(), src, "2026/11/25/C1.wav")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(tr.Utterances) != 2 || tr.Utterances[0].Text != said {
+				t.Fatalf("transcript = %+v, want the words as said", tr.Utterances)
+			}
+			data, err := os.ReadFile(filepath.Join(dir, "2026", "11", "25", "C1.transcript.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if raw := strings.Contains(string(data), "13912345670"); raw != keep || !keep && !strings.Contains(string(data), "[手机号]") {
+				t.Errorf("sidecar (keep raw %v):\n%s", keep, data)
+			}
+		})
 	}
 }

@@ -22,7 +22,7 @@ func TestMask(t *testing.T) {
 		{"id card read out, grouped", "三一零一一五，一九八零零三零七，四五一五", "[身份证号]"},
 		{"id card in groups", "310115 19800307 4515", "[身份证号]"},
 		{"id card, old 15 digits", "老身份证310115800307451", "老身份证[身份证号]"},
-		{"id card with a wrong check digit", "310115198003074510", "310115198003074510"},
+		{"id card with a wrong check digit (a misheard digit)", "310115198003074510", "[身份证号]"},
 		{"id card with an impossible birth date", "310115198013074515", "310115198013074515"},
 		{"last four digits of an id card", "身份证后四位是2817", "身份证后四位是2817"},
 		// Mobiles.
@@ -245,8 +245,11 @@ func TestCheckCharacters(t *testing.T) {
 		s    string
 		want bool
 	}{
-		{"11010519491231002X", true}, {"110105194912310021", false}, {"310115198003074515", true},
-		{"310115190002304515", false}, {"910115198003074515", false}, {"310115800307451", true}, {"310115801307451", false},
+		// The check character is not required (a misheard digit); the
+		// province digit and the birth date are.
+		{"11010519491231002X", true}, {"110105194912310021", true}, {"310115198003074515", true},
+		{"310115199013304515", false}, {"910115198003074515", false}, {"310115800307451", true}, {"310115801307451", false},
+		{"310115180003074515", false}, {"31011519800307451Y", false},
 	} {
 		if got := idCard18(tc.s) || idCard15(tc.s); got != tc.want {
 			t.Errorf("id card %s: %v, want %v", tc.s, got, tc.want)

@@ -19,7 +19,7 @@ func TestDefaultScorecard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sc.ID != "hotline-12333" || sc.Version != 1 || sc.BaseScore != 100 || sc.PassScore != 85 {
+	if sc.ID != "hotline-12333" || sc.Version != 2 || sc.BaseScore != 100 || sc.PassScore != 85 {
 		t.Errorf("header = %s v%d %v/%v", sc.ID, sc.Version, sc.BaseScore, sc.PassScore)
 	}
 	// Other packages build sample calls against these ids.

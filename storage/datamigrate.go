@@ -1,0 +1,116 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline/pii"
+)
+
+// dataMigration returns the Go half of migration version, run after its
+// SQL file in the same transaction, or nil: what SQL cannot do (rewrite
+// the result documents).
+func (s *Store) dataMigration(version int) func(context.Context, *sql.Tx) error {
+	switch version {
+	case 302:
+		return s.maskStoredResults
+	}
+	return nil
+}
+
+// maskBatch is how many results maskStoredResults reads at a time.
+const maskBatch = 500
+
+// maskStoredResults passes every stored result through pii.MaskResult and
+// rewrites those it changes: result_json and the evidence of their
+// findings rows. Results are read in key order, a batch at a time, so
+// memory stays flat whatever the database's size.
+func (s *Store) maskStoredResults(ctx context.Context, tx *sql.Tx) error {
+	type row struct {
+		rec, scID string
+		scV       int
+		doc       string
+	}
+	var last row
+	first, masked := true, 0
+	for {
+		q := `SELECT recording, scorecard_id, scorecard_version, result_json FROM results`
+		var args []any
+		if !first {
+			q += ` WHERE recording > $1 OR (recording = $1 AND (scorecard_id > $2 OR (scorecard_id = $2 AND scorecard_version > $3)))`
+			args = []any{last.rec, last.scID, last.scV}
+		}
+		q += fmt.Sprintf(` ORDER BY recording, scorecard_id, scorecard_version LIMIT %d`, maskBatch)
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("mask stored results: %w", err)
+		}
+		var batch []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.rec, &r.scID, &r.scV, &r.doc); err != nil {
+				rows.Close()
+				return fmt.Errorf("mask stored results: %w", err)
+			}
+			batch = append(batch, r)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("mask stored results: %w", err)
+		}
+		for _, r := range batch {
+			changed, err := maskStored(ctx, tx, r.rec, r.scID, r.scV, r.doc)
+			if err != nil {
+				return fmt.Errorf("mask stored result %s: %w", r.rec, err)
+			}
+			if changed {
+				masked++
+			}
+		}
+		if len(batch) < maskBatch {
+			break
+		}
+		first, last = false, batch[len(batch)-1]
+	}
+	s.logger.InfoContext(ctx, "personal data masked in stored results", "results", masked)
+	return nil
+}
+
+// maskStored masks one stored result document and, when that changes it,
+// rewrites it and its findings' evidence.
+func maskStored(ctx context.Context, tx *sql.Tx, rec, scID string, scV int, doc string) (bool, error) {
+	var r models.Result
+	if err := json.Unmarshal([]byte(doc), &r); err != nil {
+		// Not a result document (never written by callqa): nothing to mask.
+		return false, nil
+	}
+	if r.Transcript == nil {
+		return false, nil
+	}
+	before, err := json.Marshal(&r)
+	if err != nil {
+		return false, err
+	}
+	pii.MaskResult(&r)
+	out, err := json.Marshal(&r)
+	if err != nil {
+		return false, err
+	}
+	if bytes.Equal(before, out) {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE results SET result_json = $1 WHERE recording = $2 AND scorecard_id = $3 AND scorecard_version = $4`,
+		string(out), rec, scID, scV); err != nil {
+		return false, err
+	}
+	for i, f := range r.Findings {
+		if _, err := tx.ExecContext(ctx, `UPDATE findings SET evidence = $1 WHERE recording = $2 AND scorecard_id = $3 AND scorecard_version = $4 AND seq = $5`,
+			f.Evidence, rec, scID, scV, i); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
