@@ -1,0 +1,50 @@
+package silero
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// benchProcess measures Process on speech (the reference clip, looped) or
+// on digital zeros. x_realtime is seconds of audio per second of CPU for
+// one channel.
+func benchProcess(b *testing.B, rate int, zeros bool) {
+	m, err := Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := m.NewDetector(rate)
+	if err != nil {
+		b.Fatal(err)
+	}
+	W := d.WindowSize()
+	var x []float32
+	if zeros {
+		x = make([]float32, 64*W)
+	} else {
+		c := clips[0]
+		if rate == 16000 {
+			c = clips[2]
+		}
+		_, x = loadClip(b, c)
+		x = x[:len(x)/W*W]
+	}
+	nw := len(x) / W
+	b.SetBytes(int64(4 * W))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		k := i % nw
+		d.Process(x[k*W : (k+1)*W])
+	}
+	b.StopTimer()
+	perWindow := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(W)/float64(rate)/perWindow, "x_realtime")
+}
+
+func BenchmarkProcess8k(b *testing.B)       { benchProcess(b, 8000, false) }
+func BenchmarkProcess16k(b *testing.B)      { benchProcess(b, 16000, false) }
+func BenchmarkProcess8kZeros(b *testing.B)  { benchProcess(b, 8000, true) }
+func BenchmarkProcess16kZeros(b *testing.B) { benchProcess(b, 16000, true) }
+
+var _ = rand.New
