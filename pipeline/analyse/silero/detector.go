@@ -15,9 +15,12 @@ type Detector struct {
 	in   []float32 // context + window + reflect padding
 	h, c []float32 // LSTM state
 
-	spec  []float32 // [frames][bins] STFT magnitudes
-	act   [4][]float32
-	gates []float32
+	spec     []float32 // [bins][frames] STFT magnitudes
+	specT    []float32 // [frames][bins]
+	fre, fim []float32 // FFT scratch
+	fft      *fft
+	act      [4][]float32
+	gates    []float32
 }
 
 // NewDetector returns a detector for a stream at sampleRate, which must be
@@ -34,6 +37,10 @@ func (m *Model) NewDetector(sampleRate int) (*Detector, error) {
 		h:     make([]float32, hidden),
 		c:     make([]float32, hidden),
 		spec:  make([]float32, n.frames*n.bins),
+		specT: make([]float32, n.frames*n.bins),
+		fre:   make([]float32, n.nfft),
+		fim:   make([]float32, n.nfft),
+		fft:   newFFT(n.nfft),
 		gates: make([]float32, 4*hidden),
 	}
 	t := n.frames
@@ -80,19 +87,12 @@ func (d *Detector) Process(window []float32) float32 {
 
 func (d *Detector) forward() float32 {
 	n := d.n
-	// STFT: conv of the padded input with the basis, stride hop.
-	N, B := n.nfft, n.bins
+	// STFT magnitudes by FFT.
+	B := n.bins
+	d.fft.stftMagnitudes(d.specT, d.in, n.win, n.hop, n.frames, B, d.fre, d.fim)
 	for t := range n.frames {
-		x := d.in[t*n.hop : t*n.hop+N]
 		for k := range B {
-			var re, im float32
-			br := n.basis[k*N : (k+1)*N]
-			bi := n.basis[(B+k)*N : (B+k+1)*N]
-			for j, v := range x {
-				re += br[j] * v
-				im += bi[j] * v
-			}
-			d.spec[k*n.frames+t] = float32(math.Sqrt(float64(re*re + im*im)))
+			d.spec[k*n.frames+t] = d.specT[t*B+k]
 		}
 	}
 	// Encoder: Conv1d(k=3, pad=1) + ReLU, channel-major [C][T].
