@@ -1,9 +1,6 @@
 package silero
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Detector runs the model over one stream (one channel) at one sample
 // rate: it keeps the context samples of the previous window and the LSTM
@@ -12,15 +9,18 @@ import (
 type Detector struct {
 	n *net
 
-	in   []float32 // context + window + reflect padding
-	h, c []float32 // LSTM state
+	in []float32 // context + window + reflect padding
 
-	spec     []float32 // [bins][frames] STFT magnitudes
-	specT    []float32 // [frames][bins]
-	fre, fim []float32 // FFT scratch
+	// Encoder activations, time-major ([frame][channel]) with a zero frame
+	// before and after the frames, which are the convolutions' padding.
+	act [4][]float32
+	// xh is the LSTM's input (the encoder's output) followed by h.
+	xh    []float32
+	c     []float32 // LSTM cell state
+	gates []float32
+
 	fft      *fft
-	act      [4][]float32
-	gates    []float32
+	fre, fim []float32 // FFT scratch
 }
 
 // NewDetector returns a detector for a stream at sampleRate, which must be
@@ -34,19 +34,17 @@ func (m *Model) NewDetector(sampleRate int) (*Detector, error) {
 	d := &Detector{
 		n:     n,
 		in:    make([]float32, n.context+n.window+n.pad),
-		h:     make([]float32, hidden),
+		xh:    make([]float32, 2*hidden),
 		c:     make([]float32, hidden),
-		spec:  make([]float32, n.frames*n.bins),
-		specT: make([]float32, n.frames*n.bins),
+		gates: make([]float32, 4*hidden),
+		fft:   newFFT(n.nfft),
 		fre:   make([]float32, n.nfft),
 		fim:   make([]float32, n.nfft),
-		fft:   newFFT(n.nfft),
-		gates: make([]float32, 4*hidden),
 	}
-	t := n.frames
+	T := n.frames
 	for i, c := range n.enc {
-		t = (t+2-3)/c.stride + 1
-		d.act[i] = make([]float32, c.out*t)
+		d.act[i] = make([]float32, (T+2)*c.in)
+		T = (T+2-3)/c.stride + 1
 	}
 	return d, nil
 }
@@ -62,7 +60,7 @@ func (d *Detector) WindowSize() int { return d.n.window }
 // zero LSTM state.
 func (d *Detector) Reset() {
 	clear(d.in)
-	clear(d.h)
+	clear(d.xh)
 	clear(d.c)
 }
 
@@ -76,7 +74,7 @@ func (d *Detector) Process(window []float32) float32 {
 	}
 	L := n.context + n.window
 	copy(d.in[n.context:L], window)
-	for j := range n.pad {
+	for j := range n.pad { // reflect padding on the right
 		d.in[L+j] = d.in[L-2-j]
 	}
 	p := d.forward()
@@ -87,59 +85,47 @@ func (d *Detector) Process(window []float32) float32 {
 
 func (d *Detector) forward() float32 {
 	n := d.n
-	// STFT magnitudes by FFT.
-	B := n.bins
-	d.fft.stftMagnitudes(d.specT, d.in, n.win, n.hop, n.frames, B, d.fre, d.fim)
-	for t := range n.frames {
-		for k := range B {
-			d.spec[k*n.frames+t] = d.specT[t*B+k]
-		}
-	}
-	// Encoder: Conv1d(k=3, pad=1) + ReLU, channel-major [C][T].
-	x, T := d.spec, n.frames
-	for i, c := range n.enc {
+	// STFT magnitudes into frames 1..T of the first activation buffer.
+	B, T := n.bins, n.frames
+	d.fft.stftMagnitudes(d.act[0][B:], d.in, n.win, n.hop, T, B, d.fre, d.fim)
+	// Encoder: output frame t of a layer with stride s reads the padded
+	// input frames t*s .. t*s+2; taps that fall on a padding frame are
+	// skipped.
+	for i := range n.enc {
+		c := &n.enc[i]
+		x := d.act[i]
 		To := (T+2-3)/c.stride + 1
-		y := d.act[i]
-		for o := range c.out {
-			for t := range To {
-				s := c.b[o]
-				for ci := range c.in {
-					w := c.w[(o*c.in+ci)*3 : (o*c.in+ci)*3+3]
-					for k := range 3 {
-						p := t*c.stride + k - 1
-						if p >= 0 && p < T {
-							s += w[k] * x[ci*T+p]
-						}
-					}
-				}
-				y[o*To+t] = max(s, 0)
-			}
+		var y []float32
+		if i+1 < len(n.enc) {
+			y = d.act[i+1][c.out : c.out*(To+1)]
+		} else {
+			y = d.xh[:c.out] // To == 1
 		}
-		x, T = y, To
-	}
-	// LSTM cell, gates i, f, g, o.
-	for r := range 4 * hidden {
-		s := n.bih[r] + n.bhh[r]
-		wi := n.wih[r*hidden : (r+1)*hidden]
-		wh := n.whh[r*hidden : (r+1)*hidden]
-		for j := range hidden {
-			s += wi[j]*x[j] + wh[j]*d.h[j]
+		C := c.in
+		for t := range To {
+			k0 := max(0, 1-t*c.stride)
+			k1 := min(3, T+1-t*c.stride)
+			yt := y[t*c.out : (t+1)*c.out]
+			gemvGo(yt, c.b, c.wt[k0*C:], 3*C, x[(t*c.stride+k0)*C:(t*c.stride+k1)*C])
+			relu(yt)
 		}
-		d.gates[r] = s
+		T = To
 	}
-	var out float32 = n.decB
+	// LSTM cell, gates i, f, g, o (PyTorch order).
+	gemvGo(d.gates, n.lstmB, n.lstmW, 2*hidden, d.xh)
+	h := d.xh[hidden : 2*hidden]
+	g := d.gates
+	out := n.decB
 	for j := range hidden {
-		ig := sigmoid(d.gates[j])
-		fg := sigmoid(d.gates[hidden+j])
-		gg := float32(math.Tanh(float64(d.gates[2*hidden+j])))
-		og := sigmoid(d.gates[3*hidden+j])
-		d.c[j] = fg*d.c[j] + ig*gg
-		d.h[j] = og * float32(math.Tanh(float64(d.c[j])))
-		out += n.decW[j] * max(d.h[j], 0)
+		ig := sigmoidf(g[j])
+		fg := sigmoidf(g[hidden+j])
+		gg := tanhf(g[2*hidden+j])
+		og := sigmoidf(g[3*hidden+j])
+		c := fg*d.c[j] + ig*gg
+		d.c[j] = c
+		hj := og * tanhf(c)
+		h[j] = hj
+		out += n.decW[j] * max(hj, 0)
 	}
-	return sigmoid(out)
-}
-
-func sigmoid(x float32) float32 {
-	return float32(1 / (1 + math.Exp(-float64(x))))
+	return sigmoidf(out)
 }

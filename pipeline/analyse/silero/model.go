@@ -62,6 +62,10 @@ type net struct {
 
 	decW []float32 // [hidden]
 	decB float32
+
+	// Layouts for the detector, made by prepare.
+	lstmW []float32 // [4*hidden][2*hidden]: row r is wih[r] then whh[r]
+	lstmB []float32 // bih + bhh
 }
 
 // conv is one Conv1d layer (kernel 3, padding 1) of the encoder.
@@ -69,6 +73,7 @@ type conv struct {
 	in, out, stride int
 	w               []float32 // ONNX layout [out][in][3]
 	b               []float32 // [out]
+	wt              []float32 // tap-major [out][3][in], made by prepare
 }
 
 // rateIndex maps a sample rate to the index in Model.nets.
@@ -242,6 +247,7 @@ func loadNet(g *onnxGraph, rate int) (*net, error) {
 	if err := n.checkBasis(); err != nil {
 		return nil, err
 	}
+	n.prepare()
 	for _, w := range [][]float32{n.wih, n.whh, n.bih, n.bhh, n.decW, db, n.enc[0].w, n.enc[1].w, n.enc[2].w, n.enc[3].w,
 		n.enc[0].b, n.enc[1].b, n.enc[2].b, n.enc[3].b} {
 		for _, v := range w {
@@ -380,4 +386,30 @@ func (n *net) checkBasis() error {
 		}
 	}
 	return nil
+}
+
+// prepare makes the layouts that the detector's kernels read contiguously:
+// tap-major conv weights, so that the three taps of an output frame are
+// one dot product with three consecutive time-major input frames, and the
+// LSTM's two matrices side by side, so that the gates are one
+// matrix-vector product with the input and h concatenated.
+func (n *net) prepare() {
+	for i := range n.enc {
+		c := &n.enc[i]
+		c.wt = make([]float32, len(c.w))
+		for o := range c.out {
+			for ci := range c.in {
+				for k := range 3 {
+					c.wt[(o*3+k)*c.in+ci] = c.w[(o*c.in+ci)*3+k]
+				}
+			}
+		}
+	}
+	n.lstmW = make([]float32, 4*hidden*2*hidden)
+	n.lstmB = make([]float32, 4*hidden)
+	for r := range 4 * hidden {
+		copy(n.lstmW[r*2*hidden:], n.wih[r*hidden:(r+1)*hidden])
+		copy(n.lstmW[r*2*hidden+hidden:], n.whh[r*hidden:(r+1)*hidden])
+		n.lstmB[r] = n.bih[r] + n.bhh[r]
+	}
 }
