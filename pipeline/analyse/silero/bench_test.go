@@ -1,19 +1,16 @@
 package silero
 
-import (
-	"math/rand/v2"
-	"testing"
-)
+import "testing"
 
 // benchProcess measures Process on speech (the reference clip, looped) or
 // on digital zeros. x_realtime is seconds of audio per second of CPU for
 // one channel.
-func benchProcess(b *testing.B, rate int, zeros bool) {
+func benchProcess(b *testing.B, rate int, zeros, simd bool) {
 	m, err := Load()
 	if err != nil {
 		b.Fatal(err)
 	}
-	d, err := m.NewDetector(rate)
+	d, err := m.newDetector(rate, simd && m.simd)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -42,9 +39,11 @@ func benchProcess(b *testing.B, rate int, zeros bool) {
 	b.ReportMetric(float64(W)/float64(rate)/perWindow, "x_realtime")
 }
 
-func BenchmarkProcess8k(b *testing.B)       { benchProcess(b, 8000, false) }
-func BenchmarkProcess16k(b *testing.B)      { benchProcess(b, 16000, false) }
-func BenchmarkProcess8kZeros(b *testing.B)  { benchProcess(b, 8000, true) }
-func BenchmarkProcess16kZeros(b *testing.B) { benchProcess(b, 16000, true) }
+func BenchmarkProcess8k(b *testing.B)       { benchProcess(b, 8000, false, true) }
+func BenchmarkProcess16k(b *testing.B)      { benchProcess(b, 16000, false, true) }
+func BenchmarkProcess8kZeros(b *testing.B)  { benchProcess(b, 8000, true, true) }
+func BenchmarkProcess16kZeros(b *testing.B) { benchProcess(b, 16000, true, true) }
 
-var _ = rand.New
+// The pure-Go kernels, as on CPUs without AVX2/FMA or with -tags purego.
+func BenchmarkProcess8kGo(b *testing.B)  { benchProcess(b, 8000, false, false) }
+func BenchmarkProcess16kGo(b *testing.B) { benchProcess(b, 16000, false, false) }

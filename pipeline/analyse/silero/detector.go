@@ -21,11 +21,18 @@ type Detector struct {
 
 	fft      *fft
 	fre, fim []float32 // FFT scratch
+
+	gemv func(y, b, w []float32, stride int, x []float32)
 }
 
 // NewDetector returns a detector for a stream at sampleRate, which must be
 // 8000 or 16000 (resample anything else first).
 func (m *Model) NewDetector(sampleRate int) (*Detector, error) {
+	return m.newDetector(sampleRate, m.simd)
+}
+
+// newDetector makes a detector with the SIMD kernels or without them.
+func (m *Model) newDetector(sampleRate int, simd bool) (*Detector, error) {
 	i, err := rateIndex(sampleRate)
 	if err != nil {
 		return nil, err
@@ -40,10 +47,14 @@ func (m *Model) NewDetector(sampleRate int) (*Detector, error) {
 		fft:   newFFT(n.nfft),
 		fre:   make([]float32, n.nfft),
 		fim:   make([]float32, n.nfft),
+		gemv:  gemvGo,
+	}
+	if simd {
+		d.gemv = gemvAVX2
 	}
 	T := n.frames
 	for i, c := range n.enc {
-		d.act[i] = make([]float32, (T+2)*c.in)
+		d.act[i] = make([]float32, (T+2)*c.inP)
 		T = (T+2-3)/c.stride + 1
 	}
 	return d, nil
@@ -87,7 +98,7 @@ func (d *Detector) forward() float32 {
 	n := d.n
 	// STFT magnitudes into frames 1..T of the first activation buffer.
 	B, T := n.bins, n.frames
-	d.fft.stftMagnitudes(d.act[0][B:], d.in, n.win, n.hop, T, B, d.fre, d.fim)
+	d.fft.stftMagnitudes(d.act[0][n.enc[0].inP:], d.in, n.win, n.hop, T, B, n.enc[0].inP, d.fre, d.fim)
 	// Encoder: output frame t of a layer with stride s reads the padded
 	// input frames t*s .. t*s+2; taps that fall on a padding frame are
 	// skipped.
@@ -101,18 +112,18 @@ func (d *Detector) forward() float32 {
 		} else {
 			y = d.xh[:c.out] // To == 1
 		}
-		C := c.in
+		C := c.inP
 		for t := range To {
 			k0 := max(0, 1-t*c.stride)
 			k1 := min(3, T+1-t*c.stride)
 			yt := y[t*c.out : (t+1)*c.out]
-			gemvGo(yt, c.b, c.wt[k0*C:], 3*C, x[(t*c.stride+k0)*C:(t*c.stride+k1)*C])
+			d.gemv(yt, c.b, c.wt[k0*C:], 3*C, x[(t*c.stride+k0)*C:(t*c.stride+k1)*C])
 			relu(yt)
 		}
 		T = To
 	}
 	// LSTM cell, gates i, f, g, o (PyTorch order).
-	gemvGo(d.gates, n.lstmB, n.lstmW, 2*hidden, d.xh)
+	d.gemv(d.gates, n.lstmB, n.lstmW, 2*hidden, d.xh)
 	h := d.xh[hidden : 2*hidden]
 	g := d.gates
 	out := n.decB

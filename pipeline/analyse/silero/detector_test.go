@@ -37,22 +37,24 @@ func TestDetectorMatchesReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, rate := range []int{8000, 16000} {
-		d, err := m.NewDetector(rate)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ref := newRefDetector(m, rate)
-		r := rand.New(rand.NewPCG(uint64(rate), 1))
-		W := d.WindowSize()
-		x := randomSignal(r, 300*W)
-		worst := 0.0
-		for i := 0; i+W <= len(x); i += W {
-			p, q := d.Process(x[i:i+W]), ref.process(x[i:i+W])
-			worst = max(worst, math.Abs(float64(p-q)))
-		}
-		t.Logf("%d Hz: max abs difference %.2e", rate, worst)
-		if worst > 1e-4 {
-			t.Errorf("%d Hz: max abs difference from the reference %.2e", rate, worst)
+		for _, simd := range []bool{false, true} {
+			d, err := m.newDetector(rate, simd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := newRefDetector(m, rate)
+			r := rand.New(rand.NewPCG(uint64(rate), 1))
+			W := d.WindowSize()
+			x := randomSignal(r, 300*W)
+			worst := 0.0
+			for i := 0; i+W <= len(x); i += W {
+				p, q := d.Process(x[i:i+W]), ref.process(x[i:i+W])
+				worst = max(worst, math.Abs(float64(p-q)))
+			}
+			t.Logf("%d Hz, simd %v: max abs difference %.2e", rate, simd && hasAVX2(), worst)
+			if worst > 1e-4 {
+				t.Errorf("%d Hz, simd %v: max abs difference from the reference %.2e", rate, simd, worst)
+			}
 		}
 	}
 }

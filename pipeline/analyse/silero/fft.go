@@ -54,9 +54,9 @@ func (f *fft) transform(re, im []float32) {
 // stftMagnitudes computes the magnitudes of the STFT frames of in (frames
 // of nfft samples, hop apart, windowed by win) as the ONNX graph's
 // convolution with its windowed-DFT basis would, into dst (time-major,
-// [frames][bins]). Two real frames go through one complex FFT, one as the
+// frame t at dst[t*stride:], bins values). Two real frames go through one complex FFT, one as the
 // real part and one as the imaginary part; re and im are scratch of nfft.
-func (f *fft) stftMagnitudes(dst, in, win []float32, hop, frames, bins int, re, im []float32) {
+func (f *fft) stftMagnitudes(dst, in, win []float32, hop, frames, bins, stride int, re, im []float32) {
 	n := f.n
 	win = win[:n]
 	for t := 0; t < frames; t += 2 {
@@ -71,8 +71,8 @@ func (f *fft) stftMagnitudes(dst, in, win []float32, hop, frames, bins int, re, 
 		}
 		f.transform(re, im)
 		// A[k] = (Z[k] + conj(Z[n-k]))/2, B[k] = (Z[k] - conj(Z[n-k]))/2i.
-		da := dst[t*bins : (t+1)*bins]
-		db := dst[min(t+1, frames-1)*bins:][:bins]
+		da := dst[t*stride:][:bins]
+		db := dst[min(t+1, frames-1)*stride:][:bins]
 		for k := range bins {
 			nk := (n - k) & (n - 1)
 			zr, zi, wr, wi := re[k], im[k], re[nk], im[nk]

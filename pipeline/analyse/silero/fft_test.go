@@ -23,7 +23,7 @@ func TestSTFTMatchesBasis(t *testing.T) {
 		}
 		got := make([]float32, T*B)
 		f := newFFT(N)
-		f.stftMagnitudes(got, in, n.win, n.hop, T, B, make([]float32, N), make([]float32, N))
+		f.stftMagnitudes(got, in, n.win, n.hop, T, B, B, make([]float32, N), make([]float32, N))
 		worst := 0.0
 		for tt := range T {
 			seg := in[tt*n.hop : tt*n.hop+N]

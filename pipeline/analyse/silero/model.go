@@ -30,6 +30,7 @@ func Load() (*Model, error) { return loadEmbedded() }
 // is safe for concurrent use; all mutable state lives in a Detector.
 type Model struct {
 	nets [2]*net // 8 kHz, 16 kHz
+	simd bool    // use the AVX2/FMA kernels
 }
 
 // hidden is the LSTM's state size, the same for both rates.
@@ -73,7 +74,8 @@ type conv struct {
 	in, out, stride int
 	w               []float32 // ONNX layout [out][in][3]
 	b               []float32 // [out]
-	wt              []float32 // tap-major [out][3][in], made by prepare
+	inP             int       // in rounded up to a multiple of 8, made by prepare
+	wt              []float32 // tap-major [out][3][inP], zero-padded, made by prepare
 }
 
 // rateIndex maps a sample rate to the index in Model.nets.
@@ -101,7 +103,7 @@ func Decode(onnx []byte) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	var m Model
+	m := Model{simd: hasAVX2()}
 	var top *onnxNode
 	for i := range g.nodes {
 		if g.nodes[i].op == "If" {
@@ -390,17 +392,19 @@ func (n *net) checkBasis() error {
 
 // prepare makes the layouts that the detector's kernels read contiguously:
 // tap-major conv weights, so that the three taps of an output frame are
-// one dot product with three consecutive time-major input frames, and the
+// one dot product with three consecutive time-major input frames (the
+// channels padded with zeros to a multiple of 8 for the SIMD kernel), and the
 // LSTM's two matrices side by side, so that the gates are one
 // matrix-vector product with the input and h concatenated.
 func (n *net) prepare() {
 	for i := range n.enc {
 		c := &n.enc[i]
-		c.wt = make([]float32, len(c.w))
+		c.inP = (c.in + 7) &^ 7
+		c.wt = make([]float32, c.out*3*c.inP)
 		for o := range c.out {
 			for ci := range c.in {
 				for k := range 3 {
-					c.wt[(o*3+k)*c.in+ci] = c.w[(o*c.in+ci)*3+k]
+					c.wt[(o*3+k)*c.inP+ci] = c.w[(o*c.in+ci)*3+k]
 				}
 			}
 		}

@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package silero
+
+func hasAVX2() bool { return false }
+
+func gemvAVX2(y, b, w []float32, stride int, x []float32) { gemvGo(y, b, w, stride, x) }
