@@ -47,3 +47,21 @@ func BenchmarkProcess16kZeros(b *testing.B) { benchProcess(b, 16000, true, true)
 // The pure-Go kernels, as on CPUs without AVX2/FMA or with -tags purego.
 func BenchmarkProcess8kGo(b *testing.B)  { benchProcess(b, 8000, false, false) }
 func BenchmarkProcess16kGo(b *testing.B) { benchProcess(b, 16000, false, false) }
+
+// BenchmarkProcessSilence8k is the cost of a window of digital silence
+// through ProcessSilence (what Stream does for all-zero windows).
+func BenchmarkProcessSilence8k(b *testing.B) {
+	m, err := Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := m.NewDetector(8000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		d.ProcessSilence()
+	}
+	b.ReportMetric(256.0/8000/(b.Elapsed().Seconds()/float64(b.N)), "x_realtime")
+}

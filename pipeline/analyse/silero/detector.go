@@ -37,7 +37,10 @@ func (m *Model) newDetector(sampleRate int, simd bool) (*Detector, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := m.nets[i]
+	return newNetDetector(m.nets[i], simd), nil
+}
+
+func newNetDetector(n *net, simd bool) *Detector {
 	d := &Detector{
 		n:     n,
 		in:    make([]float32, n.context+n.window+n.pad),
@@ -57,7 +60,7 @@ func (m *Model) newDetector(sampleRate int, simd bool) (*Detector, error) {
 		d.act[i] = make([]float32, (T+2)*c.inP)
 		T = (T+2-3)/c.stride + 1
 	}
-	return d, nil
+	return d
 }
 
 // SampleRate returns the detector's sample rate.
@@ -83,25 +86,74 @@ func (d *Detector) Process(window []float32) float32 {
 	if len(window) != n.window {
 		panic(fmt.Sprintf("silero: Process got %d samples, want %d", len(window), n.window))
 	}
+	copy(d.in[n.context:n.context+n.window], window)
+	return d.run()
+}
+
+// ProcessSilence is Process of a window of digital silence (zeros), made
+// cheaper: when the context (the previous window's last samples) is zero
+// too, the STFT and the encoder's output are constants of the model,
+// computed by Decode, so only the LSTM's recurrent half runs, about a
+// fifth of a window's work. The state afterwards is what Process of zeros
+// leaves, within float32 rounding (the sums are taken in another order;
+// the probabilities differ by less than 1e-5). Stream uses it for every
+// all-zero window.
+//
+// The model does not settle on silence: some LSTM cells keep integrating,
+// so its state still drifts after minutes of zeros, and a skipped stretch
+// of any length must be replayed window by window for the state to be the
+// model's. Skipping windows that are quiet but not silent is not free:
+// the model's state carries the line noise. On the reference clips,
+// ProcessSilence for every window below -55 dBFS RMS (line noise and the
+// pauses between words) changes the probabilities of the windows still
+// computed by up to 0.3-0.7 and moves segment ends by up to 230 ms; below
+// -70 dBFS, on the clip with hold music and DTMF, it makes the model find
+// a speech span that it misses when it hears the noise. Reset instead of
+// ProcessSilence is worse (changes up to 0.8-1.0). TestSkipQuietWindows
+// records these figures.
+func (d *Detector) ProcessSilence() float32 {
+	n := d.n
 	L := n.context + n.window
-	copy(d.in[n.context:L], window)
+	for _, v := range d.in[:n.context] {
+		if v != 0 {
+			clear(d.in[n.context:L])
+			return d.run()
+		}
+	}
+	d.gemv(d.gates, n.zeroGates, n.lstmW[hidden:], 2*hidden, d.xh[hidden:])
+	return d.cell()
+}
+
+// run computes the window in d.in[context:context+window].
+func (d *Detector) run() float32 {
+	n := d.n
+	L := n.context + n.window
 	for j := range n.pad { // reflect padding on the right
 		d.in[L+j] = d.in[L-2-j]
 	}
-	p := d.forward()
+	d.encode()
 	// Keep the last context samples as the next window's context.
 	copy(d.in[:n.context], d.in[L-n.context:L])
-	return p
+	// LSTM gates, i, f, g, o (PyTorch order), from the input and h.
+	d.gemv(d.gates, n.lstmB, n.lstmW, 2*hidden, d.xh)
+	return d.cell()
 }
 
-func (d *Detector) forward() float32 {
+// encode computes the STFT and the encoder, into d.xh[:hidden].
+func (d *Detector) encode() {
 	n := d.n
 	// STFT magnitudes into frames 1..T of the first activation buffer.
 	B, T := n.bins, n.frames
 	d.fft.stftMagnitudes(d.act[0][n.enc[0].inP:], d.in, n.win, n.hop, T, B, n.enc[0].inP, d.fre, d.fim)
-	// Encoder: output frame t of a layer with stride s reads the padded
-	// input frames t*s .. t*s+2; taps that fall on a padding frame are
-	// skipped.
+	d.encodeSpectrum()
+}
+
+// encodeSpectrum runs the encoder on the magnitudes in d.act[0]. Output
+// frame t of a layer with stride s reads the padded input frames t*s ..
+// t*s+2; taps that fall on a padding frame are skipped.
+func (d *Detector) encodeSpectrum() {
+	n := d.n
+	T := n.frames
 	for i := range n.enc {
 		c := &n.enc[i]
 		x := d.act[i]
@@ -122,21 +174,27 @@ func (d *Detector) forward() float32 {
 		}
 		T = To
 	}
-	// LSTM cell, gates i, f, g, o (PyTorch order).
-	d.gemv(d.gates, n.lstmB, n.lstmW, 2*hidden, d.xh)
+}
+
+// cell applies the LSTM's gates in d.gates to its state and returns the
+// decoder's probability.
+func (d *Detector) cell() float32 {
+	n := d.n
 	h := d.xh[hidden : 2*hidden]
-	g := d.gates
+	g := d.gates[:4*hidden]
+	c := d.c[:hidden]
+	w := n.decW[:hidden]
 	out := n.decB
 	for j := range hidden {
 		ig := sigmoidf(g[j])
 		fg := sigmoidf(g[hidden+j])
 		gg := tanhf(g[2*hidden+j])
 		og := sigmoidf(g[3*hidden+j])
-		c := fg*d.c[j] + ig*gg
-		d.c[j] = c
-		hj := og * tanhf(c)
+		cj := fg*c[j] + ig*gg
+		c[j] = cj
+		hj := og * tanhf(cj)
 		h[j] = hj
-		out += n.decW[j] * max(hj, 0)
+		out += w[j] * max(hj, 0)
 	}
 	return sigmoidf(out)
 }

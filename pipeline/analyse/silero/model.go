@@ -67,6 +67,10 @@ type net struct {
 	// Layouts for the detector, made by prepare.
 	lstmW []float32 // [4*hidden][2*hidden]: row r is wih[r] then whh[r]
 	lstmB []float32 // bih + bhh
+
+	// zeroGates is lstmB plus wih times the encoder's output for a window
+	// of zeros with a zero context, for ProcessSilence.
+	zeroGates []float32
 }
 
 // conv is one Conv1d layer (kernel 3, padding 1) of the encoder.
@@ -416,4 +420,9 @@ func (n *net) prepare() {
 		copy(n.lstmW[r*2*hidden+hidden:], n.whh[r*hidden:(r+1)*hidden])
 		n.lstmB[r] = n.bih[r] + n.bhh[r]
 	}
+	// The encoder's output for silence: all magnitudes zero.
+	d := newNetDetector(n, false)
+	d.encodeSpectrum()
+	n.zeroGates = make([]float32, 4*hidden)
+	gemvGo(n.zeroGates, n.lstmB, n.lstmW, 2*hidden, d.xh[:hidden])
 }
