@@ -22,7 +22,9 @@ type Detector struct {
 	fft      *fft
 	fre, fim []float32 // FFT scratch
 
-	gemv func(y, b, w []float32, stride int, x []float32)
+	// The kernels: Go, or AVX2/FMA assembly.
+	gemv   func(y, b, w []float32, stride int, x []float32)
+	cellFn func(g, c, h, w []float32) float32
 }
 
 // NewDetector returns a detector for a stream at sampleRate, which must be
@@ -42,18 +44,19 @@ func (m *Model) newDetector(sampleRate int, simd bool) (*Detector, error) {
 
 func newNetDetector(n *net, simd bool) *Detector {
 	d := &Detector{
-		n:     n,
-		in:    make([]float32, n.context+n.window+n.pad),
-		xh:    make([]float32, 2*hidden),
-		c:     make([]float32, hidden),
-		gates: make([]float32, 4*hidden),
-		fft:   newFFT(n.nfft),
-		fre:   make([]float32, n.nfft),
-		fim:   make([]float32, n.nfft),
-		gemv:  gemvGo,
+		n:      n,
+		in:     make([]float32, n.context+n.window+n.pad),
+		xh:     make([]float32, 2*hidden),
+		c:      make([]float32, hidden),
+		gates:  make([]float32, 4*hidden),
+		fft:    newFFT(n.nfft),
+		fre:    make([]float32, n.nfft),
+		fim:    make([]float32, n.nfft),
+		gemv:   gemvGo,
+		cellFn: cellGo,
 	}
 	if simd {
-		d.gemv = gemvAVX2
+		d.gemv, d.cellFn = gemvAVX2, cellSIMD
 	}
 	T := n.frames
 	for i, c := range n.enc {
@@ -180,21 +183,5 @@ func (d *Detector) encodeSpectrum() {
 // decoder's probability.
 func (d *Detector) cell() float32 {
 	n := d.n
-	h := d.xh[hidden : 2*hidden]
-	g := d.gates[:4*hidden]
-	c := d.c[:hidden]
-	w := n.decW[:hidden]
-	out := n.decB
-	for j := range hidden {
-		ig := sigmoidf(g[j])
-		fg := sigmoidf(g[hidden+j])
-		gg := tanhf(g[2*hidden+j])
-		og := sigmoidf(g[3*hidden+j])
-		cj := fg*c[j] + ig*gg
-		c[j] = cj
-		hj := og * tanhf(cj)
-		h[j] = hj
-		out += w[j] * max(hj, 0)
-	}
-	return sigmoidf(out)
+	return sigmoidf(n.decB + d.cellFn(d.gates, d.c, d.xh[hidden:], n.decW))
 }

@@ -20,3 +20,12 @@ func gemvAVX2(y, b, w []float32, stride int, x []float32) {
 	}
 	gemv8AVX2(&y[0], &b[0], &w[0], stride, K, R, &x[0])
 }
+
+//go:noescape
+func cellAVX2(gates, c, h, w *float32) float32
+
+// cellSIMD is cellGo with the AVX2/FMA kernel.
+func cellSIMD(g, c, h, w []float32) float32 {
+	_, _, _, _ = g[4*hidden-1], c[hidden-1], h[hidden-1], w[hidden-1]
+	return cellAVX2(&g[0], &c[0], &h[0], &w[0])
+}

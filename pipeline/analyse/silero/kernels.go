@@ -63,3 +63,24 @@ func sigmoidf(x float32) float32 { return 1 / (1 + expf(-x)) }
 
 // tanhf is tanh in float32, with an absolute error of a few 1e-8.
 func tanhf(x float32) float32 { return 1 - 2/(expf(2*x)+1) }
+
+// cellGo is the LSTM cell on hidden units: with the gates g (i, f, g, o,
+// hidden each, PyTorch's order), c = sigmoid(f)*c + sigmoid(i)*tanh(g) and
+// h = sigmoid(o)*tanh(c), updated in place; it returns sum(w*max(h, 0)),
+// the decoder's dot product.
+func cellGo(g, c, h, w []float32) float32 {
+	g, c, h, w = g[:4*hidden], c[:hidden], h[:hidden], w[:hidden]
+	var out float32
+	for j := range hidden {
+		ig := sigmoidf(g[j])
+		fg := sigmoidf(g[hidden+j])
+		gg := tanhf(g[2*hidden+j])
+		og := sigmoidf(g[3*hidden+j])
+		cj := fg*c[j] + ig*gg
+		c[j] = cj
+		hj := og * tanhf(cj)
+		h[j] = hj
+		out += w[j] * max(hj, 0)
+	}
+	return out
+}

@@ -46,3 +46,57 @@ func TestGemvAVX2MatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestCellSIMDMatchesGo compares the assembly LSTM cell with the Go one on
+// random gates and states, including arguments past the clamps of exp.
+func TestCellSIMDMatchesGo(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(5, 6))
+	for trial := range 200 {
+		scale := []float64{0.1, 1, 5, 30, 200}[trial%5]
+		g := make([]float32, 4*hidden)
+		c := make([]float32, hidden)
+		h := make([]float32, hidden)
+		w := make([]float32, hidden)
+		for i := range g {
+			g[i] = float32(r.NormFloat64() * scale)
+		}
+		for i := range c {
+			c[i] = float32(r.NormFloat64() * scale)
+			w[i] = float32(r.NormFloat64())
+		}
+		c2, h2 := append([]float32(nil), c...), make([]float32, hidden)
+		want := cellGo(g, c, h, w)
+		got := cellSIMD(g, c2, h2, w)
+		for j := range hidden {
+			if d := math.Abs(float64(c[j] - c2[j])); d > 1e-6*(1+math.Abs(float64(c[j]))) {
+				t.Fatalf("scale %v: c[%d] asm %v, Go %v", scale, j, c2[j], c[j])
+			}
+			if d := math.Abs(float64(h[j] - h2[j])); d > 1e-6 {
+				t.Fatalf("scale %v: h[%d] asm %v, Go %v", scale, j, h2[j], h[j])
+			}
+		}
+		if d := math.Abs(float64(got - want)); d > 1e-5*(1+math.Abs(float64(want))) {
+			t.Fatalf("scale %v: decoder sum asm %v, Go %v", scale, got, want)
+		}
+	}
+}
+
+// TestExpf checks expf against math.Exp over its range.
+func TestExpf(t *testing.T) {
+	t.Parallel()
+	worst := 0.0
+	for x := -87.0; x <= 88; x += 0.001 {
+		want := math.Exp(float64(float32(x)))
+		got := float64(expf(float32(x)))
+		worst = max(worst, math.Abs(got-want)/want)
+	}
+	t.Logf("max relative error %.2e", worst)
+	if worst > 3e-7 {
+		t.Errorf("expf: max relative error %.2e", worst)
+	}
+	// Clamped, so that sigmoid and tanh stay finite and exact at the ends.
+	if lo, hi := expf(-1000), expf(1000); lo <= 0 || math.IsInf(float64(hi), 0) || sigmoidf(1000) != 1 || tanhf(-1000) != -1 {
+		t.Errorf("expf(-1000) = %v, expf(1000) = %v, sigmoidf(1000) = %v, tanhf(-1000) = %v", lo, hi, sigmoidf(1000), tanhf(-1000))
+	}
+}
