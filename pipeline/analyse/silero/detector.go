@@ -23,6 +23,7 @@ type Detector struct {
 	fre, fim []float32 // FFT scratch
 
 	// The kernels: Go, or AVX2/FMA assembly.
+	simd   bool
 	gemv   func(y, b, w []float32, stride int, x []float32)
 	cellFn func(g, c, h, w []float32) float32
 }
@@ -56,7 +57,7 @@ func newNetDetector(n *net, simd bool) *Detector {
 		cellFn: cellGo,
 	}
 	if simd {
-		d.gemv, d.cellFn = gemvAVX2, cellSIMD
+		d.simd, d.gemv, d.cellFn = true, gemvAVX2, cellSIMD
 	}
 	T := n.frames
 	for i, c := range n.enc {
@@ -153,7 +154,9 @@ func (d *Detector) encode() {
 
 // encodeSpectrum runs the encoder on the magnitudes in d.act[0]. Output
 // frame t of a layer with stride s reads the padded input frames t*s ..
-// t*s+2; taps that fall on a padding frame are skipped.
+// t*s+2. With the SIMD kernels, the layers with several output frames
+// compute them together, so that their weights are read once, taps on
+// the padding frames (zeros) included; otherwise those taps are skipped.
 func (d *Detector) encodeSpectrum() {
 	n := d.n
 	T := n.frames
@@ -168,6 +171,10 @@ func (d *Detector) encodeSpectrum() {
 			y = d.xh[:c.out] // To == 1
 		}
 		C := c.inP
+		if To > 1 && d.simd && convSIMD(y, c.b, c.wt, 3*C, 3*C, c.out, x, c.stride*C, c.out, To) {
+			T = To
+			continue
+		}
 		for t := range To {
 			k0 := max(0, 1-t*c.stride)
 			k1 := min(3, T+1-t*c.stride)

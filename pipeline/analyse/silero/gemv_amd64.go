@@ -29,3 +29,30 @@ func cellSIMD(g, c, h, w []float32) float32 {
 	_, _, _, _ = g[4*hidden-1], c[hidden-1], h[hidden-1], w[hidden-1]
 	return cellAVX2(&g[0], &c[0], &h[0], &w[0])
 }
+
+//go:noescape
+func conv2x4AVX2(y, b, w *float32, wstride, k, rows int, x *float32, xstride, ystride int)
+
+//go:noescape
+func conv4x2AVX2(y, b, w *float32, wstride, k, rows int, x *float32, xstride, ystride int)
+
+// convSIMD computes cols (4 or 2) output frames of a convolution with
+// ReLU, y[t*ystride+r] = max(0, b[r] + dot(w[r*wstride:][:k],
+// x[t*xstride:][:k])) for r < rows, with the AVX2/FMA kernels, reading
+// each weight once. It reports false, doing nothing, when the shapes do
+// not suit them.
+func convSIMD(y, b, w []float32, wstride, k, rows int, x []float32, xstride, ystride, cols int) bool {
+	if k <= 0 || k%8 != 0 || rows <= 0 || rows%4 != 0 || wstride < k || len(b) < rows ||
+		(rows-1)*wstride+k > len(w) || (cols-1)*xstride+k > len(x) || (cols-1)*ystride+rows > len(y) {
+		return false
+	}
+	switch cols {
+	case 4:
+		conv2x4AVX2(&y[0], &b[0], &w[0], wstride, k, rows, &x[0], xstride, ystride)
+	case 2:
+		conv4x2AVX2(&y[0], &b[0], &w[0], wstride, k, rows, &x[0], xstride, ystride)
+	default:
+		return false
+	}
+	return true
+}

@@ -100,3 +100,52 @@ func TestExpf(t *testing.T) {
 		t.Errorf("expf(-1000) = %v, expf(1000) = %v, sigmoidf(1000) = %v, tanhf(-1000) = %v", lo, hi, sigmoidf(1000), tanhf(-1000))
 	}
 }
+
+// TestConvSIMDMatchesGo compares the multi-frame convolution kernels with
+// gemvGo and a ReLU per frame, on random shapes.
+func TestConvSIMDMatchesGo(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(7, 8))
+	ran := 0
+	for range 200 {
+		cols := []int{2, 4}[r.IntN(2)]
+		rows := 4 * (1 + r.IntN(40))
+		k := 8 * (1 + r.IntN(60))
+		wstride := k + 8*r.IntN(3)
+		xstride := 8 * (1 + r.IntN(k/8))
+		ystride := rows + r.IntN(5)
+		w := make([]float32, (rows-1)*wstride+k)
+		x := make([]float32, (cols-1)*xstride+k)
+		b := make([]float32, rows)
+		for _, v := range [][]float32{w, x, b} {
+			for i := range v {
+				v[i] = float32(r.NormFloat64())
+			}
+		}
+		got := make([]float32, (cols-1)*ystride+rows)
+		want := make([]float32, len(got))
+		for tt := range cols {
+			yt := want[tt*ystride : tt*ystride+rows]
+			gemvGo(yt, b, w, wstride, x[tt*xstride:tt*xstride+k])
+			relu(yt)
+		}
+		if !convSIMD(got, b, w, wstride, k, rows, x, xstride, ystride, cols) {
+			if hasAVX2() {
+				t.Fatalf("convSIMD refused rows %d k %d cols %d", rows, k, cols)
+			}
+			continue
+		}
+		ran++
+		for i := range want {
+			if d := math.Abs(float64(got[i] - want[i])); d > 1e-4*math.Sqrt(float64(k)) {
+				t.Fatalf("rows %d k %d cols %d: y[%d] asm %v, Go %v", rows, k, cols, i, got[i], want[i])
+			}
+		}
+	}
+	t.Logf("%d shapes compared", ran)
+	// Shapes it must refuse.
+	y := make([]float32, 64)
+	if convSIMD(y, y, y, 8, 12, 4, y, 8, 4, 4) || convSIMD(y, y, y, 8, 8, 6, y, 8, 4, 2) || convSIMD(y, y, y, 8, 8, 4, y, 8, 4, 3) {
+		t.Error("convSIMD accepted k not a multiple of 8, rows not a multiple of 4 or 3 frames")
+	}
+}
