@@ -65,3 +65,21 @@ func BenchmarkProcessSilence8k(b *testing.B) {
 	}
 	b.ReportMetric(256.0/8000/(b.Elapsed().Seconds()/float64(b.N)), "x_realtime")
 }
+
+// BenchmarkSTFT8k is the STFT of one 8 kHz window (4 frames of 128).
+func BenchmarkSTFT8k(b *testing.B) {
+	m, err := Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := m.nets[0]
+	f := newFFT(n.nfft, m.simd)
+	_, x := loadClip(b, clips[0])
+	in := x[10000 : 10000+n.context+n.window+n.pad]
+	dst := make([]float32, n.frames*n.bins)
+	re, im := make([]float32, n.nfft), make([]float32, n.nfft)
+	b.ReportAllocs()
+	for b.Loop() {
+		f.stftMagnitudes(dst, in, n.win, n.hop, n.frames, n.bins, n.bins, re, im)
+	}
+}

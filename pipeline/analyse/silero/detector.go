@@ -50,7 +50,7 @@ func newNetDetector(n *net, simd bool) *Detector {
 		xh:     make([]float32, 2*hidden),
 		c:      make([]float32, hidden),
 		gates:  make([]float32, 4*hidden),
-		fft:    newFFT(n.nfft),
+		fft:    newFFT(n.nfft, simd),
 		fre:    make([]float32, n.nfft),
 		fim:    make([]float32, n.nfft),
 		gemv:   gemvGo,

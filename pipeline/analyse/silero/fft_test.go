@@ -15,14 +15,18 @@ func TestSTFTMatchesBasis(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, n := range m.nets {
+	for _, c := range []struct {
+		n    *net
+		simd bool
+	}{{m.nets[0], false}, {m.nets[1], false}, {m.nets[0], true}, {m.nets[1], true}} {
+		n := c.n
 		N, B, T := n.nfft, n.bins, n.frames
 		in := make([]float32, n.context+n.window+n.pad)
 		for i := range in {
 			in[i] = float32(r.NormFloat64() * 0.3)
 		}
 		got := make([]float32, T*B)
-		f := newFFT(N)
+		f := newFFT(N, c.simd)
 		f.stftMagnitudes(got, in, n.win, n.hop, T, B, B, make([]float32, N), make([]float32, N))
 		worst := 0.0
 		for tt := range T {
@@ -37,9 +41,9 @@ func TestSTFTMatchesBasis(t *testing.T) {
 				worst = max(worst, math.Abs(float64(got[tt*B+k])-want)/(1+want))
 			}
 		}
-		t.Logf("%d Hz: max relative difference %.2e", n.rate, worst)
+		t.Logf("%d Hz, simd %v: max relative difference %.2e", n.rate, c.simd && hasAVX2(), worst)
 		if worst > 1e-5 {
-			t.Errorf("%d Hz: FFT magnitudes differ from the basis convolution by %.2e", n.rate, worst)
+			t.Errorf("%d Hz, simd %v: FFT magnitudes differ from the basis convolution by %.2e", n.rate, c.simd, worst)
 		}
 	}
 }

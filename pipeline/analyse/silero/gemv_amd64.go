@@ -56,3 +56,17 @@ func convSIMD(y, b, w []float32, wstride, k, rows int, x []float32, xstride, yst
 	}
 	return true
 }
+
+//go:noescape
+func difStageAVX2(re, im, wr, wi *float32, n, half int)
+
+// difStageSIMD runs one FFT stage with the AVX2/FMA kernel when half is a
+// multiple of 8, and reports whether it did.
+func difStageSIMD(re, im, wr, wi []float32, half int) bool {
+	n := len(re)
+	if half <= 0 || half%8 != 0 || n%(2*half) != 0 || len(im) < n || len(wr) < half || len(wi) < half {
+		return false
+	}
+	difStageAVX2(&re[0], &im[0], &wr[0], &wi[0], n, half)
+	return true
+}

@@ -11,3 +11,5 @@ func cellSIMD(g, c, h, w []float32) float32 { return cellGo(g, c, h, w) }
 func convSIMD(y, b, w []float32, wstride, k, rows int, x []float32, xstride, ystride, cols int) bool {
 	return false
 }
+
+func difStageSIMD(re, im, wr, wi []float32, half int) bool { return false }
