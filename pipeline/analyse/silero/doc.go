@@ -19,13 +19,35 @@
 //   - ReLU, a 1x1 convolution to one value and a sigmoid.
 //
 // The 8 kHz and 16 kHz networks have separate weights; both are read from
-// the upstream ONNX file, embedded byte for byte (silero_vad.onnx), by a
-// small protobuf reader, on the first call to Load.
+// the upstream ONNX file, embedded byte for byte (silero_vad.onnx, sha256
+// 1a153a22...88e3), by a small protobuf reader, on the first call to Load
+// (a few milliseconds; nothing happens at package initialisation).
+//
+// # Use
+//
+// A Model is immutable and shared. A Detector is one channel's state:
+// Process takes exactly one window and returns its probability. Stream
+// takes blocks of any size and yields one probability per window;
+// Segments (batch) and Segmenter (incremental, O(1) state) turn the
+// probabilities into speech segments by the rules of upstream's
+// get_speech_timestamps. ProcessSilence is the cheap equivalent of Process
+// on a window of digital silence; its comment says what skipping quiet
+// windows costs in accuracy.
 //
 // # Parity
 //
-// The probabilities match those of ONNX Runtime on the same windows within
-// about 1e-5 (the tests hold them to 1e-3 on three reference clips in
-// testdata/, and check that the segments of Segments match those of
-// upstream's get_speech_timestamps).
+// On the three reference clips in testdata/ (probabilities from ONNX
+// Runtime, 6 decimals), every window's probability is within 2e-6 of the
+// reference, and Segments gives get_speech_timestamps's segments to the
+// sample. The tests hold the probabilities to 1e-3 and the segments to 1 ms.
+//
+// # Speed
+//
+// One 8 kHz window is about 370k multiply-adds. On amd64 with AVX2 and FMA
+// (detected at run time), assembly kernels compute the matrix-vector
+// products, the convolutions, the FFT stages and the LSTM cell: about
+// 12 us per 8 kHz window and 15 us per 16 kHz window on one core of the
+// development machine (2600x and 2000x realtime). Elsewhere, or with the
+// build tag purego, plain Go loops run at about 400x and 300x realtime.
+// Nothing is allocated per window.
 package silero
