@@ -83,3 +83,16 @@ func BenchmarkSTFT8k(b *testing.B) {
 		f.stftMagnitudes(dst, in, n.win, n.hop, n.frames, n.bins, n.bins, re, im)
 	}
 }
+
+// BenchmarkDecode is what the first Load costs: parsing the embedded ONNX
+// file and preparing the layouts.
+func BenchmarkDecode(b *testing.B) {
+	data := []byte(onnxFile)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Decode(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -378,15 +378,18 @@ func (n *net) checkBasis() error {
 	N := n.nfft
 	n.win = make([]float32, N)
 	copy(n.win, n.basis[:N])
+	cos, sin := make([]float64, N), make([]float64, N)
+	for i := range N {
+		cos[i], sin[i] = math.Cos(2*math.Pi*float64(i)/float64(N)), math.Sin(2*math.Pi*float64(i)/float64(N))
+	}
 	for k := range n.bins {
 		re := n.basis[k*N : (k+1)*N]
 		im := n.basis[(n.bins+k)*N : (n.bins+k+1)*N]
 		for t := range N {
-			// Reduce k*t modulo N first, so the angle is exact.
-			ang := 2 * math.Pi * float64((k*t)%N) / float64(N)
+			a := (k * t) % N // the angle 2*pi*k*t/N, reduced exactly
 			w := float64(n.win[t])
-			if math.Abs(float64(re[t])-w*math.Cos(ang)) > basisTolerance ||
-				math.Abs(float64(im[t])+w*math.Sin(ang)) > basisTolerance {
+			if math.Abs(float64(re[t])-w*cos[a]) > basisTolerance ||
+				math.Abs(float64(im[t])+w*sin[a]) > basisTolerance {
 				return fmt.Errorf("%w: STFT basis row %d is not a windowed DFT", ErrFormat, k)
 			}
 		}
