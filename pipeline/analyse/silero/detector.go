@@ -84,7 +84,9 @@ func (d *Detector) Reset() {
 
 // Process takes the next WindowSize() samples of the stream, scaled to
 // [-1, 1), and returns the model's speech probability for them. It panics
-// if len(window) != WindowSize().
+// if len(window) != WindowSize(). The samples must be finite: a NaN or an
+// infinity makes the probability NaN and stays in the LSTM state until
+// Reset.
 func (d *Detector) Process(window []float32) float32 {
 	n := d.n
 	if len(window) != n.window {

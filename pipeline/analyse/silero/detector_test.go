@@ -1,6 +1,7 @@
 package silero
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -55,6 +56,42 @@ func TestDetectorMatchesReference(t *testing.T) {
 			if worst > 1e-4 {
 				t.Errorf("%d Hz, simd %v: max abs difference from the reference %.2e", rate, simd, worst)
 			}
+		}
+	}
+}
+
+// TestConcurrentDetectors runs detectors of one Model on several
+// goroutines (run with -race): each must give what it gives alone.
+func TestConcurrentDetectors(t *testing.T) {
+	t.Parallel()
+	m, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, x := loadClip(t, clips[0])
+	want := probsOf(t, m, 8000, x)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			d, err := m.NewDetector(8000)
+			if err != nil {
+				errs <- err
+				return
+			}
+			for i := range want {
+				w := make([]float32, 256)
+				copy(w, x[i*256:])
+				if p := d.Process(w); p != want[i] {
+					errs <- fmt.Errorf("window %d: %v, alone %v", i, p, want[i])
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }
