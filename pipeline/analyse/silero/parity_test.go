@@ -1,8 +1,10 @@
 package silero
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -138,33 +140,57 @@ func TestParityProbabilities(t *testing.T) {
 	}
 }
 
-// TestTestdataMatchesShared checks that the copies in testdata/ are those of
-// the shared folder, when a checkout has it beside the repository.
+// sharedDir returns the project's shared folder, which checkouts and CI
+// have beside the repository, or "" when there is none.
+func sharedDir() string {
+	for _, dir := range []string{filepath.Join("..", "..", "..", "..", "shared"), "/work/shared"} {
+		if st, err := os.Stat(filepath.Join(dir, "silero-vad")); err == nil && st.IsDir() {
+			return dir
+		}
+	}
+	return ""
+}
+
+// TestTestdataMatchesShared checks that the copies in testdata/ and the
+// embedded model are those of the shared folder, when a checkout has it.
 func TestTestdataMatchesShared(t *testing.T) {
 	t.Parallel()
-	shared := map[string]string{
-		"speech_8k.wav":                      "/work/shared/silero-vad/reference/speech_8k.wav",
-		"hold_dtmf_speech_8k.wav":            "/work/shared/silero-vad/reference/hold_dtmf_speech_8k.wav",
-		"speech_8k.silero.json":              "/work/shared/silero-vad/reference/speech_8k.silero.json",
-		"hold_dtmf_speech_8k.silero.json":    "/work/shared/silero-vad/reference/hold_dtmf_speech_8k.silero.json",
-		"speech_16k_from_shared.silero.json": "/work/shared/silero-vad/reference/speech_16k_from_shared.silero.json",
-		"funasr_sample_16k.wav":              "/work/shared/real-speech/funasr_sample_16k.wav",
+	shared := sharedDir()
+	if shared == "" {
+		t.Log("no shared folder beside the repository: only the copies in testdata are used")
+		return
 	}
-	for name, orig := range shared {
-		want, err := os.ReadFile(orig)
-		if errors.Is(err, os.ErrNotExist) {
-			t.Logf("%s absent: only the copy in testdata is used", orig)
-			continue
-		}
+	copies := map[string]string{
+		"testdata/speech_8k.wav":                      "silero-vad/reference/speech_8k.wav",
+		"testdata/hold_dtmf_speech_8k.wav":            "silero-vad/reference/hold_dtmf_speech_8k.wav",
+		"testdata/speech_8k.silero.json":              "silero-vad/reference/speech_8k.silero.json",
+		"testdata/hold_dtmf_speech_8k.silero.json":    "silero-vad/reference/hold_dtmf_speech_8k.silero.json",
+		"testdata/speech_16k_from_shared.silero.json": "silero-vad/reference/speech_16k_from_shared.silero.json",
+		"testdata/funasr_sample_16k.wav":              "real-speech/funasr_sample_16k.wav",
+		"silero_vad.onnx":                             "silero-vad/silero_vad.onnx",
+		"LICENSE":                                     "silero-vad/LICENSE",
+	}
+	for ours, orig := range copies {
+		want, err := os.ReadFile(filepath.Join(shared, orig))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := os.ReadFile(filepath.Join("testdata", name))
+		got, err := os.ReadFile(ours)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if string(got) != string(want) {
-			t.Errorf("testdata/%s differs from %s", name, orig)
+			t.Errorf("%s differs from %s", ours, filepath.Join(shared, orig))
 		}
+	}
+}
+
+// TestEmbeddedModelIsUpstream checks the embedded file against the sha256
+// of upstream's silero_vad.onnx (v5) given in the shared README.
+func TestEmbeddedModelIsUpstream(t *testing.T) {
+	t.Parallel()
+	const want = "1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3"
+	if got := fmt.Sprintf("%x", sha256.Sum256([]byte(onnxFile))); got != want {
+		t.Errorf("silero_vad.onnx has sha256 %s, want %s", got, want)
 	}
 }

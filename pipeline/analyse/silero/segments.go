@@ -268,8 +268,12 @@ func NewSegmenter(sampleRate int, p SegmentParams) (*Segmenter, error) {
 }
 
 // Push takes the next window's probability and appends to out the
-// segments that became final, which it returns.
+// segments that became final, which it returns. After Finish it does
+// nothing.
 func (s *Segmenter) Push(prob float32, out []Span) []Span {
+	if s.finishedAt >= 0 {
+		return out
+	}
 	out = s.step(float64(prob), out)
 	s.i++
 	// Every later segment starts at or after the open segment's start,
@@ -289,7 +293,8 @@ func (s *Segmenter) Push(prob float32, out []Span) []Span {
 }
 
 // Finish ends the stream, which had samples samples, and appends the
-// remaining segments to out. The Segmenter is then spent.
+// remaining segments to out. The Segmenter is then spent: later calls of
+// Push and Finish do nothing.
 func (s *Segmenter) Finish(samples int64, out []Span) []Span {
 	if s.finishedAt >= 0 {
 		return out
