@@ -112,7 +112,7 @@ func (d *Detector) Process(window []float32) float32 {
 // the model's state carries the line noise. On the reference clips,
 // ProcessSilence for every window below -55 dBFS RMS (line noise and the
 // pauses between words) changes the probabilities of the windows still
-// computed by up to 0.3-0.7 and moves segment ends by up to 230 ms; below
+// computed by up to 0.3-0.7 and moves segment ends by up to 0.11 s; below
 // -70 dBFS, on the clip with hold music and DTMF, it makes the model find
 // a speech span that it misses when it hears the noise. Reset instead of
 // ProcessSilence is worse (changes up to 0.8-1.0). TestSkipQuietWindows

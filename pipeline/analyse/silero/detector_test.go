@@ -43,7 +43,7 @@ func TestDetectorMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ref := newRefDetector(m, rate)
+			ref := newRefDetector(t, rate)
 			r := rand.New(rand.NewPCG(uint64(rate), 1))
 			W := d.WindowSize()
 			x := randomSignal(r, 300*W)

@@ -10,15 +10,12 @@ import (
 // convolution with the basis, on random input, for both rates.
 func TestSTFTMatchesBasis(t *testing.T) {
 	t.Parallel()
-	m, err := Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	nets := fullNets(t)
 	r := rand.New(rand.NewPCG(1, 2))
 	for _, c := range []struct {
 		n    *net
 		simd bool
-	}{{m.nets[0], false}, {m.nets[1], false}, {m.nets[0], true}, {m.nets[1], true}} {
+	}{{nets[0], false}, {nets[1], false}, {nets[0], true}, {nets[1], true}} {
 		n := c.n
 		N, B, T := n.nfft, n.bins, n.frames
 		in := make([]float32, n.context+n.window+n.pad)

@@ -16,13 +16,14 @@ import (
 var onnxFile string
 
 // loadEmbedded decodes onnxFile on the first call to Load, not at package
-// initialisation, and caches the result (the only package-level state).
+// initialisation, and caches the result (the only package-level state
+// besides onnxFile).
 var loadEmbedded = sync.OnceValues(func() (*Model, error) {
 	return Decode([]byte(onnxFile))
 })
 
 // Load returns the embedded Silero VAD v5 model. The file is decoded on the
-// first call (about a millisecond) and the same immutable *Model is returned
+// first call (a few milliseconds) and the same immutable *Model is returned
 // by every later call.
 func Load() (*Model, error) { return loadEmbedded() }
 
@@ -51,7 +52,9 @@ type net struct {
 
 	// basis is the ONNX STFT basis, [2*bins][nfft]: rows 0..bins-1 the
 	// real parts, then the imaginary parts. The detector uses the FFT and
-	// win instead; basis is kept for the reference implementation in tests.
+	// win instead. Like the other weights in ONNX layouts (conv.w, wih,
+	// whh, bih, bhh), it is dropped by compact once the detector's
+	// layouts are made.
 	basis []float32
 	win   []float32 // analysis window, basis row 0 (the DC row)
 
@@ -105,22 +108,50 @@ var ErrSampleRate = errors.New("unsupported sample rate (want 8000 or 16000)")
 func Decode(onnx []byte) (*Model, error) {
 	g, err := parseModel(onnx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("silero: %w", err)
 	}
-	m := Model{simd: hasAVX2()}
-	var top *onnxNode
+	nets, err := loadNets(g)
+	if err != nil {
+		return nil, fmt.Errorf("silero: %w", err)
+	}
+	for _, n := range nets {
+		n.compact()
+	}
+	return &Model{nets: nets, simd: hasAVX2()}, nil
+}
+
+// loadNets finds the If node that selects the sample rate and loads both
+// of its branches, with all their weights.
+func loadNets(g *onnxGraph) ([2]*net, error) {
+	var nets [2]*net
+	consts := map[string]*onnxTensor{}
+	var top, cond *onnxNode
 	for i := range g.nodes {
-		if g.nodes[i].op == "If" {
-			if top != nil {
-				return nil, fmt.Errorf("%w: more than one If at the top of the graph", ErrFormat)
+		nd := &g.nodes[i]
+		switch nd.op {
+		case "Constant":
+			for _, a := range nd.attrs {
+				if a.name == "value" && a.t != nil && len(nd.outputs) == 1 {
+					consts[nd.outputs[0]] = a.t
+				}
 			}
-			top = &g.nodes[i]
+		case "Equal":
+			cond = nd
+		case "If":
+			if top != nil {
+				return nets, fmt.Errorf("%w: more than one If at the top of the graph", ErrFormat)
+			}
+			top = nd
 		}
 	}
-	if top == nil {
-		return nil, fmt.Errorf("%w: no If node selecting the sample rate", ErrFormat)
+	// The If's condition must be sr == 16000: then_branch is 16 kHz.
+	if top == nil || cond == nil || len(top.inputs) != 1 || len(cond.outputs) != 1 || top.inputs[0] != cond.outputs[0] ||
+		len(cond.inputs) != 2 || cond.inputs[0] != "sr" || consts[cond.inputs[1]] == nil {
+		return nets, fmt.Errorf("%w: no If on sr == 16000 selecting the sample rate", ErrFormat)
 	}
-	// The If's condition is sr == 16000: then_branch is 16 kHz.
+	if v, err := consts[cond.inputs[1]].int64Data(); err != nil || len(v) != 1 || v[0] != 16000 {
+		return nets, fmt.Errorf("%w: the If on the sample rate does not test sr == 16000", ErrFormat)
+	}
 	for _, a := range top.attrs {
 		var idx, rate int
 		switch a.name {
@@ -132,18 +163,18 @@ func Decode(onnx []byte) (*Model, error) {
 			continue
 		}
 		if a.g == nil {
-			return nil, fmt.Errorf("%w: %s is not a graph", ErrFormat, a.name)
+			return nets, fmt.Errorf("%w: %s is not a graph", ErrFormat, a.name)
 		}
 		n, err := loadNet(a.g, rate)
 		if err != nil {
-			return nil, fmt.Errorf("silero: %d Hz branch: %w", rate, err)
+			return nets, fmt.Errorf("%d Hz branch: %w", rate, err)
 		}
-		m.nets[idx] = n
+		nets[idx] = n
 	}
-	if m.nets[0] == nil || m.nets[1] == nil {
-		return nil, fmt.Errorf("%w: missing a sample rate's branch", ErrFormat)
+	if nets[0] == nil || nets[1] == nil {
+		return nets, fmt.Errorf("%w: missing a sample rate's branch", ErrFormat)
 	}
-	return &m, nil
+	return nets, nil
 }
 
 // ErrFormat is wrapped by errors about an ONNX file that is malformed or is
@@ -428,4 +459,13 @@ func (n *net) prepare() {
 	d.encodeSpectrum()
 	n.zeroGates = make([]float32, 4*hidden)
 	gemvGo(n.zeroGates, n.lstmB, n.lstmW, 2*hidden, d.xh[:hidden])
+}
+
+// compact drops the weights in ONNX layouts, which the detector does not
+// read (the reference implementation in the tests loads its own).
+func (n *net) compact() {
+	n.basis, n.wih, n.whh, n.bih, n.bhh = nil, nil, nil, nil, nil
+	for i := range n.enc {
+		n.enc[i].w = nil
+	}
 }

@@ -3,6 +3,7 @@ package silero
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -126,4 +127,29 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeRejectsOtherGraphs edits the real file where the graph differs
+// from what the detector computes: Decode must notice.
+func TestDecodeRejectsOtherGraphs(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		old, new string
+		count    int // occurrences of old in the file
+	}{
+		// sr == 16000 (packed int64 16000) becomes sr == 8000.
+		{"rate condition", "\x3a\x02\x80\x7d", "\x3a\x02\xc0\x3e", 1},
+		// The STFT's reflect padding, in both branches.
+		{"padding mode", "reflect", "edge\x00\x00\x00", 2},
+	} {
+		if n := strings.Count(onnxFile, tc.old); n != tc.count {
+			t.Fatalf("%s: %d occurrences in the file, want %d", tc.name, n, tc.count)
+		}
+		_, err := Decode([]byte(strings.ReplaceAll(onnxFile, tc.old, tc.new)))
+		if !errors.Is(err, ErrFormat) {
+			t.Errorf("%s changed: error %v, want ErrFormat", tc.name, err)
+		}
+		t.Logf("%s: %v", tc.name, err)
+	}
 }

@@ -15,7 +15,7 @@ import (
 // a huge allocation.
 
 // errFormat is wrapped by every error about malformed protobuf input.
-var errFormat = errors.New("silero: malformed ONNX")
+var errFormat = errors.New("invalid model file")
 
 // maxGraphDepth bounds the nesting of subgraphs (If branches): the real
 // model nests two deep.

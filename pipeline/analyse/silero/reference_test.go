@@ -1,6 +1,9 @@
 package silero
 
-import "math"
+import (
+	"math"
+	"testing"
+)
 
 // refDetector is the model computed literally as the ONNX graph says: the
 // STFT as a convolution with the basis, loops in graph order. It is the
@@ -12,12 +15,27 @@ type refDetector struct {
 	h, c []float32
 }
 
-func newRefDetector(m *Model, rate int) *refDetector {
+// fullNets returns the embedded model's networks with every weight in its
+// ONNX layout, which Decode drops.
+func fullNets(t testing.TB) [2]*net {
+	t.Helper()
+	g, err := parseModel([]byte(onnxFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nets, err := loadNets(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nets
+}
+
+func newRefDetector(t testing.TB, rate int) *refDetector {
 	i, err := rateIndex(rate)
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
-	n := m.nets[i]
+	n := fullNets(t)[i]
 	return &refDetector{
 		n:  n,
 		in: make([]float32, n.context+n.window+n.pad),
