@@ -96,3 +96,28 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGemvLSTM is the LSTM's mat-vec (512x256) with each kernel.
+func BenchmarkGemvLSTM(b *testing.B) {
+	m, err := Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := m.nets[0]
+	x := make([]float32, 2*hidden)
+	for i := range x {
+		x[i] = float32(i%7) * 0.1
+	}
+	y := make([]float32, 4*hidden)
+	for _, k := range []struct {
+		name string
+		f    func(y, b, w []float32, stride int, x []float32)
+	}{{"Go", gemvGo}, {"AVX2", gemvAVX2}} {
+		b.Run(k.name, func(b *testing.B) {
+			b.SetBytes(int64(4 * len(n.lstmW)))
+			for b.Loop() {
+				k.f(y, n.lstmB, n.lstmW, 2*hidden, x)
+			}
+		})
+	}
+}
