@@ -1,10 +1,14 @@
 package silero
 
-import "testing"
+import (
+	"runtime"
+	"testing"
+)
 
 // benchProcess measures Process on speech (the reference clip, looped) or
-// on digital zeros. x_realtime is seconds of audio per second of CPU for
-// one channel.
+// on digital zeros. x_realtime is seconds of audio per second of wall
+// time for one channel; cpu-ns/window and x_realtime_cpu count only the
+// thread's CPU time (Linux), steadier on a shared machine.
 func benchProcess(b *testing.B, rate int, zeros, simd bool) {
 	m, err := Load()
 	if err != nil {
@@ -29,14 +33,29 @@ func benchProcess(b *testing.B, rate int, zeros, simd bool) {
 	nw := len(x) / W
 	b.SetBytes(int64(4 * W))
 	b.ReportAllocs()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	b.ResetTimer()
+	cpu0 := threadCPU()
 	for i := range b.N {
 		k := i % nw
 		d.Process(x[k*W : (k+1)*W])
 	}
+	cpu := threadCPU() - cpu0
 	b.StopTimer()
+	reportRealtime(b, float64(W)/float64(rate), cpu)
+}
+
+// reportRealtime reports how many times faster than realtime one window
+// of audio seconds is processed, by wall time and by the thread's CPU
+// time cpu (ns, for b.N windows; 0 when not measured).
+func reportRealtime(b *testing.B, audio float64, cpu int64) {
 	perWindow := b.Elapsed().Seconds() / float64(b.N)
-	b.ReportMetric(float64(W)/float64(rate)/perWindow, "x_realtime")
+	b.ReportMetric(audio/perWindow, "x_realtime")
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/window")
+		b.ReportMetric(audio/(float64(cpu)*1e-9/float64(b.N)), "x_realtime_cpu")
+	}
 }
 
 func BenchmarkProcess8k(b *testing.B)       { benchProcess(b, 8000, false, true) }
@@ -60,10 +79,13 @@ func BenchmarkProcessSilence8k(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu0 := threadCPU()
 	for b.Loop() {
 		d.ProcessSilence()
 	}
-	b.ReportMetric(256.0/8000/(b.Elapsed().Seconds()/float64(b.N)), "x_realtime")
+	reportRealtime(b, 256.0/8000, threadCPU()-cpu0)
 }
 
 // BenchmarkSTFT8k is the STFT of one 8 kHz window (4 frames of 128).
