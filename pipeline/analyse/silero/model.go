@@ -177,10 +177,6 @@ func loadNets(g *onnxGraph) ([2]*net, error) {
 	return nets, nil
 }
 
-// ErrFormat is wrapped by errors about an ONNX file that is malformed or is
-// not a Silero VAD v5 model.
-var ErrFormat = errFormat
-
 // loadNet extracts and checks one rate's weights from its If branch.
 func loadNet(g *onnxGraph, rate int) (*net, error) {
 	n := &net{rate: rate, frames: 4}

@@ -14,8 +14,9 @@ import (
 // against the bytes left, so corrupt input gives an error, never a panic or
 // a huge allocation.
 
-// errFormat is wrapped by every error about malformed protobuf input.
-var errFormat = errors.New("invalid model file")
+// ErrFormat is wrapped by the errors of Decode about a file that is not
+// valid protobuf, or is not a Silero VAD v5 model.
+var ErrFormat = errors.New("invalid model file")
 
 // maxGraphDepth bounds the nesting of subgraphs (If branches): the real
 // model nests two deep.
@@ -75,7 +76,7 @@ func (p *pb) varint() (uint64, error) {
 	var v uint64
 	for shift := uint(0); shift < 64; shift += 7 {
 		if p.off >= len(p.b) {
-			return 0, fmt.Errorf("%w: truncated varint", errFormat)
+			return 0, fmt.Errorf("%w: truncated varint", ErrFormat)
 		}
 		c := p.b[p.off]
 		p.off++
@@ -84,7 +85,7 @@ func (p *pb) varint() (uint64, error) {
 			return v, nil
 		}
 	}
-	return 0, fmt.Errorf("%w: varint too long", errFormat)
+	return 0, fmt.Errorf("%w: varint too long", ErrFormat)
 }
 
 // key reads a field key: field number and wire type.
@@ -94,7 +95,7 @@ func (p *pb) key() (int, int, error) {
 		return 0, 0, err
 	}
 	if k>>3 == 0 || k>>3 > math.MaxInt32 {
-		return 0, 0, fmt.Errorf("%w: bad field number", errFormat)
+		return 0, 0, fmt.Errorf("%w: bad field number", ErrFormat)
 	}
 	return int(k >> 3), int(k & 7), nil
 }
@@ -106,7 +107,7 @@ func (p *pb) bytes() ([]byte, error) {
 		return nil, err
 	}
 	if n > uint64(len(p.b)-p.off) {
-		return nil, fmt.Errorf("%w: length %d past the end", errFormat, n)
+		return nil, fmt.Errorf("%w: length %d past the end", ErrFormat, n)
 	}
 	s := p.b[p.off : p.off+int(n)]
 	p.off += int(n)
@@ -115,7 +116,7 @@ func (p *pb) bytes() ([]byte, error) {
 
 func (p *pb) fixed32() (uint32, error) {
 	if len(p.b)-p.off < 4 {
-		return 0, fmt.Errorf("%w: truncated fixed32", errFormat)
+		return 0, fmt.Errorf("%w: truncated fixed32", ErrFormat)
 	}
 	v := binary.LittleEndian.Uint32(p.b[p.off:])
 	p.off += 4
@@ -130,7 +131,7 @@ func (p *pb) skip(wt int) error {
 		return err
 	case 1:
 		if len(p.b)-p.off < 8 {
-			return fmt.Errorf("%w: truncated fixed64", errFormat)
+			return fmt.Errorf("%w: truncated fixed64", ErrFormat)
 		}
 		p.off += 8
 		return nil
@@ -141,13 +142,13 @@ func (p *pb) skip(wt int) error {
 		_, err := p.fixed32()
 		return err
 	}
-	return fmt.Errorf("%w: unsupported wire type %d", errFormat, wt)
+	return fmt.Errorf("%w: unsupported wire type %d", ErrFormat, wt)
 }
 
 // want checks a field's wire type.
 func want(field, wt, expect int) error {
 	if wt != expect {
-		return fmt.Errorf("%w: field %d has wire type %d, want %d", errFormat, field, wt, expect)
+		return fmt.Errorf("%w: field %d has wire type %d, want %d", ErrFormat, field, wt, expect)
 	}
 	return nil
 }
@@ -188,7 +189,7 @@ func (p *pb) float32s(dst []float32, field, wt int) ([]float32, error) {
 			return dst, err
 		}
 		if len(b)%4 != 0 {
-			return dst, fmt.Errorf("%w: packed floats of %d bytes", errFormat, len(b))
+			return dst, fmt.Errorf("%w: packed floats of %d bytes", ErrFormat, len(b))
 		}
 		for i := 0; i < len(b); i += 4 {
 			dst = append(dst, math.Float32frombits(binary.LittleEndian.Uint32(b[i:])))
@@ -233,14 +234,14 @@ func parseModel(b []byte) (*onnxGraph, error) {
 		}
 	}
 	if g == nil {
-		return nil, fmt.Errorf("%w: no graph", errFormat)
+		return nil, fmt.Errorf("%w: no graph", ErrFormat)
 	}
 	return g, nil
 }
 
 func parseGraph(b []byte, depth int) (*onnxGraph, error) {
 	if depth > maxGraphDepth {
-		return nil, fmt.Errorf("%w: subgraphs nested deeper than %d", errFormat, maxGraphDepth)
+		return nil, fmt.Errorf("%w: subgraphs nested deeper than %d", ErrFormat, maxGraphDepth)
 	}
 	p := pb{b: b}
 	g := &onnxGraph{}
@@ -458,7 +459,7 @@ func parseTensor(b []byte) (onnxTensor, error) {
 				t.raw, err = p.bytes()
 			}
 		case 13, 14: // external data
-			err = fmt.Errorf("%w: tensor with external data", errFormat)
+			err = fmt.Errorf("%w: tensor with external data", ErrFormat)
 		default:
 			err = p.skip(wt)
 		}
@@ -485,15 +486,15 @@ func numel(dims []int64, maxElems int64) int64 {
 // float32Data returns a float tensor's values (a copy for raw data).
 func (t *onnxTensor) float32Data() ([]float32, error) {
 	if t.dtype != dtFloat {
-		return nil, fmt.Errorf("%w: tensor %q has data type %d, want float", errFormat, t.name, t.dtype)
+		return nil, fmt.Errorf("%w: tensor %q has data type %d, want float", ErrFormat, t.name, t.dtype)
 	}
 	n := numel(t.dims, 1<<28)
 	if n < 0 {
-		return nil, fmt.Errorf("%w: tensor %q has bad dims %v", errFormat, t.name, t.dims)
+		return nil, fmt.Errorf("%w: tensor %q has bad dims %v", ErrFormat, t.name, t.dims)
 	}
 	if t.raw != nil {
 		if int64(len(t.raw)) != 4*n {
-			return nil, fmt.Errorf("%w: tensor %q has %d raw bytes for dims %v", errFormat, t.name, len(t.raw), t.dims)
+			return nil, fmt.Errorf("%w: tensor %q has %d raw bytes for dims %v", ErrFormat, t.name, len(t.raw), t.dims)
 		}
 		v := make([]float32, n)
 		for i := range v {
@@ -502,7 +503,7 @@ func (t *onnxTensor) float32Data() ([]float32, error) {
 		return v, nil
 	}
 	if int64(len(t.floats)) != n {
-		return nil, fmt.Errorf("%w: tensor %q has %d floats for dims %v", errFormat, t.name, len(t.floats), t.dims)
+		return nil, fmt.Errorf("%w: tensor %q has %d floats for dims %v", ErrFormat, t.name, len(t.floats), t.dims)
 	}
 	return t.floats, nil
 }
@@ -510,15 +511,15 @@ func (t *onnxTensor) float32Data() ([]float32, error) {
 // int64Data returns an int64 tensor's values.
 func (t *onnxTensor) int64Data() ([]int64, error) {
 	if t.dtype != dtInt64 {
-		return nil, fmt.Errorf("%w: tensor %q has data type %d, want int64", errFormat, t.name, t.dtype)
+		return nil, fmt.Errorf("%w: tensor %q has data type %d, want int64", ErrFormat, t.name, t.dtype)
 	}
 	n := numel(t.dims, 1<<28)
 	if n < 0 {
-		return nil, fmt.Errorf("%w: tensor %q has bad dims %v", errFormat, t.name, t.dims)
+		return nil, fmt.Errorf("%w: tensor %q has bad dims %v", ErrFormat, t.name, t.dims)
 	}
 	if t.raw != nil {
 		if int64(len(t.raw)) != 8*n {
-			return nil, fmt.Errorf("%w: tensor %q has %d raw bytes for dims %v", errFormat, t.name, len(t.raw), t.dims)
+			return nil, fmt.Errorf("%w: tensor %q has %d raw bytes for dims %v", ErrFormat, t.name, len(t.raw), t.dims)
 		}
 		v := make([]int64, n)
 		for i := range v {
@@ -527,7 +528,7 @@ func (t *onnxTensor) int64Data() ([]int64, error) {
 		return v, nil
 	}
 	if int64(len(t.ints)) != n {
-		return nil, fmt.Errorf("%w: tensor %q has %d ints for dims %v", errFormat, t.name, len(t.ints), t.dims)
+		return nil, fmt.Errorf("%w: tensor %q has %d ints for dims %v", ErrFormat, t.name, len(t.ints), t.dims)
 	}
 	return t.ints, nil
 }

@@ -4,7 +4,8 @@ package silero
 // cutting them into windows: one probability per WindowSize() samples. It
 // buffers at most one partial window and allocates nothing after
 // NewStream. Windows that are digital silence, with a silent context,
-// go through ProcessSilence (same result, a fifth of the work).
+// go through ProcessSilence (the same probability within float32
+// rounding, for a fifth of the work).
 type Stream struct {
 	d       *Detector
 	part    []float32 // samples of the incomplete window
