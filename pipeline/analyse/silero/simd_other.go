@@ -2,6 +2,9 @@
 
 package silero
 
+// Without amd64 assembly (or with -tags purego) there are no SIMD
+// kernels: the detector runs the Go ones.
+
 func hasAVX2() bool { return false }
 
 func gemvAVX2(y, b, w []float32, stride int, x []float32) { gemvGo(y, b, w, stride, x) }
