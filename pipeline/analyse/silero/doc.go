@@ -43,11 +43,14 @@
 //
 // # Speed
 //
-// One 8 kHz window is about 370k multiply-adds. On amd64 with AVX2 and FMA
-// (detected at run time), assembly kernels compute the matrix-vector
-// products, the convolutions, the FFT stages and the LSTM cell: about
-// 12 us per 8 kHz window and 15 us per 16 kHz window on one core of the
-// development machine (2600x and 2000x realtime). Elsewhere, or with the
-// build tag purego, plain Go loops run at about 400x and 300x realtime.
-// Nothing is allocated per window.
+// One 8 kHz window is about 370k multiply-adds (one 16 kHz window, 660k).
+// On amd64 with AVX2 and FMA (detected at run time), assembly kernels
+// compute the matrix-vector products, the convolutions, the FFT stages and
+// the LSTM cell: 12-15 us per 8 kHz window and 15-21 us per 16 kHz window
+// on one core of the (shared) development machine, 2000-2700x and
+// 1500-2000x realtime. The LSTM's matrix (512 KB) is then read at about
+// the L2 cache's bandwidth. Elsewhere, or with the build tag purego, plain
+// Go loops take 77-110 us per 8 kHz window (300-400x realtime). Nothing
+// is allocated per window. BenchmarkProcess* report both wall and thread
+// CPU time.
 package silero
