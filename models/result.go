@@ -110,6 +110,34 @@ type Metrics struct {
 	OvertalkS     float64         `json:"overtalk_s"`
 	Overtalks     []Overtalk      `json:"overtalks"`
 	Interruptions map[string]int  `json:"interruptions"`
+	// Events are the sounds that are not speech but have energy: key
+	// presses, hold music, call-progress tones. They are not talk time,
+	// overtalk or speech, and a hold is not a silence.
+	Events []Event `json:"events,omitempty"`
+	// HoldS is the total time of the holds (hold music), in seconds.
+	HoldS float64 `json:"hold_s,omitempty"`
+}
+
+// Event types.
+const (
+	// EventDTMF is a run of key presses (DTMF tones). The digits are not
+	// kept: they may be a PIN or an ID number.
+	EventDTMF = "dtmf"
+	// EventHoldMusic is hold or ring-back music: the caller is on hold.
+	EventHoldMusic = "hold_music"
+	// EventTone is a call-progress tone (ring-back, busy, a test tone).
+	EventTone = "tone"
+)
+
+// Event is a stretch of a channel holding a sound that is not speech.
+type Event struct {
+	Type  string  `json:"type"`
+	Start float64 `json:"start"`
+	End   float64 `json:"end"`
+	// Speaker is the channel it was heard on (agent, customer, mixed).
+	Speaker string `json:"speaker,omitempty"`
+	// Presses counts the key presses of a DTMF event.
+	Presses int `json:"presses,omitempty"`
 }
 
 // Envelope is a level envelope: one value per Step seconds, in dBFS rounded

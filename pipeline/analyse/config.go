@@ -11,6 +11,37 @@ import (
 // Config tunes the analysis. A zero field selects its documented default
 // (WithDefaults); New applies the defaults and then Validate.
 type Config struct {
+	// VAD selects the voice-activity detector: VADSilero (the default),
+	// the Silero VAD v5 neural network, which tells speech from music,
+	// tones, babble and noise; or VADEnergy, the energy gate of callqa's
+	// first versions (MarginDB and the fields after it), much faster but
+	// right on clean lines only: it takes hold music, key tones and
+	// background voices for speech.
+	VAD string
+
+	// NeuralThreshold: with the neural VAD, a 32 ms window whose speech
+	// probability reaches it starts speech. Default 0.5 (Silero's).
+	NeuralThreshold float64
+	// NeuralNegThreshold: in speech, a window below it starts a pause.
+	// Default NeuralThreshold - 0.15.
+	NeuralNegThreshold float64
+	// NeuralMinSpeechSeconds drops speech segments shorter than this.
+	// Default 0.25.
+	NeuralMinSpeechSeconds float64
+	// NeuralMinSilenceSeconds is how long a pause must last to end a
+	// speech segment. Default 0.1.
+	NeuralMinSilenceSeconds float64
+	// NeuralPadSeconds widens every speech segment on both sides.
+	// Default 0.03.
+	NeuralPadSeconds float64
+	// HoldMinSeconds is the shortest hold music reported as a hold.
+	// Default 2.
+	HoldMinSeconds float64
+	// NoEchoCheck keeps the speech that one channel of a stereo call
+	// carries as a delayed, attenuated copy of the other's (line echo,
+	// crosstalk): by default it is not counted as that channel's speech.
+	NoEchoCheck bool
+
 	// FrameSeconds is the length of a voice-activity frame. Default 0.02.
 	FrameSeconds float64
 	// EnvelopeSeconds is the step of the level envelope. Default 0.1.
@@ -62,21 +93,39 @@ type Config struct {
 	LookaheadSeconds float64
 }
 
-// The analysis this package performs, as results record it
-// (models.Result.Analysis). AnalysisVersion changes whenever the results of
-// the same recording may differ, so that reruns inspect such calls again.
+// The voice-activity detectors of Config.VAD, and the version of the
+// analysis each performs, as results record it (models.Result.Analysis).
+// A version changes whenever the results of the same recording may
+// differ, so that reruns inspect such calls again.
 const (
-	VADEnergy       = "energy"
-	AnalysisVersion = 1
+	VADSilero = "silero-v5"
+	VADEnergy = "energy"
+
+	// SileroVersion 2: the first analysis with the neural VAD, events
+	// (key presses, hold music, tones) and the echo check.
+	SileroVersion = 2
+	// EnergyVersion 1: the energy gate, unchanged since callqa's first
+	// version.
+	EnergyVersion = 1
 )
 
 // Ref names the analysis c performs.
 func (c Config) Ref() models.AnalysisRef {
-	return models.AnalysisRef{VAD: VADEnergy, Version: AnalysisVersion}
+	if c.WithDefaults().VAD == VADEnergy {
+		return models.AnalysisRef{VAD: VADEnergy, Version: EnergyVersion}
+	}
+	return models.AnalysisRef{VAD: VADSilero, Version: SileroVersion}
 }
 
 // Defaults of Config's fields.
 const (
+	DefaultNeuralThreshold         = 0.5
+	DefaultNeuralNegGap            = 0.15 // NeuralNegThreshold = NeuralThreshold - this
+	DefaultNeuralMinSpeechSeconds  = 0.25
+	DefaultNeuralMinSilenceSeconds = 0.1
+	DefaultNeuralPadSeconds        = 0.03
+	DefaultHoldMinSeconds          = 2
+
 	DefaultFrameSeconds       = 0.02
 	DefaultEnvelopeSeconds    = 0.1
 	DefaultMinSilence         = 1.0
@@ -100,6 +149,15 @@ func (c Config) WithDefaults() Config {
 			*v = d
 		}
 	}
+	if c.VAD == "" {
+		c.VAD = VADSilero
+	}
+	def(&c.NeuralThreshold, DefaultNeuralThreshold)
+	def(&c.NeuralNegThreshold, max(c.NeuralThreshold-DefaultNeuralNegGap, 0.01))
+	def(&c.NeuralMinSpeechSeconds, DefaultNeuralMinSpeechSeconds)
+	def(&c.NeuralMinSilenceSeconds, DefaultNeuralMinSilenceSeconds)
+	def(&c.NeuralPadSeconds, DefaultNeuralPadSeconds)
+	def(&c.HoldMinSeconds, DefaultHoldMinSeconds)
 	def(&c.FrameSeconds, DefaultFrameSeconds)
 	def(&c.EnvelopeSeconds, DefaultEnvelopeSeconds)
 	def(&c.MinSilence, DefaultMinSilence)
@@ -128,6 +186,15 @@ func (c Config) Validate() error {
 		}
 	}
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if c.VAD != VADSilero && c.VAD != VADEnergy {
+		errs = append(errs, fmt.Errorf("analyse: Config.VAD = %q: must be %q or %q", c.VAD, VADSilero, VADEnergy))
+	}
+	check(c.NeuralThreshold > 0 && c.NeuralThreshold < 1, "NeuralThreshold", "in (0, 1)", c.NeuralThreshold)
+	check(c.NeuralNegThreshold > 0 && c.NeuralNegThreshold <= c.NeuralThreshold, "NeuralNegThreshold", "in (0, NeuralThreshold]", c.NeuralNegThreshold)
+	check(c.NeuralMinSpeechSeconds >= 0 && c.NeuralMinSpeechSeconds <= 10, "NeuralMinSpeechSeconds", "in [0, 10]", c.NeuralMinSpeechSeconds)
+	check(c.NeuralMinSilenceSeconds >= 0 && c.NeuralMinSilenceSeconds <= 10, "NeuralMinSilenceSeconds", "in [0, 10]", c.NeuralMinSilenceSeconds)
+	check(c.NeuralPadSeconds >= 0 && c.NeuralPadSeconds <= 1, "NeuralPadSeconds", "in [0, 1]", c.NeuralPadSeconds)
+	check(c.HoldMinSeconds > 0 && c.HoldMinSeconds <= 600, "HoldMinSeconds", "in (0, 600]", c.HoldMinSeconds)
 	check(c.FrameSeconds > 0 && c.FrameSeconds <= 1, "FrameSeconds", "in (0, 1]", c.FrameSeconds)
 	check(c.EnvelopeSeconds > 0 && c.EnvelopeSeconds <= 10, "EnvelopeSeconds", "in (0, 10]", c.EnvelopeSeconds)
 	check(c.MinSilence >= 0 && finite(c.MinSilence), "MinSilence", ">= 0", c.MinSilence)
