@@ -17,21 +17,26 @@ var pentatonic = []int{60, 62, 64, 67, 69, 72, 74, 76, 79, 81, 84}
 
 // Melody is plucked hold music: a seeded random walk over the C major
 // pentatonic scale (C4 to C6), one Karplus-Strong string pluck per note,
-// notes of 0.25, 0.375 or 0.5 s ringing on under the next one, scaled to
-// dbfs RMS.
+// notes of 0.25, 0.375 or 0.5 s ringing on under the next ones (a string
+// decays by about 10 dB a second), scaled to dbfs RMS. It is synthesised
+// at four times rate and resampled, as music recorded at a studio rate
+// and sent down a telephone line is: at 8 kHz itself, the string's loop
+// filter would damp every note within a tenth of a second.
 func Melody(rate int, seconds, dbfs float64, seed uint64) []float32 {
 	r := newRand(seed)
-	n := Samples(rate, seconds)
+	hi := 4 * rate
+	n := Samples(hi, seconds)
 	out := make([]float32, n)
 	durs := []float64{0.25, 0.375, 0.5}
 	idx := 4
 	for at := 0; at < n; {
 		idx = max(0, min(len(pentatonic)-1, idx+r.IntN(5)-2))
 		d := durs[r.IntN(len(durs))]
-		ring := Samples(rate, d+0.6)
-		pluck(out[at:min(n, at+ring)], rate, noteHz(pentatonic[idx]), r)
-		at += Samples(rate, d)
+		ring := out[at:min(n, at+Samples(hi, d+1.2))]
+		pluck(ring, hi, noteHz(pentatonic[idx]), r)
+		at += Samples(hi, d)
 	}
+	out = fit(Resample(out, hi, rate), Samples(rate, seconds))
 	return ScaleTo(out, dbfs)
 }
 
@@ -50,7 +55,8 @@ func pluck(dst []float32, rate int, hz float64, r *rand.Rand) {
 	for i := range line {
 		line[i] = 2*r.Float64() - 1
 	}
-	const loss = 0.996
+	const loss = 0.9995
+	fade := len(dst) / 5 // the last fifth fades out: no click at the cut
 	var prev, apIn, apOut float64
 	for i := range dst {
 		j := i % n
@@ -60,7 +66,11 @@ func pluck(dst []float32, rate int, hz float64, r *rand.Rand) {
 		y := c*avg + apIn - c*apOut // y[k] = c*x[k] + x[k-1] - c*y[k-1]
 		apIn, apOut = avg, y
 		line[j] = y
-		dst[i] += float32(0.5 * cur)
+		g := 0.5
+		if k := len(dst) - i; k < fade {
+			g *= float64(k) / float64(fade)
+		}
+		dst[i] += float32(g * cur)
 	}
 }
 
