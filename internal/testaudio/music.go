@@ -36,7 +36,7 @@ func Melody(rate int, seconds, dbfs float64, seed uint64) []float32 {
 		pluck(ring, hi, noteHz(pentatonic[idx]), r)
 		at += Samples(hi, d)
 	}
-	out = fit(Resample(out, hi, rate), Samples(rate, seconds))
+	out = fit(resample(out, hi, rate, 16), Samples(rate, seconds))
 	return ScaleTo(out, dbfs)
 }
 
@@ -102,10 +102,15 @@ func Pad(rate int, seconds, dbfs float64, seed uint64) []float32 {
 				amp := 1 / float64(h)
 				for _, detune := range []float64{0.999, 1.001} {
 					w := 2 * math.Pi * f * detune / float64(rate)
-					ph := 2 * math.Pi * r.Float64()
-					for i := max(0, start); i < end; i++ {
+					i0 := max(0, start)
+					// A rotating phasor: sin(w*i + ph) without a Sin call
+					// per sample.
+					sy, cy := math.Sincos(w*float64(i0) + 2*math.Pi*r.Float64())
+					sw, cw := math.Sincos(w)
+					for i := i0; i < end; i++ {
 						env := min(1, float64(i-start)/float64(fade), float64(end-i)/float64(fade))
-						out[i] += float32(amp * env * math.Sin(w*float64(i)+ph))
+						out[i] += float32(amp * env * sy)
+						sy, cy = sy*cw+cy*sw, cy*cw-sy*sw
 					}
 				}
 			}

@@ -46,7 +46,7 @@ func Babble(rate int, seconds float64, talkers int, dbfs float64, seed uint64) [
 	for v := range talkers {
 		sh := babbleShifts[v%len(babbleShifts)]
 		x := MustClip(clips[v%len(clips)], 16000)
-		x = Resample(x, 16000*sh[0], rate*sh[1])
+		x = resample(x, 16000*sh[0], rate*sh[1], 16)
 		if v%2 == 1 {
 			for i, j := 0, len(x)-1; i < j; i, j = i+1, j-1 {
 				x[i], x[j] = x[j], x[i]
