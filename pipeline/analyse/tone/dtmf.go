@@ -15,6 +15,7 @@ const dtmfKeys = "123A456B789C*0#D"
 const (
 	dtmfGroupMargin = 0.1               // other frequencies of a group: 10 dB under the strongest
 	dtmfHarmonicMax = 0.0316            // second harmonic: 15 dB under its fundamental
+	dtmfHarmonicGap = 150               // Hz between a row's harmonic and the column tone for the check
 	dtmfQuarterMin  = 0.4               // share of a quarter's energy for the pair to hold it
 	dtmfQuarterDB   = 6                 // a quarter's tones may be this much under DTMFMinDBFS
 	dtmfGateShare   = 0.4               // spectral pre-check: share of energy near the pair
@@ -27,14 +28,53 @@ type dtmfState struct {
 	coef2    [8]float64 // and at its second harmonic
 	last     byte       // the previous window's digit
 	lastMask uint8
+	minP     float64 // |X|^2 of a tone at DTMFMinDBFS over a window
+	minQ     float64 // and over a quarter, dtmfQuarterDB lower
+	maxTwist float64 // DTMFMaxTwistDB as a power ratio
+	// gateTwist is the spectral pre-check's bound on the power ratio of
+	// the two groups: 10 dB looser than maxTwist.
+	gateTwist float32
 }
 
-func (s *dtmfState) init(rate, n int) {
+func (s *dtmfState) init(rate, n int, minDBFS, maxTwistDB float64) {
+	// A sine of amplitude A over L samples has |X|^2 = (A*L/2)^2, and an
+	// RMS level of A^2/2.
+	s.minP = math.Pow(10, minDBFS/10) * float64(n*n) / 2
+	s.minQ = math.Pow(10, (minDBFS-dtmfQuarterDB)/10) * float64(n*n) / 32
+	s.maxTwist = math.Pow(10, maxTwistDB/10)
+	s.gateTwist = float32(math.Pow(10, -(maxTwistDB+10)/10))
 	for i, hz := range dtmfHz {
 		s.gate[i] = int(hz/binHz) - 1
 		s.coef[i] = 2 * math.Cos(2*math.Pi*hz/float64(rate))
 		s.coef2[i] = 2 * math.Cos(2*math.Pi*2*hz/float64(rate))
 	}
+}
+
+// goertzel8 returns |X(w)|^2 of x at the eight frequencies whose filter
+// coefficients 2cos(w) are c: eight independent recurrences in one pass,
+// so that they overlap in the processor.
+func goertzel8(x []float32, c *[8]float64) (p [8]float64) {
+	var a1, a2, b1, b2, c1, c2, d1, d2, e1, e2, f1, f2, g1, g2, h1, h2 float64
+	for _, v := range x {
+		s := float64(v)
+		a1, a2 = s+c[0]*a1-a2, a1
+		b1, b2 = s+c[1]*b1-b2, b1
+		c1, c2 = s+c[2]*c1-c2, c1
+		d1, d2 = s+c[3]*d1-d2, d1
+		e1, e2 = s+c[4]*e1-e2, e1
+		f1, f2 = s+c[5]*f1-f2, f1
+		g1, g2 = s+c[6]*g1-g2, g1
+		h1, h2 = s+c[7]*h1-h2, h1
+	}
+	p[0] = a1*a1 + a2*a2 - c[0]*a1*a2
+	p[1] = b1*b1 + b2*b2 - c[1]*b1*b2
+	p[2] = c1*c1 + c2*c2 - c[2]*c1*c2
+	p[3] = d1*d1 + d2*d2 - c[3]*d1*d2
+	p[4] = e1*e1 + e2*e2 - c[4]*e1*e2
+	p[5] = f1*f1 + f2*f2 - c[5]*f1*f2
+	p[6] = g1*g1 + g2*g2 - c[6]*g1*g2
+	p[7] = h1*h1 + h2*h2 - c[7]*h1*h2
+	return p
 }
 
 // goertzel returns |X(w)|^2 of x for the filter coefficient 2cos(w).
@@ -93,7 +133,7 @@ func (d *Detector) dtmfWindow(f *Frame, x []float32, total float32, quarters *[4
 func (d *Detector) dtmfAccept(x []float32, total float64) (lo, hi int, ok bool) {
 	cfg := &d.cfg
 	n := float64(d.n)
-	minP := math.Pow(10, cfg.DTMFMinDBFS/10) * n * n / 2 // |X|^2 of a tone at the minimum level
+	minP := d.dtmf.minP
 	if total*n/2 < 2*minP {
 		return 0, 0, false // too quiet to hold two tones at the minimum level
 	}
@@ -104,25 +144,17 @@ func (d *Detector) dtmfAccept(x []float32, total float64) (lo, hi int, ok bool) 
 		sp := d.spec[b : b+4]
 		g[i] = sp[0] + sp[1] + sp[2] + sp[3]
 	}
-	var all float32
-	for _, v := range d.spec[1:] {
-		all += v
-	}
 	gl := max(g[0], g[1], g[2], g[3])
 	gh := max(g[4], g[5], g[6], g[7])
-	if gl+gh < dtmfGateShare*all {
+	// Both groups present within 10 dB more than the largest twist, and
+	// together most of the energy.
+	if gl+gh < dtmfGateShare*d.all || gl < s.gateTwist*gh || gh < s.gateTwist*gl {
 		return 0, 0, false
 	}
-	var p [8]float64
-	for i, c := range s.coef {
-		p[i] = goertzel(x, c)
-	}
+	p := goertzel8(x, &s.coef)
 	lo, hi = argmax4(p[0:4]), 4+argmax4(p[4:8])
 	pl, ph := p[lo], p[hi]
-	if pl < minP || ph < minP {
-		return 0, 0, false
-	}
-	if twist := 10 * math.Log10(ph/pl); math.Abs(twist) > cfg.DTMFMaxTwistDB {
+	if pl < minP || ph < minP || ph > s.maxTwist*pl || pl > s.maxTwist*ph {
 		return 0, 0, false
 	}
 	for i := range 8 {
@@ -138,7 +170,13 @@ func (d *Detector) dtmfAccept(x []float32, total float64) (lo, hi int, ok bool) 
 	if share := 2 * (pl + ph) / (n * total); share < cfg.DTMFMinShare {
 		return 0, 0, false
 	}
-	if goertzel(x, s.coef2[lo]) > dtmfHarmonicMax*pl || goertzel(x, s.coef2[hi]) > dtmfHarmonicMax*ph {
+	// A row's second harmonic can lie within 60 Hz of the column tone
+	// (2*697 = 1394 next to 1336), where the column's own energy would
+	// fail the check; it is only made away from it.
+	if math.Abs(2*dtmfHz[lo]-dtmfHz[hi]) > dtmfHarmonicGap && goertzel(x, s.coef2[lo]) > dtmfHarmonicMax*pl {
+		return 0, 0, false
+	}
+	if goertzel(x, s.coef2[hi]) > dtmfHarmonicMax*ph {
 		return 0, 0, false
 	}
 	return lo, hi, true
@@ -147,7 +185,7 @@ func (d *Detector) dtmfAccept(x []float32, total float64) (lo, hi int, ok bool) 
 // quarterMask says which quarters of x the pair (lo, hi) holds.
 func (d *Detector) quarterMask(x []float32, lo, hi int, quarters *[4]float32) uint8 {
 	q := float64(d.q)
-	minP := math.Pow(10, (d.cfg.DTMFMinDBFS-dtmfQuarterDB)/10) * q * q / 2
+	minP := d.dtmf.minQ
 	var m uint8
 	for j := range 4 {
 		e := float64(quarters[j])
@@ -172,4 +210,3 @@ func argmax4(p []float64) int {
 	}
 	return best
 }
-

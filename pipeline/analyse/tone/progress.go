@@ -38,24 +38,25 @@ func (d *Detector) toneWindow(f *Frame) {
 		s.reset()
 		return
 	}
-	var all float32
-	for _, v := range sp[2:] {
-		all += v
-	}
-	k1 := peakBin(sp, toneLoBin, maxBin-2, -1)
-	e1 := around(sp, k1)
-	k2 := peakBin(sp, toneLoBin, maxBin-2, k1)
-	e2 := around(sp, k2)
+	all := float64(d.all)
 	share := d.cfg.ToneMinShare
-	switch {
-	case float64(e1) >= share*float64(all):
-		k2 = -1
-	case float64(e1+e2) >= share*float64(all) && e2 >= toneMaxSecond*e1 && narrow(sp, k2):
-	default:
+	k1 := peakBin(sp, toneLoBin, maxBin-2, -1)
+	e1 := float64(around(sp, k1))
+	if e1 < share*all/2 {
+		// Not even half the required share: no second peak can help.
 		s.reset()
 		return
 	}
-	if !narrow(sp, k1) {
+	k2 := -1
+	if e1 < share*all {
+		k2 = peakBin(sp, toneLoBin, maxBin-2, k1)
+		e2 := float64(around(sp, k2))
+		if e1+e2 < share*all || e2 < toneMaxSecond*e1 || !narrow(sp, k2, k1) {
+			s.reset()
+			return
+		}
+	}
+	if !narrow(sp, k1, k2) {
 		s.reset()
 		return
 	}
@@ -91,7 +92,7 @@ func peakBin(sp []float32, from, to, skip int) int {
 	best := from
 	var bv float32 = -1
 	for k := from; k <= to; k++ {
-		if skip >= 0 && k >= skip-4 && k <= skip+4 {
+		if skip >= 0 && k >= skip-2 && k <= skip+2 {
 			continue
 		}
 		if sp[k] > bv {
@@ -108,9 +109,19 @@ func around(sp []float32, k int) float32 {
 	return v[0] + v[1] + v[2] + v[3] + v[4]
 }
 
-// narrow says whether the peak at k is as narrow as a sine's.
-func narrow(sp []float32, k int) bool {
-	return sp[k-2] <= toneSkirt*sp[k] && sp[k+2] <= toneSkirt*sp[k]
+// narrow says whether the peak at k is as narrow as a sine's. With a
+// second tone at other (>= 0) close by, only the side away from it is
+// checked.
+func narrow(sp []float32, k, other int) bool {
+	left := sp[k-2] <= toneSkirt*sp[k]
+	right := sp[k+2] <= toneSkirt*sp[k]
+	switch {
+	case other >= 0 && other < k && k-other <= 4:
+		return right
+	case other > k && other-k <= 4:
+		return left
+	}
+	return left && right
 }
 
 func near(a, b int) bool { return a-b <= 1 && b-a <= 1 }

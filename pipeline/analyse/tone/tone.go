@@ -20,7 +20,7 @@ const maxBin = 128
 // Config tunes a Detector. The zero value means the documented defaults.
 type Config struct {
 	// DTMFMinDBFS is the weakest accepted DTMF tone, RMS dBFS of each of
-	// the two tones. Default -40.
+	// the two tones. Default -45.
 	DTMFMinDBFS float64
 	// DTMFMaxTwistDB is the largest accepted level difference between the
 	// two tones, either way round. Default 8 (Q.24 accepts 4 to 8).
@@ -50,7 +50,7 @@ func (c *Config) defaults() {
 			*v = d
 		}
 	}
-	def(&c.DTMFMinDBFS, -40)
+	def(&c.DTMFMinDBFS, -45)
 	def(&c.DTMFMaxTwistDB, 8)
 	def(&c.DTMFMinShare, 0.5)
 	def(&c.ToneMinDBFS, -50)
@@ -118,7 +118,11 @@ type Detector struct {
 
 	pow  *spectrum.Power
 	spec []float32 // Hann power spectrum, n/2+1 bins
+	all  float32   // its sum from bin 2 (62.5 Hz) up
 	prev []float32 // the previous window, for DTMF lead-in
+	// quiet: windows below this mean square hold nothing any part
+	// looks for, and skip the spectrum.
+	quiet float64
 
 	dtmf  dtmfState
 	tone  toneState
@@ -148,8 +152,9 @@ func New(rate int, cfg Config) (*Detector, error) {
 		spec: make([]float32, pow.Bins()),
 		prev: make([]float32, n),
 	}
-	d.dtmf.init(rate, n)
+	d.dtmf.init(rate, n, cfg.DTMFMinDBFS, cfg.DTMFMaxTwistDB)
 	d.music.init()
+	d.quiet = math.Pow(10, min(cfg.DTMFMinDBFS, cfg.ToneMinDBFS, cfg.MusicMinDBFS)/10)
 	return d, nil
 }
 
@@ -173,7 +178,13 @@ func (d *Detector) Window(x []float32) Frame {
 	if ms > 1e-10 {
 		f.DBFS = float32(10 * math.Log10(ms))
 	}
-	d.pow.Compute(d.spec, x)
+	if ms >= d.quiet {
+		d.pow.Compute(d.spec, x)
+		d.all = sumBins(d.spec[2:])
+	} else {
+		clear(d.spec)
+		d.all = 0
+	}
 	d.dtmfWindow(&f, x, total, &quarters)
 	if f.Digit == 0 {
 		d.toneWindow(&f)
@@ -191,6 +202,22 @@ func (d *Detector) Reset() {
 	d.dtmf.last, d.dtmf.lastMask = 0, 0
 	d.tone.reset()
 	d.music.reset()
+}
+
+// sumBins is the sum of x, with four accumulators.
+func sumBins(x []float32) float32 {
+	var a, b, c, e float32
+	for len(x) >= 4 {
+		a += x[0]
+		b += x[1]
+		c += x[2]
+		e += x[3]
+		x = x[4:]
+	}
+	for _, v := range x {
+		a += v
+	}
+	return a + b + c + e
 }
 
 // sumSquares is the energy of x, with four accumulators.
