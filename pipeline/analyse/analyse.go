@@ -42,6 +42,7 @@ import (
 	"math"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline/analyse/tone"
 )
 
 // FloorDBFS is the level reported for digital silence (and anything
@@ -75,6 +76,9 @@ type ChannelStats struct {
 	// Envelope is the RMS level of each EnvelopeSeconds step in whole
 	// dBFS, floored at FloorDBFS; the last step may be partial.
 	Envelope []int8
+	// Events are the key presses, tones and hold music heard on the
+	// channel (neural VAD only), by start; Speaker is not set.
+	Events []models.Event
 }
 
 // Report is the result of analysing one recording.
@@ -103,6 +107,7 @@ type Analyzer struct {
 
 	vp vadParams
 	ch []chanState
+	nn *neural // the neural VAD (Config.VAD = VADSilero), else nil
 
 	finished *Report
 }
@@ -147,6 +152,13 @@ func New(cfg Config, sampleRate, channels int) (*Analyzer, error) {
 	for i := range a.ch {
 		a.ch[i].vad.init(&a.vp)
 	}
+	if cfg.VAD == VADSilero {
+		nn, err := newNeural(&a.cfg, sampleRate, channels)
+		if err != nil {
+			return nil, err
+		}
+		a.nn = nn
+	}
 	return a, nil
 }
 
@@ -162,6 +174,9 @@ func (a *Analyzer) Write(block []float32) {
 	nch := a.channels
 	if len(block)%nch != 0 {
 		panic(fmt.Sprintf("analyse: Write: block of %d samples is not a whole number of %d-channel frames", len(block), nch))
+	}
+	if a.nn != nil {
+		a.nn.write(block, nch)
 	}
 	for len(block) > 0 {
 		k := min(len(block)/nch, a.frameLen-a.frameFill, a.envLen-a.envFill)
@@ -275,7 +290,9 @@ func (a *Analyzer) endFrame() {
 		cs := &a.ch[i]
 		e := 10 * math.Log10(cs.frameSum/n+1e-12)
 		cs.frameSum = 0
-		cs.vad.push(float32(e))
+		if a.nn == nil {
+			cs.vad.push(float32(e))
+		}
 	}
 	a.frameFill = 0
 }
@@ -341,6 +358,9 @@ func (a *Analyzer) Finish() *Report {
 	a.endEnvelope()
 	sr := float64(a.sampleRate)
 	dur := float64(a.frames) / sr
+	if a.nn != nil {
+		a.nn.finish(dur)
+	}
 	rep := &Report{
 		SampleRate: a.sampleRate,
 		Frames:     a.frames,
@@ -349,7 +369,19 @@ func (a *Analyzer) Finish() *Report {
 	}
 	for i := range a.ch {
 		cs := &a.ch[i]
-		segs := cs.vad.finish(dur)
+		var segs []models.Span
+		var events []models.Event
+		// The speech level: the mean square over the speech frames
+		// (energy gate: 20 ms frames; neural: 32 ms windows), clipping over
+		// their samples.
+		sumMS, units, unitSamples := cs.vad.speechSumSq, cs.vad.speechFrames, float64(a.frameLen)
+		if a.nn != nil {
+			nc := &a.nn.chans[i]
+			segs, events = a.nn.segments(i, dur), nc.events
+			sumMS, units, unitSamples = nc.speechSumSq, nc.speechWindow, tone.WindowSeconds*sr
+		} else {
+			segs = cs.vad.finish(dur)
+		}
 		st := ChannelStats{
 			Segments: segs,
 			TalkS:    total(segs),
@@ -368,10 +400,11 @@ func (a *Analyzer) Finish() *Report {
 		} else {
 			st.RMSDBFS = FloorDBFS
 		}
+		st.Events = events
 		st.SpeechRMSDBFS = FloorDBFS
-		if n := cs.vad.speechFrames; n > 0 {
-			st.SpeechRMSDBFS = levelDB(math.Sqrt(cs.vad.speechSumSq / float64(n)))
-			st.SpeechClippingRatio = min(1, float64(cs.clipped)/(float64(n)*float64(a.frameLen)))
+		if units > 0 {
+			st.SpeechRMSDBFS = levelDB(math.Sqrt(sumMS / float64(units)))
+			st.SpeechClippingRatio = min(1, float64(cs.clipped)/(float64(units)*unitSamples))
 		}
 		rep.Channels[i] = st
 	}

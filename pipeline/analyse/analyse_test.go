@@ -294,8 +294,8 @@ func TestGolden(t *testing.T) {
 	g := newGenerator(8000, -52, true, 41,
 		channelSpec{Spans: ag, LevelDBFS: -19, F0: 220},
 		channelSpec{Spans: cu, LevelDBFS: -26, F0: 115})
-	rep := analyseGen(t, Config{}, 8000, dur, 1024, g)
-	sil, ots := Conversation(Config{}, rep.Channels[0].Segments, rep.Channels[1].Segments)
+	rep := analyseGen(t, Config{VAD: VADEnergy}, 8000, dur, 1024, g)
+	sil, ots := Conversation(Config{VAD: VADEnergy}, rep.Channels[0].Segments, rep.Channels[1].Segments)
 	// A line-oriented text form keeps the golden diff readable.
 	var b strings.Builder
 	fmt.Fprintf(&b, "sample_rate %d frames %d duration_s %v\n", rep.SampleRate, rep.Frames, rep.DurationS)

@@ -94,7 +94,7 @@ func peakHeap(t testing.TB, dur float64) (base, peak uint64, rep *Report) {
 		return ms.HeapAlloc
 	}
 	base = live()
-	a, err := New(Config{}, sr, 2)
+	a, err := New(Config{VAD: VADEnergy}, sr, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,10 +9,12 @@ import (
 )
 
 // A mono 8 kHz recording: a tone from 0.5 s to 1.5 s and from 3 s to 4 s
-// over faint hiss-free silence, streamed in blocks of 1000 samples.
+// over faint hiss-free silence, streamed in blocks of 1000 samples, with
+// the energy gate (the neural VAD, the default, would call the tone what it
+// is: not speech).
 func Example() {
 	const sr = 8000
-	a, err := analyse.New(analyse.Config{}, sr, 1)
+	a, err := analyse.New(analyse.Config{VAD: analyse.VADEnergy}, sr, 1)
 	if err != nil {
 		panic(err)
 	}

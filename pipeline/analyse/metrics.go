@@ -1,6 +1,11 @@
 package analyse
 
-import "github.com/callqa/callqa/models"
+import (
+	"cmp"
+	"slices"
+
+	"github.com/callqa/callqa/models"
+)
 
 // stereo reports whether cm names two distinct channels of r.
 func (r *Report) stereo(cm models.ChannelMap) bool {
@@ -39,14 +44,55 @@ func (r *Report) Metrics(cfg Config, cm models.ChannelMap) *models.Metrics {
 		m.Silences, m.Overtalks = Conversation(cfg, ag.Segments, cu.Segments)
 		m.OvertalkS = OvertalkTotal(m.Overtalks)
 		m.Interruptions = Interruptions(m.Overtalks)
+		m.Events = append(withSpeaker(ag.Events, models.SpeakerAgent), withSpeaker(cu.Events, models.SpeakerCustomer)...)
 	} else {
 		mono := r.Channels[0]
 		m.Mixed = speakerMetrics(mono)
 		m.Silences = Silences(cfg, mono.Segments)
 		m.Interruptions = map[string]int{}
+		m.Events = withSpeaker(mono.Events, models.SpeakerMixed)
+	}
+	slices.SortStableFunc(m.Events, func(a, b models.Event) int { return cmp.Compare(a.Start, b.Start) })
+	// A hold is not dead air: what of a silence the hold music fills is
+	// cut out, and the parts left must still be long enough to count.
+	holds := Holds(m.Events)
+	m.HoldS = Total(holds)
+	if len(holds) > 0 {
+		var kept []models.Span
+		for _, s := range subtract(m.Silences, holds) {
+			if s[1]-s[0] >= cfg.WithDefaults().MinSilence-eps {
+				kept = append(kept, s)
+			}
+		}
+		m.Silences = kept
+		if m.Silences == nil {
+			m.Silences = []models.Span{}
+		}
 	}
 	m.SilenceS = Total(m.Silences)
 	return m
+}
+
+// withSpeaker returns copies of events with Speaker set.
+func withSpeaker(events []models.Event, speaker string) []models.Event {
+	out := make([]models.Event, len(events))
+	for i, e := range events {
+		e.Speaker = speaker
+		out[i] = e
+	}
+	return out
+}
+
+// Holds returns the spans of the hold-music events, merged across
+// channels, sorted.
+func Holds(events []models.Event) []models.Span {
+	var holds []models.Span
+	for _, e := range events {
+		if e.Type == models.EventHoldMusic {
+			holds = append(holds, models.Span{e.Start, e.End})
+		}
+	}
+	return normalize(holds)
 }
 
 // Envelope returns the level envelopes of the speakers' channels, laid out

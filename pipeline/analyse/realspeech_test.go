@@ -149,7 +149,7 @@ func TestRealSpeech(t *testing.T) {
 				}
 				buf[i] = float32(v)
 			}
-			a, err := New(Config{}, c.rate, 1)
+			a, err := New(Config{VAD: VADEnergy}, c.rate, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -188,7 +188,7 @@ func TestLevelsMatchFFmpeg(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(Config{}, sr, 1)
+	a, err := New(Config{VAD: VADEnergy}, sr, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,7 +125,7 @@ func TestVADSynthetic(t *testing.T) {
 			g := newGenerator(sc.sampleRate, sc.hiss, sc.mulaw, sc.seed,
 				channelSpec{Spans: ag, LevelDBFS: sc.agentDB, F0: 210},
 				channelSpec{Spans: cu, LevelDBFS: sc.custDB, F0: 120})
-			rep := analyseGen(t, Config{}, sc.sampleRate, dur, 4096, g)
+			rep := analyseGen(t, Config{VAD: VADEnergy}, sc.sampleRate, dur, 4096, g)
 			for i, truth := range [][]models.Span{ag, cu} {
 				got := rep.Channels[i].Segments
 				agr := frameAgreement(truth, got, dur)
@@ -143,9 +143,9 @@ func TestVADSynthetic(t *testing.T) {
 func checkConversation(t *testing.T, ag, cu, gotAg, gotCu []models.Span) {
 	t.Helper()
 	const tol = 0.2
-	strict := Config{MinSilence: 1, MinOvertalk: 1}
-	loose := Config{MinSilence: 0.5, MinOvertalk: 0.3}
-	firm := Config{MinSilence: 1.2, MinOvertalk: 1.2}
+	strict := Config{VAD: VADEnergy, MinSilence: 1, MinOvertalk: 1}
+	loose := Config{VAD: VADEnergy, MinSilence: 0.5, MinOvertalk: 0.3}
+	firm := Config{VAD: VADEnergy, MinSilence: 1.2, MinOvertalk: 1.2}
 
 	trueSil, trueOT := Conversation(strict, ag, cu)
 	looseSil, looseOT := Conversation(loose, gotAg, gotCu)
@@ -202,13 +202,13 @@ func TestVADMono(t *testing.T) {
 	const dur = 90.0
 	ag, _ := script(11, dur, false)
 	g := newGenerator(8000, -52, true, 11, channelSpec{Spans: ag, LevelDBFS: -22, F0: 180})
-	rep := analyseGen(t, Config{}, 8000, dur, 1000, g)
+	rep := analyseGen(t, Config{VAD: VADEnergy}, 8000, dur, 1000, g)
 	got := rep.Channels[0].Segments
 	if agr := frameAgreement(ag, got, dur); agr < 0.95 {
 		t.Errorf("frame agreement %.4f < 0.95", agr)
 	}
-	trueSil := Silences(Config{}, ag)
-	gotSil := Silences(Config{MinSilence: 0.5}, got)
+	trueSil := Silences(Config{VAD: VADEnergy}, ag)
+	gotSil := Silences(Config{VAD: VADEnergy, MinSilence: 0.5}, got)
 	if len(trueSil) == 0 {
 		t.Fatal("script has no silence")
 	}
@@ -256,7 +256,7 @@ func TestVADNoSpeech(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			a, err := New(Config{}, sr, 1)
+			a, err := New(Config{VAD: VADEnergy}, sr, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -290,7 +290,7 @@ func TestVADLevelsTable(t *testing.T) {
 			t.Run(fmt.Sprintf("speech%v-hiss%v", speech, hiss), func(t *testing.T) {
 				t.Parallel()
 				g := newGenerator(8000, hiss, true, 21, channelSpec{Spans: ag, LevelDBFS: speech, F0: 150})
-				rep := analyseGen(t, Config{}, 8000, dur, 2048, g)
+				rep := analyseGen(t, Config{VAD: VADEnergy}, 8000, dur, 2048, g)
 				if agr := frameAgreement(ag, rep.Channels[0].Segments, dur); agr < 0.95 {
 					t.Errorf("frame agreement %.4f < 0.95", agr)
 				}
@@ -314,7 +314,7 @@ func TestSpeechLevel(t *testing.T) {
 	g := newGenerator(8000, -55, true, 11,
 		channelSpec{Spans: half, LevelDBFS: -22, F0: 140},
 		channelSpec{Spans: little, LevelDBFS: -22, F0: 220})
-	rep := analyseGen(t, Config{}, 8000, dur, 4096, g)
+	rep := analyseGen(t, Config{VAD: VADEnergy}, 8000, dur, 4096, g)
 	a, b := rep.Channels[0], rep.Channels[1]
 	if d := a.RMSDBFS - b.RMSDBFS; d < 8 {
 		t.Fatalf("whole-channel RMS %.1f vs %.1f dBFS: the test needs them far apart", a.RMSDBFS, b.RMSDBFS)
@@ -328,7 +328,7 @@ func TestSpeechLevel(t *testing.T) {
 		t.Errorf("speech levels %.1f and %.1f dBFS differ for the same voice level", a.SpeechRMSDBFS, b.SpeechRMSDBFS)
 	}
 
-	silent := analyseGen(t, Config{}, 8000, 5, 4096, newGenerator(8000, 0, false, 1, channelSpec{LevelDBFS: -20, F0: 150}))
+	silent := analyseGen(t, Config{VAD: VADEnergy}, 8000, 5, 4096, newGenerator(8000, 0, false, 1, channelSpec{LevelDBFS: -20, F0: 150}))
 	if got := silent.Channels[0].SpeechRMSDBFS; got != FloorDBFS {
 		t.Errorf("no speech: speech level %v, want %v", got, FloorDBFS)
 	}
