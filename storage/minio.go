@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -31,6 +32,13 @@ var ErrInterrupted = errors.New("object read interrupted")
 // it as transient (retry, and alert) rather than store every call of the
 // night as unprocessable.
 var ErrNoBucket = errors.New("bucket does not exist")
+
+// ErrUnreachable is returned (wrapped) when a request never reached the S3
+// server: the connection was refused, the name did not resolve, the route
+// or the dial timed out. It is transient (the server is down or being
+// restarted, a network is partitioned), and unlike ErrInterrupted it says
+// that no byte of any object was read.
+var ErrUnreachable = errors.New("object store unreachable")
 
 // S3Config says where the recordings bucket is. Zero values mean the
 // documented defaults.
@@ -190,7 +198,7 @@ func (o *S3Object) Read(p []byte) (int, error) {
 		return n, fmt.Errorf("s3 read %s: got %d of %d bytes: %w", o.key, o.read, o.info.Size, ErrInterrupted)
 	}
 	if err != nil && err != io.EOF {
-		return n, fmt.Errorf("s3 read %s: %w", o.key, classify(err))
+		return n, fmt.Errorf("s3 read %s: %w", o.key, classifyRead(err))
 	}
 	return n, err
 }
@@ -263,23 +271,42 @@ func (s *S3Source) PresignGet(ctx context.Context, key string, ttl time.Duration
 	return u, nil
 }
 
-// classify maps minio errors at the storage boundary:
+// classify maps the errors of a request (GET, LIST, PUT, HEAD) at the
+// storage boundary:
 //
 //   - NoSuchKey (the object does not exist in an existing bucket) becomes
 //     ErrNotFound: bad input for that one call;
 //   - NoSuchBucket becomes ErrNoBucket: a deployment fault, transient;
-//   - a body cut short becomes ErrInterrupted: transient;
+//   - a request that never reached the server (connection refused, name
+//     not resolved, dial timeout) becomes ErrUnreachable: transient;
 //   - everything else is returned as is and is transient for callers: the
 //     request reached no verdict about the object. That includes
 //     AccessDenied and SignatureDoesNotMatch (wrong or rotated
 //     credentials, a bucket policy being changed): an operator fixes
 //     those, and the calls must then be inspected, not left unprocessable.
+//
+// A body cut short is classified by classifyRead, on Read: a request
+// error is never "object read interrupted".
 func classify(err error) error {
 	switch minio.ToErrorResponse(err).Code {
 	case minio.NoSuchKey:
 		return fmt.Errorf("%w (%v)", ErrNotFound, err)
 	case minio.NoSuchBucket:
 		return fmt.Errorf("%w (%v)", ErrNoBucket, err)
+	}
+	if unreachable(err) {
+		return fmt.Errorf("%w: %w", ErrUnreachable, err)
+	}
+	return err
+}
+
+// classifyRead maps the errors of reading an object's body: the body
+// ending before its length, or the connection failing under it, becomes
+// ErrInterrupted (transient: minio-go does not retry a body that has
+// started to arrive). A cancelled or expired context is returned as is.
+func classifyRead(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("%w: %v", ErrInterrupted, err)
@@ -288,5 +315,21 @@ func classify(err error) error {
 	if errors.As(err, &ne) {
 		return fmt.Errorf("%w: %w", ErrInterrupted, err)
 	}
-	return err
+	return classify(err)
+}
+
+// unreachable reports whether err says that a connection to the server
+// could not be made: a refused or unroutable dial, a dial timeout, or a
+// name that did not resolve.
+func unreachable(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) ||
+		errors.Is(err, syscall.ENETUNREACH)
 }

@@ -141,6 +141,8 @@ func TestInspectProcessTask(t *testing.T) {
 		wantStatus  string // stored result status, "" for none
 		wantCallID  string
 		wantPassed  bool
+		// wantUnreachable: the error must match storage.ErrUnreachable.
+		wantUnreachable bool
 	}{
 		{name: "pcm call passes", payload: worker.InspectPayload{Key: "2026/11/25/C20261125-0001.wav"},
 			wantOutcome: "ok", wantStatus: models.StatusInspected, wantCallID: "C20261125-0001", wantPassed: true},
@@ -151,7 +153,7 @@ func TestInspectProcessTask(t *testing.T) {
 		{name: "missing recording", payload: worker.InspectPayload{Key: "2026/11/25/GONE.wav"},
 			wantOutcome: "skip_retry", wantStatus: models.StatusUnprocessable, wantCallID: "GONE"},
 		{name: "storage outage", payload: worker.InspectPayload{Source: "s3://down/x", Key: "2026/11/25/C1.wav"},
-			wantOutcome: "retry"},
+			wantOutcome: "retry", wantUnreachable: true},
 		{name: "unknown source", payload: worker.InspectPayload{Source: "ftp://x", Key: "2026/11/25/C1.wav"},
 			wantOutcome: "skip_retry"},
 		{name: "other scorecard version", payload: worker.InspectPayload{Key: "2026/11/25/C20261125-0001.wav",
@@ -170,6 +172,11 @@ func TestInspectProcessTask(t *testing.T) {
 			err := b.handler.ProcessTask(context.Background(), task)
 			if got := worker.Outcome(err); got != tt.wantOutcome {
 				t.Fatalf("ProcessTask() = %v: outcome %s, want %s", err, got, tt.wantOutcome)
+			}
+			// What the task log says: a storage outage is an unreachable
+			// store, not a body cut short.
+			if tt.wantUnreachable && (!errors.Is(err, storage.ErrUnreachable) || strings.Contains(err.Error(), "interrupted")) {
+				t.Errorf("ProcessTask() = %v; want ErrUnreachable, not an interrupted read", err)
 			}
 			if tt.wantStatus == "" {
 				if n := b.countRows(t); n != 0 {
