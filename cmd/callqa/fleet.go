@@ -47,7 +47,7 @@ func (f *fleetFlags) register(fs *flag.FlagSet, e *env, which ...string) {
 		case "db":
 			fs.StringVar(&f.databaseURL, "database-url", env("CALLQA_DATABASE_URL", ""),
 				"results database: postgres://... or a SQLite file (env CALLQA_DATABASE_URL)")
-			fs.StringVar(&f.databaseURL, "db", env("CALLQA_DATABASE_URL", ""), "same as --database-url (as in run, report and serve)")
+			fs.StringVar(&f.databaseURL, "db", env("CALLQA_DATABASE_URL", ""), "same as --database-url (as in run, report and serve; env CALLQA_DATABASE_URL)")
 		case "source":
 			fs.StringVar(&f.source, "source", env("CALLQA_SOURCE", ""),
 				"recordings: s3://bucket/prefix or a folder (env CALLQA_SOURCE)")

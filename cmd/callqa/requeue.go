@@ -45,7 +45,7 @@ func cmdRequeue(ctx context.Context, e *env, args []string) error {
 			var p worker.InspectPayload
 			json.Unmarshal(t.Payload, &p)
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Queue, t.Type, p.Key,
-				t.LastFailedAt.Format("2006-01-02 15:04:05"), t.LastErr)
+				t.LastFailedAt.Format("2006-01-02 15:04:05"), e.redact.String(t.LastErr))
 		}
 		return tw.Flush()
 	}

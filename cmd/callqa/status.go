@@ -81,7 +81,7 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if st.PlanFailed {
 		why := ""
 		if st.PlanError != "" {
-			why = " (" + st.PlanError + ")"
+			why = " (" + e.redact.String(st.PlanError) + ")"
 		}
 		fmt.Fprintf(e.stdout, "plan failed: the listing stopped after %d recordings%s; the day is incomplete until `callqa requeue --batch %s` re-runs the plan\n",
 			st.Total, why, st.Batch.ID)
