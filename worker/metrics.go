@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"time"
 
@@ -99,6 +100,19 @@ func NewRegistry(inspector *asynq.Inspector) (*prometheus.Registry, *Metrics) {
 		reg.MustRegister(metrics.NewQueueMetricsCollector(inspector))
 	}
 	return reg, NewMetrics(reg)
+}
+
+// RegisterDBMetrics registers with reg the connection pool statistics of
+// db (go_sql_open_connections, go_sql_idle_connections,
+// go_sql_wait_count_total, go_sql_max_idle_closed_total, ... labelled
+// db_name="callqa") and callqa_db_connections_opened_total, the
+// connections opened so far as opened reports them
+// (storage.Store.ConnectionsOpened): a pool that churns shows there.
+func RegisterDBMetrics(reg prometheus.Registerer, db *sql.DB, opened func() int64) {
+	reg.MustRegister(collectors.NewDBStatsCollector(db, "callqa"),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "callqa_db_connections_opened_total", Help: "Database connections opened by the results store.",
+		}, func() float64 { return float64(opened()) }))
 }
 
 // Checker is one readiness check (Redis ping, database ping).

@@ -143,9 +143,10 @@ func (f *fleetFlags) loadScorecard() (*models.Scorecard, error) {
 	return sc, nil
 }
 
-// openStore opens --database-url. Call dates are taken in CALLQA_TZ (the
-// hotline's zone, Asia/Shanghai by default), as callqa run takes them.
-func (f *fleetFlags) openStore(ctx context.Context, e *env) (*storage.Store, error) {
+// openStore opens --database-url with the options given (a pool size).
+// Call dates are taken in CALLQA_TZ (the hotline's zone, Asia/Shanghai by
+// default), as callqa run takes them.
+func (f *fleetFlags) openStore(ctx context.Context, e *env, opts ...storage.StoreOption) (*storage.Store, error) {
 	if f.databaseURL == "" {
 		return nil, badInput(errors.New("--database-url is required (postgres://... for a fleet)"))
 	}
@@ -153,7 +154,7 @@ func (f *fleetFlags) openStore(ctx context.Context, e *env) (*storage.Store, err
 	if err != nil {
 		return nil, err
 	}
-	st, err := storage.OpenStore(ctx, f.databaseURL, e.logger, storage.WithLocation(loc))
+	st, err := storage.OpenStore(ctx, f.databaseURL, e.logger, append([]storage.StoreOption{storage.WithLocation(loc)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("results store: %w", err)
 	}

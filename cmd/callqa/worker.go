@@ -12,10 +12,11 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/callqa/callqa/pipeline"
+	"github.com/callqa/callqa/storage"
 	"github.com/callqa/callqa/worker"
 )
 
-const workerSynopsis = "worker [--concurrency N] [--queues critical=6,default=3,bulk=1] [--redis ADDR] [--database-url URL] [--metrics-addr ADDR]"
+const workerSynopsis = "worker [--concurrency N] [--queues critical=6,default=3,bulk=1] [--redis ADDR] [--database-url URL] [--db-max-conns N] [--metrics-addr ADDR]"
 
 func cmdWorker(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
@@ -30,6 +31,7 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	retryMax := fs.Duration("retry-max", 0, "longest retry delay (default 10m)")
 	timeoutBase := fs.Duration("timeout-base", 0, "call:inspect timeout of an empty recording, for plans this worker runs (default 2m)")
 	timeoutPerMiB := fs.Duration("timeout-per-mib", 0, "call:inspect timeout added per MiB of recording (default 20s)")
+	dbConns := fs.Int("db-max-conns", 0, "PostgreSQL connections this process keeps at most, all reused while busy (default: concurrency + 4)")
 	var asr asrFlags
 	asr.register(fs, e)
 	pos, err := parseFlags(fs, args)
@@ -52,6 +54,13 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return badInput(err)
 	}
+	if *dbConns < 0 {
+		return badInput(fmt.Errorf("--db-max-conns %d must not be negative", *dbConns))
+	}
+	pool := storage.PoolFor(cfg.WithDefaults().Concurrency)
+	if *dbConns > 0 {
+		pool = storage.PoolConfig{MaxOpen: *dbConns, MaxIdle: *dbConns}
+	}
 	redisOpt, err := ff.redisOpt()
 	if err != nil {
 		return err
@@ -70,7 +79,7 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return badInput(err)
 	}
-	store, err := ff.openStore(ctx, e)
+	store, err := ff.openStore(ctx, e, storage.WithPool(pool))
 	if err != nil {
 		return err
 	}
@@ -81,6 +90,7 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	inspector := asynq.NewInspector(redisOpt)
 	defer inspector.Close()
 	reg, metrics := worker.NewRegistry(inspector)
+	worker.RegisterDBMetrics(reg, store.DB(), store.ConnectionsOpened)
 
 	srv, err := worker.NewServer(redisOpt, cfg, e.logger)
 	if err != nil {
@@ -110,7 +120,7 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	}
 	cfg = cfg.WithDefaults()
 	e.logger.Info("worker started", "concurrency", cfg.Concurrency, "queues", cfg.Queues,
-		"scorecard", sc.ID, "version", sc.Version)
+		"scorecard", sc.ID, "version", sc.Version, "db_max_conns", pool.WithDefaults().MaxOpen)
 	if err := srv.Run(ctx, mux); err != nil {
 		return err
 	}
