@@ -372,7 +372,7 @@ func TestPlanProcessTask(t *testing.T) {
 	defer client.Close()
 	insp := asynq.NewInspector(redisOpt)
 	defer insp.Close()
-	h := worker.NewPlanHandler(b.store, b.sourceFunc, client, worker.TimeoutConfig{}, nil)
+	h := worker.NewPlanHandler(b.store, b.sourceFunc, client, insp, worker.TimeoutConfig{}, nil)
 	task, err := worker.NewPlanTask(worker.PlanPayload{Source: "local", Date: "2026-11-25", Scorecard: b.ref})
 	if err != nil {
 		t.Fatal(err)
@@ -425,7 +425,7 @@ func TestPlanProcessTask(t *testing.T) {
 func TestPlanBadDate(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	h := worker.NewPlanHandler(b.store, b.sourceFunc, nil, worker.TimeoutConfig{}, nil)
+	h := worker.NewPlanHandler(b.store, b.sourceFunc, nil, nil, worker.TimeoutConfig{}, nil)
 	err := h.ProcessTask(context.Background(), asynq.NewTask(worker.TypePlan, []byte(`{"v":1,"source":"local","date":"2026-13-01"}`)))
 	if worker.Outcome(err) != "skip_retry" {
 		t.Fatalf("bad date: %v", err)

@@ -180,3 +180,16 @@ func parseQueues(s string) (map[string]int, error) {
 	}
 	return out, nil
 }
+
+// ensureQueues puts the fleet's known queues back in asynq's queue
+// registry before status or requeue reads the queues: after Redis lost
+// its data, the registry may lack a queue that still holds tasks, and
+// asynq's inspector shows only registered queues.
+func ensureQueues(ctx context.Context, opt asynq.RedisConnOpt, q *asynq.Inspector) error {
+	rdb, err := worker.RedisClient(opt)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	return worker.EnsureQueues(ctx, rdb, q)
+}

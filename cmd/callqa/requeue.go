@@ -34,6 +34,9 @@ func cmdRequeue(ctx context.Context, e *env, args []string) error {
 	}
 	inspector := asynq.NewInspector(redisOpt)
 	defer inspector.Close()
+	if err := ensureQueues(ctx, redisOpt, inspector); err != nil {
+		return err
+	}
 	if *list {
 		tasks, err := worker.Archived(inspector, *batch)
 		if err != nil {
@@ -54,6 +57,5 @@ func cmdRequeue(ctx context.Context, e *env, args []string) error {
 	if errors.Is(err, worker.ErrNotArchived) {
 		return badInput(err)
 	}
-	_ = ctx
 	return err
 }

@@ -98,7 +98,7 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	}
 	mux := worker.NewMux(worker.Handlers{
 		Inspect: worker.NewInspectHandler(eng, store, ff.openSource, metrics, e.logger),
-		Plan:    worker.NewPlanHandler(store, ff.openSource, client, cfg.Timeouts, e.logger),
+		Plan:    worker.NewPlanHandler(store, ff.openSource, client, inspector, cfg.Timeouts, e.logger),
 		Nightly: worker.NewNightlyHandler(client, time.Now, e.logger),
 	}, metrics, e.logger)
 
@@ -117,6 +117,10 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 		go ops.Serve(ln)
 		defer ops.Close()
 		e.logger.Info("metrics listening", "addr", ln.Addr().String())
+	}
+	if rdb, err := worker.RedisClient(redisOpt); err == nil {
+		worker.LogPersistence(ctx, rdb, e.logger)
+		rdb.Close()
 	}
 	cfg = cfg.WithDefaults()
 	e.logger.Info("worker started", "concurrency", cfg.Concurrency, "queues", cfg.Queues,
