@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"path"
+	"runtime/trace"
 	"strings"
 	"syscall"
 	"time"
@@ -183,6 +184,7 @@ func (s *S3Source) List(ctx context.Context, prefix string, fn func(Object) erro
 // S3Object is an open object. Read errors are classified: a body cut
 // short matches ErrInterrupted.
 type S3Object struct {
+	ctx  context.Context // for the execution trace's regions only
 	key  string
 	body io.ReadCloser
 	info minio.ObjectInfo
@@ -191,6 +193,7 @@ type S3Object struct {
 
 // Read reads from the object body.
 func (o *S3Object) Read(p []byte) (int, error) {
+	defer trace.StartRegion(o.ctx, "s3 read").End()
 	n, err := o.body.Read(p)
 	o.read += int64(n)
 	if err == io.EOF && o.read < o.info.Size {
@@ -203,8 +206,22 @@ func (o *S3Object) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Close releases the connection.
-func (o *S3Object) Close() error { return o.body.Close() }
+// drainMax is how much of an object's body Close reads to reuse the
+// connection: more is cheaper to drop (a new connection) than to read.
+const drainMax = 256 << 10
+
+// Close releases the connection. A body not read to its end (a JSON
+// decoder stops after its value, the WAV decoder after the data chunk,
+// before the trailing LIST chunk) is read to its end first when at most
+// drainMax bytes are left: Go's HTTP client reuses a connection only for
+// a body read to EOF, and every GET would otherwise open a new TCP (and
+// TLS) connection: three per call.
+func (o *S3Object) Close() error {
+	if rest := o.info.Size - o.read; rest >= 0 && rest <= drainMax {
+		io.Copy(io.Discard, o.body) // bounded by the body's Content-Length
+	}
+	return o.body.Close()
+}
 
 // Size returns the object's length in bytes.
 func (o *S3Object) Size() int64 { return o.info.Size }
@@ -226,11 +243,13 @@ func (s *S3Source) Open(ctx context.Context, key string) (io.ReadCloser, error) 
 // (checked against versitygw). A GET's error body names the real code.
 func (s *S3Source) open(ctx context.Context, key string) (*S3Object, error) {
 	full := s.cfg.Prefix + key
+	r := trace.StartRegion(ctx, "s3 get")
 	body, info, _, err := minio.Core{Client: s.client}.GetObject(ctx, s.cfg.Bucket, full, minio.GetObjectOptions{})
+	r.End()
 	if err != nil {
 		return nil, fmt.Errorf("s3 open %s: %w", key, classify(err))
 	}
-	return &S3Object{key: key, body: body, info: info}, nil
+	return &S3Object{ctx: ctx, key: key, body: body, info: info}, nil
 }
 
 // OpenSidecar opens the sidecar of the recording at key with the given
