@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/trace"
 	"sync"
 	"time"
 
@@ -157,6 +158,10 @@ func (h *InspectHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	taskID, _ := asynq.GetTaskID(ctx)
 	log := h.logger.With("task_id", taskID, "key", p.Key)
+	// An execution trace (the worker's --pprof) shows each call as a task
+	// with its phases as regions, the S3 requests inside (see storage).
+	ctx, task := trace.NewTask(ctx, TypeInspect)
+	defer task.End()
 	sc := h.eng.Scorecard()
 	ref := models.ScorecardRef{ID: sc.ID, Version: sc.Version}
 	if p.Scorecard != ref {
@@ -169,6 +174,7 @@ func (h *InspectHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("inspect %s: %w", p.Key, err)
 	}
+	lookup := h.phase(ctx, "lookup")
 	if p.AddToBatch && p.BatchID != "" {
 		// Before the result, so that the batch's total never lags
 		// behind its done count.
@@ -186,18 +192,25 @@ func (h *InspectHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 			return fmt.Errorf("inspect %s: %w", p.Key, err)
 		}
 		if status == models.StatusInspected {
+			lookup()
 			h.metrics.call("skipped", nil)
 			log.InfoContext(ctx, "call already inspected")
 			return nil
 		}
 	}
+	lookup()
 	start := time.Now()
+	inspect := h.phase(ctx, "inspect")
 	res, err := h.eng.InspectKey(ctx, src, p.Key)
+	inspect()
 	if err != nil {
 		logNoBucket(ctx, log, p.Source, err)
 		return fmt.Errorf("inspect %s: %w", p.Key, err)
 	}
-	if err := h.store.SaveResult(ctx, p.BatchID, res); err != nil {
+	save := h.phase(ctx, "save")
+	err = h.store.SaveResult(ctx, p.BatchID, res)
+	save()
+	if err != nil {
 		return fmt.Errorf("inspect %s: %w", p.Key, err)
 	}
 	h.metrics.inspected(res, time.Since(start))
@@ -208,6 +221,18 @@ func (h *InspectHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	log.InfoContext(ctx, "call inspected", "call_id", res.CallID, "status", res.Status,
 		"score", res.Score, "passed", res.Passed, "duration", time.Since(start))
 	return nil
+}
+
+// phase starts a phase of a call (lookup, inspect, save): a region of the
+// execution trace, timed in callqa_call_phase_seconds. The returned
+// function ends it.
+func (h *InspectHandler) phase(ctx context.Context, name string) func() {
+	start := time.Now()
+	r := trace.StartRegion(ctx, name)
+	return func() {
+		r.End()
+		h.metrics.phase(name, time.Since(start))
+	}
 }
 
 // logNoBucket logs an error wrapping storage.ErrNoBucket at error level:

@@ -23,6 +23,7 @@ type Metrics struct {
 	calls        *prometheus.CounterVec
 	audioSeconds prometheus.Counter
 	inspectTime  prometheus.Histogram
+	phases       *prometheus.HistogramVec
 }
 
 // NewMetrics creates the metrics and registers them with reg:
@@ -32,6 +33,7 @@ type Metrics struct {
 //	callqa_calls_total{result}                 passed, failed, unprocessable, skipped
 //	callqa_audio_seconds_total                 seconds of audio inspected
 //	callqa_inspection_duration_seconds         InspectKey + SaveResult per call
+//	callqa_call_phase_seconds{phase}           lookup (is it done? PostgreSQL), inspect (S3 reads and analysis), save (PostgreSQL)
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		tasks: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -52,7 +54,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
 		}),
 	}
-	reg.MustRegister(m.tasks, m.taskDuration, m.calls, m.audioSeconds, m.inspectTime)
+	m.phases = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "callqa_call_phase_seconds", Help: "Time of the phases of a call:inspect task: lookup (is the call done already), inspect (S3 reads and analysis), save (the result written).",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"phase"})
+	reg.MustRegister(m.tasks, m.taskDuration, m.calls, m.audioSeconds, m.inspectTime, m.phases)
 	return m
 }
 
@@ -62,6 +68,13 @@ func (m *Metrics) task(typ, outcome string, d time.Duration) {
 	}
 	m.tasks.WithLabelValues(typ, outcome).Inc()
 	m.taskDuration.WithLabelValues(typ).Observe(d.Seconds())
+}
+
+func (m *Metrics) phase(name string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.phases.WithLabelValues(name).Observe(d.Seconds())
 }
 
 func (m *Metrics) call(result string, _ *models.Result) {

@@ -317,6 +317,9 @@ func TestMiddleware(t *testing.T) {
 		`callqa_calls_total{result="passed"} 1`,
 		`callqa_calls_total{result="unprocessable"} 1`,
 		`callqa_inspection_duration_seconds_count 2`,
+		`callqa_call_phase_seconds_count{phase="lookup"} 2`,
+		`callqa_call_phase_seconds_count{phase="inspect"} 2`,
+		`callqa_call_phase_seconds_count{phase="save"} 2`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {
@@ -551,6 +554,8 @@ func TestConfigValidate(t *testing.T) {
 		{worker.Config{Queues: map[string]int{"bulk": 0}}, "Queues"},
 		{worker.Config{ShutdownTimeout: -time.Second}, "ShutdownTimeout"},
 		{worker.Config{Timeouts: worker.TimeoutConfig{PerMiB: -1}}, "PerMiB"},
+		{worker.Config{TaskCheckInterval: -1}, "TaskCheckInterval"},
+		{worker.Config{RegisterEvery: -1}, "RegisterEvery"},
 	}
 	for _, tt := range tests {
 		err := tt.cfg.Validate()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -31,6 +32,8 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	retryMax := fs.Duration("retry-max", 0, "longest retry delay (default 10m)")
 	timeoutBase := fs.Duration("timeout-base", 0, "call:inspect timeout of an empty recording, for plans this worker runs (default 2m)")
 	timeoutPerMiB := fs.Duration("timeout-per-mib", 0, "call:inspect timeout added per MiB of recording (default 20s)")
+	pprofOn := fs.Bool("pprof", false, "also serve Go's profiler (/debug/pprof/: CPU, heap, execution trace) on --metrics-addr; keep that address private")
+	checkInterval := fs.Duration("task-check-interval", 0, "when every queue is empty, how long to wait before looking again (default 200ms)")
 	dbConns := fs.Int("db-max-conns", 0, "PostgreSQL connections this process keeps at most, all reused while busy (default: concurrency + 4)")
 	var asr asrFlags
 	asr.register(fs, e)
@@ -49,7 +52,7 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 		return badInput(err)
 	}
 	cfg := worker.Config{Concurrency: *concurrency, Queues: qs, StrictPriority: *strict, ShutdownTimeout: *shutdown,
-		RetryBase: *retryBase, RetryMax: *retryMax,
+		RetryBase: *retryBase, RetryMax: *retryMax, TaskCheckInterval: *checkInterval,
 		Timeouts: worker.TimeoutConfig{Base: *timeoutBase, PerMiB: *timeoutPerMiB}}
 	if err := cfg.Validate(); err != nil {
 		return badInput(err)
@@ -107,13 +110,21 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("worker: metrics: %w", err)
 		}
-		ops := &http.Server{
-			Handler: worker.OpsHandler(reg, map[string]worker.Checker{
-				"redis":    func(context.Context) error { return client.Ping() },
-				"database": func(ctx context.Context) error { return store.DB().PingContext(ctx) },
-			}),
-			ReadHeaderTimeout: 5 * time.Second,
+		var handler http.Handler = worker.OpsHandler(reg, map[string]worker.Checker{
+			"redis":    func(context.Context) error { return client.Ping() },
+			"database": func(ctx context.Context) error { return store.DB().PingContext(ctx) },
+		})
+		if *pprofOn {
+			mux := http.NewServeMux()
+			mux.Handle("/", handler)
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+			mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+			handler = mux
 		}
+		ops := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 		go ops.Serve(ln)
 		defer ops.Close()
 		e.logger.Info("metrics listening", "addr", ln.Addr().String())

@@ -26,7 +26,10 @@ import (
 // callqa_db_connections_opened_total). Each iteration starts from empty
 // queues and tables. The embedded sub-benchmark runs `callqa run`'s batch
 // (2 workers, SQLite, the files on local disk) on the same calls, for
-// comparison on the same machine in the same run.
+// comparison on the same machine in the same run. The workers serve
+// /debug/pprof (their --metrics-addr is on their command line) and report
+// the time of each phase of a call (ms-lookup/call, ms-inspect/call,
+// ms-save/call).
 //
 //	go test -run '^$' -bench Fleet -benchtime 3x ./worker/e2e/
 func BenchmarkFleet(b *testing.B) {
@@ -35,7 +38,7 @@ func BenchmarkFleet(b *testing.B) {
 			f := newFleet(b, 10, 10)
 			var procs []*proc
 			for i := range bc.workers {
-				procs = append(procs, f.startWorker(fmt.Sprintf("bench%d", i), "--concurrency", fmt.Sprint(bc.concurrency)))
+				procs = append(procs, f.startWorker(fmt.Sprintf("bench%d", i), "--concurrency", fmt.Sprint(bc.concurrency), "--pprof"))
 			}
 			rdb := redis.NewClient(&redis.Options{Addr: testsvc.RedisAddr(), DB: f.redisDB})
 			defer rdb.Close()
@@ -83,6 +86,14 @@ func BenchmarkFleet(b *testing.B) {
 			}
 			b.ReportMetric(float64(len(f.ids)*b.N)/b.Elapsed().Seconds(), "calls/s")
 			b.ReportMetric(conns/float64(b.N), "conns/batch")
+			// Where a call's time goes, from the workers' phase histograms.
+			for _, phase := range []string{"lookup", "inspect", "save"} {
+				sum := f.metric(procs, `callqa_call_phase_seconds_sum{phase="`+phase+`"}`)
+				n := f.metric(procs, `callqa_call_phase_seconds_count{phase="`+phase+`"}`)
+				if n > 0 {
+					b.ReportMetric(1000*sum/n, "ms-"+phase+"/call")
+				}
+			}
 			// Each worker's pool (storage.PoolFor) opens its connections
 			// once and reuses them from batch to batch.
 			if bound := bc.workers * storage.PoolFor(bc.concurrency).MaxOpen; conns > float64(bound) {
