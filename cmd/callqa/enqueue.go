@@ -65,6 +65,11 @@ func cmdEnqueue(ctx context.Context, e *env, args []string) error {
 		}
 		inspector := asynq.NewInspector(redisOpt)
 		defer inspector.Close()
+		// The plan task is looked up in the default queue, which asynq's
+		// inspector sees only when registered.
+		if err := ensureQueues(ctx, redisOpt, inspector); err != nil {
+			return err
+		}
 		return enqueuePlan(ctx, e, client, inspector, worker.PlanPayload{Source: spec, Date: *date, Scorecard: ref, Queue: *queue}, *replan)
 	}
 	q := *queue
