@@ -162,16 +162,6 @@ func (r *redactor) String(s string) string {
 	return s
 }
 
-// redactError wraps an error so that its message is masked and errors.Is
-// and errors.As still see the original.
-type redactError struct {
-	err error
-	r   *redactor
-}
-
-func (e redactError) Error() string { return e.r.String(e.err.Error()) }
-func (e redactError) Unwrap() error { return e.err }
-
 // redactHandler is a slog.Handler that masks secrets in messages and in
 // attribute values before passing records on.
 type redactHandler struct {
