@@ -14,6 +14,8 @@ command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v sox >/dev/null || missing+=(sox)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v redis-cli >/dev/null || missing+=(redis-tools)
+# Tests that restart Redis or change its configuration start their own.
+command -v redis-server >/dev/null || missing+=(redis-server)
 command -v pg_isready >/dev/null || missing+=(postgresql-client)
 if command -v dpkg >/dev/null && ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then
   missing+=(fonts-wqy-microhei)

@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/url"
 	"path"
+	"runtime/trace"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -31,6 +33,13 @@ var ErrInterrupted = errors.New("object read interrupted")
 // it as transient (retry, and alert) rather than store every call of the
 // night as unprocessable.
 var ErrNoBucket = errors.New("bucket does not exist")
+
+// ErrUnreachable is returned (wrapped) when a request never reached the S3
+// server: the connection was refused, the name did not resolve, the route
+// or the dial timed out. It is transient (the server is down or being
+// restarted, a network is partitioned), and unlike ErrInterrupted it says
+// that no byte of any object was read.
+var ErrUnreachable = errors.New("object store unreachable")
 
 // S3Config says where the recordings bucket is. Zero values mean the
 // documented defaults.
@@ -175,6 +184,7 @@ func (s *S3Source) List(ctx context.Context, prefix string, fn func(Object) erro
 // S3Object is an open object. Read errors are classified: a body cut
 // short matches ErrInterrupted.
 type S3Object struct {
+	ctx  context.Context // for the execution trace's regions only
 	key  string
 	body io.ReadCloser
 	info minio.ObjectInfo
@@ -183,6 +193,7 @@ type S3Object struct {
 
 // Read reads from the object body.
 func (o *S3Object) Read(p []byte) (int, error) {
+	defer trace.StartRegion(o.ctx, "s3 read").End()
 	n, err := o.body.Read(p)
 	o.read += int64(n)
 	if err == io.EOF && o.read < o.info.Size {
@@ -190,13 +201,27 @@ func (o *S3Object) Read(p []byte) (int, error) {
 		return n, fmt.Errorf("s3 read %s: got %d of %d bytes: %w", o.key, o.read, o.info.Size, ErrInterrupted)
 	}
 	if err != nil && err != io.EOF {
-		return n, fmt.Errorf("s3 read %s: %w", o.key, classify(err))
+		return n, fmt.Errorf("s3 read %s: %w", o.key, classifyRead(err))
 	}
 	return n, err
 }
 
-// Close releases the connection.
-func (o *S3Object) Close() error { return o.body.Close() }
+// drainMax is how much of an object's body Close reads to reuse the
+// connection: more is cheaper to drop (a new connection) than to read.
+const drainMax = 256 << 10
+
+// Close releases the connection. A body not read to its end (a JSON
+// decoder stops after its value, the WAV decoder after the data chunk,
+// before the trailing LIST chunk) is read to its end first when at most
+// drainMax bytes are left: Go's HTTP client reuses a connection only for
+// a body read to EOF, and every GET would otherwise open a new TCP (and
+// TLS) connection: three per call.
+func (o *S3Object) Close() error {
+	if rest := o.info.Size - o.read; rest >= 0 && rest <= drainMax {
+		io.Copy(io.Discard, o.body) // bounded by the body's Content-Length
+	}
+	return o.body.Close()
+}
 
 // Size returns the object's length in bytes.
 func (o *S3Object) Size() int64 { return o.info.Size }
@@ -218,11 +243,13 @@ func (s *S3Source) Open(ctx context.Context, key string) (io.ReadCloser, error) 
 // (checked against versitygw). A GET's error body names the real code.
 func (s *S3Source) open(ctx context.Context, key string) (*S3Object, error) {
 	full := s.cfg.Prefix + key
+	r := trace.StartRegion(ctx, "s3 get")
 	body, info, _, err := minio.Core{Client: s.client}.GetObject(ctx, s.cfg.Bucket, full, minio.GetObjectOptions{})
+	r.End()
 	if err != nil {
 		return nil, fmt.Errorf("s3 open %s: %w", key, classify(err))
 	}
-	return &S3Object{key: key, body: body, info: info}, nil
+	return &S3Object{ctx: ctx, key: key, body: body, info: info}, nil
 }
 
 // OpenSidecar opens the sidecar of the recording at key with the given
@@ -263,23 +290,42 @@ func (s *S3Source) PresignGet(ctx context.Context, key string, ttl time.Duration
 	return u, nil
 }
 
-// classify maps minio errors at the storage boundary:
+// classify maps the errors of a request (GET, LIST, PUT, HEAD) at the
+// storage boundary:
 //
 //   - NoSuchKey (the object does not exist in an existing bucket) becomes
 //     ErrNotFound: bad input for that one call;
 //   - NoSuchBucket becomes ErrNoBucket: a deployment fault, transient;
-//   - a body cut short becomes ErrInterrupted: transient;
+//   - a request that never reached the server (connection refused, name
+//     not resolved, dial timeout) becomes ErrUnreachable: transient;
 //   - everything else is returned as is and is transient for callers: the
 //     request reached no verdict about the object. That includes
 //     AccessDenied and SignatureDoesNotMatch (wrong or rotated
 //     credentials, a bucket policy being changed): an operator fixes
 //     those, and the calls must then be inspected, not left unprocessable.
+//
+// A body cut short is classified by classifyRead, on Read: a request
+// error is never "object read interrupted".
 func classify(err error) error {
 	switch minio.ToErrorResponse(err).Code {
 	case minio.NoSuchKey:
 		return fmt.Errorf("%w (%v)", ErrNotFound, err)
 	case minio.NoSuchBucket:
 		return fmt.Errorf("%w (%v)", ErrNoBucket, err)
+	}
+	if unreachable(err) {
+		return fmt.Errorf("%w: %w", ErrUnreachable, err)
+	}
+	return err
+}
+
+// classifyRead maps the errors of reading an object's body: the body
+// ending before its length, or the connection failing under it, becomes
+// ErrInterrupted (transient: minio-go does not retry a body that has
+// started to arrive). A cancelled or expired context is returned as is.
+func classifyRead(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("%w: %v", ErrInterrupted, err)
@@ -288,5 +334,21 @@ func classify(err error) error {
 	if errors.As(err, &ne) {
 		return fmt.Errorf("%w: %w", ErrInterrupted, err)
 	}
-	return err
+	return classify(err)
+}
+
+// unreachable reports whether err says that a connection to the server
+// could not be made: a refused or unroutable dial, a dial timeout, or a
+// name that did not resolve.
+func unreachable(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return true
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) ||
+		errors.Is(err, syscall.ENETUNREACH)
 }

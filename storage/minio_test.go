@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -301,6 +303,51 @@ func TestS3SourceNoBucketOrAccess(t *testing.T) {
 			}
 			check("List", tt.src.List(ctx, "2026/11/25/", func(storage.Object) error { return nil }), false, tt.wantNoBucket)
 			check("Ping", tt.src.Ping(ctx), false, tt.wantNoBucket)
+		})
+	}
+}
+
+// TestS3SourceUnreachable: a server that refuses connections (nothing
+// listens on the port) or a name that does not resolve is
+// ErrUnreachable, for every request; it is never "object read
+// interrupted" (no body was read), nor a missing object or bucket.
+func TestS3SourceUnreachable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	for _, tt := range []struct{ name, endpoint string }{
+		{"connection refused", closed},
+		{"name not resolved", "callqa-no-such-host.invalid:9000"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			src, err := storage.NewS3Source(ctx, storage.S3Config{Endpoint: tt.endpoint, Bucket: "recordings",
+				AccessKey: "a", SecretKey: "s", MaxRetries: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, openErr := src.Open(ctx, "2026/11/25/C1.wav")
+			_, sidecarErr := src.OpenSidecar(ctx, "2026/11/25/C1.wav", ".meta.json")
+			for op, err := range map[string]error{
+				"Open":        openErr,
+				"OpenSidecar": sidecarErr,
+				"List":        src.List(ctx, "2026/11/25/", func(storage.Object) error { return nil }),
+				"Ping":        src.Ping(ctx),
+				"Put":         src.Put(ctx, "2026/11/25/C1.transcript.json", []byte("{}")),
+			} {
+				if !errors.Is(err, storage.ErrUnreachable) || errors.Is(err, storage.ErrInterrupted) ||
+					storage.IsNotFound(err) || errors.Is(err, storage.ErrNoBucket) {
+					t.Errorf("%s: %v; want ErrUnreachable only", op, err)
+				}
+				if err != nil && strings.Contains(err.Error(), "interrupted") {
+					t.Errorf("%s: message %q says interrupted", op, err)
+				}
+			}
 		})
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/callqa/callqa/models"
@@ -70,6 +71,10 @@ type Store struct {
 	now func() time.Time
 	// loc is the time zone in which a call's date is taken.
 	loc *time.Location
+	// pool sizes the PostgreSQL pool (WithPool); opened counts the
+	// connections it opened (see pool.go).
+	pool   PoolConfig
+	opened atomic.Int64
 }
 
 // DefaultTimeZone is the time zone of the hotline (China Standard Time):
@@ -124,7 +129,7 @@ func openStoreUpTo(ctx context.Context, url string, logger *slog.Logger, upTo in
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		s.dialect = DialectPostgres
-		s.db, err = sql.Open("pgx", url)
+		s.db, err = s.openPostgres(url)
 	default:
 		s.dialect = DialectSQLite
 		path := strings.TrimPrefix(url, "sqlite:")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/trace"
 	"sync"
 	"time"
 
@@ -48,6 +49,9 @@ var ErrBadSource = errors.New("bad source")
 type ResultStore interface {
 	SaveResult(ctx context.Context, batchID string, r *models.Result) error
 	RecordingStatus(ctx context.Context, key string, sc models.ScorecardRef) (string, error)
+	// AddBatchKey adds a recording enqueued on its own (enqueue --key)
+	// to its day's batch.
+	AddBatchKey(ctx context.Context, id, key string) (bool, error)
 }
 
 // BatchStore records batches; *storage.Store implements it.
@@ -57,17 +61,35 @@ type BatchStore interface {
 	UpdateBatch(ctx context.Context, b *storage.Batch) error
 }
 
-// PlanStore records batches and whether their plan listed every recording;
-// *storage.Store implements it.
+// PlanStore records batches, their recordings and whether their plan
+// listed every recording; *storage.Store implements it.
 type PlanStore interface {
 	BatchStore
 	// ClearPlanned is called before a listing starts, MarkPlanned (which
 	// also sets the batch total) only after it succeeded.
 	ClearPlanned(ctx context.Context, id string) error
 	MarkPlanned(ctx context.Context, id string, total int) error
+	// AddPlanKeys records listed recordings as the batch's;
+	// BatchProgress counts them and their results.
+	AddPlanKeys(ctx context.Context, id string, keys []string) error
+	BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (int, storage.ResultCounts, error)
+	// WithResult says which recordings already have a result: those are
+	// not enqueued again.
+	WithResult(ctx context.Context, sc models.ScorecardRef, keys []string) (map[string]bool, error)
 }
 
 var _ PlanStore = (*storage.Store)(nil)
+
+// TaskInspector looks a task up, runs an archived one again, deletes
+// one; *asynq.Inspector implements it. A re-plan uses it for the
+// recordings without a result whose task Redis still holds.
+type TaskInspector interface {
+	GetTaskInfo(queue, id string) (*asynq.TaskInfo, error)
+	RunTask(queue, id string) error
+	DeleteTask(queue, id string) error
+}
+
+var _ TaskInspector = (*asynq.Inspector)(nil)
 
 // Enqueuer adds tasks to the queue; *asynq.Client implements it.
 type Enqueuer interface {
@@ -136,6 +158,10 @@ func (h *InspectHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	taskID, _ := asynq.GetTaskID(ctx)
 	log := h.logger.With("task_id", taskID, "key", p.Key)
+	// An execution trace (the worker's --pprof) shows each call as a task
+	// with its phases as regions, the S3 requests inside (see storage).
+	ctx, task := trace.NewTask(ctx, TypeInspect)
+	defer task.End()
 	sc := h.eng.Scorecard()
 	ref := models.ScorecardRef{ID: sc.ID, Version: sc.Version}
 	if p.Scorecard != ref {
@@ -148,24 +174,43 @@ func (h *InspectHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return fmt.Errorf("inspect %s: %w", p.Key, err)
 	}
+	lookup := h.phase(ctx, "lookup")
+	if p.AddToBatch && p.BatchID != "" {
+		// Before the result, so that the batch's total never lags
+		// behind its done count.
+		added, err := h.store.AddBatchKey(ctx, p.BatchID, p.Key)
+		if err != nil {
+			return fmt.Errorf("inspect %s: %w", p.Key, err)
+		}
+		if added {
+			log.InfoContext(ctx, "recording added to its batch", "batch", p.BatchID)
+		}
+	}
 	if !p.Force {
 		status, err := h.store.RecordingStatus(ctx, p.Key, ref)
 		if err != nil {
 			return fmt.Errorf("inspect %s: %w", p.Key, err)
 		}
 		if status == models.StatusInspected {
+			lookup()
 			h.metrics.call("skipped", nil)
 			log.InfoContext(ctx, "call already inspected")
 			return nil
 		}
 	}
+	lookup()
 	start := time.Now()
+	inspect := h.phase(ctx, "inspect")
 	res, err := h.eng.InspectKey(ctx, src, p.Key)
+	inspect()
 	if err != nil {
 		logNoBucket(ctx, log, p.Source, err)
 		return fmt.Errorf("inspect %s: %w", p.Key, err)
 	}
-	if err := h.store.SaveResult(ctx, p.BatchID, res); err != nil {
+	save := h.phase(ctx, "save")
+	err = h.store.SaveResult(ctx, p.BatchID, res)
+	save()
+	if err != nil {
 		return fmt.Errorf("inspect %s: %w", p.Key, err)
 	}
 	h.metrics.inspected(res, time.Since(start))
@@ -176,6 +221,18 @@ func (h *InspectHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	log.InfoContext(ctx, "call inspected", "call_id", res.CallID, "status", res.Status,
 		"score", res.Score, "passed", res.Passed, "duration", time.Since(start))
 	return nil
+}
+
+// phase starts a phase of a call (lookup, inspect, save): a region of the
+// execution trace, timed in callqa_call_phase_seconds. The returned
+// function ends it.
+func (h *InspectHandler) phase(ctx context.Context, name string) func() {
+	start := time.Now()
+	r := trace.StartRegion(ctx, name)
+	return func() {
+		r.End()
+		h.metrics.phase(name, time.Since(start))
+	}
 }
 
 // logNoBucket logs an error wrapping storage.ErrNoBucket at error level:
@@ -190,32 +247,52 @@ func logNoBucket(ctx context.Context, log *slog.Logger, source string, err error
 }
 
 // PlanHandler processes batch:plan tasks: it lists a date's recordings and
-// enqueues one call:inspect task per recording.
+// enqueues one call:inspect task per recording that has no result.
 type PlanHandler struct {
 	store    PlanStore
 	sources  *sourceCache
 	client   Enqueuer
+	tasks    TaskInspector
 	timeouts TimeoutConfig
 	logger   *slog.Logger
-	// pageSize is how many tasks are enqueued between updates of the
-	// batch total.
+	// pageSize is how many listed recordings are recorded, checked for a
+	// result and enqueued at a time (and between updates of the batch
+	// total).
 	pageSize int
 }
 
-// NewPlanHandler returns the batch:plan handler.
-func NewPlanHandler(store PlanStore, sources SourceFunc, client Enqueuer, timeouts TimeoutConfig, logger *slog.Logger) *PlanHandler {
+// NewPlanHandler returns the batch:plan handler. tasks may be nil: a
+// re-plan then enqueues only recordings that have no task in Redis.
+func NewPlanHandler(store PlanStore, sources SourceFunc, client Enqueuer, tasks TaskInspector, timeouts TimeoutConfig, logger *slog.Logger) *PlanHandler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &PlanHandler{store: store, sources: &sourceCache{open: sources}, client: client, timeouts: timeouts, logger: logger, pageSize: 1000}
+	return &PlanHandler{store: store, sources: &sourceCache{open: sources}, client: client, tasks: tasks,
+		timeouts: timeouts, logger: logger, pageSize: 1000}
+}
+
+// planCounts tallies what a plan did.
+type planCounts struct {
+	listed   int // recordings listed
+	have     int // of which already had a result: not enqueued
+	enqueued int // new call:inspect tasks
+	rerun    int // tasks of a re-plan run again (archived, or completed without a result)
 }
 
 // ProcessTask plans the task's date. Planning is idempotent: the batch row
-// is reused and every call:inspect task has a TaskID, so a retried plan
+// is reused, the listed recordings are recorded as the batch's (its total
+// is their number, kept across plans, so that a re-plan that finds late
+// recordings extends the batch), a recording that already has a result is
+// not enqueued, and every call:inspect task has a TaskID, so a retried plan
 // enqueues only what is missing. The batch total is updated every page of
 // the listing for progress, but the batch is marked planned (see
 // storage.Store.MarkPlanned) only once the listing returned without error:
 // a listing that fails half way never makes a partial day look complete.
+//
+// A re-plan (PlanPayload.Replan) also runs again the task of a recording
+// without a result that Redis still holds archived (its retries ran out)
+// or completed (its result was lost), so that every recording without a
+// result gets inspected.
 func (h *PlanHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	var p PlanPayload
 	if err := decodePayload(t, &p, &p.V); err != nil {
@@ -238,8 +315,67 @@ func (h *PlanHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err := h.store.ClearPlanned(ctx, b.ID); err != nil {
 		return fmt.Errorf("plan %s: %w", p.Date, err)
 	}
-	total, added := 0, 0
+	var n planCounts
+	page := make([]storage.Object, 0, h.pageSize)
+	flush := func() error {
+		if len(page) == 0 {
+			return nil
+		}
+		if err := h.enqueuePage(ctx, p, b, page, &n); err != nil {
+			return err
+		}
+		page = page[:0]
+		h.logger.InfoContext(ctx, "planning", "batch", b.ID, "listed", n.listed, "enqueued", n.enqueued)
+		return nil
+	}
 	err = src.List(ctx, b.Prefix, func(o storage.Object) error {
+		page = append(page, o)
+		n.listed++
+		if len(page) == h.pageSize {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		logNoBucket(ctx, h.logger.With("batch", b.ID), p.Source, err)
+		return fmt.Errorf("plan %s: %w", p.Date, err)
+	}
+	total, _, err := h.store.BatchProgress(ctx, b.ID, p.Scorecard)
+	if err != nil {
+		return fmt.Errorf("plan %s: %w", p.Date, err)
+	}
+	if err := h.store.MarkPlanned(ctx, b.ID, total); err != nil {
+		return fmt.Errorf("plan %s: %w", p.Date, err)
+	}
+	h.logger.InfoContext(ctx, "planned", "batch", b.ID, "date", p.Date, "total", total, "listed", n.listed,
+		"with_result", n.have, "enqueued", n.enqueued, "run_again", n.rerun, "replan", p.Replan)
+	return nil
+}
+
+// enqueuePage records a page of listed recordings as the batch's, enqueues
+// those without a result and updates the batch row: its total, and back
+// to running when a finished batch gains work (late recordings).
+func (h *PlanHandler) enqueuePage(ctx context.Context, p PlanPayload, b *storage.Batch, page []storage.Object, n *planCounts) error {
+	keys := make([]string, len(page))
+	for i, o := range page {
+		keys[i] = o.Key
+	}
+	if err := h.store.AddPlanKeys(ctx, b.ID, keys); err != nil {
+		return err
+	}
+	have, err := h.store.WithResult(ctx, p.Scorecard, keys)
+	if err != nil {
+		return err
+	}
+	work := 0
+	for _, o := range page {
+		if have[o.Key] {
+			n.have++
+			continue
+		}
 		task, err := NewInspectTask(InspectPayload{
 			Source: p.Source, Key: o.Key, Scorecard: p.Scorecard, BatchID: b.ID, Size: o.Size,
 		}, p.Queue, h.timeouts)
@@ -250,28 +386,64 @@ func (h *PlanHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		if err != nil {
 			return err
 		}
-		total++
-		if what == EnqueuedNew {
-			added++
-		}
-		if total%h.pageSize == 0 {
-			b.Total = total
-			if err := h.store.UpdateBatch(ctx, b); err != nil {
+		switch {
+		case what == EnqueuedNew:
+			n.enqueued++
+			work++
+		case p.Replan:
+			again, err := h.runAgain(ctx, p.Queue, InspectTaskID(o.Key, p.Scorecard), task)
+			if err != nil {
 				return err
 			}
-			h.logger.InfoContext(ctx, "planning", "batch", b.ID, "listed", total, "enqueued", added)
+			if again {
+				n.rerun++
+				work++
+			}
 		}
-		return nil
-	})
+	}
+	total, _, err := h.store.BatchProgress(ctx, b.ID, p.Scorecard)
 	if err != nil {
-		logNoBucket(ctx, h.logger.With("batch", b.ID), p.Source, err)
-		return fmt.Errorf("plan %s: %w", p.Date, err)
+		return err
 	}
-	if err := h.store.MarkPlanned(ctx, b.ID, total); err != nil {
-		return fmt.Errorf("plan %s: %w", p.Date, err)
+	b.Total = total
+	if work > 0 && b.Status != storage.BatchRunning {
+		b.Status, b.FinishedAt = storage.BatchRunning, time.Time{}
+		h.logger.InfoContext(ctx, "batch reopened", "batch", b.ID)
 	}
-	h.logger.InfoContext(ctx, "planned", "batch", b.ID, "date", p.Date, "total", total, "enqueued", added)
-	return nil
+	return h.store.UpdateBatch(ctx, b)
+}
+
+// runAgain makes the task of a recording without a result run again when
+// Redis holds it archived (re-run) or completed (deleted and enqueued
+// anew); a task still pending, scheduled, retrying or running is left to
+// run. It reports whether the task will run again.
+func (h *PlanHandler) runAgain(ctx context.Context, queue, id string, task *asynq.Task) (bool, error) {
+	if h.tasks == nil {
+		return false, nil
+	}
+	info, err := h.tasks.GetTaskInfo(queue, id)
+	switch {
+	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
+		// Gone since the enqueue said duplicate: enqueue it now.
+		what, err := Enqueue(ctx, h.client, task)
+		return what == EnqueuedNew, err
+	case err != nil:
+		return false, fmt.Errorf("replan %s: %w", id, err)
+	}
+	switch info.State {
+	case asynq.TaskStateArchived:
+		if err := h.tasks.RunTask(queue, id); err != nil {
+			return false, fmt.Errorf("replan %s: %w", id, err)
+		}
+		return true, nil
+	case asynq.TaskStateCompleted:
+		if err := h.tasks.DeleteTask(queue, id); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
+			return false, fmt.Errorf("replan %s: %w", id, err)
+		}
+		what, err := Enqueue(ctx, h.client, task)
+		return what == EnqueuedNew, err
+	}
+	return false, nil
 }
 
 // batch returns the date's batch, creating it if needed.

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"time"
 
@@ -22,6 +23,7 @@ type Metrics struct {
 	calls        *prometheus.CounterVec
 	audioSeconds prometheus.Counter
 	inspectTime  prometheus.Histogram
+	phases       *prometheus.HistogramVec
 }
 
 // NewMetrics creates the metrics and registers them with reg:
@@ -31,6 +33,7 @@ type Metrics struct {
 //	callqa_calls_total{result}                 passed, failed, unprocessable, skipped
 //	callqa_audio_seconds_total                 seconds of audio inspected
 //	callqa_inspection_duration_seconds         InspectKey + SaveResult per call
+//	callqa_call_phase_seconds{phase}           lookup (is it done? PostgreSQL), inspect (S3 reads and analysis), save (PostgreSQL)
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		tasks: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -51,7 +54,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 14),
 		}),
 	}
-	reg.MustRegister(m.tasks, m.taskDuration, m.calls, m.audioSeconds, m.inspectTime)
+	m.phases = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "callqa_call_phase_seconds", Help: "Time of the phases of a call:inspect task: lookup (is the call done already), inspect (S3 reads and analysis), save (the result written).",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"phase"})
+	reg.MustRegister(m.tasks, m.taskDuration, m.calls, m.audioSeconds, m.inspectTime, m.phases)
 	return m
 }
 
@@ -61,6 +68,13 @@ func (m *Metrics) task(typ, outcome string, d time.Duration) {
 	}
 	m.tasks.WithLabelValues(typ, outcome).Inc()
 	m.taskDuration.WithLabelValues(typ).Observe(d.Seconds())
+}
+
+func (m *Metrics) phase(name string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.phases.WithLabelValues(name).Observe(d.Seconds())
 }
 
 func (m *Metrics) call(result string, _ *models.Result) {
@@ -99,6 +113,19 @@ func NewRegistry(inspector *asynq.Inspector) (*prometheus.Registry, *Metrics) {
 		reg.MustRegister(metrics.NewQueueMetricsCollector(inspector))
 	}
 	return reg, NewMetrics(reg)
+}
+
+// RegisterDBMetrics registers with reg the connection pool statistics of
+// db (go_sql_open_connections, go_sql_idle_connections,
+// go_sql_wait_count_total, go_sql_max_idle_closed_total, ... labelled
+// db_name="callqa") and callqa_db_connections_opened_total, the
+// connections opened so far as opened reports them
+// (storage.Store.ConnectionsOpened): a pool that churns shows there.
+func RegisterDBMetrics(reg prometheus.Registerer, db *sql.DB, opened func() int64) {
+	reg.MustRegister(collectors.NewDBStatsCollector(db, "callqa"),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "callqa_db_connections_opened_total", Help: "Database connections opened by the results store.",
+		}, func() float64 { return float64(opened()) }))
 }
 
 // Checker is one readiness check (Redis ping, database ping).

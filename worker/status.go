@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -20,12 +22,16 @@ type StatusStore interface {
 	UpdateBatch(ctx context.Context, b *storage.Batch) error
 	CountPrefix(ctx context.Context, sc models.ScorecardRef, prefix string) (storage.ResultCounts, error)
 	Planned(ctx context.Context, id string) (total int, planned bool, err error)
+	BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (int, storage.ResultCounts, error)
 }
 
 var _ StatusStore = (*storage.Store)(nil)
 
 // Status is the progress of a fleet batch.
 type Status struct {
+	// Batch is the batch's row; while its plan waits for a worker there
+	// is none yet, and Batch has only the ID, Date, Prefix and Scorecard
+	// (Status "").
 	Batch *storage.Batch `json:"batch"`
 	// Planning is true while the batch:plan task is queued, running or
 	// waiting for a retry.
@@ -38,8 +44,9 @@ type Status struct {
 	// until the plan is re-queued. PlanError is the plan's last error.
 	PlanFailed bool   `json:"plan_failed"`
 	PlanError  string `json:"plan_error,omitempty"`
-	// Total is the number of recordings the plan listed (so far, while
-	// not Planned).
+	// Total is the number of recordings of the batch: every recording its
+	// plans listed (so far, while not Planned) and those enqueue --key
+	// added to it.
 	Total int `json:"total"`
 	// Results tallies the calls of the batch with a result.
 	Results storage.ResultCounts `json:"results"`
@@ -49,9 +56,21 @@ type Status struct {
 	// too, with their result stored).
 	Retrying int `json:"retrying"`
 	Archived int `json:"archived"`
-	// Complete: Planned, no plan running, and every listed call has a
+	// Complete: Planned, no plan running, and every recording has a
 	// result.
 	Complete bool `json:"complete"`
+	// Missing is the number of recordings without a result (Total -
+	// Done; while not Planned, of those listed so far).
+	Missing int `json:"missing"`
+	// Stalled: the batch is not complete, no plan is queued or running
+	// (nor failed: PlanFailed), and no call:inspect task of the batch is
+	// pending, active, scheduled or retrying, so nothing will make
+	// progress: Redis lost the tasks (a restart without persistence), or
+	// the plan task expired before it finished. Recover says what to run.
+	Stalled bool `json:"stalled"`
+	// Recover is the command that gets a stalled batch, or one whose plan
+	// failed, going again.
+	Recover string `json:"recover,omitempty"`
 	// PassRate is Passed/Inspected once complete (nil before, or when no
 	// call could be inspected).
 	PassRate *float64 `json:"pass_rate,omitempty"`
@@ -73,9 +92,16 @@ type QueueStatus struct {
 
 // BatchStatus reports the progress of batch id. When the batch is complete
 // and its row still says running, the row is updated with the counts and
-// marked finished, so that reports see a finished batch.
+// marked finished, so that reports see a finished batch; when a finished
+// batch is no longer complete (it gained recordings), the row goes back
+// to running. A batch with no row yet, whose plan is queued (no worker
+// has taken it yet) or failed before creating it, is reported as planning
+// or plan failed; with no plan either, the error wraps storage.ErrNotFound.
 func BatchStatus(ctx context.Context, q *asynq.Inspector, store StatusStore, id string) (*Status, error) {
 	b, err := store.GetBatch(ctx, id)
+	if storage.IsNotFound(err) {
+		return planOnlyStatus(q, id, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
@@ -105,10 +131,19 @@ func BatchStatus(ctx context.Context, q *asynq.Inspector, store StatusStore, id 
 			return nil, fmt.Errorf("status: plan task: %w", err)
 		}
 	}
-	if st.Results, err = store.CountPrefix(ctx, b.Scorecard, b.Prefix); err != nil {
+	total, counts, err := store.BatchProgress(ctx, id, b.Scorecard)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	if total > 0 {
+		st.Total, st.Results = total, counts
+	} else if st.Results, err = store.CountPrefix(ctx, b.Scorecard, b.Prefix); err != nil {
+		// A batch planned before its recordings were recorded: the
+		// results under its prefix.
 		return nil, fmt.Errorf("status: %w", err)
 	}
 	st.Done = st.Results.Done()
+	st.Missing = max(st.Total-st.Done, 0)
 	retry, err := batchTasks(q, id, (*asynq.Inspector).ListRetryTasks, false)
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
@@ -122,7 +157,20 @@ func BatchStatus(ctx context.Context, q *asynq.Inspector, store StatusStore, id 
 		return nil, fmt.Errorf("status: %w", err)
 	}
 	st.Complete = st.Planned && !st.Planning && !st.PlanFailed && st.Total > 0 && st.Done >= st.Total
-	if st.Complete {
+	switch {
+	case st.PlanFailed:
+		st.Recover = "callqa requeue --batch " + id
+	case !st.Complete && !st.Planning && st.Retrying == 0:
+		live, err := batchLive(q, id)
+		if err != nil {
+			return nil, fmt.Errorf("status: %w", err)
+		}
+		if st.Stalled = !live; st.Stalled && b.Date != "" {
+			st.Recover = "callqa enqueue --date " + b.Date + " --replan"
+		}
+	}
+	switch {
+	case st.Complete:
 		if st.Results.Inspected > 0 {
 			r := float64(st.Results.Passed) / float64(st.Results.Inspected)
 			st.PassRate = &r
@@ -134,8 +182,118 @@ func BatchStatus(ctx context.Context, q *asynq.Inspector, store StatusStore, id 
 				return nil, fmt.Errorf("status: %w", err)
 			}
 		}
+	case b.Status == storage.BatchFinished:
+		// Late recordings (a re-plan or enqueue --key) reopened it.
+		b.Total, b.Status, b.FinishedAt = st.Total, storage.BatchRunning, time.Time{}
+		if err := store.UpdateBatch(ctx, b); err != nil {
+			return nil, fmt.Errorf("status: %w", err)
+		}
 	}
 	return st, nil
+}
+
+// planOnlyStatus is the status of batch id when it has no row: its plan
+// task, queued or archived, is all there is. notFound is returned when
+// there is no plan task either.
+func planOnlyStatus(q *asynq.Inspector, id string, notFound error) (*Status, error) {
+	date, sc, ok := ParseBatchID(id)
+	if !ok {
+		return nil, fmt.Errorf("status: %w", notFound)
+	}
+	info, err := q.GetTaskInfo(QueueDefault, PlanTaskID(date, sc))
+	switch {
+	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
+		return nil, fmt.Errorf("status: %w", notFound)
+	case err != nil:
+		return nil, fmt.Errorf("status: plan task: %w", err)
+	}
+	st := &Status{Batch: &storage.Batch{ID: id, Date: date, Prefix: DatePrefix(date), Scorecard: sc}}
+	switch info.State {
+	case asynq.TaskStateArchived:
+		st.PlanFailed, st.PlanError = true, info.LastErr
+		st.Recover = "callqa requeue --batch " + id
+	case asynq.TaskStateCompleted:
+		// Completed without a batch row: only a plan of another version
+		// does that. Nothing runs; plan it again.
+		st.Stalled, st.Recover = true, "callqa enqueue --date "+date+" --replan"
+	default:
+		st.Planning = true
+	}
+	if st.Queues, err = Queues(q); err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	return st, nil
+}
+
+// ParseBatchID splits a batch id made by BatchID into its date and
+// scorecard version.
+func ParseBatchID(id string) (date string, sc models.ScorecardRef, ok bool) {
+	rest, found := strings.CutPrefix(id, "fleet-")
+	if !found || len(rest) < len("2006-01-02-x-v1") || rest[10] != '-' {
+		return "", sc, false
+	}
+	date, rest = rest[:10], rest[11:]
+	if ParseDate(date) != nil {
+		return "", sc, false
+	}
+	i := strings.LastIndex(rest, "-v")
+	if i <= 0 {
+		return "", sc, false
+	}
+	v, err := strconv.Atoi(rest[i+2:])
+	if err != nil || v < 0 || strconv.Itoa(v) != rest[i+2:] {
+		return "", sc, false
+	}
+	return date, models.ScorecardRef{ID: rest[:i], Version: v}, true
+}
+
+// batchLive reports whether a task of batch id (a call:inspect, or its
+// plan) is pending, active, scheduled or retrying in any queue. Queues with none in
+// those states are not listed; in the others the listing stops at the
+// first task of the batch.
+func batchLive(q *asynq.Inspector, id string) (bool, error) {
+	names, err := q.Queues()
+	if err != nil {
+		return false, fmt.Errorf("queues: %w", err)
+	}
+	const pageSize = 500
+	for _, n := range names {
+		info, err := q.GetQueueInfo(n)
+		if errors.Is(err, asynq.ErrQueueNotFound) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("queue %s: %w", n, err)
+		}
+		for _, s := range []struct {
+			size int
+			list lister
+		}{
+			{info.Pending, (*asynq.Inspector).ListPendingTasks},
+			{info.Active, (*asynq.Inspector).ListActiveTasks},
+			{info.Scheduled, (*asynq.Inspector).ListScheduledTasks},
+			{info.Retry, (*asynq.Inspector).ListRetryTasks},
+		} {
+			for page := 1; s.size > 0; page++ {
+				infos, err := s.list(q, n, asynq.PageSize(pageSize), asynq.Page(page))
+				if errors.Is(err, asynq.ErrQueueNotFound) {
+					break
+				}
+				if err != nil {
+					return false, fmt.Errorf("list %s: %w", n, err)
+				}
+				for _, ti := range infos {
+					if inBatch(ti, id, true) {
+						return true, nil
+					}
+				}
+				if len(infos) < pageSize {
+					break
+				}
+			}
+		}
+	}
+	return false, nil
 }
 
 // Queues returns the size of every queue, by name.

@@ -81,7 +81,7 @@ func TestBatchStatusPartialPlan(t *testing.T) {
 			const date = "2026-11-25"
 			id := worker.BatchID(date, b.ref)
 			plan := func(source string) error {
-				h := worker.NewPlanHandler(store, sources, client, worker.TimeoutConfig{}, nil)
+				h := worker.NewPlanHandler(store, sources, client, insp, worker.TimeoutConfig{}, nil)
 				worker.SetPageSize(h, 1) // the total is written after every key
 				task, err := worker.NewPlanTask(worker.PlanPayload{Source: source, Date: date, Scorecard: b.ref})
 				if err != nil {

@@ -70,6 +70,11 @@ type InspectPayload struct {
 	// TaskID, made unique by RequestID.
 	Force     bool   `json:"force,omitempty"`
 	RequestID string `json:"request_id,omitempty"`
+	// AddToBatch adds the recording to batch BatchID's recordings (and
+	// so to its total) if it is not one of them yet: a recording
+	// enqueued on its own (enqueue --key), perhaps uploaded after its
+	// day was planned. The plan's own tasks do not need it.
+	AddToBatch bool `json:"add_to_batch,omitempty"`
 }
 
 // PlanPayload is the payload of a batch:plan task.
@@ -80,6 +85,11 @@ type PlanPayload struct {
 	Scorecard models.ScorecardRef `json:"scorecard"`
 	// Queue receives the call:inspect tasks. Default QueueBulk.
 	Queue string `json:"queue,omitempty"`
+	// Replan also runs again the tasks Redis still holds, archived or
+	// completed, of recordings that have no result (see
+	// PlanHandler.ProcessTask). Recordings with a result are never
+	// enqueued, re-plan or not.
+	Replan bool `json:"replan,omitempty"`
 }
 
 // NightlyPayload is the payload of a batch:nightly task.
@@ -281,4 +291,61 @@ func Enqueue(ctx context.Context, c Enqueuer, t *asynq.Task) (Enqueued, error) {
 	default:
 		return 0, fmt.Errorf("enqueue %s: %w", t.Type(), err)
 	}
+}
+
+// PlanEnqueued says what EnqueuePlan did.
+type PlanEnqueued int
+
+// Outcomes of EnqueuePlan.
+const (
+	PlanNew        PlanEnqueued = iota // the plan was enqueued
+	PlanInProgress                     // the date's plan is already queued, running or retrying
+	PlanRan                            // the date's plan finished (completed, or failed for good) within Retention; nothing enqueued
+	PlanReplanned                      // the finished plan was replaced by a re-plan
+)
+
+// EnqueuePlan enqueues the plan p of a date. Redis keeps a finished plan
+// (and so its TaskID) for Retention: within it, the date is planned again
+// only with replan, which replaces the finished plan by one with
+// PlanPayload.Replan set. Either way, a plan enqueues only the recordings
+// that have no result: a re-plan is how a batch that lost its tasks
+// (stalled) or gained recordings (late uploads) is completed. The
+// returned info is the plan task found in Redis (nil for PlanNew without
+// one).
+func EnqueuePlan(ctx context.Context, c Enqueuer, tasks TaskInspector, p PlanPayload, replan bool) (PlanEnqueued, *asynq.TaskInfo, error) {
+	p.Replan = replan
+	task, err := NewPlanTask(p)
+	if err != nil {
+		return 0, nil, err
+	}
+	id := PlanTaskID(p.Date, p.Scorecard)
+	info, err := tasks.GetTaskInfo(QueueDefault, id)
+	switch {
+	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
+		info = nil
+	case err != nil:
+		return 0, nil, fmt.Errorf("enqueue plan %s: %w", p.Date, err)
+	default:
+		switch info.State {
+		case asynq.TaskStateCompleted, asynq.TaskStateArchived:
+			if !replan {
+				return PlanRan, info, nil
+			}
+			if err := tasks.DeleteTask(QueueDefault, id); err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
+				return 0, info, fmt.Errorf("enqueue plan %s: %w", p.Date, err)
+			}
+		default:
+			return PlanInProgress, info, nil
+		}
+	}
+	what, err := Enqueue(ctx, c, task)
+	switch {
+	case err != nil:
+		return 0, info, err
+	case what == EnqueuedDuplicate:
+		return PlanInProgress, info, nil // another enqueue got there first
+	case info != nil:
+		return PlanReplanned, info, nil
+	}
+	return PlanNew, nil, nil
 }

@@ -141,6 +141,8 @@ func TestInspectProcessTask(t *testing.T) {
 		wantStatus  string // stored result status, "" for none
 		wantCallID  string
 		wantPassed  bool
+		// wantUnreachable: the error must match storage.ErrUnreachable.
+		wantUnreachable bool
 	}{
 		{name: "pcm call passes", payload: worker.InspectPayload{Key: "2026/11/25/C20261125-0001.wav"},
 			wantOutcome: "ok", wantStatus: models.StatusInspected, wantCallID: "C20261125-0001", wantPassed: true},
@@ -151,7 +153,7 @@ func TestInspectProcessTask(t *testing.T) {
 		{name: "missing recording", payload: worker.InspectPayload{Key: "2026/11/25/GONE.wav"},
 			wantOutcome: "skip_retry", wantStatus: models.StatusUnprocessable, wantCallID: "GONE"},
 		{name: "storage outage", payload: worker.InspectPayload{Source: "s3://down/x", Key: "2026/11/25/C1.wav"},
-			wantOutcome: "retry"},
+			wantOutcome: "retry", wantUnreachable: true},
 		{name: "unknown source", payload: worker.InspectPayload{Source: "ftp://x", Key: "2026/11/25/C1.wav"},
 			wantOutcome: "skip_retry"},
 		{name: "other scorecard version", payload: worker.InspectPayload{Key: "2026/11/25/C20261125-0001.wav",
@@ -170,6 +172,11 @@ func TestInspectProcessTask(t *testing.T) {
 			err := b.handler.ProcessTask(context.Background(), task)
 			if got := worker.Outcome(err); got != tt.wantOutcome {
 				t.Fatalf("ProcessTask() = %v: outcome %s, want %s", err, got, tt.wantOutcome)
+			}
+			// What the task log says: a storage outage is an unreachable
+			// store, not a body cut short.
+			if tt.wantUnreachable && (!errors.Is(err, storage.ErrUnreachable) || strings.Contains(err.Error(), "interrupted")) {
+				t.Errorf("ProcessTask() = %v; want ErrUnreachable, not an interrupted read", err)
 			}
 			if tt.wantStatus == "" {
 				if n := b.countRows(t); n != 0 {
@@ -310,6 +317,9 @@ func TestMiddleware(t *testing.T) {
 		`callqa_calls_total{result="passed"} 1`,
 		`callqa_calls_total{result="unprocessable"} 1`,
 		`callqa_inspection_duration_seconds_count 2`,
+		`callqa_call_phase_seconds_count{phase="lookup"} 2`,
+		`callqa_call_phase_seconds_count{phase="inspect"} 2`,
+		`callqa_call_phase_seconds_count{phase="save"} 2`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(body, want) {
@@ -365,7 +375,7 @@ func TestPlanProcessTask(t *testing.T) {
 	defer client.Close()
 	insp := asynq.NewInspector(redisOpt)
 	defer insp.Close()
-	h := worker.NewPlanHandler(b.store, b.sourceFunc, client, worker.TimeoutConfig{}, nil)
+	h := worker.NewPlanHandler(b.store, b.sourceFunc, client, insp, worker.TimeoutConfig{}, nil)
 	task, err := worker.NewPlanTask(worker.PlanPayload{Source: "local", Date: "2026-11-25", Scorecard: b.ref})
 	if err != nil {
 		t.Fatal(err)
@@ -418,7 +428,7 @@ func TestPlanProcessTask(t *testing.T) {
 func TestPlanBadDate(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	h := worker.NewPlanHandler(b.store, b.sourceFunc, nil, worker.TimeoutConfig{}, nil)
+	h := worker.NewPlanHandler(b.store, b.sourceFunc, nil, nil, worker.TimeoutConfig{}, nil)
 	err := h.ProcessTask(context.Background(), asynq.NewTask(worker.TypePlan, []byte(`{"v":1,"source":"local","date":"2026-13-01"}`)))
 	if worker.Outcome(err) != "skip_retry" {
 		t.Fatalf("bad date: %v", err)
@@ -544,6 +554,8 @@ func TestConfigValidate(t *testing.T) {
 		{worker.Config{Queues: map[string]int{"bulk": 0}}, "Queues"},
 		{worker.Config{ShutdownTimeout: -time.Second}, "ShutdownTimeout"},
 		{worker.Config{Timeouts: worker.TimeoutConfig{PerMiB: -1}}, "PerMiB"},
+		{worker.Config{TaskCheckInterval: -1}, "TaskCheckInterval"},
+		{worker.Config{RegisterEvery: -1}, "RegisterEvery"},
 	}
 	for _, tt := range tests {
 		err := tt.cfg.Validate()

@@ -9,8 +9,11 @@ import (
 
 // parseFlags parses args with fs, allowing flags after positional arguments
 // (callqa inspect call.wav --json), and returns the positional arguments.
+// The defaults that --help and usage errors show are masked first (see
+// maskFlagDefaults).
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
+	maskFlagDefaults(fs)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {

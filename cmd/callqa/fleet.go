@@ -47,7 +47,7 @@ func (f *fleetFlags) register(fs *flag.FlagSet, e *env, which ...string) {
 		case "db":
 			fs.StringVar(&f.databaseURL, "database-url", env("CALLQA_DATABASE_URL", ""),
 				"results database: postgres://... or a SQLite file (env CALLQA_DATABASE_URL)")
-			fs.StringVar(&f.databaseURL, "db", env("CALLQA_DATABASE_URL", ""), "same as --database-url (as in run, report and serve)")
+			fs.StringVar(&f.databaseURL, "db", env("CALLQA_DATABASE_URL", ""), "same as --database-url (as in run, report and serve; env CALLQA_DATABASE_URL)")
 		case "source":
 			fs.StringVar(&f.source, "source", env("CALLQA_SOURCE", ""),
 				"recordings: s3://bucket/prefix or a folder (env CALLQA_SOURCE)")
@@ -143,9 +143,10 @@ func (f *fleetFlags) loadScorecard() (*models.Scorecard, error) {
 	return sc, nil
 }
 
-// openStore opens --database-url. Call dates are taken in CALLQA_TZ (the
-// hotline's zone, Asia/Shanghai by default), as callqa run takes them.
-func (f *fleetFlags) openStore(ctx context.Context, e *env) (*storage.Store, error) {
+// openStore opens --database-url with the options given (a pool size).
+// Call dates are taken in CALLQA_TZ (the hotline's zone, Asia/Shanghai by
+// default), as callqa run takes them.
+func (f *fleetFlags) openStore(ctx context.Context, e *env, opts ...storage.StoreOption) (*storage.Store, error) {
 	if f.databaseURL == "" {
 		return nil, badInput(errors.New("--database-url is required (postgres://... for a fleet)"))
 	}
@@ -153,7 +154,7 @@ func (f *fleetFlags) openStore(ctx context.Context, e *env) (*storage.Store, err
 	if err != nil {
 		return nil, err
 	}
-	st, err := storage.OpenStore(ctx, f.databaseURL, e.logger, storage.WithLocation(loc))
+	st, err := storage.OpenStore(ctx, f.databaseURL, e.logger, append([]storage.StoreOption{storage.WithLocation(loc)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("results store: %w", err)
 	}
@@ -178,4 +179,17 @@ func parseQueues(s string) (map[string]int, error) {
 		out[name] = n
 	}
 	return out, nil
+}
+
+// ensureQueues puts the fleet's known queues back in asynq's queue
+// registry before status or requeue reads the queues: after Redis lost
+// its data, the registry may lack a queue that still holds tasks, and
+// asynq's inspector shows only registered queues.
+func ensureQueues(ctx context.Context, opt asynq.RedisConnOpt, q *asynq.Inspector) error {
+	rdb, err := worker.RedisClient(opt)
+	if err != nil {
+		return err
+	}
+	defer rdb.Close()
+	return worker.EnsureQueues(ctx, rdb, q)
 }

@@ -129,7 +129,8 @@ func TestFleetCommands(t *testing.T) {
 	if err := json.Unmarshal(pending[0].Payload, &p); err != nil {
 		t.Fatal(err)
 	}
-	if p.Key != key || p.Size != fi.Size() || pending[0].Timeout != (worker.TimeoutConfig{}).For(fi.Size()).Truncate(time.Second) {
+	if p.Key != key || p.Size != fi.Size() || pending[0].Timeout != (worker.TimeoutConfig{}).For(fi.Size()).Truncate(time.Second) ||
+		p.BatchID != batchID || !p.AddToBatch {
 		t.Fatalf("enqueued %+v with timeout %v; want key %s, size %d", p, pending[0].Timeout, key, fi.Size())
 	}
 	mustRun(exitBadInput, "enqueue", "--key", "2026/11/25/GONE.wav", "--source", samples, "--redis", redisURL)
@@ -137,7 +138,29 @@ func TestFleetCommands(t *testing.T) {
 	// enqueue --date, then the plan fails for good after listing part of
 	// the day.
 	db := filepath.Join(t.TempDir(), "results.db")
-	mustRun(exitOK, "enqueue", "--date", date, "--source", samples, "--redis", redisURL)
+	if out := mustRun(exitOK, "enqueue", "--date", date, "--source", samples, "--redis", redisURL); !strings.Contains(out, "enqueued") {
+		t.Errorf("enqueue --date: %s", out)
+	}
+	// No worker has taken the plan: the batch has no row yet, and status
+	// says planning (exit 0), text and JSON.
+	if out := mustRun(exitOK, "status", "--date", date, "--db", db, "--redis", redisURL); !strings.Contains(out, batchID+" ("+date+", scorecard hotline-12333 v1): planning") {
+		t.Errorf("status right after enqueue --date:\n%s", out)
+	}
+	var planning worker.Status
+	if err := json.Unmarshal([]byte(mustRun(exitOK, "status", "--batch", batchID, "--json", "--db", db, "--redis", redisURL)), &planning); err != nil {
+		t.Fatal(err)
+	}
+	if !planning.Planning || planning.Complete || planning.Stalled || planning.Batch.ID != batchID {
+		t.Errorf("status --json right after enqueue --date: %+v", planning)
+	}
+	mustRun(exitBadInput, "status", "--date", "2026-11-24", "--db", db, "--redis", redisURL) // never enqueued
+	// Enqueued again, with or without --replan, while it waits: nothing.
+	for _, args := range [][]string{{}, {"--replan"}} {
+		out := mustRun(exitOK, append([]string{"enqueue", "--date", date, "--source", samples, "--redis", redisURL}, args...)...)
+		if !strings.Contains(out, "already enqueued and not finished (pending): nothing to do") {
+			t.Errorf("enqueue --date %v of a pending plan: %s", args, out)
+		}
+	}
 	store, err := storage.OpenStore(context.Background(), db, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -171,11 +194,20 @@ func TestFleetCommands(t *testing.T) {
 		t.Errorf("status --json of a failed plan: %+v", st)
 	}
 
-	// requeue --list: by batch the plan only (the --key task has no
-	// batch), without a batch both.
+	// enqueue --date of a failed plan names --replan.
+	if out := mustRun(exitOK, "enqueue", "--date", date, "--source", samples, "--redis", redisURL); !strings.Contains(out, "already failed") ||
+		!strings.Contains(out, "callqa enqueue --date "+date+" --replan") {
+		t.Errorf("enqueue --date of a failed plan: %s", out)
+	}
+
+	// requeue --list: by batch the plan and the --key task (a recording
+	// of the day belongs to its batch), the same without a batch.
 	out = mustRun(exitOK, "requeue", "--list", "--batch", batchID, "--redis", redisURL)
-	if !strings.Contains(out, planID) || strings.Contains(out, pending[0].ID) {
+	if !strings.Contains(out, planID) || !strings.Contains(out, pending[0].ID) {
 		t.Errorf("requeue --list --batch:\n%s", out)
+	}
+	if out := mustRun(exitOK, "requeue", "--list", "--batch", worker.BatchID("2026-11-24", ref), "--redis", redisURL); strings.Contains(out, planID) || strings.Contains(out, pending[0].ID) {
+		t.Errorf("requeue --list --batch of another day:\n%s", out)
 	}
 	out = mustRun(exitOK, "requeue", "--list", "--redis", redisURL)
 	if !strings.Contains(out, planID) || !strings.Contains(out, pending[0].ID) || !strings.Contains(out, key) {
@@ -216,5 +248,23 @@ func TestInspectTaskError(t *testing.T) {
 		models.ScorecardRef{}, worker.QueueCritical, false) // no scorecard: NewInspectTask refuses
 	if err == nil || task != nil || !errors.Is(err, errBadInput) {
 		t.Fatalf("inspectTask without a scorecard = %v, %v; want no task and a bad-input error", task, err)
+	}
+}
+
+func TestKeyDate(t *testing.T) {
+	t.Parallel()
+	for key, want := range map[string]string{
+		"2026/11/25/C1.wav":       "2026-11-25",
+		"2026/11/25/sub/C1.wav":   "2026-11-25",
+		"2026/13/25/C1.wav":       "",
+		"calls/2026/11/25/C1.wav": "",
+		"2026/11/25":              "",
+		"2026-11-25/C1.wav":       "",
+		"C1.wav":                  "",
+	} {
+		got, ok := keyDate(key)
+		if got != want || ok != (want != "") {
+			t.Errorf("keyDate(%q) = %q, %v; want %q", key, got, ok, want)
+		}
 	}
 }

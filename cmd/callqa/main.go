@@ -33,6 +33,9 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	logger         *slog.Logger
+	// redact masks the secrets read through getenv in error messages
+	// (and, through logger, in logs); run sets it.
+	redact *redactor
 }
 
 const usage = `callqa: speech-analytics quality inspection for hotline calls
@@ -77,8 +80,16 @@ func main() {
 	os.Exit(code)
 }
 
-// run dispatches to a command and maps its error to an exit code.
+// run dispatches to a command and maps its error to an exit code. The
+// secrets the command reads from the environment are masked in its logs
+// and in the error it ends with.
 func run(ctx context.Context, e *env, args []string) int {
+	r := &redactor{}
+	masked := *e
+	masked.redact = r
+	masked.getenv = r.getenv(e.getenv)
+	masked.logger = slog.New(redactHandler{next: e.logger.Handler(), r: r})
+	e = &masked
 	if len(args) == 0 {
 		fmt.Fprint(e.stderr, usage)
 		return exitBadInput
@@ -129,10 +140,10 @@ func exitCode(e *env, err error) int {
 	case errors.Is(err, errSilentExit):
 		return exitBadInput
 	case errors.Is(err, errBadInput):
-		fmt.Fprintf(e.stderr, "callqa: %v\n", err)
+		fmt.Fprintf(e.stderr, "callqa: %s\n", e.redact.String(err.Error()))
 		return exitBadInput
 	default:
-		fmt.Fprintf(e.stderr, "callqa: %v\n", err)
+		fmt.Fprintf(e.stderr, "callqa: %s\n", e.redact.String(err.Error()))
 		return exitFailure
 	}
 }

@@ -34,6 +34,9 @@ func cmdRequeue(ctx context.Context, e *env, args []string) error {
 	}
 	inspector := asynq.NewInspector(redisOpt)
 	defer inspector.Close()
+	if err := ensureQueues(ctx, redisOpt, inspector); err != nil {
+		return err
+	}
 	if *list {
 		tasks, err := worker.Archived(inspector, *batch)
 		if err != nil {
@@ -45,7 +48,7 @@ func cmdRequeue(ctx context.Context, e *env, args []string) error {
 			var p worker.InspectPayload
 			json.Unmarshal(t.Payload, &p)
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Queue, t.Type, p.Key,
-				t.LastFailedAt.Format("2006-01-02 15:04:05"), t.LastErr)
+				t.LastFailedAt.Format("2006-01-02 15:04:05"), e.redact.String(t.LastErr))
 		}
 		return tw.Flush()
 	}
@@ -54,6 +57,5 @@ func cmdRequeue(ctx context.Context, e *env, args []string) error {
 	if errors.Is(err, worker.ErrNotArchived) {
 		return badInput(err)
 	}
-	_ = ctx
 	return err
 }

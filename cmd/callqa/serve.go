@@ -16,7 +16,7 @@ import (
 	"github.com/callqa/callqa/web"
 )
 
-const serveSynopsis = "serve [--tz ZONE] [--db URL] [--source DIR|s3://bucket/prefix] [--addr 127.0.0.1:8080] [--scorecard F] [--trusted-proxy CIDR]... [--insecure-cookies]"
+const serveSynopsis = "serve [--tz ZONE] [--db URL] [--source DIR|s3://bucket/prefix] [--addr 127.0.0.1:8080] [--scorecard F] [--trusted-proxy CIDR]... [--insecure-cookies] [--db-max-conns N]"
 
 // cmdServe starts the review workbench. The session cookie is Secure
 // whatever the listen address (browsers accept it on http://localhost and
@@ -36,6 +36,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	insecure := fs.Bool("insecure-cookies", false, "drop the Secure attribute of the session cookie, for a plain-http intranet deployment (any address but localhost)")
 	var proxies prefixList
 	fs.Var(&proxies, "trusted-proxy", "CIDR or address of a reverse proxy whose X-Forwarded-For, -Proto and -Host headers are believed; repeatable or comma-separated (env CALLQA_TRUSTED_PROXIES; default none)")
+	dbConns := fs.Int("db-max-conns", 0, "PostgreSQL connections the workbench keeps at most, all reused while busy (default 16)")
 	calibration := fs.Float64("calibration", 0.02, "share of passed calls sampled into the review queue (0 for none)")
 	pos, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -46,6 +47,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	if len(pos) != 0 {
 		return usageError(fs, serveSynopsis, "serve takes no arguments")
+	}
+	if *dbConns < 0 {
+		return usageError(fs, serveSynopsis, "--db-max-conns must not be negative")
 	}
 	if *calibration < 0 || *calibration > 1 {
 		return usageError(fs, serveSynopsis, "--calibration must be in [0, 1]")
@@ -80,7 +84,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return badInput(fmt.Errorf("--source: %w", err))
 	}
-	st, err := storage.OpenStore(ctx, *db, e.logger, storage.WithLocation(loc))
+	st, err := storage.OpenStore(ctx, *db, e.logger, storage.WithLocation(loc),
+		storage.WithPool(storage.PoolConfig{MaxOpen: *dbConns, MaxIdle: *dbConns}))
 	if err != nil {
 		return fmt.Errorf("results store: %w", err)
 	}

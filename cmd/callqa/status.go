@@ -40,6 +40,9 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	}
 	inspector := asynq.NewInspector(redisOpt)
 	defer inspector.Close()
+	if err := ensureQueues(ctx, redisOpt, inspector); err != nil {
+		return err
+	}
 	if *date != "" {
 		if err := worker.ParseDate(*date); err != nil {
 			return badInput(err)
@@ -81,17 +84,25 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if st.PlanFailed {
 		why := ""
 		if st.PlanError != "" {
-			why = " (" + st.PlanError + ")"
+			why = " (" + e.redact.String(st.PlanError) + ")"
 		}
 		fmt.Fprintf(e.stdout, "plan failed: the listing stopped after %d recordings%s; the day is incomplete until `callqa requeue --batch %s` re-runs the plan\n",
 			st.Total, why, st.Batch.ID)
+	}
+	if st.Stalled {
+		what := fmt.Sprintf("%d of %d recordings have no result", st.Missing, st.Total)
+		if !st.Planned {
+			what = fmt.Sprintf("the plan did not finish listing the day (%d listed, %d without a result)", st.Total, st.Missing)
+		}
+		fmt.Fprintf(e.stdout, "stalled: %s and no task of the batch is queued, running or retrying (Redis lost them: a restart without persistence?); `%s` plans what has no result\n",
+			what, st.Recover)
 	}
 	total := "total"
 	if !st.Planned {
 		total = "listed so far"
 	}
-	fmt.Fprintf(e.stdout, "%s %d  done %d  inspected %d  unprocessable %d  passed %d  retrying %d  archived %d\n",
-		total, st.Total, st.Done, st.Results.Inspected, st.Results.Unprocessable, st.Results.Passed, st.Retrying, st.Archived)
+	fmt.Fprintf(e.stdout, "%s %d  done %d  missing %d  inspected %d  unprocessable %d  passed %d  retrying %d  archived %d\n",
+		total, st.Total, st.Done, st.Missing, st.Results.Inspected, st.Results.Unprocessable, st.Results.Passed, st.Retrying, st.Archived)
 	if st.PassRate != nil {
 		fmt.Fprintf(e.stdout, "pass rate %.1f%%\n", *st.PassRate*100)
 	}
@@ -108,6 +119,8 @@ func batchState(st *worker.Status) string {
 		return "planning"
 	case st.Complete:
 		return "complete"
+	case st.Stalled:
+		return "stalled"
 	case !st.Planned:
 		return "not planned"
 	}

@@ -7,15 +7,17 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/callqa/callqa/pipeline"
+	"github.com/callqa/callqa/storage"
 	"github.com/callqa/callqa/worker"
 )
 
-const workerSynopsis = "worker [--concurrency N] [--queues critical=6,default=3,bulk=1] [--redis ADDR] [--database-url URL] [--metrics-addr ADDR]"
+const workerSynopsis = "worker [--concurrency N] [--queues critical=6,default=3,bulk=1] [--redis ADDR] [--database-url URL] [--db-max-conns N] [--metrics-addr ADDR]"
 
 func cmdWorker(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
@@ -30,6 +32,9 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	retryMax := fs.Duration("retry-max", 0, "longest retry delay (default 10m)")
 	timeoutBase := fs.Duration("timeout-base", 0, "call:inspect timeout of an empty recording, for plans this worker runs (default 2m)")
 	timeoutPerMiB := fs.Duration("timeout-per-mib", 0, "call:inspect timeout added per MiB of recording (default 20s)")
+	pprofOn := fs.Bool("pprof", false, "also serve Go's profiler (/debug/pprof/: CPU, heap, execution trace) on --metrics-addr; keep that address private")
+	checkInterval := fs.Duration("task-check-interval", 0, "when every queue is empty, how long to wait before looking again (default 200ms)")
+	dbConns := fs.Int("db-max-conns", 0, "PostgreSQL connections this process keeps at most, all reused while busy (default: concurrency + 4)")
 	var asr asrFlags
 	asr.register(fs, e)
 	pos, err := parseFlags(fs, args)
@@ -47,10 +52,17 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 		return badInput(err)
 	}
 	cfg := worker.Config{Concurrency: *concurrency, Queues: qs, StrictPriority: *strict, ShutdownTimeout: *shutdown,
-		RetryBase: *retryBase, RetryMax: *retryMax,
+		RetryBase: *retryBase, RetryMax: *retryMax, TaskCheckInterval: *checkInterval,
 		Timeouts: worker.TimeoutConfig{Base: *timeoutBase, PerMiB: *timeoutPerMiB}}
 	if err := cfg.Validate(); err != nil {
 		return badInput(err)
+	}
+	if *dbConns < 0 {
+		return badInput(fmt.Errorf("--db-max-conns %d must not be negative", *dbConns))
+	}
+	pool := storage.PoolFor(cfg.WithDefaults().Concurrency)
+	if *dbConns > 0 {
+		pool = storage.PoolConfig{MaxOpen: *dbConns, MaxIdle: *dbConns}
 	}
 	redisOpt, err := ff.redisOpt()
 	if err != nil {
@@ -70,7 +82,7 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return badInput(err)
 	}
-	store, err := ff.openStore(ctx, e)
+	store, err := ff.openStore(ctx, e, storage.WithPool(pool))
 	if err != nil {
 		return err
 	}
@@ -81,6 +93,7 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	inspector := asynq.NewInspector(redisOpt)
 	defer inspector.Close()
 	reg, metrics := worker.NewRegistry(inspector)
+	worker.RegisterDBMetrics(reg, store.DB(), store.ConnectionsOpened)
 
 	srv, err := worker.NewServer(redisOpt, cfg, e.logger)
 	if err != nil {
@@ -88,7 +101,7 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	}
 	mux := worker.NewMux(worker.Handlers{
 		Inspect: worker.NewInspectHandler(eng, store, ff.openSource, metrics, e.logger),
-		Plan:    worker.NewPlanHandler(store, ff.openSource, client, cfg.Timeouts, e.logger),
+		Plan:    worker.NewPlanHandler(store, ff.openSource, client, inspector, cfg.Timeouts, e.logger),
 		Nightly: worker.NewNightlyHandler(client, time.Now, e.logger),
 	}, metrics, e.logger)
 
@@ -97,20 +110,32 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("worker: metrics: %w", err)
 		}
-		ops := &http.Server{
-			Handler: worker.OpsHandler(reg, map[string]worker.Checker{
-				"redis":    func(context.Context) error { return client.Ping() },
-				"database": func(ctx context.Context) error { return store.DB().PingContext(ctx) },
-			}),
-			ReadHeaderTimeout: 5 * time.Second,
+		var handler http.Handler = worker.OpsHandler(reg, map[string]worker.Checker{
+			"redis":    func(context.Context) error { return client.Ping() },
+			"database": func(ctx context.Context) error { return store.DB().PingContext(ctx) },
+		})
+		if *pprofOn {
+			mux := http.NewServeMux()
+			mux.Handle("/", handler)
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+			mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+			mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+			handler = mux
 		}
+		ops := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
 		go ops.Serve(ln)
 		defer ops.Close()
 		e.logger.Info("metrics listening", "addr", ln.Addr().String())
 	}
+	if rdb, err := worker.RedisClient(redisOpt); err == nil {
+		worker.LogPersistence(ctx, rdb, e.logger)
+		rdb.Close()
+	}
 	cfg = cfg.WithDefaults()
 	e.logger.Info("worker started", "concurrency", cfg.Concurrency, "queues", cfg.Queues,
-		"scorecard", sc.ID, "version", sc.Version)
+		"scorecard", sc.ID, "version", sc.Version, "db_max_conns", pool.WithDefaults().MaxOpen)
 	if err := srv.Run(ctx, mux); err != nil {
 		return err
 	}

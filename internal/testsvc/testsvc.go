@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -258,4 +259,84 @@ func Proxy(t testing.TB, upstream string, relay func(client io.Writer, up io.Rea
 		}
 	}()
 	return l.Addr().String()
+}
+
+// RedisServer is a redis-server process of one test.
+type RedisServer struct {
+	// Addr is its host:port.
+	Addr string
+	args []string
+	dir  string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// StartRedis starts redis-server on a free loopback port, without
+// persistence (--save "" --appendonly no) unless args say otherwise, and
+// stops it when the test ends. Tests that restart Redis, flush all of it
+// or need its configuration changed use their own instead of the shared
+// one.
+func StartRedis(t testing.TB, args ...string) *RedisServer {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		Missing(t, "redis-server not found (apt-get install redis-server)")
+	}
+	port, err := freePort()
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	r := &RedisServer{Addr: fmt.Sprintf("127.0.0.1:%d", port), dir: t.TempDir(),
+		args: append([]string{bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}, args...)}
+	r.start(t)
+	t.Cleanup(func() { r.stop() })
+	return r
+}
+
+func (r *RedisServer) start(t testing.TB) {
+	t.Helper()
+	r.cmd = exec.Command(r.args[0], append(r.args[1:], "--dir", r.dir)...)
+	logf, err := os.Create(filepath.Join(r.dir, "redis.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.cmd.Stdout, r.cmd.Stderr = logf, logf
+	if err := r.cmd.Start(); err != nil {
+		t.Fatalf("start redis-server: %v", err)
+	}
+	r.done = make(chan struct{})
+	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); logf.Close(); close(done) }(r.cmd, r.done)
+	c := redis.NewClient(&redis.Options{Addr: r.Addr})
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for c.Ping(context.Background()).Err() != nil {
+		select {
+		case <-r.done:
+			log, _ := os.ReadFile(logf.Name())
+			t.Fatalf("redis-server exited at start: %s", log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not answer on %s", r.Addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop kills the server, as a crash or a power cut would.
+func (r *RedisServer) stop() {
+	if r.cmd == nil {
+		return
+	}
+	r.cmd.Process.Kill()
+	<-r.done
+	r.cmd = nil
+}
+
+// Restart kills the server and starts it again on the same port: without
+// persistence, it comes back empty.
+func (r *RedisServer) Restart(t testing.TB) {
+	t.Helper()
+	r.stop()
+	r.start(t)
 }

@@ -1,0 +1,104 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/callqa/callqa/internal/testsvc"
+	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/storage"
+)
+
+func TestPoolConfig(t *testing.T) {
+	t.Parallel()
+	if got := storage.PoolFor(8); got.MaxOpen != 12 || got.MaxIdle != 12 {
+		t.Errorf("PoolFor(8) = %+v, want 12 open and 12 idle", got)
+	}
+	d := storage.PoolConfig{MaxOpen: 4, MaxIdle: 10}.WithDefaults()
+	if d.MaxIdle != 4 || d.MaxLifetime != 30*time.Minute || d.MaxIdleTime != 5*time.Minute {
+		t.Errorf("WithDefaults() = %+v", d)
+	}
+	for _, c := range []storage.PoolConfig{{MaxOpen: -1}, {MaxIdle: -1}, {MaxLifetime: -1}, {MaxIdleTime: -1}} {
+		err := c.Validate()
+		if err == nil || !strings.Contains(err.Error(), "PoolConfig.Max") {
+			t.Errorf("Validate(%+v) = %v, want an error naming the field", c, err)
+		}
+	}
+	if _, err := storage.OpenStore(context.Background(), testsvc.PostgresBaseURL(), nil,
+		storage.WithPool(storage.PoolConfig{MaxOpen: -1})); err == nil || !strings.Contains(err.Error(), "MaxOpen") {
+		t.Errorf("OpenStore with a negative pool = %v", err)
+	}
+}
+
+// TestPoolConnectionsBounded runs what 8 concurrent call:inspect tasks do
+// to the database (RecordingStatus, then SaveResult, with the inspection's
+// pause between calls) for 320 calls on PostgreSQL, and counts the
+// connections the store opened (its counting connector, the number of new
+// backends PostgreSQL started for it): with PoolFor(8) at most its 12;
+// with database/sql's default of 2 idle connections, more, as the calls
+// finish together and their connections are closed and opened again.
+func TestPoolConnectionsBounded(t *testing.T) {
+	t.Parallel()
+	const concurrency, calls = 8, 320
+	sc := models.ScorecardRef{ID: "hotline-12333", Version: 1}
+	run := func(t *testing.T, pool storage.PoolConfig) int64 {
+		ctx := context.Background()
+		st, err := storage.OpenStore(ctx, testsvc.Postgres(t), nil, storage.WithPool(pool))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		before := st.ConnectionsOpened()
+		keys := make(chan int)
+		var wg sync.WaitGroup
+		errs := make(chan error, concurrency)
+		for range concurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range keys {
+					id := fmt.Sprintf("C%04d", i)
+					key := "2026/11/25/" + id + ".wav"
+					if _, err := st.RecordingStatus(ctx, key, sc); err != nil {
+						errs <- err
+						return
+					}
+					time.Sleep(time.Duration(i%3) * time.Millisecond) // the inspection
+					r := &models.Result{CallID: id, Recording: key, Status: models.StatusInspected, Scorecard: sc,
+						Meta: models.CallMeta{CallID: id}, Score: 90, Passed: true,
+						Findings: []models.Finding{{Rule: "dead_air", Name: "长时间静音", Start: 1, End: 9, Deduct: 5}}}
+					if err := st.SaveResult(ctx, "", r); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		for i := range calls {
+			keys <- i
+		}
+		close(keys)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		return st.ConnectionsOpened() - before
+	}
+	sized := storage.PoolFor(concurrency)
+	var opened, churned int64
+	t.Run("PoolFor", func(t *testing.T) { opened = run(t, sized) })
+	t.Run("two idle", func(t *testing.T) { churned = run(t, storage.PoolConfig{MaxOpen: 100, MaxIdle: 2}) })
+	t.Logf("%d calls at concurrency %d: %d connections opened with PoolFor(%d), %d with 2 idle connections",
+		calls, concurrency, opened, concurrency, churned)
+	if opened > int64(sized.MaxOpen) {
+		t.Errorf("PoolFor(%d) opened %d connections for %d calls, want at most %d", concurrency, opened, calls, sized.MaxOpen)
+	}
+	if churned <= opened {
+		t.Errorf("2 idle connections opened %d, no more than the sized pool's %d: the test does not measure churn", churned, opened)
+	}
+}
