@@ -11,20 +11,21 @@ import (
 
 // RecordingStatus returns the status (models.StatusInspected or
 // models.StatusUnprocessable) of the stored result of the recording at key
-// for scorecard version sc, or "" when there is none. The worker fleet uses
-// it to skip a call:inspect task delivered again after its result was saved.
-func (s *Store) RecordingStatus(ctx context.Context, key string, sc models.ScorecardRef) (string, error) {
+// for scorecard version sc and the audio analysis that measured it, or ""
+// when there is none. The worker fleet uses it to skip a call:inspect task
+// delivered again after its result was saved (with the same analysis).
+func (s *Store) RecordingStatus(ctx context.Context, key string, sc models.ScorecardRef) (string, models.AnalysisRef, error) {
 	var status string
-	err := s.db.QueryRowContext(ctx, `SELECT status FROM results
-		WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3
-		ORDER BY inspected_at DESC LIMIT 1`, key, sc.ID, sc.Version).Scan(&status)
+	var an models.AnalysisRef
+	err := s.db.QueryRowContext(ctx, `SELECT status, analysis_vad, analysis_version FROM results
+		WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3`, key, sc.ID, sc.Version).Scan(&status, &an.VAD, &an.Version)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		return "", an, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("recording status %s: %w", key, err)
+		return "", an, fmt.Errorf("recording status %s: %w", key, err)
 	}
-	return status, nil
+	return status, an, nil
 }
 
 // ResultCounts tallies stored results.

@@ -67,21 +67,23 @@ func (s *Store) AddBatchKey(ctx context.Context, id, key string) (bool, error) {
 	return added, nil
 }
 
-// WithResult returns which of the recordings at keys have a result
-// (inspected or unprocessable) for scorecard version sc.
-func (s *Store) WithResult(ctx context.Context, sc models.ScorecardRef, keys []string) (map[string]bool, error) {
+// WithResult returns which of the recordings at keys have a result for
+// scorecard version sc: unprocessable, or inspected by the audio analysis
+// an (a call inspected by another analysis is to be inspected again).
+func (s *Store) WithResult(ctx context.Context, sc models.ScorecardRef, an models.AnalysisRef, keys []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	for start := 0; start < len(keys); start += keysPerStatement {
 		chunk := keys[start:min(start+keysPerStatement, len(keys))]
 		var q strings.Builder
-		q.WriteString(`SELECT recording FROM results WHERE scorecard_id = $1 AND scorecard_version = $2 AND recording IN (`)
-		args := make([]any, 0, 2+len(chunk))
-		args = append(args, sc.ID, sc.Version)
+		q.WriteString(`SELECT recording FROM results WHERE scorecard_id = $1 AND scorecard_version = $2
+			AND (status <> 'inspected' OR (analysis_vad = $3 AND analysis_version = $4)) AND recording IN (`)
+		args := make([]any, 0, 4+len(chunk))
+		args = append(args, sc.ID, sc.Version, an.VAD, an.Version)
 		for i, k := range chunk {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			fmt.Fprintf(&q, "$%d", i+3)
+			fmt.Fprintf(&q, "$%d", i+5)
 			args = append(args, k)
 		}
 		q.WriteString(`)`)

@@ -40,10 +40,11 @@ func TestBatchKeys(t *testing.T) {
 			for i := range 1200 {
 				keys = append(keys, key(i))
 			}
+			an := models.AnalysisRef{VAD: "silero-v5", Version: 2}
 			save := func(k string, status string, passed bool) {
 				t.Helper()
 				r := &models.Result{CallID: filepath.Base(k), Recording: k, Status: status, Scorecard: sc,
-					Passed: passed, Findings: []models.Finding{}}
+					Passed: passed, Findings: []models.Finding{}, Analysis: &an}
 				if status == models.StatusUnprocessable {
 					r.Error = "decode: not a RIFF file"
 				}
@@ -93,7 +94,14 @@ func TestBatchKeys(t *testing.T) {
 			progress("extended", id, 1201, storage.ResultCounts{Inspected: 3, Unprocessable: 1, Passed: 2})
 			progress("old batch", old, 0, storage.ResultCounts{})
 
-			got, err := st.WithResult(ctx, sc, append([]string{"2026/11/25/LATE.wav", "2026/11/25/ELSEWHERE.wav"}, keys...))
+			// An inspected result of an older analysis is no result: the
+			// call is planned again.
+			older := models.AnalysisRef{VAD: "energy", Version: 1}
+			if err := st.SaveResult(ctx, id, &models.Result{CallID: "OLD", Recording: "2026/11/25/OLD.wav", Status: models.StatusInspected,
+				Scorecard: sc, Findings: []models.Finding{}, Analysis: &older}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := st.WithResult(ctx, sc, an, append([]string{"2026/11/25/LATE.wav", "2026/11/25/ELSEWHERE.wav", "2026/11/25/OLD.wav"}, keys...))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +114,7 @@ func TestBatchKeys(t *testing.T) {
 					t.Errorf("WithResult misses %s", k)
 				}
 			}
-			if got, err := st.WithResult(ctx, models.ScorecardRef{ID: sc.ID, Version: 2}, keys[:3]); err != nil || len(got) != 0 {
+			if got, err := st.WithResult(ctx, models.ScorecardRef{ID: sc.ID, Version: 2}, an, keys[:3]); err != nil || len(got) != 0 {
 				t.Errorf("WithResult of another version = %v, %v", got, err)
 			}
 		})

@@ -50,7 +50,7 @@ func TestFleetQueries(t *testing.T) {
 				{"2026/11/25/C4.wav", sc1, ""},
 				{"2026/11/25/C3.wav", models.ScorecardRef{ID: sc1.ID, Version: 2}, ""},
 			} {
-				got, err := s.RecordingStatus(ctx, tt.key, tt.sc)
+				got, _, err := s.RecordingStatus(ctx, tt.key, tt.sc)
 				if err != nil || got != tt.want {
 					t.Errorf("RecordingStatus(%s, v%d) = %q, %v; want %q", tt.key, tt.sc.Version, got, err, tt.want)
 				}

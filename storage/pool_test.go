@@ -63,7 +63,7 @@ func TestPoolConnectionsBounded(t *testing.T) {
 				for i := range keys {
 					id := fmt.Sprintf("C%04d", i)
 					key := "2026/11/25/" + id + ".wav"
-					if _, err := st.RecordingStatus(ctx, key, sc); err != nil {
+					if _, _, err := st.RecordingStatus(ctx, key, sc); err != nil {
 						errs <- err
 						return
 					}

@@ -620,7 +620,7 @@ func testTimeOrder(t *testing.T, s *Store) {
 			t.Fatal(err)
 		}
 	}
-	if got, err := s.RecordingStatus(ctx, "r/K.wav", sc1); err != nil || got != models.StatusInspected {
+	if got, an, err := s.RecordingStatus(ctx, "r/K.wav", sc1); err != nil || got != models.StatusInspected || an.VAD != "silero-v5" {
 		t.Errorf("RecordingStatus = %q, %v; want the newest, inspected", got, err)
 	}
 	if got, err := s.StoredCall(ctx, "r/K.wav", sc1); err != nil || got == nil || got.CallID != "K1" {

@@ -20,6 +20,7 @@ import (
 type Inspector interface {
 	InspectKey(ctx context.Context, src pipeline.RecordingSource, key string) (*models.Result, error)
 	Scorecard() *models.Scorecard
+	Analysis() models.AnalysisRef
 }
 
 var _ Inspector = (*pipeline.Engine)(nil)
@@ -48,7 +49,7 @@ var ErrBadSource = errors.New("bad source")
 // ResultStore is where results go; *storage.Store implements it.
 type ResultStore interface {
 	SaveResult(ctx context.Context, batchID string, r *models.Result) error
-	RecordingStatus(ctx context.Context, key string, sc models.ScorecardRef) (string, error)
+	RecordingStatus(ctx context.Context, key string, sc models.ScorecardRef) (string, models.AnalysisRef, error)
 	// AddBatchKey adds a recording enqueued on its own (enqueue --key)
 	// to its day's batch.
 	AddBatchKey(ctx context.Context, id, key string) (bool, error)
@@ -75,7 +76,7 @@ type PlanStore interface {
 	BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (int, storage.ResultCounts, error)
 	// WithResult says which recordings already have a result: those are
 	// not enqueued again.
-	WithResult(ctx context.Context, sc models.ScorecardRef, keys []string) (map[string]bool, error)
+	WithResult(ctx context.Context, sc models.ScorecardRef, an models.AnalysisRef, keys []string) (map[string]bool, error)
 }
 
 var _ PlanStore = (*storage.Store)(nil)
@@ -187,11 +188,12 @@ func (h *InspectHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		}
 	}
 	if !p.Force {
-		status, err := h.store.RecordingStatus(ctx, p.Key, ref)
+		status, an, err := h.store.RecordingStatus(ctx, p.Key, ref)
 		if err != nil {
 			return fmt.Errorf("inspect %s: %w", p.Key, err)
 		}
-		if status == models.StatusInspected {
+		// A call measured by another audio analysis is inspected again.
+		if status == models.StatusInspected && an == h.eng.Analysis() {
 			lookup()
 			h.metrics.call("skipped", nil)
 			log.InfoContext(ctx, "call already inspected")
@@ -254,6 +256,9 @@ type PlanHandler struct {
 	client   Enqueuer
 	tasks    TaskInspector
 	timeouts TimeoutConfig
+	// analysis is the audio analysis of the workers' engine: a recording
+	// inspected by another one is planned again.
+	analysis models.AnalysisRef
 	logger   *slog.Logger
 	// pageSize is how many listed recordings are recorded, checked for a
 	// result and enqueued at a time (and between updates of the batch
@@ -263,12 +268,12 @@ type PlanHandler struct {
 
 // NewPlanHandler returns the batch:plan handler. tasks may be nil: a
 // re-plan then enqueues only recordings that have no task in Redis.
-func NewPlanHandler(store PlanStore, sources SourceFunc, client Enqueuer, tasks TaskInspector, timeouts TimeoutConfig, logger *slog.Logger) *PlanHandler {
+func NewPlanHandler(store PlanStore, sources SourceFunc, client Enqueuer, tasks TaskInspector, timeouts TimeoutConfig, analysis models.AnalysisRef, logger *slog.Logger) *PlanHandler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &PlanHandler{store: store, sources: &sourceCache{open: sources}, client: client, tasks: tasks,
-		timeouts: timeouts, logger: logger, pageSize: 1000}
+		timeouts: timeouts, analysis: analysis, logger: logger, pageSize: 1000}
 }
 
 // planCounts tallies what a plan did.
@@ -366,7 +371,7 @@ func (h *PlanHandler) enqueuePage(ctx context.Context, p PlanPayload, b *storage
 	if err := h.store.AddPlanKeys(ctx, b.ID, keys); err != nil {
 		return err
 	}
-	have, err := h.store.WithResult(ctx, p.Scorecard, keys)
+	have, err := h.store.WithResult(ctx, p.Scorecard, h.analysis, keys)
 	if err != nil {
 		return err
 	}

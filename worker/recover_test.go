@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/callqa/callqa/internal/testsvc"
+	"github.com/callqa/callqa/pipeline/analyse"
 	"github.com/callqa/callqa/storage"
 	"github.com/callqa/callqa/worker"
 )
@@ -45,7 +46,7 @@ func setupFleet(t *testing.T) *fleetBundle {
 	logger := slog.New(slog.NewTextHandler(f.logs, nil))
 	f.mux = worker.NewMux(worker.Handlers{
 		Inspect: worker.NewInspectHandler(f.eng, f.store, f.sourceFunc, nil, logger),
-		Plan:    worker.NewPlanHandler(f.store, f.sourceFunc, f.client, f.insp, worker.TimeoutConfig{}, logger),
+		Plan:    worker.NewPlanHandler(f.store, f.sourceFunc, f.client, f.insp, worker.TimeoutConfig{}, analyse.Config{}.Ref(), logger),
 	}, nil, logger)
 	return f
 }
@@ -101,7 +102,7 @@ func (f *fleetBundle) status(t *testing.T) *worker.Status {
 // result lost: a restored database, a deleted row).
 func (f *fleetBundle) deleteResult(t *testing.T, key string) {
 	t.Helper()
-	if _, err := f.store.DB().Exec(`DELETE FROM findings WHERE call_id IN (SELECT call_id FROM results WHERE recording = $1)`, key); err != nil {
+	if _, err := f.store.DB().Exec(`DELETE FROM findings WHERE recording = $1`, key); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.store.DB().Exec(`DELETE FROM results WHERE recording = $1`, key); err != nil {
@@ -249,7 +250,7 @@ func TestRedisLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	stuck := asynq.NewServeMux()
-	stuck.Handle(worker.TypePlan, worker.NewPlanHandler(f.store, f.sourceFunc, f.client, f.insp, worker.TimeoutConfig{}, nil))
+	stuck.Handle(worker.TypePlan, worker.NewPlanHandler(f.store, f.sourceFunc, f.client, f.insp, worker.TimeoutConfig{}, analyse.Config{}.Ref(), nil))
 	stuck.HandleFunc(worker.TypeInspect, func(ctx context.Context, _ *asynq.Task) error {
 		<-ctx.Done()
 		return ctx.Err()

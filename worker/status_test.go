@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/callqa/callqa/internal/testsvc"
+	"github.com/callqa/callqa/pipeline/analyse"
 	"github.com/callqa/callqa/storage"
 	"github.com/callqa/callqa/worker"
 )
@@ -81,7 +82,7 @@ func TestBatchStatusPartialPlan(t *testing.T) {
 			const date = "2026-11-25"
 			id := worker.BatchID(date, b.ref)
 			plan := func(source string) error {
-				h := worker.NewPlanHandler(store, sources, client, insp, worker.TimeoutConfig{}, nil)
+				h := worker.NewPlanHandler(store, sources, client, insp, worker.TimeoutConfig{}, analyse.Config{}.Ref(), nil)
 				worker.SetPageSize(h, 1) // the total is written after every key
 				task, err := worker.NewPlanTask(worker.PlanPayload{Source: source, Date: date, Scorecard: b.ref})
 				if err != nil {

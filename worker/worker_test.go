@@ -25,6 +25,7 @@ import (
 	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline"
+	"github.com/callqa/callqa/pipeline/analyse"
 	"github.com/callqa/callqa/scorecards"
 	"github.com/callqa/callqa/storage"
 	"github.com/callqa/callqa/worker"
@@ -375,7 +376,7 @@ func TestPlanProcessTask(t *testing.T) {
 	defer client.Close()
 	insp := asynq.NewInspector(redisOpt)
 	defer insp.Close()
-	h := worker.NewPlanHandler(b.store, b.sourceFunc, client, insp, worker.TimeoutConfig{}, nil)
+	h := worker.NewPlanHandler(b.store, b.sourceFunc, client, insp, worker.TimeoutConfig{}, analyse.Config{}.Ref(), nil)
 	task, err := worker.NewPlanTask(worker.PlanPayload{Source: "local", Date: "2026-11-25", Scorecard: b.ref})
 	if err != nil {
 		t.Fatal(err)
@@ -428,7 +429,7 @@ func TestPlanProcessTask(t *testing.T) {
 func TestPlanBadDate(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	h := worker.NewPlanHandler(b.store, b.sourceFunc, nil, nil, worker.TimeoutConfig{}, nil)
+	h := worker.NewPlanHandler(b.store, b.sourceFunc, nil, nil, worker.TimeoutConfig{}, analyse.Config{}.Ref(), nil)
 	err := h.ProcessTask(context.Background(), asynq.NewTask(worker.TypePlan, []byte(`{"v":1,"source":"local","date":"2026-13-01"}`)))
 	if worker.Outcome(err) != "skip_retry" {
 		t.Fatalf("bad date: %v", err)

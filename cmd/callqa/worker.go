@@ -101,7 +101,7 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	}
 	mux := worker.NewMux(worker.Handlers{
 		Inspect: worker.NewInspectHandler(eng, store, ff.openSource, metrics, e.logger),
-		Plan:    worker.NewPlanHandler(store, ff.openSource, client, inspector, cfg.Timeouts, e.logger),
+		Plan:    worker.NewPlanHandler(store, ff.openSource, client, inspector, cfg.Timeouts, eng.Analysis(), e.logger),
 		Nightly: worker.NewNightlyHandler(client, time.Now, e.logger),
 	}, metrics, e.logger)
 

@@ -699,7 +699,7 @@ func TestFleetDrain(t *testing.T) {
 	if err := json.Unmarshal(inFlight.Payload, &p); err != nil {
 		t.Fatal(err)
 	}
-	status, err := f.store.RecordingStatus(context.Background(), p.Key, f.ref)
+	status, _, err := f.store.RecordingStatus(context.Background(), p.Key, f.ref)
 	if err != nil || status != models.StatusInspected {
 		t.Fatalf("the call in flight at SIGTERM (%s): stored %q, %v; want it finished", p.Key, status, err)
 	}
