@@ -6,13 +6,13 @@ import "math"
 const (
 	corrAlpha    = 1.0 / 64 // running correlation: about 0.5 s of source activity
 	minUpdates   = 48       // hops of source activity before a path can be trusted: 0.4 s
-	acquireCorr  = 0.6       // correlation at which a path is found
-	switchMargin = 0.1       // a new lag must beat the path's by this much
-	peakMargin   = 0.2       // and the mean correlation over all lags
-	gainQuantile = 0.5       // the band loss tracks this quantile of receiver minus source, dB
-	gainOutlier  = 10        // once known, hops this much louder than the loss predicts (double-talk) are left out, dB
-	gainStepFast = 2.0       // quantile step for a band's first gainWarmup updates, dB
-	gainStepSlow = 0.5       // and after
+	acquireCorr  = 0.6      // correlation at which a path is found
+	switchMargin = 0.1      // a new lag must beat the path's by this much
+	peakMargin   = 0.2      // and the mean correlation over all lags
+	gainQuantile = 0.5      // the band loss tracks this quantile of receiver minus source, dB
+	gainOutlier  = 10       // once known, hops this much louder than the loss predicts (double-talk) are left out, dB
+	gainStepFast = 2.0      // quantile step for a band's first gainWarmup updates, dB
+	gainStepSlow = 0.5      // and after
 	gainWarmup   = 30
 	toleranceDB  = 6    // the predicted echo may be this much under the receiver's level
 	unexplained  = 0.25 // share of a hop's active energy the prediction may leave unexplained
