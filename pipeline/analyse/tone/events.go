@@ -16,7 +16,7 @@ const (
 
 // Span is an event's extent in seconds from the start of the channel.
 type Span struct {
-	Start, End float64
+	Start, End float64 // seconds
 }
 
 // Spans turns per-window flags into spans: runs of flagged windows
@@ -88,8 +88,8 @@ type DTMFOptions struct {
 // DTMFEvent is a run of key presses.
 type DTMFEvent struct {
 	Start, End float64 // seconds, first press start to last press end
-	Presses    int
-	Digits     string // only with DTMFOptions.KeepDigits
+	Presses    int     // key presses in the run
+	Digits     string  // only with DTMFOptions.KeepDigits
 }
 
 // DTMFEvents turns per-window digits into key-press events: a press is a
