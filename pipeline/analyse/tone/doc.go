@@ -38,8 +38,9 @@
 //
 // A call-progress tone is one or two narrow spectral peaks (between 281 Hz
 // and 4 kHz) holding 90% of the window's energy, at the same frequencies,
-// within 3 Hz, for three windows in a row, and not inside music (a held
-// note is not a tone).
+// within 1.5 Hz from window to window, for three windows in a row (or one,
+// at the frequency of a tone confirmed in the last 5 s: a cadence's next
+// burst), and not inside music (a held note is not a tone).
 //
 // Music is sustained tonal sound: partials that hold for 160 ms or more,
 // which played notes do and the harmonics of a voice, whose pitch and
