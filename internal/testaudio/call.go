@@ -80,9 +80,9 @@ const (
 
 // Music is hold music of a style, length and level.
 type Music struct {
-	Style   Style
-	Seconds float64
-	DBFS    float64
+	Style   Style   // melody or pad
+	Seconds float64 // length
+	DBFS    float64 // RMS level
 }
 
 // Render implements Sound; the truth is the whole sound.
@@ -98,8 +98,8 @@ func (Music) Kind() Kind { return KindHold }
 
 // Tone is a call-progress cadence of a given length.
 type Tone struct {
-	Cadence Cadence
-	Seconds float64
+	Cadence Cadence // frequencies, on/off times and level
+	Seconds float64 // length
 }
 
 // Render implements Sound; the truth is the spans where the tone is on.
@@ -111,7 +111,9 @@ func (t Tone) Render(rate int, _ uint64) ([]float32, []models.Span) {
 func (Tone) Kind() Kind { return KindTone }
 
 // Keys is a DTMF run as a Sound.
-type Keys struct{ Run DTMFRun }
+type Keys struct {
+	Run DTMFRun // the presses
+}
 
 // Render implements Sound; the truth is the presses.
 func (k Keys) Render(rate int, _ uint64) ([]float32, []models.Span) { return k.Run.Render(rate) }
@@ -123,7 +125,7 @@ func (Keys) Kind() Kind { return KindDTMF }
 type Line struct {
 	Channel int     // 0 (agent) or 1 (customer)
 	At      float64 // start, seconds
-	Sound   Sound
+	Sound   Sound   // what is heard
 }
 
 // Noise is a channel's line noise.
@@ -137,33 +139,33 @@ type Noise struct {
 type Script struct {
 	Rate    int     // sample rate, e.g. 8000
 	Seconds float64 // length; 0: until the last sound ends, plus 0.5 s
-	Lines   []Line
+	Lines   []Line  // the sounds, in any order
 	// Echo[c], when set, is how channel c's own sounds leak into the
 	// other channel.
 	Echo  [2]*EchoPath
-	Noise [2]Noise
-	Codec Codec
-	Seed  uint64 // seeds music, noise and hybrids (each line gets Seed+its index)
+	Noise [2]Noise // each channel's line noise
+	Codec Codec    // how both channels are carried
+	Seed  uint64   // seeds music, noise and hybrids (each line gets Seed+its index)
 }
 
 // Event is the truth of a non-speech sound in a built call.
 type Event struct {
-	Kind    Kind
-	Channel int
+	Kind    Kind          // hold music, DTMF or a tone
+	Channel int           // where it sounds
 	Span    models.Span   // the whole sound
 	Active  []models.Span // tone on, key pressed (for music, Span)
 }
 
 // Call is a built stereo call and its truth.
 type Call struct {
-	Rate     int
+	Rate     int          // sample rate
 	Channels [2][]float32 // what a recorder stores: own + leaked + noise, through the codec
 	// Speech is each channel's genuine speech, in seconds.
 	Speech [2][]models.Span
 	// Leak is where the other channel's speech is echoed onto this one:
 	// its Speech shifted by the echo delay (nil without echo).
 	Leak   [2][]models.Span
-	Events []Event
+	Events []Event // the non-speech sounds, by start time
 	// The clean components of each channel, for truth per window.
 	Own, Leaked, Noise [2][]float32
 }

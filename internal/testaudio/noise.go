@@ -62,3 +62,10 @@ func Babble(rate int, seconds float64, talkers int, dbfs float64, seed uint64) [
 	}
 	return ScaleTo(out, dbfs)
 }
+
+// BabbleUnder is babble as long as the speech x, belowDB under its active
+// level (ActiveDBFS): an open-plan office behind a talker.
+func BabbleUnder(x []float32, rate, talkers int, belowDB float64, seed uint64) []float32 {
+	b := Babble(rate, float64(len(x))/float64(rate), talkers, ActiveDBFS(x, rate)-belowDB, seed)
+	return fit(b, len(x))
+}

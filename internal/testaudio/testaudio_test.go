@@ -80,6 +80,18 @@ func TestActiveLevel(t *testing.T) {
 	}
 }
 
+func TestBabbleUnder(t *testing.T) {
+	t.Parallel()
+	x := MustClip(LibriSpeech, 8000)
+	b := BabbleUnder(x, 8000, 8, 20, 3)
+	if len(b) != len(x) {
+		t.Fatalf("%d samples of babble for %d of speech", len(b), len(x))
+	}
+	if got := ActiveDBFS(x, 8000) - RMSDBFS(b); got < 19.9 || got > 20.1 {
+		t.Errorf("babble %.2f dB under the speech, want 20", got)
+	}
+}
+
 func TestDTMF(t *testing.T) {
 	t.Parallel()
 	for _, rate := range []int{8000, 16000} {

@@ -23,7 +23,8 @@
 // # Method
 //
 // Every window is weighted with a Hann window and transformed with a real
-// FFT (31.25 Hz bins at both rates; analysis stops at 4 kHz).
+// FFT (31.25 Hz bins at both rates; analysis stops at 4 kHz). Windows
+// quieter than every minimum level (Config) skip the transform.
 //
 // DTMF follows ITU-T Q.23/Q.24: a window whose spectrum holds most of its
 // energy around one row and one column frequency is checked with Goertzel
@@ -35,19 +36,21 @@
 // tone that began there) time the tone to 8 ms, so DTMFEvents can require
 // 40 ms of tone per press.
 //
-// A call-progress tone is a window whose energy sits in one or two narrow
-// spectral peaks, at the same frequencies as in the window before.
+// A call-progress tone is one or two narrow spectral peaks (between 281 Hz
+// and 4 kHz) holding 90% of the window's energy, at the same frequencies,
+// within 1.5 Hz from window to window, for three windows in a row (or one,
+// at the frequency of a tone confirmed in the last 5 s: a cadence's next
+// burst), and not inside music (a held note is not a tone).
 //
-// Music is sustained tonal sound: spectral peaks that hold their frequency
-// // for at least 160 ms, which the partials of played notes do and the
-// harmonics of a voice, whose pitch and formants keep moving, rarely do:
-// a spectral bin is held while its power stays within 3 dB from window to
-// window. The per-window share of the band's energy (190 Hz to 3.5 kHz)
-// in bins held for 160 ms, averaged over the last second, is the
-// musicality score. Noise does not hold (the power of a noise bin varies
-// by more than 3 dB from one window to the next two times in three), nor
-// do pure tones and DTMF, which the score leaves out. It
-// is meant to be combined with a VAD's speech probability and the
-// channel's energy, but alone it already separates hold music from
+// Music is sustained tonal sound: partials that hold for 160 ms or more,
+// which played notes do and the harmonics of a voice, whose pitch and
+// formants keep moving, rarely do. A spectral bin is held while its power
+// stays within 3 dB from window to window; the per-window share of the
+// band's energy (190 Hz to 3.5 kHz) in bins held for five windows,
+// averaged over the last second, is the musicality score. Noise does not
+// hold (the power of a noise bin moves by more than 3 dB from one window
+// to the next two times in three), and pure tones and DTMF are left out.
+// The score is meant to be combined with a VAD's speech probability and
+// the channel's energy, but alone it already separates hold music from
 // speech, babble and noise (see the tests for measured rates).
 package tone

@@ -2,12 +2,13 @@ package tone
 
 // Event builder defaults.
 const (
-	// HoldMinSeconds is the shortest hold-music span: 2 s.
+	// HoldMinSeconds is the least music in a hold-music span: 2 s.
 	HoldMinSeconds = 2.0
 	// HoldMaxGapSeconds bridges gaps in hold music (a quiet bar, a
 	// voice-over word): 1 s.
 	HoldMaxGapSeconds = 1.0
-	// ToneMinSeconds is the shortest call-progress tone span: 0.2 s.
+	// ToneMinSeconds is the least tone in a call-progress tone span:
+	// 0.2 s.
 	ToneMinSeconds = 0.2
 	// ToneMaxGapSeconds bridges a cadence's silences (China's ring-back
 	// is 1 s on, 4 s off): 4.5 s.
@@ -16,21 +17,22 @@ const (
 
 // Span is an event's extent in seconds from the start of the channel.
 type Span struct {
-	Start, End float64
+	Start, End float64 // seconds
 }
 
 // Spans turns per-window flags into spans: runs of flagged windows
-// closer than a maximum gap are joined, and joined spans shorter than a
-// minimum are dropped. It holds O(1) state.
+// closer than a maximum gap are joined, and joined spans with less than a
+// minimum of flagged time in them are dropped. It holds O(1) state.
 type Spans struct {
 	minLen, maxGap float64
 	i              int // windows pushed
 	open           bool
 	cur            Span
+	on             float64 // flagged seconds in cur
 }
 
-// NewSpans returns a Spans for the given minimum span and maximum gap in
-// seconds; for hold music use HoldMinSeconds and HoldMaxGapSeconds, for
+// NewSpans returns a Spans for the given minimum flagged time per span
+// and maximum gap, in seconds; for hold music use HoldMinSeconds and HoldMaxGapSeconds, for
 // call-progress tones ToneMinSeconds and ToneMaxGapSeconds.
 func NewSpans(minSeconds, maxGapSeconds float64) *Spans {
 	return &Spans{minLen: minSeconds, maxGap: maxGapSeconds}
@@ -46,10 +48,11 @@ func (s *Spans) Push(on bool) (Span, bool) {
 	if on {
 		if s.open && t0-s.cur.End <= s.maxGap {
 			s.cur.End = t1
+			s.on += WindowSeconds
 			return Span{}, false
 		}
 		done, ok := s.close()
-		s.open, s.cur = true, Span{t0, t1}
+		s.open, s.cur, s.on = true, Span{t0, t1}, WindowSeconds
 		return done, ok
 	}
 	if s.open && t1-s.cur.End > s.maxGap {
@@ -66,7 +69,7 @@ func (s *Spans) close() (Span, bool) {
 		return Span{}, false
 	}
 	s.open = false
-	if s.cur.End-s.cur.Start < s.minLen-1e-9 {
+	if s.on < s.minLen-1e-9 {
 		return Span{}, false
 	}
 	return s.cur, true
@@ -88,8 +91,8 @@ type DTMFOptions struct {
 // DTMFEvent is a run of key presses.
 type DTMFEvent struct {
 	Start, End float64 // seconds, first press start to last press end
-	Presses    int
-	Digits     string // only with DTMFOptions.KeepDigits
+	Presses    int     // key presses in the run
+	Digits     string  // only with DTMFOptions.KeepDigits
 }
 
 // DTMFEvents turns per-window digits into key-press events: a press is a

@@ -20,6 +20,7 @@ func TestSpans(t *testing.T) {
 		{"one run", 0.1, 0.1, "..####..", []Span{{2, 6}}},
 		{"too short", 0.2, 0.1, "..####..", nil},
 		{"gap bridged", 0.1, 0.1, "###..###", []Span{{0, 8}}},
+		{"flagged time counts, not the span", 0.15, 0.2, "##....##", nil},
 		{"gap too long", 0.05, 0.05, "###..###", []Span{{0, 3}, {5, 8}}},
 		{"running at the end", 0.1, 0.1, "....####", []Span{{4, 8}}},
 	}

@@ -53,6 +53,11 @@ func otherSignals() []signal {
 				truth := testaudio.SpeechSpans(x, r)
 				return add(x, testaudio.White(len(x), testaudio.ActiveDBFS(x, r)-20, 4)), truth
 			}, true},
+			signal{c + ", 8-talker babble 15 dB under", only8k, func(r int) ([]float32, []models.Span) {
+				x := testaudio.MustClip(c, r)
+				truth := testaudio.SpeechSpans(x, r)
+				return add(x, testaudio.BabbleUnder(x, r, 8, 15, 5)), truth
+			}, true},
 		)
 	}
 	sig = append(sig,

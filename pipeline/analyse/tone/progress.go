@@ -8,9 +8,16 @@ type toneState struct {
 	run    int  // consecutive pure windows with the same peaks
 	k1, k2 int  // peak bins; k2 < 0 for a single tone
 	hz     float64
+	// The last confirmed tone's frequency and the windows since: a
+	// cadence's next burst is a tone from its first pure window.
+	lastHz  float64
+	lastAge int
 }
 
-func (s *toneState) reset() { *s = toneState{k2: -1} }
+// reset forgets the current run, not the last confirmed tone.
+func (s *toneState) reset() {
+	s.pure, s.run, s.k1, s.k2, s.hz = false, 0, 0, -1, 0
+}
 
 const (
 	// toneMaxSecond: a second peak weaker than this share of the first
@@ -25,14 +32,19 @@ const (
 	// toneRun is how many consecutive windows must be pure with the same
 	// peaks: 96 ms.
 	toneRun = 3
+	// toneCadence is how long a confirmed tone is remembered, in windows:
+	// 5.1 s, more than a ring-back's 4 s off.
+	toneCadence = 160
 	// toneDriftHz is how far a tone's frequency may move between windows:
-	// a generator's does not move at all, a voice's keeps moving.
-	toneDriftHz = 3
+	// a generator's does not move at all (the estimate does, by a few
+	// tenths of a hertz in noise), a voice's keeps moving.
+	toneDriftHz = 1.5
 )
 
 // toneWindow sets f.Tone and f.ToneHz from the window's spectrum.
 func (d *Detector) toneWindow(f *Frame) {
 	s := &d.tone
+	s.lastAge++
 	sp := d.spec
 	if float64(f.DBFS) < d.cfg.ToneMinDBFS {
 		s.reset()
@@ -67,9 +79,11 @@ func (d *Detector) toneWindow(f *Frame) {
 		s.run = 1
 	}
 	s.pure, s.k1, s.k2, s.hz = true, k1, k2, hz
+	again := s.lastAge <= toneCadence && math.Abs(hz-s.lastHz) <= toneDriftHz
 	// A steady pure sound inside music is a note, not a tone.
-	if s.run >= toneRun && !d.music.isMusic {
+	if (s.run >= toneRun || again) && !d.music.isMusic {
 		f.Tone, f.ToneHz = true, float32(hz)
+		s.lastHz, s.lastAge = hz, 0
 	}
 }
 

@@ -200,7 +200,7 @@ func (d *Detector) Window(x []float32) Frame {
 func (d *Detector) Reset() {
 	clear(d.prev)
 	d.dtmf.last, d.dtmf.lastMask = 0, 0
-	d.tone.reset()
+	d.tone = toneState{k2: -1}
 	d.music.reset()
 }
 
