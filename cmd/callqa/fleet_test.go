@@ -143,7 +143,7 @@ func TestFleetCommands(t *testing.T) {
 	}
 	// No worker has taken the plan: the batch has no row yet, and status
 	// says planning (exit 0), text and JSON.
-	if out := mustRun(exitOK, "status", "--date", date, "--db", db, "--redis", redisURL); !strings.Contains(out, batchID+" ("+date+", scorecard hotline-12333 v1): planning") {
+	if out := mustRun(exitOK, "status", "--date", date, "--db", db, "--redis", redisURL); !strings.Contains(out, batchID+" ("+date+", scorecard hotline-12333 v2): planning") {
 		t.Errorf("status right after enqueue --date:\n%s", out)
 	}
 	var planning worker.Status

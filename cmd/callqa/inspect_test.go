@@ -38,7 +38,7 @@ func TestInspectCommand(t *testing.T) {
 	})
 	t.Run("readable summary with mm:ss times", func(t *testing.T) {
 		code, out, _ := runCmd(t, "inspect", sampleDir+"C20261125-0004.wav")
-		if code != exitOK || !strings.Contains(out, "00:30.0-00:42.0") || !strings.Contains(out, "dead_air") {
+		if code != exitOK || !strings.Contains(out, "00:30.1-00:42.0") || !strings.Contains(out, "dead_air") {
 			t.Fatalf("exit %d, output:\n%s", code, out)
 		}
 	})

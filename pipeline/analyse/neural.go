@@ -115,7 +115,9 @@ func newNeural(cfg *Config, rate, channels int) (*neural, error) {
 	}
 	n.win = n.chans[0].det.WindowSize()
 	if channels == 2 && !cfg.NoEchoCheck {
-		n.echo = newEchoCheck(mr, n.win)
+		if n.echo, err = newEchoCheck(mr); err != nil {
+			return nil, fmt.Errorf("analyse: echo check: %w", err)
+		}
 	}
 	return n, nil
 }
@@ -187,7 +189,7 @@ func (n *neural) window() {
 	}
 	var leak [2]bool
 	if n.echo != nil {
-		leak = n.echo.window(n.chans[0].win, n.chans[1].win, n.chans[0].ms, n.chans[1].ms)
+		leak = n.echo.window(n.chans[0].win, n.chans[1].win)
 	}
 	for c := range n.chans {
 		ch := &n.chans[c]
