@@ -1,31 +1,48 @@
 package analyse
 
 import (
+	"math"
 	"runtime"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/callqa/callqa/internal/testaudio"
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline/analyse/silero"
 )
 
 // BenchmarkAnalyseStereo8k10min analyses a 10-minute 8 kHz stereo G.711
-// call (10 s of synthetic conversation with line hiss, mu-law round trip,
-// fed 60 times in blocks of 4096 frames) and reports x_realtime, the
-// seconds of audio analysed per second of CPU.
+// mu-law call with the default analysis (the neural VAD, tones, echo
+// check): the 45-second real-voice conversation of the condition tests
+// with line noise, fed 14 times in blocks of 4096 frames. It reports
+// x_realtime, the seconds of audio analysed per second, and
+// x_realtime_cpu, per second of one core's CPU time.
 func BenchmarkAnalyseStereo8k10min(b *testing.B) {
-	const sr, loop, repeats, block = 8000, 10.0, 60, 4096
-	ag, cu := script(51, loop+6, false)
-	g := newGenerator(sr, -50, true, 51,
-		channelSpec{Spans: ag, LevelDBFS: -20, F0: 200},
-		channelSpec{Spans: cu, LevelDBFS: -26, F0: 120})
-	audio := make([]float32, int(loop*sr)*2)
-	g.fill(audio)
-	b.SetBytes(int64(len(audio)) * 4 * repeats)
+	benchmarkAnalyse(b, Config{}, 8000)
+}
+
+// BenchmarkAnalyseStereo8k10minEnergy is the same call with the energy
+// gate (VAD energy).
+func BenchmarkAnalyseStereo8k10minEnergy(b *testing.B) {
+	benchmarkAnalyse(b, Config{VAD: VADEnergy}, 8000)
+}
+
+// BenchmarkAnalyseStereo16k10min is the call at 16 kHz (the model's other
+// rate).
+func BenchmarkAnalyseStereo16k10min(b *testing.B) {
+	benchmarkAnalyse(b, Config{}, 16000)
+}
+
+func benchmarkAnalyse(b *testing.B, cfg Config, sr int) {
+	const block = 4096
+	audio := benchCall(b, sr)
+	repeats := int(math.Ceil(600 / (float64(len(audio)) / 2 / float64(sr))))
+	b.SetBytes(int64(len(audio)) * 4 * int64(repeats))
 	b.ReportAllocs()
 	cpu0 := cpuTime(b)
 	for b.Loop() {
-		a, err := New(Config{}, sr, 2)
+		a, err := New(cfg, sr, 2)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -36,10 +53,25 @@ func BenchmarkAnalyseStereo8k10min(b *testing.B) {
 		}
 		a.Finish()
 	}
-	audioS := loop * repeats * float64(b.N)
+	audioS := float64(len(audio)/2) / float64(sr) * float64(repeats) * float64(b.N)
 	b.ReportMetric(audioS/b.Elapsed().Seconds(), "x_realtime")
 	// The machine may be shared: CPU time is what one core actually spent.
 	b.ReportMetric(audioS/(cpuTime(b)-cpu0).Seconds(), "x_realtime_cpu")
+}
+
+// benchCall is the condition tests' conversation at rate, stereo, with
+// line noise, through G.711 mu-law, interleaved.
+func benchCall(tb testing.TB, rate int) []float32 {
+	call, err := testaudio.Script{Rate: rate, Lines: conversation(), Seed: 7, Codec: testaudio.CodecMuLaw,
+		Noise: [2]testaudio.Noise{{DBFS: -58}, {DBFS: -60}}}.Build()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out := make([]float32, 2*len(call.Channels[0]))
+	for i := range call.Channels[0] {
+		out[2*i], out[2*i+1] = call.Channels[0][i], call.Channels[1][i]
+	}
+	return out
 }
 
 // cpuTime is the user+system CPU time of the process so far.
@@ -158,4 +190,64 @@ func TestPeakHeapBounded(t *testing.T) {
 		}
 	}
 	t.Logf("peak live heap 2 h / 10 min = %.2f", float64(peaks[1])/float64(peaks[0]))
+}
+
+// TestPeakHeapBoundedNeural is TestPeakHeapBounded for the default
+// analysis (neural VAD, tones, echo check) on real voices: the
+// conversation of the condition tests looped for 10 minutes and for 2
+// hours. The model's weights, shared by every analysis of the process,
+// are loaded before the baseline.
+func TestPeakHeapBoundedNeural(t *testing.T) {
+	if testing.Short() {
+		t.Skip("analyses 2 h of audio")
+	}
+	if _, err := silero.Load(); err != nil {
+		t.Fatal(err)
+	}
+	audio := benchCall(t, 8000)
+	var ms runtime.MemStats
+	live := func() uint64 {
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	var added []int64
+	for _, dur := range []float64{600, 7200} {
+		base := live()
+		a, err := New(Config{}, 8000, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		peak := base
+		total := int(dur * 8000 * 2)
+		for done, i := 0, 0; done < total; i++ {
+			off := done % len(audio)
+			n := min(4096*2, len(audio)-off, total-done)
+			a.Write(audio[off : off+n])
+			done += n
+			if i%256 == 0 {
+				peak = max(peak, live())
+			}
+		}
+		rep := a.Finish()
+		peak = max(peak, live())
+		runtime.KeepAlive(a)
+		out := outputBytes(rep)
+		for _, c := range rep.Channels {
+			out += 40 * uint64(len(c.Events))
+		}
+		t.Logf("%v min: the analysis added %d KiB of heap, outputs %d KiB (%d+%d segments)", dur/60,
+			(int64(peak)-int64(base))/1024, out>>10, len(rep.Channels[0].Segments), len(rep.Channels[1].Segments))
+		if want := int(dur / 10); len(rep.Channels[0].Segments) < want {
+			t.Fatalf("only %d agent segments, want >= %d", len(rep.Channels[0].Segments), want)
+		}
+		// State: per channel the model's buffers, the tone and echo
+		// detectors, the look-ahead ring and the level histograms, a few
+		// hundred KiB whatever the length; outputs with append's spare
+		// capacity on top.
+		if limit := out*13/10 + 512<<10; peak > base && peak-base > limit {
+			t.Errorf("%v min: the analysis added %d B of heap, more than 1.3 x outputs + 512 KiB = %d B", dur/60, peak-base, limit)
+		}
+		added = append(added, int64(peak)-int64(base))
+	}
 }

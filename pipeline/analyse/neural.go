@@ -54,9 +54,10 @@ type neuralChan struct {
 	// events are this channel's events (Speaker set by Report.Metrics).
 	events []models.Event
 
-	prob float32    // the window's probability, after the masks
-	ms   float64    // the window's mean square
-	fr   tone.Frame // the window's tone frame
+	// ring holds the windows analysed but not yet decided (the
+	// look-ahead) and the last few decided ones (the echo path's delay).
+	ring []window
+	lv   levels
 
 	// Speech level: windows in speech by the segmenter's thresholds
 	// (with their hysteresis), a window at a time.
@@ -64,6 +65,41 @@ type neuralChan struct {
 	speechSumSq  float64
 	speechWindow int64
 }
+
+// window is what the analysis keeps of one window of a channel until it
+// is decided.
+type window struct {
+	p         float32 // the model's speech probability
+	db        float32 // level, dBFS (10 log10 of the mean square)
+	ms        float64 // mean square
+	notSpeech bool    // key press or call-progress tone
+	leak      bool    // leakage of the other channel, by the echo check
+}
+
+// Look-ahead and background floor of the decisions (see decide).
+const (
+	// aheadSeconds is how far past a window the analysis looks before
+	// deciding it: the background floor and the echo path use it.
+	aheadSeconds = 2.0
+	// historyWindows are the decided windows kept for the echo path's
+	// delay (up to 300 ms).
+	historyWindows = 12
+	// startMarginDB and keepMarginDB: how far above the channel's
+	// background floor a window must be to start, and to keep, speech.
+	// A window is the speaker's only if it is loud enough: no more than
+	// fgKeepDB below the foreground level (the speaker's) and bgKeepDB
+	// above the background (what fills the pauses), or close to a strong
+	// window (speech to the model, within fgStrongDB of the foreground
+	// and bgStrongDB above the background): up to tailSeconds before it
+	// (the speaker's trailing syllables) or onsetSeconds after it (a
+	// quiet start).
+	fgStrongDB   = 8
+	fgKeepDB     = 12
+	bgStrongDB   = 12
+	bgKeepDB     = 6
+	tailSeconds  = 0.3
+	onsetSeconds = 0.2
+)
 
 // neural is the state of the neural path of an Analyzer.
 type neural struct {
@@ -73,6 +109,16 @@ type neural struct {
 	fill  int // samples in the current windows
 	chans []neuralChan
 	echo  *echoCheck // nil unless stereo and enabled
+
+	// fullPass runs the model's full pass on digital silence too (tests
+	// check that the cheap path changes nothing).
+	fullPass bool
+
+	ahead   int // windows of look-ahead
+	tail    int // tailSeconds in windows
+	onset   int // onsetSeconds in windows
+	head    int // next ring slot
+	pending int // analysed windows not yet decided
 
 	deint [][]float32 // per channel, the block deinterleaved
 	rsOut [][]float32 // per channel, the block resampled
@@ -114,6 +160,13 @@ func newNeural(cfg *Config, rate, channels int) (*neural, error) {
 		}
 	}
 	n.win = n.chans[0].det.WindowSize()
+	n.ahead = int(math.Round(aheadSeconds / tone.WindowSeconds))
+	n.tail = int(math.Round(tailSeconds / tone.WindowSeconds))
+	n.onset = int(math.Round(onsetSeconds / tone.WindowSeconds))
+	for i := range n.chans {
+		n.chans[i].ring = make([]window, n.ahead+1+historyWindows)
+		n.chans[i].lv.init(tone.WindowSeconds)
+	}
 	if channels == 2 && !cfg.NoEchoCheck {
 		if n.echo, err = newEchoCheck(mr); err != nil {
 			return nil, fmt.Errorf("analyse: echo check: %w", err)
@@ -169,7 +222,8 @@ func (n *neural) feed(src [][]float32) {
 	}
 }
 
-// window analyses the windows of every channel, then decides them.
+// window analyses the windows of every channel (model, tones, echo) and
+// records them; a window is decided once the look-ahead has passed it.
 func (n *neural) window() {
 	for c := range n.chans {
 		ch := &n.chans[c]
@@ -179,22 +233,71 @@ func (n *neural) window() {
 			ss += v * v
 			zero = zero && v == 0
 		}
-		ch.ms = float64(ss) / float64(len(ch.win))
-		if zero {
-			ch.prob = ch.det.ProcessSilence()
+		ms := float64(ss) / float64(len(ch.win))
+		var p float32
+		if zero && !n.fullPass {
+			p = ch.det.ProcessSilence()
 		} else {
-			ch.prob = ch.det.Process(ch.win)
+			p = ch.det.Process(ch.win)
 		}
-		ch.fr = ch.tone.Window(ch.win)
+		fr := ch.tone.Window(ch.win)
+		rec := &ch.ring[n.head]
+		*rec = window{p: p, ms: ms, db: float32(10 * math.Log10(ms+1e-12)), notSpeech: fr.Digit != 0 || fr.Tone}
+		ch.lv.push(rec.db, p)
+		if ev, ok := ch.dtmf.Push(fr); ok {
+			ch.events = append(ch.events, dtmfEvent(ev))
+		}
+		if sp, ok := ch.tones.Push(fr.Tone); ok {
+			ch.events = append(ch.events, spanEvent(models.EventTone, sp))
+		}
+		if sp, ok := ch.hold.Push(fr.IsMusic); ok {
+			ch.events = append(ch.events, spanEvent(models.EventHoldMusic, sp))
+		}
 	}
-	var leak [2]bool
 	if n.echo != nil {
-		leak = n.echo.window(n.chans[0].win, n.chans[1].win)
+		leak := n.echo.window(n.chans[0].win, n.chans[1].win)
+		n.chans[0].ring[n.head].leak, n.chans[1].ring[n.head].leak = leak[0], leak[1]
+	}
+	n.head = (n.head + 1) % len(n.chans[0].ring)
+	n.pending++
+	n.nwin++
+	if n.pending > n.ahead {
+		n.decide()
+	}
+}
+
+// decide decides the oldest undecided window of every channel: its speech
+// probability, masked where it is not the speaker's voice, goes to the
+// segmenter.
+//
+//   - Key presses and call-progress tones are not speech.
+//   - Leakage of the other channel (echo check) is not speech. The echo
+//     check learns a leakage path from the first half second or so of the
+//     source talking alone; once it knows the path (within the look-ahead
+//     of the window decided), a window whose level the other channel's,
+//     delayed and attenuated along the path, accounts for is leakage too,
+//     so that the first words of a call are not lost to the learning.
+//   - A window must rise startMarginDB above the channel's background
+//     floor to start speech and keepMarginDB to keep it: steady
+//     background voices (babble) and noise sit at the floor, whatever the
+//     model makes of them.
+func (n *neural) decide() {
+	L := len(n.chans[0].ring)
+	i := (n.head - n.pending + L) % L
+	n.pending--
+	var viaPath [2]bool
+	if n.echo != nil {
+		viaPath = n.echo.predicted(n, i)
 	}
 	for c := range n.chans {
 		ch := &n.chans[c]
-		p := ch.prob
-		if ch.fr.Digit != 0 || ch.fr.Tone || c < 2 && leak[c] {
+		w := &ch.ring[i]
+		p := w.p
+		fg, bg := ch.lv.foreground(), ch.lv.background()
+		switch {
+		case w.notSpeech, w.leak, c < 2 && viaPath[c]:
+			p = 0
+		case (w.db < fg-fgKeepDB || w.db < bg+bgKeepDB) && !n.strongNear(ch, i, fg, bg):
 			p = 0
 		}
 		ch.spans = ch.seg.Push(p, ch.spans)
@@ -205,20 +308,28 @@ func (n *neural) window() {
 			ch.inSpeech = false
 		}
 		if ch.inSpeech {
-			ch.speechSumSq += ch.ms
+			ch.speechSumSq += w.ms
 			ch.speechWindow++
 		}
-		if ev, ok := ch.dtmf.Push(ch.fr); ok {
-			ch.events = append(ch.events, dtmfEvent(ev))
+	}
+}
+
+// strongNear reports whether a strong window of ch (speech to the model,
+// within fgStrongDB of the foreground level fg) lies within tailSeconds
+// before ring window i or onsetSeconds after it.
+func (n *neural) strongNear(ch *neuralChan, i int, fg, bg float32) bool {
+	L := len(ch.ring)
+	thr := float32(n.cfg.NeuralThreshold)
+	for k := -n.tail; k <= n.onset; k++ {
+		if k > n.pending || -k > historyWindows {
+			continue
 		}
-		if sp, ok := ch.tones.Push(ch.fr.Tone); ok {
-			ch.events = append(ch.events, spanEvent(models.EventTone, sp))
-		}
-		if sp, ok := ch.hold.Push(ch.fr.IsMusic); ok {
-			ch.events = append(ch.events, spanEvent(models.EventHoldMusic, sp))
+		w := &ch.ring[(i+k+L)%L]
+		if w.p >= thr && w.db >= fg-fgStrongDB && w.db >= bg+bgStrongDB && !w.notSpeech && !w.leak {
+			return true
 		}
 	}
-	n.nwin++
+	return false
 }
 
 func dtmfEvent(ev tone.DTMFEvent) models.Event {
@@ -246,6 +357,9 @@ func (n *neural) finish(dur float64) {
 		}
 		n.window()
 		n.fill = 0
+	}
+	for n.pending > 0 {
+		n.decide()
 	}
 	for c := range n.chans {
 		ch := &n.chans[c]
