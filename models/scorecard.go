@@ -9,6 +9,7 @@ const (
 	RuleSpeechRate = "speech_rate"
 	RuleDuration   = "duration"
 	RuleLevel      = "level"
+	RuleHold       = "hold"
 )
 
 // Scorecard is a versioned set of rules and the scoring that turns their hits
@@ -28,6 +29,34 @@ type Scorecard struct {
 	// number 13912345670); NumberSubstring anywhere, as before.
 	NumberMatch string `yaml:"number_match,omitempty" json:"number_match,omitempty"`
 	Rules       []Rule `yaml:"rules" json:"rules"`
+	// Analysis tunes the audio analysis for the calls of this scorecard;
+	// nil keeps every default.
+	Analysis *AnalysisSettings `yaml:"analysis,omitempty" json:"analysis,omitempty"`
+}
+
+// AnalysisSettings is a scorecard's analysis: block: how speech is told
+// from the rest. Zero fields keep the defaults (see pipeline/analyse).
+type AnalysisSettings struct {
+	// VAD is "silero-v5" (the default, the neural detector) or "energy"
+	// (the energy gate: fast, right on clean lines only).
+	VAD string `yaml:"vad,omitempty" json:"vad,omitempty"`
+	// Threshold is the speech probability from which a 32 ms window is
+	// speech (default 0.5); NegThreshold the one under which speech
+	// pauses (default threshold - 0.15).
+	Threshold    float64 `yaml:"threshold,omitempty" json:"threshold,omitempty"`
+	NegThreshold float64 `yaml:"neg_threshold,omitempty" json:"neg_threshold,omitempty"`
+	// MinSpeechSeconds drops shorter speech (default 0.25);
+	// MinSilenceSeconds is the shortest pause that ends speech (default
+	// 0.1); SpeechPadSeconds widens speech on both sides (default 0.03).
+	MinSpeechSeconds  float64 `yaml:"min_speech_seconds,omitempty" json:"min_speech_seconds,omitempty"`
+	MinSilenceSeconds float64 `yaml:"min_silence_seconds,omitempty" json:"min_silence_seconds,omitempty"`
+	SpeechPadSeconds  float64 `yaml:"speech_pad_seconds,omitempty" json:"speech_pad_seconds,omitempty"`
+	// HoldMinSeconds is the shortest hold music that counts as a hold
+	// (default 2).
+	HoldMinSeconds float64 `yaml:"hold_min_seconds,omitempty" json:"hold_min_seconds,omitempty"`
+	// EchoCheck false counts the other side's voice leaking into a
+	// channel as that channel's speech (default true: it is not).
+	EchoCheck *bool `yaml:"echo_check,omitempty" json:"echo_check,omitempty"`
 }
 
 // Values of Scorecard.NumberMatch.
@@ -76,6 +105,15 @@ type Rule struct {
 	// duration (seconds of recording)
 	ShorterThan float64 `yaml:"shorter_than,omitempty" json:"shorter_than,omitempty"`
 	LongerThan  float64 `yaml:"longer_than,omitempty" json:"longer_than,omitempty"`
+
+	// hold (the caller on hold: hold music heard, seconds): one finding
+	// per hold longer than MaxSeconds, one when the holds of the call add
+	// up to more than MaxTotalSeconds, one per hold the agent did not
+	// announce with one of Announce in the AnnounceWithinSeconds before it.
+	MaxSeconds            float64  `yaml:"max_seconds,omitempty" json:"max_seconds,omitempty"`
+	MaxTotalSeconds       float64  `yaml:"max_total_seconds,omitempty" json:"max_total_seconds,omitempty"`
+	Announce              []string `yaml:"announce,omitempty" json:"announce,omitempty"`
+	AnnounceWithinSeconds float64  `yaml:"announce_within_seconds,omitempty" json:"announce_within_seconds,omitempty"`
 
 	// level (dBFS of the speaker's channel; clipping as a ratio of samples)
 	MinRMSDBFS  *float64 `yaml:"min_rms_dbfs,omitempty" json:"min_rms_dbfs,omitempty"`

@@ -88,7 +88,11 @@ func NewEngine(sc *models.Scorecard, cfg Config, logger *slog.Logger) (*Engine, 
 	if tr == nil {
 		tr = transcript.Sidecar{}
 	}
-	return &Engine{sc: sc, checker: checker, analysis: analysisFor(sc, cfg.Analysis.WithDefaults()), transcriber: tr, logger: logger}, nil
+	acfg, err := cfg.Analysis.WithSettings(sc.Analysis)
+	if err != nil {
+		return nil, fmt.Errorf("new engine: scorecard %s: %w", sc.ID, err)
+	}
+	return &Engine{sc: sc, checker: checker, analysis: analysisFor(sc, acfg.WithDefaults()), transcriber: tr, logger: logger}, nil
 }
 
 // analysisFor lowers the analyser's shortest reported silence and overtalk
@@ -433,7 +437,7 @@ func (e *Engine) metrics(rep *analyse.Report, chans models.ChannelMap, tr *model
 	}
 	if tr != nil && m.Agent != nil {
 		for speaker, sm := range map[string]*models.SpeakerMetrics{models.SpeakerAgent: m.Agent, models.SpeakerCustomer: m.Customer} {
-			if cpm, ok := rules.SpeechRateCPM(tr, speaker); ok {
+			if cpm, ok := rules.SpeechRateCPM(tr, speaker, m.Events); ok {
 				v := math.Round(cpm)
 				sm.SpeechRateCPM = &v
 			}

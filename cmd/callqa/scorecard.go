@@ -131,6 +131,20 @@ func describeRule(r models.Rule) string {
 		if r.LongerThan > 0 {
 			parts = append(parts, fmt.Sprintf("> %gs", r.LongerThan))
 		}
+	case models.RuleHold:
+		if r.MaxSeconds > 0 {
+			parts = append(parts, fmt.Sprintf("one > %gs", r.MaxSeconds))
+		}
+		if r.MaxTotalSeconds > 0 {
+			parts = append(parts, fmt.Sprintf("all > %gs", r.MaxTotalSeconds))
+		}
+		if len(r.Announce) > 0 {
+			within := r.AnnounceWithinSeconds
+			if within == 0 {
+				within = 30
+			}
+			parts = append(parts, fmt.Sprintf("announced (%s) in the %gs before", strings.Join(r.Announce, "|"), within))
+		}
 	case models.RuleLevel:
 		if r.MinRMSDBFS != nil {
 			parts = append(parts, fmt.Sprintf("RMS < %g dBFS", *r.MinRMSDBFS))

@@ -211,3 +211,44 @@ func (c Config) Validate() error {
 	check(c.FloorWindowSeconds > c.LookaheadSeconds && c.FloorWindowSeconds <= 60, "FloorWindowSeconds", "> LookaheadSeconds and <= 60", c.FloorWindowSeconds)
 	return errors.Join(errs...)
 }
+
+// WithSettings returns c with a scorecard's analysis: block applied over
+// it (nil applies nothing), and an error naming the block's field that is
+// out of range.
+func (c Config) WithSettings(s *models.AnalysisSettings) (Config, error) {
+	if s == nil {
+		return c, nil
+	}
+	if s.VAD != "" {
+		c.VAD = s.VAD
+	}
+	set := func(dst *float64, v float64) {
+		if v != 0 {
+			*dst = v
+		}
+	}
+	set(&c.NeuralThreshold, s.Threshold)
+	set(&c.NeuralNegThreshold, s.NegThreshold)
+	set(&c.NeuralMinSpeechSeconds, s.MinSpeechSeconds)
+	set(&c.NeuralMinSilenceSeconds, s.MinSilenceSeconds)
+	set(&c.NeuralPadSeconds, s.SpeechPadSeconds)
+	set(&c.HoldMinSeconds, s.HoldMinSeconds)
+	if s.EchoCheck != nil {
+		c.NoEchoCheck = !*s.EchoCheck
+	}
+	d := c.WithDefaults()
+	var errs []error
+	check := func(ok bool, field string, v any, rule string) {
+		if !ok {
+			errs = append(errs, fmt.Errorf("analysis.%s %v: must be %s", field, v, rule))
+		}
+	}
+	check(d.VAD == VADSilero || d.VAD == VADEnergy, "vad", fmt.Sprintf("%q", d.VAD), fmt.Sprintf("%q or %q", VADSilero, VADEnergy))
+	check(d.NeuralThreshold > 0 && d.NeuralThreshold < 1, "threshold", d.NeuralThreshold, "in (0, 1)")
+	check(d.NeuralNegThreshold > 0 && d.NeuralNegThreshold <= d.NeuralThreshold, "neg_threshold", d.NeuralNegThreshold, "in (0, threshold]")
+	check(d.NeuralMinSpeechSeconds >= 0 && d.NeuralMinSpeechSeconds <= 10, "min_speech_seconds", d.NeuralMinSpeechSeconds, "in [0, 10]")
+	check(d.NeuralMinSilenceSeconds >= 0 && d.NeuralMinSilenceSeconds <= 10, "min_silence_seconds", d.NeuralMinSilenceSeconds, "in [0, 10]")
+	check(d.NeuralPadSeconds >= 0 && d.NeuralPadSeconds <= 1, "speech_pad_seconds", d.NeuralPadSeconds, "in [0, 1]")
+	check(d.HoldMinSeconds > 0 && d.HoldMinSeconds <= 600, "hold_min_seconds", d.HoldMinSeconds, "in (0, 600]")
+	return c, errors.Join(errs...)
+}

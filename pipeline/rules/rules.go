@@ -140,6 +140,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sort"
 	"strings"
 	"unicode"
 
@@ -271,6 +272,15 @@ func NewChecker(sc *models.Scorecard) (*Checker, error) {
 					}
 				}
 			}
+		case models.RuleHold:
+			var psp, pplain *speller
+			if r.Fuzzy == FuzzyPinyin {
+				psp, pplain = sp, plainSp
+				c.fuzzy = true
+			}
+			for _, t := range r.Announce {
+				cr.phrases = append(cr.phrases, c.compilePhrase(t, psp, pplain))
+			}
 		case models.RuleRegex:
 			re, err := regexp.Compile(r.Pattern)
 			if err != nil { // already validated
@@ -306,6 +316,8 @@ func (c *Checker) Check(call Call) ([]models.Finding, []models.NotEvaluated) {
 			fs, reason = st.speechRate(r)
 		case models.RuleDuration:
 			fs, reason = st.duration(r)
+		case models.RuleHold:
+			fs, reason = st.hold(r)
 		case models.RuleLevel:
 			var reasons []string
 			fs, reasons = st.level(r)
@@ -574,9 +586,10 @@ func (st *callState) overtalk(r *compiledRule) ([]models.Finding, string) {
 
 // SpeechRateCPM is the speech rate of speaker (empty: everyone) in t: the
 // Han characters of their utterances per minute of those utterances' total
-// duration. ok is false when t is nil or the speaker has no utterance of
-// positive duration.
-func SpeechRateCPM(t *models.Transcript, speaker string) (cpm float64, ok bool) {
+// duration, less the time of the events (hold music, key presses, tones)
+// on the speaker's channel within them, which is not speech. ok is false
+// when t is nil or the speaker has no utterance of positive duration.
+func SpeechRateCPM(t *models.Transcript, speaker string, events []models.Event) (cpm float64, ok bool) {
 	if t == nil {
 		return 0, false
 	}
@@ -586,7 +599,13 @@ func SpeechRateCPM(t *models.Transcript, speaker string) (cpm float64, ok bool) 
 		if speaker != "" && u.Speaker != speaker {
 			continue
 		}
-		secs += u.End - u.Start
+		d := u.End - u.Start
+		for _, e := range events {
+			if speaker == "" || e.Speaker == u.Speaker {
+				d -= max(0, min(u.End, e.End)-max(u.Start, e.Start))
+			}
+		}
+		secs += max(0, d)
 		for _, r := range u.Text {
 			if unicode.Is(unicode.Han, r) {
 				chars++
@@ -607,7 +626,11 @@ func (st *callState) speechRate(r *compiledRule) ([]models.Finding, string) {
 	if reason := st.speakerReason(r.Speaker); reason != "" {
 		return nil, reason
 	}
-	cpm, ok := SpeechRateCPM(t, r.Speaker)
+	var events []models.Event
+	if m := st.call.Metrics; m != nil {
+		events = m.Events
+	}
+	cpm, ok := SpeechRateCPM(t, r.Speaker, events)
 	if !ok {
 		who := r.Speaker
 		if who == "" {
@@ -703,4 +726,93 @@ func (st *callState) level(r *compiledRule) ([]models.Finding, []string) {
 		}
 	}
 	return out, reasons
+}
+
+// Not-evaluated reason of a hold rule's announcement check.
+const ReasonHoldNotTranscribed = "holds found, but the agent's speech before them is not transcribed: announcement not checked"
+
+// hold checks the holds of the call (the hold-music events, merged across
+// channels): each longer than max_seconds, all of them longer than
+// max_total_seconds, and, with announce, each not announced by the agent
+// in the announce_within_seconds (default 30) before it starts or the
+// first 2 s of it.
+func (st *callState) hold(r *compiledRule) ([]models.Finding, string) {
+	m := st.call.Metrics
+	if m == nil {
+		return nil, ReasonNoMetrics
+	}
+	var holds []models.Span
+	for _, e := range m.Events {
+		if e.Type == models.EventHoldMusic {
+			holds = append(holds, models.Span{e.Start, e.End})
+		}
+	}
+	holds = mergeSpans(holds)
+	var out []models.Finding
+	var total float64
+	for _, h := range holds {
+		d := h[1] - h[0]
+		total += d
+		if r.MaxSeconds > 0 && d > r.MaxSeconds+tolerance {
+			out = append(out, r.measured(h[0], h[1], "", fmt.Sprintf("保持 %.1f s", d), round2(d), models.UnitSeconds, r.MaxSeconds))
+		}
+	}
+	if r.MaxTotalSeconds > 0 && total > r.MaxTotalSeconds+tolerance {
+		out = append(out, r.measured(holds[0][0], holds[len(holds)-1][1], "", fmt.Sprintf("保持共 %.1f s", total), round2(total), models.UnitSeconds, r.MaxTotalSeconds))
+	}
+	if len(r.phrases) == 0 || len(holds) == 0 {
+		return out, ""
+	}
+	if st.call.Transcript == nil {
+		return out, ReasonNoTranscript
+	}
+	if !st.speakerCovered(models.SpeakerAgent) {
+		return out, ReasonHoldNotTranscribed
+	}
+	within := r.AnnounceWithinSeconds
+	if within == 0 {
+		within = 30
+	}
+	for _, h := range holds {
+		announced := false
+		for i, u := range st.call.Transcript.Utterances {
+			if u.Speaker != models.SpeakerAgent || u.End < h[0]-within || u.Start > h[0]+2 {
+				continue
+			}
+			for p := range r.phrases {
+				if len(st.findAll(i, &r.phrases[p])) > 0 {
+					announced = true
+				}
+			}
+		}
+		if !announced {
+			f := r.finding(h[0], min(h[1], h[0]+2), models.SpeakerAgent, "保持前未告知来电人")
+			f.Missing = phraseTexts(r.phrases)
+			out = append(out, f)
+		}
+	}
+	return out, ""
+}
+
+// mergeSpans sorts spans and joins those that overlap or touch.
+func mergeSpans(spans []models.Span) []models.Span {
+	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
+	var out []models.Span
+	for _, s := range spans {
+		if n := len(out); n > 0 && s[0] <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], s[1])
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// phraseTexts are the phrases as written.
+func phraseTexts(ps []phrase) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.text
+	}
+	return out
 }

@@ -339,17 +339,57 @@ func TestSpeechRateCPM(t *testing.T) {
 		{models.SpeakerMixed, 0, false},
 	}
 	for _, tc := range tests {
-		cpm, ok := SpeechRateCPM(tr, tc.speaker)
+		cpm, ok := SpeechRateCPM(tr, tc.speaker, nil)
 		if ok != tc.ok || math.Abs(cpm-tc.cpm) > 1e-9 {
 			t.Errorf("SpeechRateCPM(%q) = %v, %v; want %v, %v", tc.speaker, cpm, ok, tc.cpm, tc.ok)
 		}
 	}
-	if _, ok := SpeechRateCPM(nil, A); ok {
+	if _, ok := SpeechRateCPM(nil, A, nil); ok {
 		t.Error("nil transcript: ok")
 	}
-	if _, ok := SpeechRateCPM(transcript(utt(A, 5, 5, "好")), A); ok {
+	if _, ok := SpeechRateCPM(transcript(utt(A, 5, 5, "好")), A, nil); ok {
 		t.Error("zero duration: ok")
 	}
+	// 10 s of hold music inside the agent's 30 s utterance, and key
+	// presses on the customer's channel: 100 characters in 20 s.
+	events := []models.Event{{Type: models.EventHoldMusic, Start: 10, End: 20, Speaker: A}, {Type: models.EventDTMF, Start: 0, End: 30, Speaker: C}}
+	if cpm, ok := SpeechRateCPM(tr, A, events); !ok || math.Abs(cpm-300) > 1e-9 {
+		t.Errorf("speech rate net of the hold = %v, %v; want 300", cpm, ok)
+	}
+}
+
+// TestHold checks the hold rule: holds too long, too long in all, and not
+// announced by the agent before them; merged across channels; not
+// evaluated without metrics, and the announcement not without the
+// agent's transcript.
+func TestHold(t *testing.T) {
+	t.Parallel()
+	rule := models.Rule{Type: models.RuleHold, MaxSeconds: 60, MaxTotalSeconds: 90, Announce: []string{"请您稍等", "请稍候"}, AnnounceWithinSeconds: 15, Fuzzy: FuzzyPinyin}
+	hold := func(a, b float64, sp string) models.Event {
+		return models.Event{Type: models.EventHoldMusic, Start: a, End: b, Speaker: sp}
+	}
+	metrics := func(events ...models.Event) *models.Metrics {
+		return &models.Metrics{Agent: &models.SpeakerMetrics{Segments: []models.Span{{0, 5}}}, Customer: &models.SpeakerMetrics{}, Events: events}
+	}
+	announced := transcript(utt(A, 20, 24, "好的，请您稍等，我帮您查一下"), utt(A, 150, 155, "让您久等了"))
+	silent := transcript(utt(A, 0, 4, "您好"))
+	runRuleCases(t, []ruleCase{
+		{name: "short announced hold", rule: rule, call: Call{DurationS: 200, Transcript: announced, Metrics: metrics(hold(25, 70, A))}, want: nil},
+		{name: "long hold", rule: rule, call: Call{DurationS: 200, Transcript: announced, Metrics: metrics(hold(25, 100, A))},
+			want: []string{"25-100  保持 75.0 s"}},
+		{name: "holds over the total, one not announced", rule: rule, call: Call{DurationS: 300, Transcript: announced,
+			Metrics: metrics(hold(25, 75, A), hold(160, 210, C))},
+			want: []string{"25-210  保持共 100.0 s", "160-162 agent 保持前未告知来电人"}},
+		{name: "hold music on both channels is one hold", rule: rule, call: Call{DurationS: 200, Transcript: announced,
+			Metrics: metrics(hold(25, 60, A), hold(40, 90, C))}, want: []string{"25-90  保持 65.0 s"}},
+		{name: "announced by homophones", rule: rule, call: Call{DurationS: 200, Transcript: transcript(utt(A, 20, 24, "情您稍等")), Metrics: metrics(hold(25, 40, A))}, want: nil},
+		{name: "not announced", rule: rule, call: Call{DurationS: 200, Transcript: silent, Metrics: metrics(hold(25, 40, A))},
+			want: []string{"25-27 agent 保持前未告知来电人"}},
+		{name: "no hold", rule: rule, call: Call{DurationS: 200, Transcript: silent, Metrics: metrics()}, want: nil},
+		{name: "no metrics", rule: rule, call: Call{DurationS: 200, Transcript: silent}, wantNE: ReasonNoMetrics},
+		{name: "no transcript: lengths only", rule: rule, call: Call{DurationS: 200, Metrics: metrics(hold(25, 100, A))},
+			want: []string{"25-100  保持 75.0 s"}, wantNE: ReasonNoTranscript},
+	})
 }
 
 func TestDuration(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline/analyse"
 )
 
 // MaxScorecardBytes bounds the size of a scorecard file (1 MiB).
@@ -109,6 +110,9 @@ func ValidateScorecard(sc *models.Scorecard) error {
 			return fmt.Errorf("rule %d (%s): %w", i+1, r.ID, err)
 		}
 	}
+	if _, err := (analyse.Config{}).WithSettings(sc.Analysis); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -134,6 +138,8 @@ func ruleFields(typ string) (fields []string, ok bool) {
 		return []string{"shorter_than", "longer_than"}, true
 	case models.RuleLevel:
 		return []string{"speaker", "min_rms_dbfs", "max_rms_dbfs", "max_clipping"}, true
+	case models.RuleHold:
+		return []string{"max_seconds", "max_total_seconds", "announce", "announce_within_seconds", "fuzzy"}, true
 	}
 	return nil, false
 }
@@ -166,6 +172,10 @@ func setFields(r *models.Rule) []string {
 	add("min_rms_dbfs", r.MinRMSDBFS != nil)
 	add("max_rms_dbfs", r.MaxRMSDBFS != nil)
 	add("max_clipping", r.MaxClipping != nil)
+	add("max_seconds", r.MaxSeconds != 0)
+	add("max_total_seconds", r.MaxTotalSeconds != 0)
+	add("announce", len(r.Announce) > 0)
+	add("announce_within_seconds", r.AnnounceWithinSeconds != 0)
 	return out
 }
 
@@ -178,7 +188,7 @@ func validateRule(r *models.Rule) error {
 	}
 	allowed, ok := ruleFields(r.Type)
 	if !ok {
-		return fmt.Errorf("unknown type %q (want keyword, regex, silence, overtalk, speech_rate, duration or level)", r.Type)
+		return fmt.Errorf("unknown type %q (want keyword, regex, silence, overtalk, speech_rate, duration, level or hold)", r.Type)
 	}
 	for _, f := range setFields(r) {
 		if !slices.Contains(allowed, f) {
@@ -295,6 +305,29 @@ func validateRule(r *models.Rule) error {
 			return fmt.Errorf("longer_than %v must be >= 0", r.LongerThan)
 		case r.ShorterThan == 0 && r.LongerThan == 0:
 			return errors.New("shorter_than or longer_than must be > 0")
+		}
+	case models.RuleHold:
+		switch {
+		case !finite(r.MaxSeconds) || r.MaxSeconds < 0:
+			return fmt.Errorf("max_seconds %v must be >= 0", r.MaxSeconds)
+		case !finite(r.MaxTotalSeconds) || r.MaxTotalSeconds < 0:
+			return fmt.Errorf("max_total_seconds %v must be >= 0", r.MaxTotalSeconds)
+		case !finite(r.AnnounceWithinSeconds) || r.AnnounceWithinSeconds < 0:
+			return fmt.Errorf("announce_within_seconds %v must be >= 0", r.AnnounceWithinSeconds)
+		case r.MaxSeconds == 0 && r.MaxTotalSeconds == 0 && len(r.Announce) == 0:
+			return errors.New("set at least one of max_seconds, max_total_seconds, announce")
+		case r.AnnounceWithinSeconds > 0 && len(r.Announce) == 0:
+			return errors.New("announce_within_seconds needs announce")
+		}
+		for j, p := range r.Announce {
+			if Normalize(p) == "" {
+				return fmt.Errorf("announce[%d] %q: no letters or digits to match", j, p)
+			}
+		}
+		switch r.Fuzzy {
+		case "", FuzzyPinyin:
+		default:
+			return fmt.Errorf("fuzzy %q must be pinyin or empty", r.Fuzzy)
 		}
 	case models.RuleLevel:
 		switch {

@@ -24,7 +24,7 @@ func TestDefaultScorecard(t *testing.T) {
 	}
 	// Other packages build sample calls against these ids.
 	want := []string{"greeting", "job_number", "closing", "taboo", "complaint_risk", "dead_air",
-		"agent_interrupts", "fast_speech", "agent_level", "short_call"}
+		"agent_interrupts", "fast_speech", "agent_level", "hold", "short_call"}
 	var got []string
 	for _, r := range sc.Rules {
 		got = append(got, r.ID)
@@ -64,7 +64,7 @@ func TestParseScorecardErrors(t *testing.T) {
 		{"missing name", header + "  - {id: a, type: silence, min_seconds: 8}", "x.yaml: rule 1 (a): name is required"},
 		{"missing type", header + "  - {id: a, name: A}", "x.yaml: rule 1 (a): type is required"},
 		{"unknown type", header + "  - {id: a, name: A, type: sentiment}",
-			`x.yaml: rule 1 (a): unknown type "sentiment" (want keyword, regex, silence, overtalk, speech_rate, duration or level)`},
+			`x.yaml: rule 1 (a): unknown type "sentiment" (want keyword, regex, silence, overtalk, speech_rate, duration, level or hold)`},
 		{"field of other type", header + "  - {id: a, name: A, type: silence, min_seconds: 8, speaker: agent}",
 			"x.yaml: rule 1 (a): speaker does not apply to a silence rule"},
 		{"keyword with pattern", header + "  - {id: a, name: A, type: keyword, any: [x], pattern: y}",
@@ -160,6 +160,22 @@ func TestParseScorecardErrors(t *testing.T) {
 			"x.yaml: rule 1 (l): min_rms_dbfs -10 must be <= max_rms_dbfs -20"},
 		{"level clipping over 1", header + "  - {id: l, name: A, type: level, max_clipping: 1.5}",
 			"x.yaml: rule 1 (l): max_clipping 1.5 must be a ratio between 0 and 1"},
+		{"analysis threshold", header + "  - {id: s, name: A, type: silence, min_seconds: 8}\nanalysis: {threshold: 1.5}",
+			"x.yaml: analysis.threshold 1.5: must be in (0, 1)"},
+		{"analysis vad", header + "  - {id: s, name: A, type: silence, min_seconds: 8}\nanalysis: {vad: webrtc}",
+			`x.yaml: analysis.vad "webrtc": must be "silero-v5" or "energy"`},
+		{"analysis unknown field", header + "  - {id: s, name: A, type: silence, min_seconds: 8}\nanalysis: {treshold: 0.4}",
+			"x.yaml: yaml: unmarshal errors:\n  line 8: field treshold not found in type models.AnalysisSettings"},
+		{"hold without limits", header + "  - {id: h, name: A, type: hold}",
+			"x.yaml: rule 1 (h): set at least one of max_seconds, max_total_seconds, announce"},
+		{"hold negative", header + "  - {id: h, name: A, type: hold, max_seconds: -1}",
+			"x.yaml: rule 1 (h): max_seconds -1 must be >= 0"},
+		{"hold announce window without phrases", header + "  - {id: h, name: A, type: hold, max_seconds: 60, announce_within_seconds: 10}",
+			"x.yaml: rule 1 (h): announce_within_seconds needs announce"},
+		{"hold with a speaker", header + "  - {id: h, name: A, type: hold, max_seconds: 60, speaker: agent}",
+			"x.yaml: rule 1 (h): speaker does not apply to a hold rule"},
+		{"max_seconds on a silence rule", header + "  - {id: s, name: A, type: silence, min_seconds: 8, max_seconds: 60}",
+			"x.yaml: rule 1 (s): max_seconds does not apply to a silence rule"},
 		{"level nan", header + "  - {id: l, name: A, type: level, min_rms_dbfs: .nan}",
 			"x.yaml: rule 1 (l): min_rms_dbfs NaN must be a finite number"},
 	}
