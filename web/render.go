@@ -43,7 +43,8 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.1f%%", v*100)
 	},
-	"clock": clock,
+	"clock":      clock,
+	"eventLabel": eventLabel,
 	"num": func(v float64) string {
 		if math.IsNaN(v) {
 			return "–"

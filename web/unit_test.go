@@ -111,6 +111,8 @@ func TestWaveformSVG(t *testing.T) {
 			Customer:  &models.SpeakerMetrics{Segments: []models.Span{{3.5, 6}}},
 			Silences:  []models.Span{{6, 9}},
 			Overtalks: []models.Overtalk{{Start: 2.8, End: 3.2, By: "customer"}},
+			Events: []models.Event{{Type: models.EventHoldMusic, Start: 6.5, End: 8.5, Speaker: "agent"},
+				{Type: models.EventDTMF, Start: 9, End: 9.6, Speaker: "customer", Presses: 3}},
 		},
 		Findings: []models.Finding{
 			{Rule: "dead_air", Name: "长时间<静音>", Start: 6, End: 9},
@@ -120,7 +122,9 @@ func TestWaveformSVG(t *testing.T) {
 	svg := string(waveformSVG(r))
 	for _, want := range []string{`data-duration="10.000"`, `class="silence" x="600.00"`, `class="overtalk"`,
 		`class="finding" data-seek="6.00" data-finding="0"`, `class="finding veto" data-seek="1.00"`,
-		`长时间&lt;静音&gt;`, `class="seg agent" x="50.00"`, `class="lvl agent"`, `>0:10</text>`} {
+		`长时间&lt;静音&gt;`, `class="seg agent" x="50.00"`, `class="lvl agent"`, `>0:10</text>`,
+		`class="event hold" x="650.00" y="22" width="200.00" height="71" data-seek="6.50"><title>坐席侧 保持音乐 0:06–0:08</title>`,
+		`class="event dtmf" x="900.00" y="93" width="60.00" height="71" data-seek="9.00"><title>客户侧 按键音（3 次） 0:09–0:09</title>`} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("waveform lacks %s", want)
 		}

@@ -47,6 +47,17 @@ func waveformSVG(r *models.Result) template.HTML {
 			fmt.Fprintf(&b, `<rect class="overtalk" x="%.2f" y="%g" width="%.2f" height="%g"><title>抢话 %s–%s</title></rect>`,
 				x(o.Start), waveTop, math.Max(1, x(o.End)-x(o.Start)), levelsH, clock(o.Start), clock(o.End))
 		}
+		// Events (hold music, key presses, tones) in the half of their
+		// channel: not speech, drawn in a colour of their own.
+		for _, ev := range m.Events {
+			y, h := waveTop, levelsH/2
+			if ev.Speaker == models.SpeakerCustomer || ev.Speaker == models.SpeakerMixed {
+				y = waveTop + levelsH/2
+			}
+			fmt.Fprintf(&b, `<rect class="event %s" x="%.2f" y="%g" width="%.2f" height="%g" data-seek="%.2f"><title>%s %s–%s</title></rect>`,
+				eventClass(ev.Type), x(ev.Start), y, math.Max(1, x(ev.End)-x(ev.Start)), h, ev.Start,
+				template.HTMLEscapeString(eventLabel(ev)), clock(ev.Start), clock(ev.End))
+		}
 	}
 
 	if e := r.Envelope; e != nil && e.Step > 0 {
@@ -103,6 +114,37 @@ func waveformSVG(r *models.Result) template.HTML {
 	b.WriteString(`<line class="cursor" x1="0" y1="0" x2="0" y2="164"/>`)
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // #nosec: built from numbers and escaped text
+}
+
+// eventClass is the CSS class of an event type.
+func eventClass(typ string) string {
+	switch typ {
+	case models.EventHoldMusic:
+		return "hold"
+	case models.EventDTMF:
+		return "dtmf"
+	}
+	return "tone"
+}
+
+// eventLabel names an event in Chinese, with its speaker's side.
+func eventLabel(ev models.Event) string {
+	var s string
+	switch ev.Type {
+	case models.EventHoldMusic:
+		s = "保持音乐"
+	case models.EventDTMF:
+		s = fmt.Sprintf("按键音（%d 次）", ev.Presses)
+	default:
+		s = "提示音"
+	}
+	switch ev.Speaker {
+	case models.SpeakerAgent:
+		s = "坐席侧 " + s
+	case models.SpeakerCustomer:
+		s = "客户侧 " + s
+	}
+	return s
 }
 
 // envPath writes one closed path of envelope values around the centre line;
