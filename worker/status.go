@@ -23,6 +23,7 @@ type StatusStore interface {
 	CountPrefix(ctx context.Context, sc models.ScorecardRef, prefix string) (storage.ResultCounts, error)
 	Planned(ctx context.Context, id string) (total int, planned bool, err error)
 	BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (int, storage.ResultCounts, error)
+	Clashes(ctx context.Context, f storage.ClashFilter) ([]storage.Clash, error)
 }
 
 var _ StatusStore = (*storage.Store)(nil)
@@ -76,6 +77,9 @@ type Status struct {
 	PassRate *float64 `json:"pass_rate,omitempty"`
 	// Queues are the sizes of the queues.
 	Queues []QueueStatus `json:"queues"`
+	// Clashes are the call ids of the batch's recordings that another
+	// recording also carries: each is stored and counted as its own call.
+	Clashes []storage.Clash `json:"clashes,omitempty"`
 }
 
 // QueueStatus is a queue's size by task state.
@@ -144,6 +148,9 @@ func BatchStatus(ctx context.Context, q *asynq.Inspector, store StatusStore, id 
 	}
 	st.Done = st.Results.Done()
 	st.Missing = max(st.Total-st.Done, 0)
+	if st.Clashes, err = store.Clashes(ctx, storage.ClashFilter{Scorecard: b.Scorecard, Prefix: b.Prefix}); err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
 	retry, err := batchTasks(q, id, (*asynq.Inspector).ListRetryTasks, false)
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/hibiken/asynq"
@@ -105,6 +106,16 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 		total, st.Total, st.Done, st.Missing, st.Results.Inspected, st.Results.Unprocessable, st.Results.Passed, st.Retrying, st.Archived)
 	if st.PassRate != nil {
 		fmt.Fprintf(e.stdout, "pass rate %.1f%%\n", *st.PassRate*100)
+	}
+	if n := len(st.Clashes); n > 0 {
+		fmt.Fprintf(e.stdout, "call_id clash: %d call id(s) carried by more than one recording, each stored and counted as its own call (callqa report --list clashes):\n", n)
+		for _, c := range st.Clashes[:min(n, 10)] {
+			keys := make([]string, len(c.Recordings))
+			for i, r := range c.Recordings {
+				keys[i] = r.Recording
+			}
+			fmt.Fprintf(e.stdout, "  %s  %s\n", c.CallID, strings.Join(keys, ", "))
+		}
 	}
 	printQueues(e, st.Queues)
 	return nil

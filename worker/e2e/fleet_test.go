@@ -123,6 +123,13 @@ func makeCalls(t testing.TB, root string, copies int) []string {
 	write("BROKEN-meta.wav", pcm)
 	write("BROKEN-meta.meta.json", []byte("{not json"))
 	ids = append(ids, "BROKEN-meta")
+	// Two recordings whose metadata carry one call id (a recorder that
+	// restarted its numbering): two calls, both stored and counted.
+	for _, name := range []string{"DUP-a", "DUP-b"} {
+		write(name+".wav", pcm)
+		write(name+".meta.json", []byte(`{"call_id":"DUP-1","agent_id":"1086","started_at":"2026-11-25T15:00:00+08:00"}`))
+		ids = append(ids, name)
+	}
 	sort.Strings(ids)
 	return ids
 }
@@ -463,10 +470,12 @@ func (f *fleet) metric(procs []*proc, series string) float64 {
 	return total
 }
 
-// TestFleet runs two worker processes on 55 calls (50 valid in PCM16,
-// mu-law and A-law, 5 broken or cut short) in S3, enqueues the date twice, delivers one
-// call:inspect a second time, and checks exactly one result per call in
-// PostgreSQL, equal to the embedded run's.
+// TestFleet runs two worker processes on 57 calls (50 valid in PCM16,
+// mu-law and A-law, 5 broken or cut short, two whose metadata carry one
+// call id) in S3, enqueues the date twice, delivers one call:inspect a
+// second time, and checks exactly one result per recording in PostgreSQL,
+// equal to the embedded run's; then a third recording of the clashing call
+// id arrives the next day, and the first day keeps all of its results.
 func TestFleet(t *testing.T) {
 	f := newFleet(t, 13, 5)
 	if len(f.ids) < 50 {
@@ -552,6 +561,47 @@ func TestFleet(t *testing.T) {
 		t.Errorf("asynq queue metrics: archived bulk tasks %v, want the 4 unprocessable calls",
 			f.metric(procs[:1], `asynq_tasks_enqueued_total{queue="bulk",state="archived"}`))
 	}
+	// The call id clash is named, both recordings stored; a third
+	// recording of DUP-1 the next day is a call of that day, and the
+	// first day keeps its results.
+	if len(st.Clashes) != 1 || st.Clashes[0].CallID != "DUP-1" || len(st.Clashes[0].Recordings) != 2 {
+		t.Errorf("status clashes = %+v, want DUP-1 with 2 recordings", st.Clashes)
+	}
+	if out := f.callqa("status", "--batch", worker.BatchID(date, f.ref)); !strings.Contains(out, "call_id clash: 1 call id(s)") || !strings.Contains(out, dayDir+"/DUP-b.wav") {
+		t.Errorf("status text does not name the clash:\n%s", out)
+	}
+	nextDay := "2026/11/26"
+	meta := []byte(`{"call_id":"DUP-1","agent_id":"1086","started_at":"2026-11-26T09:00:00+08:00"}`)
+	wav, err := os.ReadFile(filepath.Join(f.local, filepath.FromSlash(dayDir), "DUP-a.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{nextDay + "/DUP-c.wav": wav, nextDay + "/DUP-c.meta.json": meta} {
+		if err := f.src.Put(context.Background(), name, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.callqa("enqueue", "--date", "2026-11-26")
+	nextID := worker.BatchID("2026-11-26", f.ref)
+	for deadline := time.Now().Add(time.Minute); ; {
+		var next worker.Status
+		if err := json.Unmarshal([]byte(f.callqa("status", "--batch", nextID, "--json")), &next); err == nil && next.Complete {
+			if next.Total != 1 || next.Done != 1 || len(next.Clashes) != 1 || len(next.Clashes[0].Recordings) != 3 {
+				t.Errorf("next day's status: total %d done %d clashes %+v", next.Total, next.Done, next.Clashes)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the next day's batch did not complete")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if again := f.status(); again.Done != len(f.ids) || again.Total != len(f.ids) || !again.Complete {
+		t.Errorf("the first day after the next day's DUP-1: total %d done %d complete %v, want %d", again.Total, again.Done, again.Complete, len(f.ids))
+	}
+	if err := f.store.DB().QueryRow(`SELECT COUNT(*) FROM results WHERE call_id = 'DUP-1'`).Scan(&rows); err != nil || rows != 3 {
+		t.Errorf("results of DUP-1: %d (%v), want 3", rows, err)
+	}
 	// The batch row is marked finished with the counts.
 	b, err := f.store.GetBatch(context.Background(), worker.BatchID(date, f.ref))
 	if err != nil || b.Status != storage.BatchFinished || b.Inspected != st.Results.Inspected {
@@ -559,7 +609,7 @@ func TestFleet(t *testing.T) {
 	}
 	// Human-readable status.
 	out = f.callqa("status", "--date", date)
-	if !regexp.MustCompile(`complete[\s\S]*total 55  done 55[\s\S]*pass rate \d+\.\d%`).MatchString(out) {
+	if !regexp.MustCompile(`complete[\s\S]*total 57  done 57[\s\S]*pass rate \d+\.\d%`).MatchString(out) {
 		t.Errorf("status:\n%s", out)
 	}
 }
