@@ -415,7 +415,11 @@ func TestTranscribeServiceFaults(t *testing.T) {
 		{"not json", &fakeASR{raw: "<html>proxy login</html>"}, asr.Config{}, "", "",
 			serviceErr(`the answer is not JSON (Content-Type "text/html": <html>proxy login</html>)`)},
 		{"16 kHz only", &fakeASR{only16k: true}, asr.Config{UploadRate: asr.AsRecorded}, "", "",
-			serviceErr("HTTP 400: the service cannot read the 8000 Hz WAV it was sent")},
+			serviceErr("HTTP 400: the service cannot read the 8000 Hz mono PCM16 WAV it was sent (whisper.cpp's server without --convert reads 16 kHz only: set --asr-rate 16000)")},
+		{"verbose_json refused", &fakeASR{status: http.StatusBadRequest, body: `{"error":{"message":"response_format 'verbose_json' is not compatible with model 'gpt-4o-transcribe'"}}`}, asr.Config{}, "", "",
+			serviceErr("HTTP 400: the service does not answer response_format=verbose_json")},
+		{"model refused", &fakeASR{status: http.StatusBadRequest, body: `{"detail":"Model large-v3 is not installed"}`}, asr.Config{}, "", "",
+			serviceErr(`HTTP 400: the service refused model "large-v3"`)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

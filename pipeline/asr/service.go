@@ -142,7 +142,7 @@ func (c *Client) statusError(se *StatusError, rate int) error {
 		p = fmt.Sprintf("HTTP %d: the service refused the credentials: check the API key (--asr-key, CALLQA_ASR_KEY)", code)
 	case code == http.StatusNotFound && strings.Contains(body, "model"):
 		p = fmt.Sprintf("HTTP 404: the service has no model %q: set --asr-model (CALLQA_ASR_MODEL) to the name it serves", c.cfg.Model)
-	case code == http.StatusNotFound || code == http.StatusMethodNotAllowed:
+	case code == http.StatusNotFound || code == http.StatusMethodNotAllowed || code == http.StatusNotImplemented:
 		p = fmt.Sprintf("HTTP %d: no transcription endpoint at %s/v1/audio/transcriptions: check --asr-url (the service's base URL, without /v1/...; start whisper.cpp's server with --inference-path /v1/audio/transcriptions)", code, c.cfg.URL)
 	case code == http.StatusRequestEntityTooLarge:
 		p = fmt.Sprintf("HTTP 413: the service takes smaller uploads than %d bytes: lower --asr-max-upload", c.cfg.MaxUploadBytes)
@@ -150,12 +150,15 @@ func (c *Client) statusError(se *StatusError, rate int) error {
 		p = "HTTP 429: the service is rate limiting: lower --asr-concurrency or raise the service's quota"
 	case code >= 500:
 		p = fmt.Sprintf("HTTP %d: the service failed", code)
+	case strings.Contains(body, "verbose_json") || strings.Contains(body, "response_format"):
+		p = fmt.Sprintf("HTTP %d: the service does not answer response_format=verbose_json, which callqa needs for the times of what was said (model %q; OpenAI: only whisper-1 gives it; vLLM: 0.11 or later)", code, c.cfg.Model)
 	case strings.Contains(body, "model"):
 		p = fmt.Sprintf("HTTP %d: the service refused model %q: set --asr-model (CALLQA_ASR_MODEL) to the name it serves", code, c.cfg.Model)
-	case strings.Contains(body, "verbose_json") || strings.Contains(body, "response_format"):
-		p = fmt.Sprintf("HTTP %d: the service does not answer response_format=verbose_json, which callqa needs for the times of what was said", code)
 	case strings.Contains(body, "wav") || strings.Contains(body, "audio") || strings.Contains(body, "16") && strings.Contains(body, "khz"):
-		p = fmt.Sprintf("HTTP %d: the service cannot read the %d Hz WAV it was sent (whisper.cpp's server without --convert reads 16 kHz only: keep --asr-rate 16000)", code, rate)
+		p = fmt.Sprintf("HTTP %d: the service cannot read the %d Hz mono PCM16 WAV it was sent", code, rate)
+		if rate != 16000 {
+			p += " (whisper.cpp's server without --convert reads 16 kHz only: set --asr-rate 16000)"
+		}
 	default:
 		p = fmt.Sprintf("HTTP %d: the service refused the request (model %q, language %q)", code, c.cfg.Model, c.cfg.Language)
 	}
