@@ -263,8 +263,16 @@ func (c *Client) Transcribe(ctx context.Context, src transcript.Source, key stri
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	sort.SliceStable(out.Utterances, func(i, j int) bool { return out.Utterances[i].Start < out.Utterances[j].Start })
-	sort.SliceStable(out.Dropped, func(i, j int) bool { return out.Dropped[i].Start < out.Dropped[j].Start })
+	// In time order, the agent first on a tie, whichever channel was
+	// answered first.
+	sort.SliceStable(out.Utterances, func(i, j int) bool {
+		a, b := out.Utterances[i], out.Utterances[j]
+		return before(a.Start, a.Speaker, b.Start, b.Speaker)
+	})
+	sort.SliceStable(out.Dropped, func(i, j int) bool {
+		a, b := out.Dropped[i], out.Dropped[j]
+		return before(a.Start, a.Speaker, b.Start, b.Speaker)
+	})
 	if len(out.Dropped) > 0 {
 		c.logger.InfoContext(ctx, "asr: segments dropped as invented text", "key", key, "dropped", len(out.Dropped), "kept", len(out.Utterances))
 	}
@@ -337,6 +345,14 @@ func (c *Client) transcribeChannel(ctx context.Context, ch *channels, i int, key
 	c.logger.DebugContext(ctx, "asr: channel transcribed", "key", key, "speaker", speaker,
 		"pieces", len(pieces), "utterances", len(us), "dropped", len(dropped), "duration", time.Since(start))
 	return us, dropped, nil
+}
+
+// before orders by start time, then the agent before the customer.
+func before(startA float64, speakerA string, startB float64, speakerB string) bool {
+	if startA != startB {
+		return startA < startB
+	}
+	return speakerA == models.SpeakerAgent && speakerB != models.SpeakerAgent
 }
 
 func nonNilSpans(s []models.Span) []models.Span {
