@@ -5,6 +5,11 @@ package models
 // <name>.transcript.json sidecar.
 type Transcript struct {
 	Utterances []Utterance `json:"utterances"`
+	// Dropped lists the segments a speech-recognition service returned
+	// that callqa did not believe (text invented on silence, a repeating
+	// loop), so that they are counted and can be checked, but never read by
+	// the rules. Only transcripts made by callqa's ASR adapter have it.
+	Dropped []DroppedSegment `json:"dropped,omitempty"`
 }
 
 // Utterance is one stretch of speech by one speaker.
@@ -13,4 +18,27 @@ type Utterance struct {
 	Start   float64 `json:"start"`   // seconds
 	End     float64 `json:"end"`     // seconds
 	Text    string  `json:"text"`
+}
+
+// Why a speech-recognition segment was dropped (DroppedSegment.Reason).
+const (
+	// DropNoSpeech: the recogniser itself thought the stretch held no
+	// speech (its no_speech_prob high and its avg_logprob low).
+	DropNoSpeech = "no_speech"
+	// DropRepetitive: the text repeats itself (a compression ratio above
+	// the threshold), the loop Whisper-family models fall into.
+	DropRepetitive = "repetitive"
+	// DropOutsideSpeech: the segment lies outside the speech detected on
+	// the speaker's channel: text invented on silence, or the other side's
+	// voice leaking into the channel.
+	DropOutsideSpeech = "outside_speech"
+)
+
+// DroppedSegment is a speech-recognition segment left out of a transcript.
+type DroppedSegment struct {
+	Speaker string  `json:"speaker"` // SpeakerAgent or SpeakerCustomer
+	Start   float64 `json:"start"`   // seconds
+	End     float64 `json:"end"`     // seconds
+	Text    string  `json:"text"`
+	Reason  string  `json:"reason"` // DropNoSpeech, DropRepetitive or DropOutsideSpeech
 }

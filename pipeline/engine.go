@@ -200,7 +200,11 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 		DurationS:     round2(rep.DurationS),
 	}
 
-	tr, err := e.transcriber.Transcribe(ctx, src, key)
+	// The audio is measured before the transcript is asked for: a speech
+	// recogniser splits long channels at the pauses found and drops the
+	// text it invents where no speech was found.
+	metrics, env := e.metrics(rep, chans)
+	tr, err := e.transcriber.Transcribe(ctx, src, key, transcriptCall(chans, format.Channels, metrics))
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -211,8 +215,7 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 		return fmt.Errorf("transcript: %w", err)
 	}
 	res.Transcript = tr
-
-	metrics, env := e.metrics(rep, chans, tr)
+	addSpeechRates(metrics, tr)
 	res.Metrics, res.Envelope = metrics, env
 	res.TranscriptCoverage = rules.TranscriptCoverage(tr, metrics)
 
@@ -419,9 +422,27 @@ func checkChannels(chans models.ChannelMap, n int) error {
 	return nil
 }
 
+// transcriptCall is what a transcriber is told of the call: its channel
+// map (stereo only) and each speaker's detected speech.
+func transcriptCall(chans models.ChannelMap, channels int, m *models.Metrics) transcript.Call {
+	var c transcript.Call
+	if channels >= 2 {
+		c.Channels = chans
+	}
+	c.Speech = map[string][]models.Span{}
+	for speaker, sm := range map[string]*models.SpeakerMetrics{
+		models.SpeakerAgent: m.Agent, models.SpeakerCustomer: m.Customer, models.SpeakerMixed: m.Mixed,
+	} {
+		if sm != nil {
+			c.Speech[speaker] = sm.Segments
+		}
+	}
+	return c
+}
+
 // metrics maps the analysed channels to speakers (analyse derives silences,
-// overtalk and interruptions) and adds the transcript's speech rates.
-func (e *Engine) metrics(rep *analyse.Report, chans models.ChannelMap, tr *models.Transcript) (*models.Metrics, *models.Envelope) {
+// overtalk and interruptions).
+func (e *Engine) metrics(rep *analyse.Report, chans models.ChannelMap) (*models.Metrics, *models.Envelope) {
 	m := rep.Metrics(e.analysis, chans)
 	m.Silences, m.Overtalks = nonNil(m.Silences), nonNil(m.Overtalks)
 	for _, sm := range []*models.SpeakerMetrics{m.Agent, m.Customer, m.Mixed} {
@@ -435,6 +456,12 @@ func (e *Engine) metrics(rep *analyse.Report, chans models.ChannelMap, tr *model
 		sm.SpeechClippingRatio = math.Round(sm.SpeechClippingRatio*1e6) / 1e6
 		sm.Segments = nonNil(sm.Segments)
 	}
+	return m, rep.Envelope(e.analysis, chans)
+}
+
+// addSpeechRates adds the transcript's speech rates to a stereo call's
+// metrics.
+func addSpeechRates(m *models.Metrics, tr *models.Transcript) {
 	if tr != nil && m.Agent != nil {
 		for speaker, sm := range map[string]*models.SpeakerMetrics{models.SpeakerAgent: m.Agent, models.SpeakerCustomer: m.Customer} {
 			if cpm, ok := rules.SpeechRateCPM(tr, speaker, m.Events); ok {
@@ -443,7 +470,6 @@ func (e *Engine) metrics(rep *analyse.Report, chans models.ChannelMap, tr *model
 			}
 		}
 	}
-	return m, rep.Envelope(e.analysis, chans)
 }
 
 func nonNil[T any](s []T) []T {

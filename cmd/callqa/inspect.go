@@ -18,7 +18,7 @@ import (
 	"github.com/callqa/callqa/storage"
 )
 
-const inspectSynopsis = "inspect RECORDING [--transcript F] [--meta F] [--scorecard F] [--json]"
+const inspectSynopsis = "inspect RECORDING [--transcript F] [--meta F] [--scorecard F] [--json] " + asrSynopsis
 
 func cmdInspect(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
@@ -26,6 +26,8 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 	metaPath := fs.String("meta", "", "metadata sidecar (default: RECORDING's <name>.meta.json)")
 	scorecardPath := fs.String("scorecard", "", "scorecard YAML (default: the built-in "+scorecards.DefaultName+")")
 	asJSON := fs.Bool("json", false, "print the full result as JSON")
+	var asr asrFlags
+	asr.register(fs, e)
 	pos, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return printHelp(e, fs, inspectSynopsis)
@@ -40,8 +42,12 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return badInput(err)
 	}
+	tr, err := asr.transcriber(e)
+	if err != nil {
+		return badInput(err)
+	}
 	// The result itself is printed; the engine's log lines would repeat it.
-	eng, err := pipeline.NewEngine(sc, pipeline.Config{}, nil)
+	eng, err := pipeline.NewEngine(sc, pipeline.Config{Transcriber: tr}, nil)
 	if err != nil {
 		return badInput(err)
 	}
@@ -164,6 +170,26 @@ func printSummary(w io.Writer, r *models.Result) {
 	for _, n := range r.NotEvaluated {
 		fmt.Fprintf(w, "  not evaluated: %s (%s)\n", n.Rule, n.Reason)
 	}
+	if r.Transcript != nil && len(r.Transcript.Dropped) > 0 {
+		fmt.Fprintf(w, "  转写 ASR: %d segments dropped as invented text (%s)\n", len(r.Transcript.Dropped), droppedReasons(r.Transcript.Dropped))
+	}
+}
+
+// droppedReasons counts dropped segments by reason: "outside_speech 2, no_speech 1".
+func droppedReasons(ds []models.DroppedSegment) string {
+	var order []string
+	n := map[string]int{}
+	for _, d := range ds {
+		if n[d.Reason] == 0 {
+			order = append(order, d.Reason)
+		}
+		n[d.Reason]++
+	}
+	parts := make([]string, len(order))
+	for i, r := range order {
+		parts[i] = fmt.Sprintf("%s %d", r, n[r])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // clock formats seconds as mm:ss.s.

@@ -17,7 +17,7 @@ import (
 	"golang.org/x/term"
 )
 
-const runSynopsis = "run SOURCE [--date YYYY-MM-DD | --prefix P] [--scorecard F] [--db FILE] [--workers N] [--force] [--tz ZONE]"
+const runSynopsis = "run SOURCE [--date YYYY-MM-DD | --prefix P] [--scorecard F] [--db FILE] [--workers N] [--force] [--tz ZONE] " + asrSynopsis
 
 // cmdRun inspects every recording of a folder (or one day of it) on this
 // machine and stores the results.
@@ -30,6 +30,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	workers := fs.Int("workers", 0, "calls inspected at once (default: the number of CPUs)")
 	force := fs.Bool("force", false, "inspect again the calls already inspected with this scorecard version (unprocessable ones are always tried again)")
 	tz := zoneFlag(fs, e)
+	var asr asrFlags
+	asr.register(fs, e)
 	pos, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return printHelp(e, fs, runSynopsis)
@@ -67,7 +69,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return badInput(err)
 	}
-	eng, err := pipeline.NewEngine(sc, pipeline.Config{}, e.logger)
+	tr, err := asr.transcriber(e)
+	if err != nil {
+		return badInput(err)
+	}
+	eng, err := pipeline.NewEngine(sc, pipeline.Config{Transcriber: tr}, e.logger)
 	if err != nil {
 		return badInput(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/callqa/callqa/worker"
 )
 
-const workerSynopsis = "worker [--concurrency N] [--queues critical=6,default=3,bulk=1] [--redis ADDR] [--database-url URL] [--db-max-conns N] [--metrics-addr ADDR]"
+const workerSynopsis = "worker [--concurrency N] [--queues critical=6,default=3,bulk=1] [--redis ADDR] [--database-url URL] [--db-max-conns N] [--metrics-addr ADDR] " + asrSynopsis
 
 func cmdWorker(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)

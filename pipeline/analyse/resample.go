@@ -1,6 +1,9 @@
 package analyse
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // resampler converts one channel from one sample rate to another by a
 // rational factor L/M, streaming: a windowed-sinc low-pass (cut at the
@@ -127,3 +130,25 @@ func (r *resampler) produce(out []float32, avail int64) []float32 {
 	}
 	return out
 }
+
+// Resampler converts one channel's samples from one rate to another,
+// streaming, with the filter the analysis uses before the neural VAD:
+// output sample n is the signal at input time n*from/to, so times do not
+// move, and flushed, n inputs give ceil(n*to/from) outputs.
+type Resampler struct{ r *resampler }
+
+// NewResampler returns a resampler from one positive rate (Hz) to another.
+func NewResampler(from, to int) (*Resampler, error) {
+	if from <= 0 || to <= 0 {
+		return nil, fmt.Errorf("analyse: resampler from %d Hz to %d Hz: rates must be positive", from, to)
+	}
+	return &Resampler{newResampler(from, to)}, nil
+}
+
+// Write appends to out the output samples that the next input samples in
+// complete, and returns it.
+func (r *Resampler) Write(in, out []float32) []float32 { return r.r.write(in, out) }
+
+// Flush appends the last outputs (the input's end taken as silence) and
+// returns out. The Resampler must not be written to after.
+func (r *Resampler) Flush(out []float32) []float32 { return r.r.flush(out) }

@@ -4,26 +4,35 @@
 // response_format=verbose_json.
 //
 // Each channel of a stereo recording is sent separately, as a mono 16-bit
-// PCM WAV, so that agent and customer stay apart; the channel files are
-// streamed through temporary files, never held in memory. Requests are
-// bounded in number (a semaphore shared by every call of the process) and
-// in time. The transcript is written back next to the recording as its
+// PCM WAV at 16 kHz (the rate Whisper models work at, and the only one
+// whisper.cpp's server reads without --convert), so that agent and customer
+// stay apart; the channel files are streamed through temporary files, never
+// held in memory. A channel longer than the service's upload limit is cut
+// at pauses of the speaker's detected speech into pieces under
+// Config.MaxUploadBytes, each transcribed on its own, the segments' times
+// re-based to the call. Requests are bounded in number (a semaphore shared
+// by every call of the process) and in time.
+//
+// What the service invents is kept out (see Guard): segments outside the
+// speaker's detected speech, that the recogniser itself took for silence,
+// or that repeat themselves are dropped and listed in the transcript's
+// Dropped. Whatever goes wrong with the service (refused credentials, a
+// wrong URL or model, an answer without segments, errors, timeouts) is a
+// *ServiceError: a transient fault, retried, never the recording's fault.
+//
+// The transcript is written back next to the recording as its
 // <name>.transcript.json sidecar, and an existing sidecar is used instead
 // of the service, so a re-inspection never pays for ASR twice.
 package asr
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
-	"math"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -38,24 +47,61 @@ import (
 	"github.com/callqa/callqa/pipeline/transcript"
 )
 
+// Defaults of Config.
+const (
+	// DefaultUploadRate is the sample rate channels are sent at: Whisper
+	// models work at 16 kHz (other servers resample to it anyway), and
+	// whisper.cpp's server reads nothing else unless started with
+	// --convert.
+	DefaultUploadRate = 16000
+	// DefaultMaxUploadBytes keeps every upload under OpenAI's 25 MB limit
+	// (and vLLM's default), with room for the form around the file:
+	// about 13 minutes of 16 kHz PCM16, 26 at 8 kHz.
+	DefaultMaxUploadBytes = 24 << 20
+	// MinMaxUploadBytes is the smallest upload limit accepted.
+	MinMaxUploadBytes = 4 << 10
+	// AsRecorded, as Config.UploadRate, sends channels at the recording's
+	// own sample rate.
+	AsRecorded = -1
+	// LanguageAuto, as Config.Language, sends no language: the service
+	// detects it.
+	LanguageAuto = "auto"
+)
+
 // Config says which service to use and how hard to press it. Zero values
 // mean the documented defaults.
 type Config struct {
 	// URL is the service's base URL, e.g. http://whisper:8080; the client
 	// posts to URL + "/v1/audio/transcriptions". Required.
 	URL string
-	// Model is the model field of the request. Default "whisper-1".
+	// Model is the model field of the request. Required: no name is
+	// accepted by every server (OpenAI: whisper-1, the one of its models
+	// that gives segments; vLLM: its served model name, such as
+	// openai/whisper-large-v3; faster-whisper servers: the model to load,
+	// such as Systran/faster-whisper-large-v3; whisper.cpp's server
+	// ignores it).
 	Model string
 	// APIKey, when set, is sent as a Bearer token.
 	APIKey string
-	// Language is the language field. Default "zh".
+	// Language is the language field (ISO 639-1). Default "zh";
+	// LanguageAuto sends none.
 	Language string
 	// Concurrency bounds the requests in flight at once across all calls.
 	// Default 2.
 	Concurrency int
-	// Timeout bounds one request (one channel of one call). Default 10
+	// Timeout bounds one request (one piece of one channel). Default 10
 	// minutes.
 	Timeout time.Duration
+	// UploadRate is the sample rate of the uploaded WAV files, in Hz:
+	// channels at another rate are resampled. Default DefaultUploadRate;
+	// AsRecorded keeps the recording's rate.
+	UploadRate int
+	// MaxUploadBytes bounds one uploaded WAV file; longer channels are
+	// split at pauses. Default DefaultMaxUploadBytes.
+	MaxUploadBytes int64
+	// Guard keeps invented text out of the transcript; the zero value is
+	// its documented defaults.
+	Guard Guard
 	// TempDir holds the channel files while they are uploaded. Default
 	// os.TempDir().
 	TempDir string
@@ -78,18 +124,25 @@ func (c Config) Validate() error {
 		return errors.New("asr Config.URL is required")
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		return fmt.Errorf("asr Config.URL %q: want http(s)://host[:port]", c.URL)
+	case strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/audio/transcriptions"):
+		return fmt.Errorf("asr Config.URL %q: give the service's base URL; callqa adds /v1/audio/transcriptions", c.URL)
+	case strings.TrimSpace(c.Model) == "":
+		return errors.New("asr Config.Model is required: the model name the service serves (OpenAI: whisper-1; vLLM: its served model name, e.g. openai/whisper-large-v3; faster-whisper servers: e.g. Systran/faster-whisper-large-v3; whisper.cpp: any, it uses the model it was started with)")
 	case c.Concurrency < 0:
 		return fmt.Errorf("asr Config.Concurrency %d must not be negative", c.Concurrency)
 	case c.Timeout < 0:
 		return fmt.Errorf("asr Config.Timeout %v must not be negative", c.Timeout)
+	case c.UploadRate < AsRecorded || c.UploadRate > 0 && c.UploadRate < 4000 || c.UploadRate > 192000:
+		return fmt.Errorf("asr Config.UploadRate %d: want a rate from 4000 to 192000 Hz, 0 (16000) or AsRecorded", c.UploadRate)
+	case c.MaxUploadBytes != 0 && c.MaxUploadBytes < MinMaxUploadBytes:
+		return fmt.Errorf("asr Config.MaxUploadBytes %d must be at least %d", c.MaxUploadBytes, MinMaxUploadBytes)
+	case strings.ContainsAny(c.Language, " \t\r\n"):
+		return fmt.Errorf("asr Config.Language %q: want a code such as zh, or auto", c.Language)
 	}
-	return nil
+	return c.Guard.Validate()
 }
 
 func (c Config) withDefaults() Config {
-	if c.Model == "" {
-		c.Model = "whisper-1"
-	}
 	if c.Language == "" {
 		c.Language = "zh"
 	}
@@ -99,6 +152,13 @@ func (c Config) withDefaults() Config {
 	if c.Timeout == 0 {
 		c.Timeout = 10 * time.Minute
 	}
+	if c.UploadRate == 0 {
+		c.UploadRate = DefaultUploadRate
+	}
+	if c.MaxUploadBytes == 0 {
+		c.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	c.Guard = c.Guard.withDefaults()
 	if c.TempDir == "" {
 		c.TempDir = os.TempDir()
 	}
@@ -137,61 +197,56 @@ func New(cfg Config, logger *slog.Logger) (*Client, error) {
 	return &Client{cfg: cfg, sem: make(chan struct{}, cfg.Concurrency), logger: logger}, nil
 }
 
-// StatusError is a non-2xx answer of the service.
-type StatusError struct {
-	Code int
-	Body string // the start of the response body
-}
-
-func (e *StatusError) Error() string {
-	return fmt.Sprintf("asr service: HTTP %d: %s", e.Code, e.Body)
-}
-
 // Transcribe returns the call's transcript: the sidecars if there are any,
 // otherwise the service's transcription of each channel, which is then
 // written back as <name>.transcript.json when src can store sidecars (a
-// failure to store it is logged, not returned). A mono recording has no
-// speaker separation, so it gets no transcript (nil, nil). Errors of the
-// service or the network are transient; an unreadable recording is
-// reported by the decoder's error.
-func (c *Client) Transcribe(ctx context.Context, src transcript.Source, key string) (*models.Transcript, error) {
-	tr, err := transcript.Sidecar{}.Transcribe(ctx, src, key)
+// failure to store it is logged, not returned). call gives the channel
+// map (else the meta sidecar's is read) and each speaker's detected speech,
+// where long channels are cut and outside which text is dropped (unknown:
+// channels are cut every MaxUploadBytes and only the recogniser's own
+// scores judge the text). A mono recording has no speaker separation, so
+// it gets no transcript (nil, nil). Errors of the service or the network
+// are *ServiceError (transient); an unreadable recording is reported by
+// the decoder's error.
+func (c *Client) Transcribe(ctx context.Context, src transcript.Source, key string, call transcript.Call) (*models.Transcript, error) {
+	tr, err := transcript.Sidecar{}.Transcribe(ctx, src, key, call)
 	if err != nil || tr != nil {
 		return tr, err
 	}
-	chans, err := readChannelMap(ctx, src, key)
-	if err != nil {
-		return nil, err
-	}
-	files, format, err := c.splitChannels(ctx, src, key)
-	defer func() {
-		for _, f := range files {
-			os.Remove(f)
+	chans := call.Channels
+	if !call.Known() {
+		if chans, err = readChannelMap(ctx, src, key); err != nil {
+			return nil, err
 		}
-	}()
+	}
+	ch, err := c.splitChannels(ctx, src, key)
+	defer ch.remove()
 	if err != nil {
 		return nil, err
 	}
-	if format.Channels < 2 {
+	if ch.format.Channels < 2 {
 		c.logger.InfoContext(ctx, "asr: mono recording, speakers cannot be told apart: no transcript", "key", key)
 		return nil, nil
 	}
 	speakers := map[int]string{chans.Agent: models.SpeakerAgent, chans.Customer: models.SpeakerCustomer}
-	if chans.Agent == chans.Customer || chans.Agent >= len(files) || chans.Customer >= len(files) || chans.Agent < 0 || chans.Customer < 0 {
-		return nil, fmt.Errorf("asr %s: channel map %+v does not fit %d channels", key, chans, len(files))
+	n := len(ch.files)
+	if chans.Agent == chans.Customer || chans.Agent >= n || chans.Customer >= n || chans.Agent < 0 || chans.Customer < 0 {
+		return nil, fmt.Errorf("asr %s: channel map %+v does not fit %d channels", key, chans, n)
 	}
 	type answer struct {
-		us  []models.Utterance
-		err error
+		us      []models.Utterance
+		dropped []models.DroppedSegment
+		err     error
 	}
-	// The first failure cancels the other channel's request.
+	// The first failure cancels the other channel's requests.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	answers := make(chan answer, 2)
-	for ch, speaker := range speakers {
+	for i, speaker := range speakers {
 		go func() {
-			us, err := c.transcribeFile(ctx, files[ch], key, speaker)
-			answers <- answer{us, err}
+			speech, known := call.Speech[speaker]
+			us, dropped, err := c.transcribeChannel(ctx, ch, i, key, speaker, speech, known)
+			answers <- answer{us, dropped, err}
 		}()
 	}
 	out := &models.Transcript{Utterances: []models.Utterance{}}
@@ -203,11 +258,24 @@ func (c *Client) Transcribe(ctx context.Context, src transcript.Source, key stri
 			cancel()
 		}
 		out.Utterances = append(out.Utterances, a.us...)
+		out.Dropped = append(out.Dropped, a.dropped...)
 	}
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	sort.SliceStable(out.Utterances, func(i, j int) bool { return out.Utterances[i].Start < out.Utterances[j].Start })
+	// In time order, the agent first on a tie, whichever channel was
+	// answered first.
+	sort.SliceStable(out.Utterances, func(i, j int) bool {
+		a, b := out.Utterances[i], out.Utterances[j]
+		return before(a.Start, a.Speaker, b.Start, b.Speaker)
+	})
+	sort.SliceStable(out.Dropped, func(i, j int) bool {
+		a, b := out.Dropped[i], out.Dropped[j]
+		return before(a.Start, a.Speaker, b.Start, b.Speaker)
+	})
+	if len(out.Dropped) > 0 {
+		c.logger.InfoContext(ctx, "asr: segments dropped as invented text", "key", key, "dropped", len(out.Dropped), "kept", len(out.Utterances))
+	}
 	if w, ok := src.(SidecarWriter); ok {
 		stored := out
 		if !c.cfg.KeepRawSidecar {
@@ -222,6 +290,82 @@ func (c *Client) Transcribe(ctx context.Context, src transcript.Source, key stri
 		}
 	}
 	return out, nil
+}
+
+// transcribeChannel sends channel i piece by piece and returns its
+// utterances (times in the call) and the segments the guard dropped.
+func (c *Client) transcribeChannel(ctx context.Context, ch *channels, i int, key, speaker string, speech []models.Span, known bool) ([]models.Utterance, []models.DroppedSegment, error) {
+	f, err := os.Open(ch.files[i])
+	if err != nil {
+		return nil, nil, fmt.Errorf("asr %s: %w", key, err)
+	}
+	defer f.Close()
+	rate := ch.rate
+	maxLen := (c.cfg.MaxUploadBytes - wavHeaderBytes) / 2
+	var planned []models.Span
+	if known {
+		planned = nonNilSpans(speech)
+	}
+	pieces := planPieces(ch.samples[i], rate, maxLen, planned)
+	base := strings.TrimSuffix(path.Base(key), path.Ext(key)) + "." + speaker
+	language := c.cfg.Language
+	if language == LanguageAuto {
+		language = ""
+	}
+	var us []models.Utterance
+	var dropped []models.DroppedSegment
+	start := time.Now()
+	for k, p := range pieces {
+		name := base + ".wav"
+		if len(pieces) > 1 {
+			name = fmt.Sprintf("%s.part%d.wav", base, k+1)
+		}
+		segs, err := c.request(ctx, upload{file: f, rate: rate, piece: p, name: name, language: language})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+			where := speaker
+			if len(pieces) > 1 {
+				where = fmt.Sprintf("%s, piece %d of %d", speaker, k+1, len(pieces))
+			}
+			return nil, nil, fmt.Errorf("asr %s (%s): %w", key, where, err)
+		}
+		from, to := float64(p.from)/float64(rate), float64(p.to)/float64(rate)
+		for _, s := range segs {
+			// Re-based to the call; a segment may not run past its piece.
+			s.start, s.end = min(from+s.start, to), min(from+s.end, to)
+			if r := c.cfg.Guard.reason(s, speech, known); r != "" {
+				dropped = append(dropped, models.DroppedSegment{Speaker: speaker, Start: round3(s.start), End: round3(s.end), Text: s.text, Reason: r})
+				continue
+			}
+			us = append(us, models.Utterance{Speaker: speaker, Start: round3(s.start), End: round3(s.end), Text: s.text})
+		}
+	}
+	c.logger.DebugContext(ctx, "asr: channel transcribed", "key", key, "speaker", speaker,
+		"pieces", len(pieces), "utterances", len(us), "dropped", len(dropped), "duration", time.Since(start))
+	return us, dropped, nil
+}
+
+// before orders by start time, then the agent before the customer.
+func before(startA float64, speakerA string, startB float64, speakerB string) bool {
+	if startA != startB {
+		return startA < startB
+	}
+	return speakerA == models.SpeakerAgent && speakerB != models.SpeakerAgent
+}
+
+func nonNilSpans(s []models.Span) []models.Span {
+	if s == nil {
+		return []models.Span{}
+	}
+	return s
+}
+
+// round3 rounds seconds to the millisecond: finer means nothing, and
+// re-basing adds float noise.
+func round3(v float64) float64 {
+	return float64(int64(v*1000+0.5)) / 1000
 }
 
 // readChannelMap reads the channel map of the meta sidecar (optional).
@@ -247,13 +391,30 @@ type sizer interface{ Size() int64 }
 // blockFrames is how many frames are decoded at a time.
 const blockFrames = 4096
 
+// channels are a recording's channels, each in a temporary mono PCM16 WAV
+// file at the upload rate.
+type channels struct {
+	files   []string
+	samples []int64 // per file
+	rate    int
+	format  decode.Format
+}
+
+// remove deletes the temporary files.
+func (ch *channels) remove() {
+	for _, f := range ch.files {
+		os.Remove(f)
+	}
+}
+
 // splitChannels decodes the recording and writes each channel to its own
-// temporary mono PCM16 WAV file.
-func (c *Client) splitChannels(ctx context.Context, src transcript.Source, key string) ([]string, decode.Format, error) {
-	var format decode.Format
+// temporary WAV file, resampled to the upload rate. The returned channels
+// are never nil, so that their files can be removed whatever happened.
+func (c *Client) splitChannels(ctx context.Context, src transcript.Source, key string) (*channels, error) {
+	ch := &channels{}
 	rc, err := src.Open(ctx, key)
 	if err != nil {
-		return nil, format, fmt.Errorf("asr %s: %w", key, err)
+		return ch, fmt.Errorf("asr %s: %w", key, err)
 	}
 	defer rc.Close()
 	size := int64(-1)
@@ -262,10 +423,17 @@ func (c *Client) splitChannels(ctx context.Context, src transcript.Source, key s
 	}
 	dec, err := decode.NewDecoder(rc, size)
 	if err != nil {
-		return nil, format, fmt.Errorf("asr %s: %w", key, err)
+		return ch, fmt.Errorf("asr %s: %w", key, err)
 	}
-	format = dec.Format()
-	var names []string
+	format := dec.Format()
+	ch.format = format
+	if format.Channels < 2 {
+		return ch, nil
+	}
+	ch.rate = c.cfg.UploadRate
+	if ch.rate == AsRecorded {
+		ch.rate = format.SampleRate
+	}
 	writers := make([]*wavWriter, format.Channels)
 	defer func() {
 		for _, w := range writers {
@@ -274,173 +442,43 @@ func (c *Client) splitChannels(ctx context.Context, src transcript.Source, key s
 			}
 		}
 	}()
-	for ch := range writers {
+	for i := range writers {
 		f, err := os.CreateTemp(c.cfg.TempDir, "callqa-asr-*.wav")
 		if err != nil {
-			return names, format, fmt.Errorf("asr %s: %w", key, err)
+			return ch, fmt.Errorf("asr %s: %w", key, err)
 		}
-		names = append(names, f.Name())
-		if writers[ch], err = newWAVWriter(f, format.SampleRate); err != nil {
-			return names, format, fmt.Errorf("asr %s: %w", key, err)
+		ch.files = append(ch.files, f.Name())
+		if writers[i], err = newWAVWriter(f, format.SampleRate, ch.rate); err != nil {
+			return ch, fmt.Errorf("asr %s: %w", key, err)
 		}
 	}
 	buf := make([]float32, blockFrames*format.Channels)
 	mono := make([]float32, blockFrames)
 	for {
 		if err := ctx.Err(); err != nil {
-			return names, format, err
+			return ch, err
 		}
 		n, err := dec.Read(buf)
-		for ch, w := range writers {
-			for i := range n {
-				mono[i] = buf[i*format.Channels+ch]
+		for i, w := range writers {
+			for j := range n {
+				mono[j] = buf[j*format.Channels+i]
 			}
 			if werr := w.write(mono[:n]); werr != nil {
-				return names, format, fmt.Errorf("asr %s: %w", key, werr)
+				return ch, fmt.Errorf("asr %s: %w", key, werr)
 			}
 		}
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return names, format, fmt.Errorf("asr %s: %w", key, err)
+			return ch, fmt.Errorf("asr %s: %w", key, err)
 		}
 	}
 	for _, w := range writers {
 		if err := w.close(); err != nil {
-			return names, format, fmt.Errorf("asr %s: %w", key, err)
+			return ch, fmt.Errorf("asr %s: %w", key, err)
 		}
+		ch.samples = append(ch.samples, w.samples())
 	}
-	return names, format, nil
-}
-
-// transcribeFile posts one channel file and parses the verbose_json answer.
-func (c *Client) transcribeFile(ctx context.Context, file, key, speaker string) ([]models.Utterance, error) {
-	select {
-	case c.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-c.sem }()
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
-	defer cancel()
-
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, fmt.Errorf("asr %s: %w", key, err)
-	}
-	defer f.Close()
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	name := strings.TrimSuffix(path.Base(key), path.Ext(key)) + "." + speaker + ".wav"
-	go func() {
-		err := func() error {
-			for _, kv := range [][2]string{
-				{"model", c.cfg.Model}, {"response_format", "verbose_json"}, {"language", c.cfg.Language},
-			} {
-				if err := mw.WriteField(kv[0], kv[1]); err != nil {
-					return err
-				}
-			}
-			part, err := mw.CreateFormFile("file", name)
-			if err != nil {
-				return err
-			}
-			if _, err := io.Copy(part, f); err != nil {
-				return err
-			}
-			return mw.Close()
-		}()
-		pw.CloseWithError(err)
-	}()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.URL+"/v1/audio/transcriptions", pr)
-	if err != nil {
-		pr.Close()
-		return nil, fmt.Errorf("asr %s: %w", key, err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	if c.cfg.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
-	}
-	start := time.Now()
-	resp, err := c.cfg.HTTPClient.Do(req)
-	if err != nil {
-		pr.Close()
-		return nil, fmt.Errorf("asr %s (%s): %w", key, speaker, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return nil, fmt.Errorf("asr %s (%s): %w", key, speaker, &StatusError{Code: resp.StatusCode, Body: strings.TrimSpace(string(body))})
-	}
-	us, err := transcript.ParseVerbose(name+" (asr answer)", resp.Body, speaker)
-	if err != nil {
-		return nil, fmt.Errorf("asr %s (%s): %w", key, speaker, err)
-	}
-	c.logger.DebugContext(ctx, "asr: channel transcribed", "key", key, "speaker", speaker,
-		"segments", len(us), "duration", time.Since(start))
-	return us, nil
-}
-
-// wavWriter streams mono 16-bit PCM into a WAV file, patching the sizes in
-// the header when closed. (decode.WritePCM16 wants every sample in memory
-// at once; a long call is better streamed.)
-type wavWriter struct {
-	f     *os.File
-	bw    *bufio.Writer
-	bytes int64
-	buf   []byte
-}
-
-func newWAVWriter(f *os.File, rate int) (*wavWriter, error) {
-	w := &wavWriter{f: f, bw: bufio.NewWriterSize(f, 64<<10)}
-	var h [44]byte
-	copy(h[0:], "RIFF")
-	copy(h[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(h[16:], 16)
-	binary.LittleEndian.PutUint16(h[20:], decode.TagPCM)
-	binary.LittleEndian.PutUint16(h[22:], 1)
-	binary.LittleEndian.PutUint32(h[24:], uint32(rate))
-	binary.LittleEndian.PutUint32(h[28:], uint32(rate*2))
-	binary.LittleEndian.PutUint16(h[32:], 2)
-	binary.LittleEndian.PutUint16(h[34:], 16)
-	copy(h[36:], "data")
-	_, err := w.bw.Write(h[:])
-	return w, err
-}
-
-// write appends samples in [-1, 1], scaled and clamped to int16.
-func (w *wavWriter) write(samples []float32) error {
-	if cap(w.buf) < 2*len(samples) {
-		w.buf = make([]byte, 2*len(samples))
-	}
-	b := w.buf[:2*len(samples)]
-	for i, s := range samples {
-		v := math.Round(float64(s) * 32768)
-		v = max(-32768, min(32767, v))
-		binary.LittleEndian.PutUint16(b[2*i:], uint16(int16(v)))
-	}
-	n, err := w.bw.Write(b)
-	w.bytes += int64(n)
-	return err
-}
-
-// close flushes and patches the RIFF and data sizes.
-func (w *wavWriter) close() error {
-	if err := w.bw.Flush(); err != nil {
-		return err
-	}
-	if w.bytes > math.MaxUint32-36 {
-		return errors.New("channel longer than a WAV file can hold")
-	}
-	var sz [4]byte
-	binary.LittleEndian.PutUint32(sz[:], uint32(36+w.bytes))
-	if _, err := w.f.WriteAt(sz[:], 4); err != nil {
-		return err
-	}
-	binary.LittleEndian.PutUint32(sz[:], uint32(w.bytes))
-	if _, err := w.f.WriteAt(sz[:], 40); err != nil {
-		return err
-	}
-	return w.f.Close()
+	return ch, nil
 }

@@ -101,25 +101,43 @@ func Mask(text string) (string, *Mapping) {
 	return apply(text, Detect(text))
 }
 
-// MaskTranscript returns a copy of t with every utterance masked, and the
-// mapping of each utterance (same index). A number detected in one
-// utterance is masked wherever its digits occur in the others too. It
-// returns nil, nil for a nil transcript.
+// MaskTranscript returns a copy of t with every utterance (and dropped
+// segment) masked, and the mapping of each utterance (same index). A number
+// detected in one utterance is masked wherever its digits occur in the
+// others too. It returns nil, nil for a nil transcript.
 func MaskTranscript(t *models.Transcript) (*models.Transcript, []*Mapping) {
 	if t == nil {
 		return nil, nil
 	}
-	texts := make([]string, len(t.Utterances))
+	n := len(t.Utterances)
+	texts := make([]string, n, n+len(t.Dropped))
 	for i, u := range t.Utterances {
 		texts[i] = u.Text
 	}
+	for _, d := range t.Dropped {
+		texts = append(texts, d.Text)
+	}
 	masked, maps := MaskAll(texts)
-	out := &models.Transcript{Utterances: make([]models.Utterance, len(t.Utterances))}
+	out := &models.Transcript{Utterances: make([]models.Utterance, n)}
 	for i, u := range t.Utterances {
 		u.Text = masked[i]
 		out.Utterances[i] = u
 	}
-	return out, maps
+	out.Dropped = maskedDropped(t.Dropped, masked[n:])
+	return out, maps[:n]
+}
+
+// maskedDropped returns a copy of ds with the masked texts.
+func maskedDropped(ds []models.DroppedSegment, masked []string) []models.DroppedSegment {
+	if ds == nil {
+		return nil
+	}
+	out := make([]models.DroppedSegment, len(ds))
+	for i, d := range ds {
+		d.Text = masked[i]
+		out[i] = d
+	}
+	return out
 }
 
 // MaskAll masks texts that belong together (the utterances of a call and

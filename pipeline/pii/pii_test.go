@@ -239,6 +239,47 @@ func TestMaskTranscript(t *testing.T) {
 	}
 }
 
+// TestMaskDropped: the segments the ASR adapter dropped keep their place
+// in the transcript and are masked like the utterances, in the sidecar
+// (MaskTranscript) and in the result (MaskResult).
+func TestMaskDropped(t *testing.T) {
+	t.Parallel()
+	tr := &models.Transcript{
+		Utterances: []models.Utterance{{Speaker: "customer", Start: 3, End: 6, Text: "我的手机号13912345670"}},
+		Dropped: []models.DroppedSegment{
+			{Speaker: "agent", Start: 3, End: 6, Text: "手机号13912345670", Reason: models.DropOutsideSpeech},
+			{Speaker: "agent", Start: 20, End: 22, Text: "谢谢观看", Reason: models.DropOutsideSpeech},
+		},
+	}
+	check := func(what string, got *models.Transcript) {
+		t.Helper()
+		if len(got.Utterances) != 1 || got.Utterances[0].Text != "我的手机号[手机号]" {
+			t.Errorf("%s: utterances %+v", what, got.Utterances)
+		}
+		want := []models.DroppedSegment{
+			{Speaker: "agent", Start: 3, End: 6, Text: "手机号[手机号]", Reason: models.DropOutsideSpeech},
+			{Speaker: "agent", Start: 20, End: 22, Text: "谢谢观看", Reason: models.DropOutsideSpeech},
+		}
+		if !reflect.DeepEqual(got.Dropped, want) {
+			t.Errorf("%s: dropped %+v, want %+v", what, got.Dropped, want)
+		}
+	}
+	got, maps := MaskTranscript(tr)
+	check("MaskTranscript", got)
+	if len(maps) != 1 {
+		t.Errorf("%d mappings, want one per utterance", len(maps))
+	}
+	if tr.Dropped[0].Text != "手机号13912345670" {
+		t.Error("MaskTranscript changed its argument")
+	}
+	res := &models.Result{Transcript: tr, Findings: []models.Finding{{Rule: "r", Evidence: "13912345670"}}}
+	MaskResult(res)
+	check("MaskResult", res.Transcript)
+	if res.Findings[0].Evidence != "[手机号]" {
+		t.Errorf("evidence %q", res.Findings[0].Evidence)
+	}
+}
+
 func TestCheckCharacters(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

@@ -5,9 +5,9 @@ import (
 	"github.com/callqa/callqa/pipeline/rules"
 )
 
-// MaskResult replaces the personal data in res's transcript (ID card,
-// phone and bank card numbers, e-mail addresses) by
-// labels such as [手机号], and re-bases the findings that quote the
+// MaskResult replaces the personal data in res's transcript (utterances
+// and dropped segments: ID card, phone and bank card numbers, e-mail
+// addresses) by labels such as [手机号], and re-bases the findings that quote the
 // transcript: their match offsets move to the masked text and their
 // evidence is quoted from it again. The evidence of findings without
 // structured matches (results stored before findings had them) is masked
@@ -31,12 +31,16 @@ func MaskResult(res *models.Result) {
 			texts = append(texts, f.Evidence)
 		}
 	}
+	for _, d := range res.Transcript.Dropped {
+		texts = append(texts, d.Text)
+	}
 	masked, maps := MaskAll(texts)
 	tr := &models.Transcript{Utterances: make([]models.Utterance, n)}
 	for i, u := range res.Transcript.Utterances {
 		u.Text = masked[i]
 		tr.Utterances[i] = u
 	}
+	tr.Dropped = maskedDropped(res.Transcript.Dropped, masked[n+len(quoting):])
 	res.Transcript = tr
 	for k, i := range quoting {
 		res.Findings[i].Evidence = masked[n+k]

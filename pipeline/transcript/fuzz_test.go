@@ -27,6 +27,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(filepath.Base(name), data)
 	}
 	f.Add("x.agent.verbose.json", []byte(`{"segments":[{"start":0,"end":1,"text":"a"}]}`))
+	f.Add("x.transcript.json", []byte(`{"utterances":[],"dropped":[{"speaker":"agent","start":0,"end":1,"text":"谢谢观看","reason":"no_speech"}]}`))
 
 	f.Fuzz(func(t *testing.T, name string, data []byte) {
 		tr, err := Parse(name, bytes.NewReader(data))

@@ -9,10 +9,13 @@
 // start time.
 //
 // A Transcriber produces the transcript of a recording. Sidecar reads the
-// sidecar files next to the recording; an ASR-service transcriber can be
-// added behind the same interface. A call without any transcript is not an
-// error: Transcribe returns (nil, nil) and the keyword rules are reported as
-// not evaluated.
+// sidecar files next to the recording; package asr asks a speech-recognition
+// service. The engine tells a transcriber what it measured of the call
+// (Call: the channel map and each speaker's detected speech), which a
+// recogniser needs to split long channels at pauses and to tell invented
+// text from speech. A call without any transcript is not an error:
+// Transcribe returns (nil, nil) and the keyword rules are reported as not
+// evaluated.
 package transcript
 
 import (
@@ -53,21 +56,42 @@ type Source interface {
 }
 
 // Transcriber produces the transcript of the recording at key. It returns
-// (nil, nil) when no transcript can be had for the call.
+// (nil, nil) when no transcript can be had for the call. call is what the
+// engine measured of the recording; its zero value means nothing is known.
 type Transcriber interface {
-	Transcribe(ctx context.Context, src Source, key string) (*models.Transcript, error)
+	Transcribe(ctx context.Context, src Source, key string, call Call) (*models.Transcript, error)
 }
+
+// Call is what the engine knows of a recording when it asks for its
+// transcript, from the metadata and the audio analysis. Zero fields mean
+// unknown.
+type Call struct {
+	// Channels maps the speakers to the recording's channels (the meta
+	// sidecar's map, or the default), checked against the recording. The
+	// zero map (both on channel 0) means unknown.
+	Channels models.ChannelMap
+	// Speech is the speech detected on each speaker's channel
+	// (models.SpeakerAgent and SpeakerCustomer; SpeakerMixed for a mono
+	// recording), as sorted [start, end] spans in seconds: the Segments
+	// of the call's metrics. A speaker without an entry is unknown; an
+	// empty entry means the channel holds no speech at all.
+	Speech map[string][]models.Span
+}
+
+// Known reports whether the channel map is set.
+func (c Call) Known() bool { return c.Channels != (models.ChannelMap{}) }
 
 // Sidecar is the Transcriber that reads transcripts stored next to the
 // recording: <name>.transcript.json if it exists, otherwise the two
 // per-channel verbose_json files (either may be missing). Its zero value is
-// ready to use.
+// ready to use. Stored transcripts are taken as they are: it does not use
+// the Call.
 type Sidecar struct{}
 
 var _ Transcriber = Sidecar{}
 
 // Transcribe implements Transcriber.
-func (Sidecar) Transcribe(ctx context.Context, src Source, key string) (*models.Transcript, error) {
+func (Sidecar) Transcribe(ctx context.Context, src Source, key string, _ Call) (*models.Transcript, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("transcript %s: %w", key, err)
 	}
@@ -178,6 +202,15 @@ func readLimited(r io.Reader) ([]byte, error) {
 type rawTranscript struct {
 	Utterances *[]rawUtterance `json:"utterances"`
 	Segments   *[]rawSegment   `json:"segments"`
+	Dropped    []rawDropped    `json:"dropped"`
+}
+
+type rawDropped struct {
+	Speaker string   `json:"speaker"`
+	Start   *float64 `json:"start"`
+	End     *float64 `json:"end"`
+	Text    string   `json:"text"`
+	Reason  string   `json:"reason"`
 }
 
 type rawUtterance struct {
@@ -223,7 +256,11 @@ func parse(name string, r io.Reader) (*models.Transcript, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &models.Transcript{Utterances: us}, nil
+		dropped, err := checkDropped(name, raw.Dropped)
+		if err != nil {
+			return nil, err
+		}
+		return &models.Transcript{Utterances: us, Dropped: dropped}, nil
 	case raw.Segments != nil:
 		var speaker string
 		switch {
@@ -286,6 +323,27 @@ func checkUtterances(name string, raw []rawUtterance) ([]models.Utterance, error
 	}
 	sortUtterances(us)
 	return us, nil
+}
+
+// checkDropped validates the dropped segments of our sidecar schema; an
+// empty list is nil, as it is written (omitted).
+func checkDropped(name string, raw []rawDropped) ([]models.DroppedSegment, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	ds := make([]models.DroppedSegment, 0, len(raw))
+	for i, d := range raw {
+		if d.Speaker != models.SpeakerAgent && d.Speaker != models.SpeakerCustomer {
+			return nil, fmt.Errorf("transcript %s: dropped[%d]: speaker %q must be %s or %s",
+				name, i, d.Speaker, models.SpeakerAgent, models.SpeakerCustomer)
+		}
+		start, end, err := checkTimes(d.Start, d.End)
+		if err != nil {
+			return nil, fmt.Errorf("transcript %s: dropped[%d]: %w", name, i, err)
+		}
+		ds = append(ds, models.DroppedSegment{Speaker: d.Speaker, Start: start, End: end, Text: d.Text, Reason: d.Reason})
+	}
+	return ds, nil
 }
 
 func checkSegments(name string, raw []rawSegment, speaker string) ([]models.Utterance, error) {

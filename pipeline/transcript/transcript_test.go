@@ -80,7 +80,7 @@ func TestSidecarTranscribe(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.key, func(t *testing.T) {
 			t.Parallel()
-			got, err := Sidecar{}.Transcribe(context.Background(), src, tc.key)
+			got, err := Sidecar{}.Transcribe(context.Background(), src, tc.key, Call{})
 			if tc.wantErr != "" {
 				if err == nil || err.Error() != tc.wantErr {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -110,7 +110,7 @@ func TestSidecarCancelled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Sidecar{}.Transcribe(ctx, dirSource{root: "testdata/calls"}, "C1.wav")
+	_, err := Sidecar{}.Transcribe(ctx, dirSource{root: "testdata/calls"}, "C1.wav", Call{})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -125,7 +125,7 @@ func (brokenSource) OpenSidecar(context.Context, string, string) (io.ReadCloser,
 
 func TestSidecarOpenError(t *testing.T) {
 	t.Parallel()
-	_, err := Sidecar{}.Transcribe(context.Background(), brokenSource{}, "C1.wav")
+	_, err := Sidecar{}.Transcribe(context.Background(), brokenSource{}, "C1.wav", Call{})
 	if !errors.Is(err, os.ErrPermission) {
 		t.Fatalf("err = %v, want permission error", err)
 	}
@@ -190,6 +190,10 @@ func TestParse(t *testing.T) {
 			wantErr: "transcript a.json: invalid character 'u' looking for beginning of value"},
 		{name: "trailing data", file: "a.json", in: `{"utterances":[]} {}`,
 			wantErr: "transcript a.json: invalid character '{' after top-level value"},
+		{name: "dropped bad speaker", file: "a.json", in: `{"utterances":[],"dropped":[{"speaker":"x","start":0,"end":1,"reason":"no_speech"}]}`,
+			wantErr: `transcript a.json: dropped[0]: speaker "x" must be agent or customer`},
+		{name: "dropped bad times", file: "a.json", in: `{"utterances":[],"dropped":[{"speaker":"agent","start":3,"end":1}]}`,
+			wantErr: "transcript a.json: dropped[0]: end 1 must be >= start 3"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -208,6 +212,26 @@ func TestParse(t *testing.T) {
 				t.Errorf("utterances = %+v, want %+v", got.Utterances, tc.want)
 			}
 		})
+	}
+}
+
+// TestParseDropped: the segments callqa's ASR adapter dropped are kept
+// with the transcript it wrote, so that a re-inspection reading the
+// sidecar counts them again.
+func TestParseDropped(t *testing.T) {
+	t.Parallel()
+	got, err := Parse("a.transcript.json", strings.NewReader(`{"utterances":[{"speaker":"agent","start":1,"end":2,"text":"您好"}],
+		"dropped":[{"speaker":"customer","start":20,"end":22,"text":"谢谢观看","reason":"outside_speech"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []models.DroppedSegment{{Speaker: "customer", Start: 20, End: 22, Text: "谢谢观看", Reason: models.DropOutsideSpeech}}
+	if !reflect.DeepEqual(got.Dropped, want) {
+		t.Errorf("dropped = %+v, want %+v", got.Dropped, want)
+	}
+	got, err = Parse("a.transcript.json", strings.NewReader(`{"utterances":[],"dropped":[]}`))
+	if err != nil || got.Dropped != nil {
+		t.Errorf("empty dropped = %#v, %v; want nil (omitted when written)", got, err)
 	}
 }
 
