@@ -468,42 +468,78 @@ func TestAudioStreamClosedOnce(t *testing.T) {
 	}
 }
 
-// TestAudioCacheFolder checks that transcoded files go to a private
-// subfolder of AudioCacheDir and that New removes those a crashed server
-// left there.
+// TestAudioCacheFolder checks that each server keeps its transcoded files
+// in a private folder of its own under AudioCacheDir: a second server
+// started on the same folder does not break the first one's playback; a
+// cached file (or the whole folder) removed behind the server's back is
+// transcoded again; Close removes the folder.
 func TestAudioCacheFolder(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	sub := filepath.Join(dir, audioCacheSubdir)
-	if err := os.MkdirAll(sub, 0o755); err != nil {
+	other := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(other, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stale := filepath.Join(sub, "callqa-audio-123.wav")
-	other := filepath.Join(sub, "notes.txt")
-	for _, f := range []string{stale, other} {
-		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+	audio := "/calls/" + callGreeting + "/audio" // mu-law: transcoded
+	play := func(t *testing.T, c *client, what string) {
+		t.Helper()
+		resp := c.get(audio, "Range", "bytes=0-99")
+		if resp.StatusCode != http.StatusPartialContent || len(bodyOf(resp)) != 100 {
+			t.Fatalf("%s: GET %s = %d (%d bytes), want 206 with 100 bytes: %s", what, audio, resp.StatusCode, len(bodyOf(resp)), bodyOf(resp))
+		}
+	}
+	files := func(b *bundle) []string {
+		f, _ := filepath.Glob(filepath.Join(b.srv.audio.dir, audioFilePattern))
+		return f
+	}
+
+	b1 := setup(t, Config{InsecureCookies: true, AudioCacheDir: dir})
+	c1 := b1.login(t, reviewer)
+	play(t, c1, "first server")
+	if len(files(b1)) != 1 {
+		t.Fatalf("first server cached %v, want one file", files(b1))
+	}
+	// A second server on the same folder, as a second `callqa serve`.
+	b2 := setup(t, Config{InsecureCookies: true, AudioCacheDir: dir})
+	c2 := b2.login(t, reviewer)
+	play(t, c2, "second server")
+	play(t, c1, "first server after the second started")
+	for _, b := range []*bundle{b1, b2} {
+		fi, err := os.Stat(b.srv.audio.dir)
+		if err != nil || fi.Mode().Perm() != 0o700 || filepath.Dir(b.srv.audio.dir) != dir {
+			t.Fatalf("cache folder %s: %v, %v", b.srv.audio.dir, fi, err)
+		}
+	}
+	if b1.srv.audio.dir == b2.srv.audio.dir {
+		t.Fatalf("both servers cache in %s", b1.srv.audio.dir)
+	}
+
+	// A temporary-file cleaner removes the first server's file, then its
+	// whole folder: the next playback transcodes again.
+	for _, f := range files(b1) {
+		if err := os.Remove(f); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b := setup(t, Config{InsecureCookies: true, AudioCacheDir: dir})
-	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("stale file left: %v", err)
+	play(t, c1, "after the cached file was removed")
+	if len(files(b1)) != 1 {
+		t.Fatalf("after the cached file was removed: %v, want one new file", files(b1))
+	}
+	if err := os.RemoveAll(b1.srv.audio.dir); err != nil {
+		t.Fatal(err)
+	}
+	play(t, c1, "after the cache folder was removed")
+	play(t, c2, "second server after the first one's folder was removed")
+
+	b1.srv.Close()
+	if _, err := os.Stat(b1.srv.audio.dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Close left the cache folder: %v", err)
+	}
+	if _, err := os.Stat(b2.srv.audio.dir); err != nil {
+		t.Errorf("the first server's Close removed the second's folder: %v", err)
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("a file not the cache's was removed: %v", err)
-	}
-	fi, err := os.Stat(sub)
-	if err != nil || fi.Mode().Perm() != 0o700 {
-		t.Fatalf("cache folder: %v, %v", fi, err)
-	}
-	if resp := b.login(t, reviewer).get("/calls/" + callGreeting + "/audio"); resp.StatusCode != 200 {
-		t.Fatalf("status %d", resp.StatusCode)
-	}
-	if files, _ := filepath.Glob(filepath.Join(sub, audioFilePattern)); len(files) != 1 {
-		t.Errorf("%d files in the cache folder, want 1", len(files))
-	}
-	if files, _ := filepath.Glob(filepath.Join(dir, audioFilePattern)); len(files) != 0 {
-		t.Errorf("files outside the private folder: %v", files)
 	}
 }
 

@@ -58,10 +58,11 @@ type Config struct {
 	// within LoginWindow lock the user name out; default 20.
 	LoginMaxUserFailures int
 	LoginWindow          time.Duration
-	// AudioCacheDir holds transcoded recordings, in a private subfolder
-	// (mode 0700) named callqa-audio that the server owns: the files a
-	// crashed server left there are removed at New, so one folder serves one
-	// server process. Default os.TempDir().
+	// AudioCacheDir holds transcoded recordings, in a folder of the
+	// server's own that New makes under it (callqa-audio-*, mode 0700) and
+	// Close removes: several servers may share AudioCacheDir. A cached file
+	// removed behind the server's back (a temporary-file cleaner) is
+	// transcoded again when next played. Default os.TempDir().
 	AudioCacheDir string
 	// AudioCacheFiles is how many transcoded recordings are kept; default 16.
 	AudioCacheFiles int
@@ -235,7 +236,8 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-// Close removes the transcoded audio files the server cached.
+// Close removes the transcoded audio files the server cached, and their
+// folder.
 func (s *Server) Close() error {
 	s.audio.close()
 	return nil

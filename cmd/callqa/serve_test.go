@@ -218,6 +218,40 @@ func TestServeBehindProxy(t *testing.T) {
 	}
 }
 
+// TestServeCacheDir starts two workbenches with one --cache-dir: each
+// transcodes into a private folder of its own under it, both keep playing
+// a G.711 recording, and each removes its folder when it stops.
+func TestServeCacheDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	t.Cleanup(func() { // runs after both servers stopped
+		if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 0 {
+			t.Errorf("left in --cache-dir after the servers stopped: %v", left)
+		}
+	})
+	play := func(addr string, cookie *http.Cookie) {
+		t.Helper()
+		code, body := getWith(t, addr, "/calls/C20261125-0002/audio", cookie) // mu-law
+		if code != http.StatusOK || !strings.HasPrefix(body, "RIFF") {
+			t.Fatalf("audio from %s: %d %.100q", addr, code, body)
+		}
+	}
+	var cookies []*http.Cookie
+	var addrs []string
+	for range 2 {
+		addr, pw, _ := serveSamples(t, "--cache-dir", dir)
+		_, cookie := loginAs(t, addr, "admin", pw)
+		play(addr, cookie)
+		addrs, cookies = append(addrs, addr), append(cookies, cookie)
+	}
+	for i := range addrs {
+		play(addrs[i], cookies[i])
+	}
+	if folders, _ := filepath.Glob(filepath.Join(dir, "callqa-audio-*")); len(folders) != 2 {
+		t.Errorf("cache folders %v, want one per server", folders)
+	}
+}
+
 func TestServeFlags(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -229,6 +263,7 @@ func TestServeFlags(t *testing.T) {
 		{[]string{"serve", "--addr", "8080"}, "--addr"},
 		{[]string{"serve", "--tz", "Local"}, "--tz"},
 		{[]string{"serve", "--tz", "Mars/Olympus"}, "--tz"},
+		{[]string{"serve", "--cache-dir", "/nonexistent/callqa"}, "--cache-dir"},
 	} {
 		code, _, errOut := runCmd(t, tc.args...)
 		if code != exitBadInput || !strings.Contains(errOut, tc.want) {
