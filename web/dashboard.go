@@ -114,7 +114,20 @@ func (s *Server) dashFilter(q url.Values) (storage.CallFilter, error) {
 	if cf.From == "" && cf.To == "" {
 		cf.From, cf.To = monthOf(s.today())
 	}
+	if cf.From != "" && cf.To != "" {
+		from, _ := time.Parse(time.DateOnly, cf.From)
+		to, _ := time.Parse(time.DateOnly, cf.To)
+		if days := int(to.Sub(from).Hours()/24) + 1; days > report.MaxPeriods {
+			return cf, rangeTooLong()
+		}
+	}
 	return cf, nil
+}
+
+// rangeTooLong is the message of a date range longer than a report by day
+// fills in.
+func rangeTooLong() error {
+	return badf("日期范围过长：按日统计最多 %d 天（约 10 年），请缩小起止日期", report.MaxPeriods)
 }
 
 // monthOf returns the first and last date of t's month.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/callqa/callqa/report"
 	"github.com/callqa/callqa/storage"
 )
 
@@ -84,11 +85,17 @@ func (s *Server) queueFilter(q url.Values) (storage.QueueFilter, error) {
 	return f, nil
 }
 
-// failFilter answers a filter error: 400 for bad parameters.
+// failFilter answers a filter error: 400 for bad parameters, and for a
+// range the report package finds too long (an open-ended range that the
+// data stretch).
 func (s *Server) failFilter(w http.ResponseWriter, r *http.Request, err error) {
 	var b badRequest
 	if errors.As(err, &b) {
 		s.fail(w, r, http.StatusBadRequest, err)
+		return
+	}
+	if errors.Is(err, report.ErrRangeTooLong) {
+		s.fail(w, r, http.StatusBadRequest, rangeTooLong())
 		return
 	}
 	s.fail(w, r, http.StatusInternalServerError, err)

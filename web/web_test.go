@@ -275,6 +275,16 @@ func TestBadParameters(t *testing.T) {
 		{"api page size", func() *http.Response { return rev.get("/api/calls?size=10000") }, 400, "size"},
 		{"dashboard bad date", func() *http.Response { return rev.get("/dashboard?to=yesterday") }, 400, "不是日期"},
 		{"dashboard unknown param", func() *http.Response { return rev.get("/dashboard?team=x") }, 400, "未知参数"},
+		{"dashboard range of 20 years", func() *http.Response { return rev.get("/dashboard?from=2006-12-01&to=2026-11-30") }, 400, "日期范围过长"},
+		{"dashboard open range the data stretch", func() *http.Response { return rev.get("/dashboard?from=1900-01-01") }, 400, "日期范围过长"},
+		{"dashboard range of 9 years", func() *http.Response { return rev.get("/dashboard?from=2017-12-01&to=2026-11-30") }, 200, "合格率看板"},
+		{"pass-rate API range too long", func() *http.Response { return rev.get("/api/reports/pass-rate?from=1900-01-01&to=2026-11-30") }, 400, "日期范围过长"},
+		{"pass-rate API by team range too long", func() *http.Response {
+			return rev.get("/api/reports/pass-rate?by=team&from=1900-01-01&to=2026-11-30")
+		}, 400, "日期范围过长"},
+		{"rules API range too long", func() *http.Response { return rev.get("/api/reports/rules?from=1900-01-01&to=2026-11-30") }, 400, "日期范围过长"},
+		{"export range too long", func() *http.Response { return rev.get("/export/days?from=1900-01-01&to=2026-11-30") }, 400, "日期范围过长"},
+		{"export open range too long", func() *http.Response { return rev.get("/export/days?format=xlsx&from=1900-01-01") }, 400, "日期范围过长"},
 		{"export unknown table", func() *http.Response { return rev.get("/export/secrets") }, 404, "没有表格"},
 		{"export bad format", func() *http.Response { return rev.get("/export/days?format=pdf") }, 400, "format"},
 		{"pass rate bad grouping", func() *http.Response { return rev.get("/api/reports/pass-rate?by=hour") }, 400, "by"},
