@@ -34,12 +34,17 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCalls(w http.ResponseWriter, r *http.Request) {
-	f, err := s.queueFilter(r.URL.Query())
+	sv, err := s.scorecardFor(r)
 	if err != nil {
 		s.failFilter(w, r, err)
 		return
 	}
-	p, err := s.wb.Queue(r.Context(), s.sc, f)
+	f, err := s.queueFilter(r.URL.Query(), sv)
+	if err != nil {
+		s.failFilter(w, r, err)
+		return
+	}
+	p, err := s.wb.Queue(r.Context(), sv.Scorecard, f)
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
@@ -59,6 +64,11 @@ type apiCallBody struct {
 	// ScorecardNotice then says so.
 	ServedScorecard models.ScorecardRef `json:"served_scorecard"`
 	ScorecardNotice string              `json:"scorecard_notice,omitempty"`
+	// ScorecardsHeld are the scorecard versions in the results (pick one
+	// with ?scorecard=ID:VERSION); RescoreNotice says how overturns are
+	// re-scored when the server has no definition of the served version.
+	ScorecardsHeld []storage.ScorecardUsage `json:"scorecards"`
+	RescoreNotice  string                   `json:"rescore_notice,omitempty"`
 	// VerdictNotice says the verdict was given on another scorecard version.
 	VerdictNotice string `json:"verdict_notice,omitempty"`
 	// Clash lists the other recordings whose metadata carry the same
@@ -72,7 +82,12 @@ func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	v, err := s.callData(r, c)
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	v, err := s.callData(r, c, sv)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
@@ -87,7 +102,7 @@ func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) {
 	}
 	s.json(w, http.StatusOK, apiCallBody{Result: v.Result, Reviews: reviews, Verdict: v.Verdict,
 		ReviewedPassed: v.ReviewedPassed, AudioURL: c.URL("audio"), Clash: v.Clash,
-		ServedScorecard: models.ScorecardRef{ID: s.sc.ID, Version: s.sc.Version},
+		ServedScorecard: sv.Ref, ScorecardsHeld: sv.Held, RescoreNotice: sv.Notice(),
 		ScorecardNotice: v.VersionNotice, VerdictNotice: v.VerdictNotice})
 }
 
@@ -97,7 +112,12 @@ func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	if _, _, err := s.callResult(r.Context(), c); err != nil {
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	if _, _, err := s.callResult(r.Context(), c, sv); err != nil {
 		s.failCall(w, r, err)
 		return
 	}

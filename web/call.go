@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -53,6 +54,9 @@ type callView struct {
 	// VersionNotice says the call was inspected with another version of
 	// the scorecard than the one served (the call has no result of it).
 	VersionNotice string
+	// RescoreNotice says how overturns are re-scored when the server has
+	// no definition of the served scorecard version.
+	RescoreNotice string
 	// VerdictNotice says the final verdict was given on another scorecard
 	// version than the result shown (it still applies: see
 	// docs/workbench.md).
@@ -83,22 +87,30 @@ const lowCoverage = 0.5
 
 // callResult is the call's result with the served scorecard version, the
 // one the queue and the dashboard count; a call without one (not yet
-// re-inspected) falls back to its newest version, with a notice.
-func (s *Server) callResult(ctx context.Context, c callRef) (res *models.Result, notice string, err error) {
-	res, err = s.wb.LatestResult(ctx, c.Rec, s.sc.ID, s.sc.Version)
+// re-inspected) falls back to the newest version of the same scorecard,
+// else to its newest result of any scorecard, with a notice.
+func (s *Server) callResult(ctx context.Context, c callRef, sv *served) (res *models.Result, notice string, err error) {
+	res, err = s.wb.LatestResult(ctx, c.Rec, sv.Ref.ID, sv.Ref.Version)
 	if errors.Is(err, storage.ErrNotFound) {
-		res, err = s.wb.LatestResult(ctx, c.Rec, s.sc.ID, 0)
-		if err == nil {
-			notice = fmt.Sprintf("此通话按评分表 v%d 质检，与当前评分表 v%d 不同", res.Scorecard.Version, s.sc.Version)
+		res, err = s.wb.LatestResult(ctx, c.Rec, sv.Ref.ID, 0)
+		if errors.Is(err, storage.ErrNotFound) {
+			res, err = s.wb.LatestResult(ctx, c.Rec, "", 0)
+		}
+		switch {
+		case err != nil:
+		case res.Scorecard.ID == sv.Ref.ID:
+			notice = fmt.Sprintf("此通话按评分表 v%d 质检，与当前评分表 v%d 不同", res.Scorecard.Version, sv.Ref.Version)
+		default:
+			notice = fmt.Sprintf("此通话按评分表 %s v%d 质检，与当前评分表 %s v%d 不同", res.Scorecard.ID, res.Scorecard.Version, sv.Ref.ID, sv.Ref.Version)
 		}
 	}
 	return res, notice, err
 }
 
 // callData gathers what the call page and the call API show.
-func (s *Server) callData(r *http.Request, c callRef) (*callView, error) {
+func (s *Server) callData(r *http.Request, c callRef, sv *served) (*callView, error) {
 	ctx := r.Context()
-	res, notice, err := s.callResult(ctx, c)
+	res, notice, err := s.callResult(ctx, c, sv)
 	if err != nil {
 		return nil, err
 	}
@@ -110,8 +122,8 @@ func (s *Server) callData(r *http.Request, c callRef) (*callView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &callView{Result: res, VersionNotice: notice, Verdict: verdict, BaseScore: s.sc.BaseScore, Duration: resultDuration(res),
-		Clash: c.others}
+	v := &callView{Result: res, VersionNotice: notice, RescoreNotice: sv.Notice(), Verdict: verdict, BaseScore: sv.BaseScore,
+		Duration: resultDuration(res), Clash: c.others}
 	if verdict != nil && verdict.ScorecardVersion != 0 &&
 		(verdict.ScorecardID != res.Scorecard.ID || verdict.ScorecardVersion != res.Scorecard.Version) {
 		v.VerdictNotice = fmt.Sprintf("此结论是在评分表 %s v%d 的质检结果上作出的，按通话沿用至当前结果（评分表 %s v%d）",
@@ -124,8 +136,8 @@ func (s *Server) callData(r *http.Request, c callRef) (*callView, error) {
 	}
 	used := map[*storage.Review]bool{}
 	byID := map[string]*models.Rule{}
-	for i := range s.sc.Rules {
-		byID[s.sc.Rules[i].ID] = &s.sc.Rules[i]
+	for i := range sv.Rules {
+		byID[sv.Rules[i].ID] = &sv.Rules[i]
 	}
 	for i, f := range res.Findings {
 		ms := storage.StartMS(f.Start)
@@ -147,7 +159,12 @@ func (s *Server) callData(r *http.Request, c callRef) (*callView, error) {
 			v.EarlierReviews = append(v.EarlierReviews, reviews[i])
 		}
 	}
-	v.ReviewedPassed = storage.ReviewedVerdict(s.sc, res, reviews, verdict)
+	if math.IsNaN(v.BaseScore) {
+		// No definition of the scorecard: the base the stored costs
+		// were taken from.
+		v.BaseScore = res.Score + v.Deducted
+	}
+	v.ReviewedPassed = storage.ReviewedVerdict(sv.Scorecard, res, reviews, verdict)
 	v.Waveform = waveformSVG(res)
 	v.Lines = transcriptLines(res)
 	v.CoverageWarnings = coverageWarnings(res)
@@ -468,7 +485,12 @@ func (s *Server) callPage(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	v, err := s.callData(r, c)
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	v, err := s.callData(r, c, sv)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
@@ -501,7 +523,11 @@ func (s *Server) saveReview(r *http.Request, c callRef, in reviewInput) (*storag
 	if in.Decision == storage.DecisionOverturn && strings.TrimSpace(in.Comment) == "" {
 		return nil, badf("推翻时请填写理由")
 	}
-	res, _, err := s.callResult(r.Context(), c)
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		return nil, err
+	}
+	res, _, err := s.callResult(r.Context(), c, sv)
 	if err != nil {
 		return nil, err
 	}
@@ -537,7 +563,11 @@ func (s *Server) saveVerdict(r *http.Request, c callRef, in verdictInput) (*stor
 	if utf8.RuneCountInString(in.Comment) > maxCommentLen {
 		return nil, badf("备注超过 %d 字", maxCommentLen)
 	}
-	res, _, err := s.callResult(r.Context(), c)
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		return nil, err
+	}
+	res, _, err := s.callResult(r.Context(), c, sv)
 	if err != nil {
 		return nil, err
 	}
@@ -675,7 +705,12 @@ func (s *Server) callAudio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	res, _, err := s.callResult(ctx, c)
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	res, _, err := s.callResult(ctx, c, sv)
 	if err != nil {
 		s.failCall(w, r, err)
 		return

@@ -56,6 +56,7 @@ type indicatorRow struct {
 }
 
 type dashboard struct {
+	Card      *served
 	From, To  string
 	Scorecard models.ScorecardRef
 	Total     rateRow
@@ -74,9 +75,13 @@ type dashboard struct {
 // exportLinks are the CSV and XLSX links of one table.
 type exportLinks struct{ CSV, XLSX string }
 
-// exportURL is the link of a table's export with the dates of the dashboard.
-func exportURL(table, format, from, to string) string {
+// exportURL is the link of a table's export with the dates and the
+// scorecard version of the dashboard (sv, when not the default).
+func exportURL(table, format, from, to string, sv *served) string {
 	q := url.Values{"format": {format}}
+	if !sv.Default {
+		q.Set(scorecardParam, refParam(sv.Ref))
+	}
 	if from != "" {
 		q.Set("from", from)
 	}
@@ -101,13 +106,13 @@ const partTotal = "total"
 // dashFilter reads the dashboard's date range. Without from and to, it is
 // the current month in the hotline's time zone, so that neither the page
 // nor an export loads every call ever inspected.
-func (s *Server) dashFilter(q url.Values) (storage.CallFilter, error) {
+func (s *Server) dashFilter(q url.Values, sv *served) (storage.CallFilter, error) {
 	for k := range q {
-		if k != "from" && k != "to" && k != "format" {
+		if k != "from" && k != "to" && k != "format" && k != scorecardParam {
 			return storage.CallFilter{}, badf("未知参数 %q", k)
 		}
 	}
-	cf, err := s.callFilter(url.Values{"from": {q.Get("from")}, "to": {q.Get("to")}})
+	cf, err := s.callFilter(url.Values{"from": {q.Get("from")}, "to": {q.Get("to")}}, sv)
 	if err != nil {
 		return cf, err
 	}
@@ -142,18 +147,22 @@ func monthOf(t time.Time) (from, to string) {
 // report`), the reviewed ones from the workbench store. A table's total row
 // and the indicator's reviewed rate need the total.
 func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, error) {
-	cf, err := s.dashFilter(r.URL.Query())
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		return nil, err
+	}
+	cf, err := s.dashFilter(r.URL.Query(), sv)
 	if err != nil {
 		return nil, err
 	}
 	want := func(p string) bool { return len(parts) == 0 || slices.Contains(parts, p) }
 	needTotal := want(partTotal) || want("indicator") || want("days") || want("teams") || want("agents") || want("queues")
 	ctx := r.Context()
-	ref := models.ScorecardRef{ID: s.sc.ID, Version: s.sc.Version}
+	ref := sv.Ref
 	ro := report.Options{Scorecard: ref, From: cf.From, To: cf.To}
-	d := &dashboard{From: cf.From, To: cf.To, Scorecard: ref, Exports: map[string]exportLinks{}}
+	d := &dashboard{Card: sv, From: cf.From, To: cf.To, Scorecard: ref, Exports: map[string]exportLinks{}}
 	for _, t := range exportTables {
-		d.Exports[t] = exportLinks{CSV: exportURL(t, report.FormatCSV, cf.From, cf.To), XLSX: exportURL(t, report.FormatXLSX, cf.From, cf.To)}
+		d.Exports[t] = exportLinks{CSV: exportURL(t, report.FormatCSV, cf.From, cf.To, sv), XLSX: exportURL(t, report.FormatXLSX, cf.From, cf.To, sv)}
 	}
 
 	groups := []struct {
@@ -175,7 +184,7 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 				by = append(by, g.by)
 			}
 		}
-		if reviewedBy, err = s.wb.GroupedPassRates(ctx, s.sc, cf, by...); err != nil {
+		if reviewedBy, err = s.wb.GroupedPassRates(ctx, sv.Scorecard, cf, by...); err != nil {
 			return nil, err
 		}
 	}
@@ -285,6 +294,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		s.failFilter(w, r, err)
 		return
 	}
+	s.rememberScorecard(w, r, d.Card)
 	s.render(w, r, http.StatusOK, "dashboard", "合格率看板", d)
 }
 
@@ -378,7 +388,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sh, _ := d.sheet(name)
-	file := fmt.Sprintf("callqa-%s-%s-v%d", name, s.sc.ID, s.sc.Version)
+	file := fmt.Sprintf("callqa-%s-%s-v%d", name, d.Scorecard.ID, d.Scorecard.Version)
 	if d.From != "" || d.To != "" {
 		file += "-" + d.From + "_" + d.To
 	}

@@ -13,10 +13,11 @@ import (
 )
 
 // callFilter reads the shared filter parameters: from, to (YYYY-MM-DD),
-// team, agent, queue, rule.
-func (s *Server) callFilter(q url.Values) (storage.CallFilter, error) {
+// team, agent, queue, rule; the results are those of the served scorecard
+// version.
+func (s *Server) callFilter(q url.Values, sv *served) (storage.CallFilter, error) {
 	f := storage.CallFilter{
-		ScorecardID: s.sc.ID, ScorecardVersion: s.sc.Version,
+		ScorecardID: sv.Ref.ID, ScorecardVersion: sv.Ref.Version,
 		From: q.Get("from"), To: q.Get("to"),
 		Team: q.Get("team"), Agent: q.Get("agent"), Queue: q.Get("queue"), Rule: q.Get("rule"),
 	}
@@ -47,8 +48,8 @@ const DefaultQueueDays = 7
 // queueFilter reads the review queue's parameters. Without from and to, the
 // queue covers the last DefaultQueueDays days, dates of the hotline's time
 // zone (Config.Location) as call_date is, whatever the server's zone.
-func (s *Server) queueFilter(q url.Values) (storage.QueueFilter, error) {
-	cf, err := s.callFilter(q)
+func (s *Server) queueFilter(q url.Values, sv *served) (storage.QueueFilter, error) {
+	cf, err := s.callFilter(q, sv)
 	if err != nil {
 		return storage.QueueFilter{}, err
 	}
@@ -102,6 +103,7 @@ func (s *Server) failFilter(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 type queueView struct {
+	Card        *served
 	Filter      storage.QueueFilter
 	DefaultDays int
 	Page        *storage.QueuePage
@@ -114,14 +116,6 @@ type queueView struct {
 }
 
 type ruleOption struct{ ID, Name string }
-
-func (s *Server) ruleOptions() []ruleOption {
-	out := make([]ruleOption, 0, len(s.sc.Rules))
-	for _, r := range s.sc.Rules {
-		out = append(out, ruleOption{r.ID, r.Name})
-	}
-	return out
-}
 
 // withParam returns the query with one parameter replaced, as "?...".
 func withParam(q url.Values, key, value string) string {
@@ -139,16 +133,27 @@ func withParam(q url.Values, key, value string) string {
 
 func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f, err := s.queueFilter(q)
+	sv, err := s.scorecardFor(r)
 	if err != nil {
 		s.failFilter(w, r, err)
 		return
 	}
-	p, err := s.wb.Queue(r.Context(), s.sc, f)
+	f, err := s.queueFilter(q, sv)
+	if err != nil {
+		s.failFilter(w, r, err)
+		return
+	}
+	p, err := s.wb.Queue(r.Context(), sv.Scorecard, f)
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
+	rules, err := s.ruleOptions(r.Context(), sv)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	s.rememberScorecard(w, r, sv)
 	// The links of the page keep the dates the queue shows, the default
 	// ones included.
 	for k, v := range map[string]string{"from": f.From, "to": f.To} {
@@ -156,7 +161,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 			q.Set(k, v)
 		}
 	}
-	v := queueView{Filter: f, DefaultDays: DefaultQueueDays, Page: p, Query: q, Rules: s.ruleOptions(), SortURLs: map[string]string{}}
+	v := queueView{Card: sv, Filter: f, DefaultDays: DefaultQueueDays, Page: p, Query: q, Rules: rules, SortURLs: map[string]string{}}
 	v.Pages = max(1, (p.Total+p.PageSize-1)/p.PageSize)
 	if f.Page > 1 {
 		v.PrevURL = withParam(q, "page", strconv.Itoa(f.Page-1))

@@ -68,6 +68,13 @@ type Config struct {
 	AudioCacheFiles int
 	// Indicator is the evaluation indicator row of the dashboard.
 	Indicator Indicator
+	// LatestScorecard serves by default the scorecard version most
+	// recently used in the results, as callqa report does, instead of
+	// Deps.Scorecard's (which stays the default of an empty database and
+	// the definition re-scoring uses). Default false: Deps.Scorecard's
+	// version. Either way a request may pick another version of the
+	// results (scorecard=ID:VERSION).
+	LatestScorecard bool
 	// Location is the hotline's time zone, that of the calls' call_date:
 	// the default date ranges (the queue's last days, the dashboard's
 	// month) and the times shown on pages are in it. Default Asia/Shanghai
@@ -164,7 +171,9 @@ type Deps struct {
 	// source: any pipeline.RecordingSource).
 	Source Recordings
 	// Scorecard is the scorecard whose results the queue and dashboard
-	// show (its ID and version) and whose rule names label findings.
+	// show by default (its ID and version, unless
+	// Config.LatestScorecard), whose rule names label findings, and whose
+	// rules re-score calls with overturned findings.
 	Scorecard *models.Scorecard
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -191,6 +200,8 @@ type Server struct {
 	limiter *loginLimiter
 	audio   *audioCache
 	mux     *http.ServeMux
+
+	heldCache heldCache // the scorecard versions in the results
 
 	listenMu sync.Mutex
 	listens  map[listenKey]time.Time // last playback audited per session and call

@@ -273,7 +273,7 @@ func FuzzQueueFilter(f *testing.F) {
 		if err != nil {
 			return
 		}
-		fl, err := s.queueFilter(q)
+		fl, err := s.queueFilter(q, &served{Scorecard: s.sc, Ref: models.ScorecardRef{ID: "x", Version: 1}})
 		if err != nil {
 			return
 		}

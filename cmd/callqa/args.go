@@ -50,3 +50,12 @@ func printHelp(e *env, fs *flag.FlagSet, synopsis string) error {
 	fs.PrintDefaults()
 	return nil
 }
+
+// plural picks the singular or plural form of a count's noun ("1 call",
+// "2 calls").
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

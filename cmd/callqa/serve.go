@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/storage"
 	"github.com/callqa/callqa/web"
 )
@@ -108,8 +109,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if rate == 0 {
 		rate = -1 // web.Config: negative means none, zero the default
 	}
+	// Without --scorecard, the workbench serves the scorecard version most
+	// recently used in the results, as callqa report does.
+	latest := ff.scorecard == ""
+	held, err := st.Scorecards(ctx)
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{InsecureCookies: *insecure, TrustedProxies: proxies, CalibrationRate: rate, Location: loc,
-		AudioCacheDir: *cacheDir},
+		AudioCacheDir: *cacheDir, LatestScorecard: latest},
 		web.Deps{Store: st, Workbench: wb, Source: src, Scorecard: sc}, e.logger)
 	if err != nil {
 		return err
@@ -127,7 +135,18 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          nil,
 	}
-	fmt.Fprintf(e.stdout, "质检工作台: http://%s/ (scorecard %s v%d, source %s)\n", ln.Addr(), sc.ID, sc.Version, spec)
+	served := fmt.Sprintf("%s v%d", sc.ID, sc.Version)
+	if latest && len(held) > 0 {
+		served = fmt.Sprintf("%s v%d, the newest in the database", held[0].Scorecard.ID, held[0].Scorecard.Version)
+	}
+	fmt.Fprintf(e.stdout, "质检工作台: http://%s/ (scorecard %s, source %s)\n", ln.Addr(), served, spec)
+	if len(held) > 1 || len(held) == 1 && held[0].Scorecard != (models.ScorecardRef{ID: sc.ID, Version: sc.Version}) {
+		var vs []string
+		for _, h := range held {
+			vs = append(vs, fmt.Sprintf("%s v%d (%d %s)", h.Scorecard.ID, h.Scorecard.Version, h.Calls, plural(h.Calls, "call", "calls")))
+		}
+		fmt.Fprintf(e.stdout, "the database holds results of %s; pick one on the pages or with ?scorecard=ID:VERSION\n", strings.Join(vs, ", "))
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

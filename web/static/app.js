@@ -1,8 +1,15 @@
 // Workbench page behaviour: clicking a finding, a transcript line or the
 // waveform seeks the player; the waveform cursor and the current transcript
-// line follow playback. Everything else works without JavaScript.
+// line follow playback; the scorecard selector applies at once. Everything
+// else works without JavaScript.
 (function () {
   "use strict";
+  // Picking another scorecard version reloads the page with it.
+  var pick = document.getElementById("scorecard");
+  if (pick && pick.form) {
+    pick.addEventListener("change", function () { pick.form.submit(); });
+  }
+
   var player = document.getElementById("player");
   if (!player) return;
   var wave = document.querySelector("#wave svg");
