@@ -2,6 +2,8 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"math"
 	"mime"
 	"net/http"
@@ -137,16 +139,33 @@ func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
 	s.json(w, http.StatusOK, map[string]any{"reviews": reviews, "verdict": verdict})
 }
 
-// decodeJSON reads a JSON request body into v, strictly.
+// maxJSONBytes bounds a JSON request body.
+const maxJSONBytes = 1 << 16
+
+// decodeJSON reads a JSON request body into v, strictly: one object of
+// known fields and nothing after it; a body over maxJSONBytes is tooLarge.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
 			return badf("Content-Type 应为 application/json")
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBytes))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	err := dec.Decode(v)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errors.New("对象之后还有数据")
+			if terr != nil {
+				err = terr
+			}
+		}
+	}
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) {
+		return tooLarge{mb.Limit}
+	}
+	if err != nil {
 		return badf("请求体不是有效的 JSON: %v", err)
 	}
 	return nil
@@ -285,6 +304,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		s.failFilter(w, r, err)
 		return
 	}
+	s.flushRefused(r.Context(), true)
 	entries, err := s.wb.AuditLog(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)

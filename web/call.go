@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/callqa/callqa/models"
@@ -24,6 +25,25 @@ import (
 
 // maxCommentLen bounds review and verdict comments (characters).
 const maxCommentLen = 2000
+
+// checkComment validates a review or verdict comment: UTF-8 text of at
+// most maxCommentLen characters, without control characters other than
+// newline and tab (a NUL, an escape sequence). A CRLF line end becomes LF.
+func checkComment(c string) (string, error) {
+	c = strings.ReplaceAll(c, "\r\n", "\n")
+	if !utf8.ValidString(c) {
+		return "", badf("备注不是有效的 UTF-8 文本")
+	}
+	if utf8.RuneCountInString(c) > maxCommentLen {
+		return "", badf("备注超过 %d 字", maxCommentLen)
+	}
+	for _, r := range c {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) {
+			return "", badf("备注含有控制字符 U+%04X", r)
+		}
+	}
+	return c, nil
+}
 
 type findingView struct {
 	Index    int
@@ -75,6 +95,9 @@ type callView struct {
 	// Clash lists the other recordings whose metadata carry the same call
 	// id: they are other calls, stored and counted apart.
 	Clash []storage.CallRecording
+	// FormError is a review or verdict form refused (a bad request), shown
+	// where it was filled in.
+	FormError *formError
 	// CoverageWarnings say which speakers' speech the transcript barely
 	// covers (below lowCoverage).
 	CoverageWarnings []string
@@ -438,13 +461,16 @@ func (s *Server) callOf(r *http.Request) (callRef, error) {
 }
 
 // failCall maps call lookup errors: 400 bad id, 404 unknown call, 300 a
-// call id of several recordings (listed).
+// call id of several recordings (listed); and 413 for a body too large.
 func (s *Server) failCall(w http.ResponseWriter, r *http.Request, err error) {
 	var b badRequest
 	var amb ambiguousCall
+	var tl tooLarge
 	switch {
 	case errors.As(err, &amb):
 		s.ambiguous(w, r, amb)
+	case errors.As(err, &tl):
+		s.fail(w, r, http.StatusRequestEntityTooLarge, tl)
 	case errors.As(err, &b):
 		s.fail(w, r, http.StatusBadRequest, err)
 	case errors.Is(err, storage.ErrNotFound):
@@ -485,6 +511,25 @@ func (s *Server) callPage(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
+	s.renderCall(w, r, c, http.StatusOK, nil)
+}
+
+// formError is a review or verdict form the call page refused, shown on
+// the page above the form it came from.
+type formError struct {
+	Message string
+	// Finding is the anchor of the finding reviewed (f-RULE-MS), "" for
+	// the verdict form; Comment is what was typed, kept in the form.
+	Finding string
+	Comment string
+	// Top shows the message above the findings: a review of a finding
+	// the page does not list.
+	Top bool
+}
+
+// renderCall renders the call page, with the message of a refused form
+// when fe is not nil.
+func (s *Server) renderCall(w http.ResponseWriter, r *http.Request, c callRef, status int, fe *formError) {
 	sv, err := s.scorecardFor(r)
 	if err != nil {
 		s.failCall(w, r, err)
@@ -500,7 +545,13 @@ func (s *Server) callPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "call", "通话 "+c.ID, v)
+	if fe != nil && fe.Finding != "" && !slices.ContainsFunc(v.Findings, func(f findingView) bool {
+		return fmt.Sprintf("f-%s-%d", f.Finding.Rule, f.StartMS) == fe.Finding
+	}) {
+		fe.Finding, fe.Top = "", true
+	}
+	v.FormError = fe
+	s.render(w, r, status, "call", "通话 "+c.ID, v)
 }
 
 // reviewInput is a review of one finding, from a form or JSON.
@@ -517,8 +568,9 @@ func (s *Server) saveReview(r *http.Request, c callRef, in reviewInput) (*storag
 	if in.Decision != storage.DecisionConfirm && in.Decision != storage.DecisionOverturn {
 		return nil, badf("decision 应为 confirm 或 overturn")
 	}
-	if utf8.RuneCountInString(in.Comment) > maxCommentLen {
-		return nil, badf("备注超过 %d 字", maxCommentLen)
+	var err error
+	if in.Comment, err = checkComment(in.Comment); err != nil {
+		return nil, err
 	}
 	if in.Decision == storage.DecisionOverturn && strings.TrimSpace(in.Comment) == "" {
 		return nil, badf("推翻时请填写理由")
@@ -560,8 +612,9 @@ func (s *Server) saveVerdict(r *http.Request, c callRef, in verdictInput) (*stor
 	if in.Verdict != "pass" && in.Verdict != "fail" {
 		return nil, badf("verdict 应为 pass 或 fail")
 	}
-	if utf8.RuneCountInString(in.Comment) > maxCommentLen {
-		return nil, badf("备注超过 %d 字", maxCommentLen)
+	var err error
+	if in.Comment, err = checkComment(in.Comment); err != nil {
+		return nil, err
 	}
 	sv, err := s.scorecardFor(r)
 	if err != nil {
@@ -591,13 +644,22 @@ func (s *Server) reviewSubmit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, badf("start_ms 无效"))
 		return
 	}
-	_, err = s.saveReview(r, c, reviewInput{Rule: r.PostFormValue("rule"), StartMS: ms,
+	rule := r.PostFormValue("rule")
+	_, err = s.saveReview(r, c, reviewInput{Rule: rule, StartMS: ms,
 		Decision: r.PostFormValue("decision"), Comment: r.PostFormValue("comment")})
+	var bad badRequest
+	if errors.As(err, &bad) {
+		// Back on the call page, at the finding, with the message and
+		// what was typed (an overturn without a reason, say).
+		s.renderCall(w, r, c, http.StatusBadRequest, &formError{Message: bad.Error(),
+			Finding: fmt.Sprintf("f-%s-%d", rule, ms), Comment: r.PostFormValue("comment")})
+		return
+	}
 	if err != nil {
 		s.failCall(w, r, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("%s#f-%s-%d", c.URL(), url.PathEscape(r.PostFormValue("rule")), ms), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("%s#f-%s-%d", c.URL(), url.PathEscape(rule), ms), http.StatusSeeOther)
 }
 
 func (s *Server) verdictSubmit(w http.ResponseWriter, r *http.Request) {
@@ -606,7 +668,13 @@ func (s *Server) verdictSubmit(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	if _, err := s.saveVerdict(r, c, verdictInput{Verdict: r.PostFormValue("verdict"), Comment: r.PostFormValue("comment")}); err != nil {
+	_, err = s.saveVerdict(r, c, verdictInput{Verdict: r.PostFormValue("verdict"), Comment: r.PostFormValue("comment")})
+	var bad badRequest
+	if errors.As(err, &bad) {
+		s.renderCall(w, r, c, http.StatusBadRequest, &formError{Message: bad.Error(), Comment: r.PostFormValue("comment")})
+		return
+	}
+	if err != nil {
 		s.failCall(w, r, err)
 		return
 	}

@@ -62,6 +62,7 @@ type dashboard struct {
 	Total     rateRow
 	Indicator indicatorRow
 	Days      []rateRow
+	DayRows   []dayRow // Days with the runs of empty days collapsed
 	Teams     []rateRow
 	Agents    []rateRow
 	Queues    []rateRow
@@ -249,8 +250,38 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 	}
 	if want("days") {
 		d.Trend = trendSVG(d.Days)
+		d.DayRows = collapseDays(d.Days)
 	}
 	return d, nil
+}
+
+// dayRow is a row of the dashboard's daily table: a day with calls, or a
+// run of days without any (Gap), collapsed into one row.
+type dayRow struct {
+	rateRow
+	Gap            bool
+	GapFrom, GapTo string
+	GapDays        int
+}
+
+// collapseDays folds each run of days without a call (inspected or
+// unprocessable) into one row, so that a month with calls on a few days
+// is a few rows; the exports keep every day.
+func collapseDays(days []rateRow) []dayRow {
+	var out []dayRow
+	for _, d := range days {
+		if d.Inspected > 0 || d.Unprocessable > 0 {
+			out = append(out, dayRow{rateRow: d})
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].Gap {
+			out[n-1].GapTo = d.Key
+			out[n-1].GapDays++
+			continue
+		}
+		out = append(out, dayRow{Gap: true, GapFrom: d.Key, GapTo: d.Key, GapDays: 1})
+	}
+	return out
 }
 
 // ruleRows fills the rule table: hit rates from the report package,

@@ -198,8 +198,10 @@ type Server struct {
 	logger  *slog.Logger
 	pages   map[string]*template.Template
 	limiter *loginLimiter
-	audio   *audioCache
-	mux     *http.ServeMux
+	// refusals counts the logins the limiter refused, for the audit trail.
+	refusals refusalLog
+	audio    *audioCache
+	mux      *http.ServeMux
 
 	heldCache heldCache // the scorecard versions in the results
 
@@ -247,9 +249,14 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-// Close removes the transcoded audio files the server cached, and their
+// Close writes the audit entries of the refused logins not yet written,
+// and removes the transcoded audio files the server cached, and their
 // folder.
 func (s *Server) Close() error {
+	// Close has no context (io.Closer); the entries are a few rows.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.flushRefused(ctx, true)
 	s.audio.close()
 	return nil
 }
@@ -284,6 +291,13 @@ func (s *Server) routes() {
 	m := http.NewServeMux()
 	static, _ := fs.Sub(staticFiles, "static")
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	// Browsers and other clients ask for /favicon.ico whatever the page
+	// links: the same icon (SVG, which browsers take from its type).
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		http.ServeFileFS(w, r, static, "favicon.svg")
+	})
 	m.HandleFunc("GET /login", s.loginPage)
 	m.HandleFunc("POST /login", s.loginSubmit)
 	m.HandleFunc("POST /api/login", s.apiLogin)
