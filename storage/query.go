@@ -204,6 +204,18 @@ func (s *Store) LatestScorecard(ctx context.Context) (models.ScorecardRef, error
 	return us[0].Scorecard, nil
 }
 
+// LatestCallDate returns the most recent call date (YYYY-MM-DD) of the
+// results of scorecard version sc, or "" when it has none.
+func (s *Store) LatestCallDate(ctx context.Context, sc models.ScorecardRef) (string, error) {
+	var d sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT MAX(call_date) FROM results
+		WHERE scorecard_id = $1 AND scorecard_version = $2 AND call_date <> ''`, sc.ID, sc.Version).Scan(&d)
+	if err != nil {
+		return "", fmt.Errorf("latest call date: %w", err)
+	}
+	return d.String, nil
+}
+
 // ScorecardCalls counts calls of one scorecard version.
 type ScorecardCalls struct {
 	Scorecard models.ScorecardRef `json:"scorecard"`

@@ -41,7 +41,7 @@ func (s *Server) apiCalls(w http.ResponseWriter, r *http.Request) {
 		s.failFilter(w, r, err)
 		return
 	}
-	f, err := s.queueFilter(r.URL.Query(), sv)
+	f, err := s.queueFilter(r.URL.Query(), sv, s.lastDay(r.Context(), sv))
 	if err != nil {
 		s.failFilter(w, r, err)
 		return

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -40,23 +41,26 @@ func (s *Server) callFilter(q url.Values, sv *served) (storage.CallFilter, error
 	return f, nil
 }
 
-// DefaultQueueDays is the date range of the review queue when neither from
-// nor to is given: the last 7 days, today included, so that the queue does
-// not load a year of calls to pick the flagged ones.
-const DefaultQueueDays = 7
-
-// queueFilter reads the review queue's parameters. Without from and to, the
-// queue covers the last DefaultQueueDays days, dates of the hotline's time
-// zone (Config.Location) as call_date is, whatever the server's zone.
-func (s *Server) queueFilter(q url.Values, sv *served) (storage.QueueFilter, error) {
+// queueFilter reads the review queue's parameters. Without from and to,
+// the queue covers one day: the most recent call date of the served
+// scorecard version's results (lastDay), so that it opens on the latest
+// calls however long ago they were inspected, without loading a year of
+// calls to pick the flagged ones; today, in the hotline's time zone
+// (Config.Location), when there are none.
+func (s *Server) queueFilter(q url.Values, sv *served, lastDay func() (string, error)) (storage.QueueFilter, error) {
 	cf, err := s.callFilter(q, sv)
 	if err != nil {
 		return storage.QueueFilter{}, err
 	}
 	if cf.From == "" && cf.To == "" {
-		today := s.today()
-		cf.From = today.AddDate(0, 0, -(DefaultQueueDays - 1)).Format(time.DateOnly)
-		cf.To = today.Format(time.DateOnly)
+		day, err := lastDay()
+		if err != nil {
+			return storage.QueueFilter{}, err
+		}
+		if day == "" {
+			day = s.today().Format(time.DateOnly)
+		}
+		cf.From, cf.To = day, day
 	}
 	f := storage.QueueFilter{CallFilter: cf, CalibrationRate: s.cfg.CalibrationRate, PageSize: s.cfg.PageSize, Page: 1,
 		Status: q.Get("status"), Reason: q.Get("reason"), Sort: q.Get("sort")}
@@ -103,16 +107,15 @@ func (s *Server) failFilter(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 type queueView struct {
-	Card        *served
-	Filter      storage.QueueFilter
-	DefaultDays int
-	Page        *storage.QueuePage
-	Pages       int
-	Query       url.Values
-	Rules       []ruleOption
-	PrevURL     string
-	NextURL     string
-	SortURLs    map[string]string
+	Card     *served
+	Filter   storage.QueueFilter
+	Page     *storage.QueuePage
+	Pages    int
+	Query    url.Values
+	Rules    []ruleOption
+	PrevURL  string
+	NextURL  string
+	SortURLs map[string]string
 }
 
 type ruleOption struct{ ID, Name string }
@@ -138,7 +141,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 		s.failFilter(w, r, err)
 		return
 	}
-	f, err := s.queueFilter(q, sv)
+	f, err := s.queueFilter(q, sv, s.lastDay(r.Context(), sv))
 	if err != nil {
 		s.failFilter(w, r, err)
 		return
@@ -161,7 +164,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 			q.Set(k, v)
 		}
 	}
-	v := queueView{Card: sv, Filter: f, DefaultDays: DefaultQueueDays, Page: p, Query: q, Rules: rules, SortURLs: map[string]string{}}
+	v := queueView{Card: sv, Filter: f, Page: p, Query: q, Rules: rules, SortURLs: map[string]string{}}
 	v.Pages = max(1, (p.Total+p.PageSize-1)/p.PageSize)
 	if f.Page > 1 {
 		v.PrevURL = withParam(q, "page", strconv.Itoa(f.Page-1))
@@ -183,4 +186,10 @@ func withoutPage(q url.Values) url.Values {
 		}
 	}
 	return c
+}
+
+// lastDay returns the function that finds the most recent call date of the
+// served version's results, for queueFilter.
+func (s *Server) lastDay(ctx context.Context, sv *served) func() (string, error) {
+	return func() (string, error) { return s.store.LatestCallDate(ctx, sv.Ref) }
 }

@@ -275,7 +275,8 @@ func FuzzQueueFilter(f *testing.F) {
 		if err != nil {
 			return
 		}
-		fl, err := s.queueFilter(q, &served{Scorecard: s.sc, Ref: models.ScorecardRef{ID: "x", Version: 1}})
+		fl, err := s.queueFilter(q, &served{Scorecard: s.sc, Ref: models.ScorecardRef{ID: "x", Version: 1}},
+			func() (string, error) { return "2026-11-25", nil })
 		if err != nil {
 			return
 		}
