@@ -101,7 +101,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	case sum.Batch.Total == 0:
 		return badInput(fmt.Errorf("run: no recordings (.wav) under %s", filepath.Join(src.Root(), filepath.FromSlash(p))))
 	case sum.Batch.Failed > 0:
-		return fmt.Errorf("run: %d calls hit a transient fault and were not stored: run again to retry them", sum.Batch.Failed)
+		return fmt.Errorf("run: %d %s: a transient fault, not stored: run again to retry", sum.Batch.Failed, plural(sum.Batch.Failed, "call had an error", "calls had errors"))
 	}
 	return nil
 }

@@ -328,7 +328,7 @@ func TestRunNamesUnprocessable(t *testing.T) {
 		writeBroken(t, src, "2026/11/25/BAD1.wav")
 		db := filepath.Join(t.TempDir(), "results.db")
 		code, out, errOut := runCmd(t, "run", src, "--date", "2026-11-25", "--db", db)
-		if code != exitOK || !strings.Contains(out, "2 listed, 1 inspected, 1 unprocessable, 0 failed") {
+		if code != exitOK || !strings.Contains(out, "2 listed, 1 inspected, 1 unprocessable, 0 errors") {
 			t.Fatalf("run exit %d\n%s\n%s", code, out, errOut)
 		}
 		calls := unprocessableJSON(t, "--db", db)
