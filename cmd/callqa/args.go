@@ -9,10 +9,12 @@ import (
 
 // parseFlags parses args with fs, allowing flags after positional arguments
 // (callqa inspect call.wav --json), and returns the positional arguments.
+// It adds the log flags every command takes (registerLogFlags).
 // The defaults that --help and usage errors show are masked first (see
 // maskFlagDefaults).
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
+	registerLogFlags(fs)
 	maskFlagDefaults(fs)
 	var pos []string
 	for {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -133,6 +132,6 @@ func shellQuote(s string) string {
 // isTerminal reports whether w is a terminal (draw a progress bar) rather
 // than a file or a pipe (write plain lines).
 func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
+	f, ok := w.(interface{ Fd() uintptr }) // an *os.File, or a lineWriter over one
 	return ok && term.IsTerminal(int(f.Fd()))
 }
