@@ -668,19 +668,20 @@ func TestCallLinks(t *testing.T) {
 	}
 }
 
-// TestHotlineTimeZone checks that the queue's default dates and the times
-// shown are those of the hotline (Asia/Shanghai by default), not the
-// server's: at 2026-11-25T17:00Z it is 01:00 on 11-26 in Beijing.
+// TestHotlineTimeZone checks that the times shown and the queue's default
+// day without results (today) are those of the hotline (Asia/Shanghai by
+// default), not the server's: at 2026-11-25T17:00Z it is 01:00 on 11-26 in
+// Beijing.
 func TestHotlineTimeZone(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name     string
-		loc      *time.Location
-		from, to string
-		clock    string // the review time on the call page
+		name  string
+		loc   *time.Location
+		today string
+		clock string // the review time on the call page
 	}{
-		{"default Asia/Shanghai", nil, "2026-11-20", "2026-11-26", "11-26 01:00"},
-		{"UTC", time.UTC, "2026-11-19", "2026-11-25", "11-25 17:00"},
+		{"default Asia/Shanghai", nil, "2026-11-26", "11-26 01:00"},
+		{"UTC", time.UTC, "2026-11-25", "11-25 17:00"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -689,15 +690,19 @@ func TestHotlineTimeZone(t *testing.T) {
 			b.clock.t = time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)
 			b.clock.mu.Unlock()
 			c := b.login(t, reviewer)
-			var p storage.QueuePage
-			if resp := c.getJSON("/api/calls", &p); resp.StatusCode != 200 || p.From != tc.from || p.To != tc.to {
-				t.Errorf("queue range %s..%s, want %s..%s", p.From, p.To, tc.from, tc.to)
-			}
 			if resp := c.postJSON("/api/calls/"+callTaboo+"/verdict", `{"verdict":"fail"}`); resp.StatusCode != 200 {
 				t.Fatalf("verdict: %d", resp.StatusCode)
 			}
 			if page := bodyOf(c.get("/calls/" + callTaboo)); !strings.Contains(page, "（reviewer1，2026-"+tc.clock+"）") {
 				t.Errorf("verdict time not %s in the hotline's zone", tc.clock)
+			}
+			// No results: the queue opens on today, the hotline's.
+			if _, err := b.st.DB().Exec(`DELETE FROM results`); err != nil {
+				t.Fatal(err)
+			}
+			var p storage.QueuePage
+			if resp := c.getJSON("/api/calls", &p); resp.StatusCode != 200 || p.From != tc.today || p.To != tc.today {
+				t.Errorf("queue range %s..%s, want %s", p.From, p.To, tc.today)
 			}
 		})
 	}
