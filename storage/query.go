@@ -156,11 +156,11 @@ func (s *Store) RuleCounts(ctx context.Context, f ReportFilter) ([]RuleCount, er
 
 // ScorecardUsage is one scorecard version found in the results.
 type ScorecardUsage struct {
-	Scorecard models.ScorecardRef
+	Scorecard models.ScorecardRef `json:"scorecard"`
 	// Calls counts its results; LastInspected is the newest inspected_at
 	// (RFC 3339, UTC, nine fractional digits).
-	Calls         int
-	LastInspected string
+	Calls         int    `json:"calls"`
+	LastInspected string `json:"last_inspected"`
 }
 
 // Scorecards lists the scorecard versions present in the results, the most

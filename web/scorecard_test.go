@@ -56,6 +56,9 @@ func servedScorecard(t *testing.T, b *bundle) {
 		call.Result.Scorecard.ID != "my-card" || call.ServedScorecard.ID != "my-card" || call.RescoreNotice == "" || len(call.ScorecardsHeld) != 2 {
 		t.Fatalf("call: %d, result %+v, served %+v, held %+v, notice %q", resp.StatusCode, call.Result.Scorecard, call.ServedScorecard, call.ScorecardsHeld, call.RescoreNotice)
 	}
+	if body := bodyOf(rev.get("/api/calls/" + callTaboo)); !strings.Contains(body, `"scorecard": {`) || !strings.Contains(body, `"calls": 3`) {
+		t.Errorf("the API's scorecards are not in snake case: %.2000s", body)
+	}
 	var rep struct {
 		Scorecard models.ScorecardRef
 		Total     struct{ Inspected int }
