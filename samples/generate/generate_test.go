@@ -182,6 +182,44 @@ func TestDerive(t *testing.T) {
 	}
 }
 
+func TestCheckHolds(t *testing.T) {
+	t.Parallel()
+	wait := models.Utterance{Speaker: models.SpeakerAgent, Start: 10, End: 13, Text: "好的，请您稍等，我帮您查一下。"}
+	other := models.Utterance{Speaker: models.SpeakerAgent, Start: 10, End: 13, Text: "好的，我帮您查一下。"}
+	tests := []struct {
+		name  string
+		utts  []models.Utterance
+		holds []models.Span
+		trips bool
+		clean bool // no figure too close to a limit
+	}{
+		{"no hold", []models.Utterance{other}, nil, false, true},
+		{"announced, 45 s", []models.Utterance{wait}, []models.Span{{14, 59}}, false, true},
+		{"announced, 65 s", []models.Utterance{wait}, []models.Span{{14, 79}}, true, true},
+		{"announced, 62 s: too close", []models.Utterance{wait}, []models.Span{{14, 76}}, true, false},
+		{"announced, 58 s: too close", []models.Utterance{wait}, []models.Span{{14, 72}}, false, false},
+		{"not announced", []models.Utterance{other}, []models.Span{{14, 44}}, true, true},
+		{"announced by pinyin (ASR: 请您稍登)", []models.Utterance{{Speaker: models.SpeakerAgent, Start: 10, End: 13, Text: "请您稍登"}}, []models.Span{{14, 44}}, false, true},
+		{"announced 18 s before: too close", []models.Utterance{wait}, []models.Span{{31, 61}}, false, false},
+		{"announced long before", []models.Utterance{wait}, []models.Span{{40, 70}}, true, true},
+		{"three announced holds, 165 s in all", []models.Utterance{wait, {Speaker: models.SpeakerAgent, Start: 80, End: 83, Text: "请稍等"}, {Speaker: models.SpeakerAgent, Start: 150, End: 153, Text: "请稍等"}},
+			[]models.Span{{14, 69}, {84, 139}, {154, 209}}, false, true},
+		{"four announced holds, 220 s in all", []models.Utterance{wait, {Speaker: models.SpeakerAgent, Start: 80, End: 83, Text: "请稍等"}, {Speaker: models.SpeakerAgent, Start: 150, End: 153, Text: "请稍等"}, {Speaker: models.SpeakerAgent, Start: 220, End: 223, Text: "请稍等"}},
+			[]models.Span{{14, 69}, {84, 139}, {154, 209}, {224, 279}}, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := &builtCall{transcript: models.Transcript{Utterances: tt.utts}}
+			var problems []string
+			trips := checkHolds(b, tt.holds, defaultWords().announce, func(f string, a ...any) { problems = append(problems, fmt.Sprintf(f, a...)) })
+			if trips != tt.trips || (len(problems) == 0) != tt.clean {
+				t.Errorf("checkHolds = %v, problems %q; want %v, clean %v", trips, problems, tt.trips, tt.clean)
+			}
+		})
+	}
+}
+
 func TestMentions(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
