@@ -277,5 +277,39 @@ func calls() []callSpec {
 				agent("感谢您的来电，再见。", "", 0),
 			},
 		},
+		{
+			meta:     meta("C20261125-0011", li, "就业失业", at(16, 52, 40)),
+			scenario: "long hold: announced, but the caller waits over 60 s without a check back",
+			format:   formatMuLaw, lead: 0.8, tail: 1.4,
+			agentVoice: male, custVoice: custM,
+			// The hold alone must pass the rule's 60 s by a margin, so the
+			// call cannot keep to maxDur; 100 s is still 1.6 MB in mu-law.
+			maxDurS: 100,
+			expect:  []string{"hold"},
+			lines: []line{
+				agent("您好，上海12333，工号1123，请问有什么可以帮您？", "您好，上海一二三三三，工号一一二三，请问有什么可以帮您？", 0),
+				cust("你好，我上个月申请了失业金，到现在还没到账。", "", 0),
+				agent("好的，请您稍等，我帮您查一下。", "", 0),
+				hold(65.5, 0.8),
+				agent("让您久等了，您的申请已经通过，月底发到您的社保卡上。", "", 0.7),
+				cust("好的，谢谢。", "", 0),
+				agent("不客气，感谢您的来电，再见。", "", 0),
+			},
+		},
+		{
+			meta:     meta("C20261125-0012", wang, "养老保险", at(17, 10, 5)),
+			scenario: "key presses: the caller keys the last six digits of the ID card and #",
+			format:   formatMuLaw, lead: 0.9, tail: 1.5,
+			agentVoice: female, custVoice: custF,
+			lines: []line{
+				agent("您好，上海12333，工号1086，请问有什么可以帮您？", "您好，上海一二三三三，工号一零八六，请问有什么可以帮您？", 0),
+				cust("你好，我想查一下我的养老保险一共交了多少年。", "", 0),
+				agent("请您在电话按键上输入您的身份证后六位，以井号键结束。", "", 0),
+				keys("208315#", 0.9),
+				agent("好的，查到了，您累计缴费十八年零五个月，已经满十五年了。", "", 0.8),
+				cust("明白了，谢谢你。", "", 0),
+				agent("不客气，感谢您的来电，祝您生活愉快，再见。", "", 0),
+			},
+		},
 	}
 }

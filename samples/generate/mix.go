@@ -283,7 +283,9 @@ func subtract(spans, cut []models.Span) []models.Span {
 
 // sound renders a line that is not speech as a clip whose runs are where
 // it sounds: the whole hold music, or each key press. seed is the call's,
-// so that every call has its own melody.
+// so that every call has its own melody. The sounds are the analysis
+// tests' own (internal/testaudio, meant for test binaries: the generator
+// is a development tool, never part of the callqa binary).
 func sound(l line, seed uint64) (*clip, error) {
 	var x []float32
 	var runs [][2]int
