@@ -3,9 +3,11 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -123,7 +125,7 @@ func TestFleetRedisRestart(t *testing.T) {
 			st.Stalled, st.Complete, st.Total, st.Done, st.Missing, st.Recover)
 	}
 	out := f.callqa("status", "--date", date)
-	if !regexp.MustCompile(`: stalled\n[\s\S]*stalled: \d+ of 55 recordings have no result[\s\S]*callqa enqueue --date ` + date + ` --replan`).MatchString(out) {
+	if !regexp.MustCompile(`: stalled\n[\s\S]*stalled: \d+ of ` + strconv.Itoa(len(f.ids)) + ` recordings have no result[\s\S]*callqa enqueue --date ` + date + ` --replan`).MatchString(out) {
 		t.Errorf("status text after the restart:\n%s", out)
 	}
 	t.Logf("after the restart: %d of %d calls missing", st.Missing, st.Total)
@@ -151,9 +153,10 @@ func TestFleetLateRecordings(t *testing.T) {
 	f := newFleet(t, 13, 1)
 	w := f.startWorker("worker1", "--concurrency", "2")
 	f.callqa("enqueue", "--date", date)
+	n := len(f.ids) // the samples and the broken recordings
 	st := f.waitComplete(2 * time.Minute)
-	if st.Total != 15 {
-		t.Fatalf("total %d, want 15", st.Total)
+	if st.Total != n {
+		t.Fatalf("total %d, want %d", st.Total, n)
 	}
 	f.stop(w)
 	f.addRecording("LATE-1")
@@ -172,21 +175,21 @@ func TestFleetLateRecordings(t *testing.T) {
 	// A worker that runs plans only: the two calls wait in bulk.
 	planner := f.startWorker("planner", "--queues", "default=1")
 	st = f.waitStatus("re-planned", time.Minute, func(st *worker.Status) bool { return st.Planned && !st.Planning })
-	if st.Total != 17 || st.Done != 15 || st.Missing != 2 || st.Complete || st.Stalled {
-		t.Fatalf("after the re-plan: total %d done %d missing %d complete %v stalled %v; want 17, 15, 2, running",
-			st.Total, st.Done, st.Missing, st.Complete, st.Stalled)
+	if st.Total != n+2 || st.Done != n || st.Missing != 2 || st.Complete || st.Stalled {
+		t.Fatalf("after the re-plan: total %d done %d missing %d complete %v stalled %v; want %d, %d, 2, running",
+			st.Total, st.Done, st.Missing, st.Complete, st.Stalled, n+2, n)
 	}
-	if out := f.callqa("status", "--date", date); !strings.Contains(out, ": running") || !strings.Contains(out, "total 17  done 15  missing 2") {
+	if out := f.callqa("status", "--date", date); !strings.Contains(out, ": running") || !strings.Contains(out, fmt.Sprintf("total %d  done %d  missing 2", n+2, n)) {
 		t.Errorf("status text after the re-plan:\n%s", out)
 	}
-	if b, err := f.store.GetBatch(context.Background(), worker.BatchID(date, f.ref)); err != nil || b.Status != storage.BatchRunning || b.Total != 17 {
-		t.Errorf("batch row after the re-plan: %+v, %v; want running, total 17", b, err)
+	if b, err := f.store.GetBatch(context.Background(), worker.BatchID(date, f.ref)); err != nil || b.Status != storage.BatchRunning || b.Total != n+2 {
+		t.Errorf("batch row after the re-plan: %+v, %v; want running, total %d", b, err, n+2)
 	}
 	f.stop(planner)
 	f.startWorker("worker2", "--concurrency", "2")
 	st = f.waitComplete(2 * time.Minute)
-	if st.Total != 17 || st.Done != 17 {
-		t.Fatalf("after the late recordings: total %d done %d, want 17", st.Total, st.Done)
+	if st.Total != n+2 || st.Done != n+2 {
+		t.Fatalf("after the late recordings: total %d done %d, want %d", st.Total, st.Done, n+2)
 	}
 
 	// One more, enqueued on its own.
@@ -194,11 +197,11 @@ func TestFleetLateRecordings(t *testing.T) {
 	if out := f.callqa("enqueue", "--key", key); !strings.Contains(out, "enqueued") {
 		t.Fatalf("enqueue --key: %s", out)
 	}
-	st = f.waitStatus("late key done", time.Minute, func(st *worker.Status) bool { return st.Done == 18 })
-	if st.Total != 18 || !st.Complete {
-		t.Fatalf("after enqueue --key: total %d done %d complete %v, want 18 of 18", st.Total, st.Done, st.Complete)
+	st = f.waitStatus("late key done", time.Minute, func(st *worker.Status) bool { return st.Done == n+3 })
+	if st.Total != n+3 || !st.Complete {
+		t.Fatalf("after enqueue --key: total %d done %d complete %v, want %d of %[4]d", st.Total, st.Done, st.Complete, n+3)
 	}
-	if out := f.callqa("status", "--date", date); !strings.Contains(out, ": complete") || !strings.Contains(out, "total 18  done 18  missing 0") {
+	if out := f.callqa("status", "--date", date); !strings.Contains(out, ": complete") || !strings.Contains(out, fmt.Sprintf("total %d  done %[1]d  missing 0", n+3)) {
 		t.Errorf("status text:\n%s", out)
 	}
 	f.checkResults(st)
