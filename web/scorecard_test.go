@@ -66,7 +66,7 @@ func servedScorecard(t *testing.T, b *bundle) {
 	if resp := rev.getJSON("/api/reports/pass-rate?from=2026-11-01&to=2026-11-30", &rep); resp.StatusCode != 200 || rep.Scorecard.ID != "my-card" || rep.Total.Inspected != 3 {
 		t.Fatalf("pass rate: %d %+v", resp.StatusCode, rep)
 	}
-	if resp := rev.getJSON("/api/reports/pass-rate?from=2026-11-01&to=2026-11-30&scorecard="+builtin, &rep); resp.StatusCode != 200 || rep.Total.Inspected != 10 {
+	if resp := rev.getJSON("/api/reports/pass-rate?from=2026-11-01&to=2026-11-30&scorecard="+builtin, &rep); resp.StatusCode != 200 || rep.Total.Inspected != 12 {
 		t.Fatalf("pass rate of the built-in: %d %+v", resp.StatusCode, rep)
 	}
 	for q, want := range map[string]string{"nope:1": "数据库中没有评分表 nope v1", "my-card": "无效", "my-card:0": "无效"} {

@@ -50,7 +50,7 @@ func TestRunMatchesReport(t *testing.T) {
 		t.Fatalf("no pass rate in the summary:\n%s", out)
 	}
 	runRate := m[1]
-	if !strings.Contains(out, "10 listed") || !strings.Contains(errOut, "progress") {
+	if !strings.Contains(out, "12 listed") || !strings.Contains(errOut, "progress") {
 		t.Errorf("summary or progress missing:\nstdout:\n%s\nstderr:\n%s", out, errOut)
 	}
 
@@ -86,7 +86,7 @@ func TestRunMatchesReport(t *testing.T) {
 
 	// A rerun skips every call and prints the same pass rate.
 	code, out, _ = runCmd(t, "run", samples, "--date", "2026-11-25", "--db", db)
-	if code != exitOK || !strings.Contains(out, "(10 from earlier runs)") || !strings.Contains(out, runRate) {
+	if code != exitOK || !strings.Contains(out, "(12 from earlier runs)") || !strings.Contains(out, runRate) {
 		t.Errorf("rerun (exit %d):\n%s", code, out)
 	}
 
@@ -457,8 +457,8 @@ func TestReportList(t *testing.T) {
 	var all, failed callList
 	jsonOf(&all, "--list", "calls", "--from", "2026-11-25", "--to", "2026-11-25")
 	jsonOf(&failed, "--list", "calls", "--failed")
-	if len(all.Calls) != 10 || len(failed.Calls) != 1 || failed.Calls[0].Passed {
-		t.Errorf("%d calls, failed %+v; want 10 and the one failed call (the samples pass 90%%)", len(all.Calls), failed.Calls)
+	if len(all.Calls) != 12 || len(failed.Calls) != 1 || failed.Calls[0].Passed {
+		t.Errorf("%d calls, failed %+v; want 12 and the one failed call (the samples pass 91.7%%)", len(all.Calls), failed.Calls)
 	}
 
 	// Table, CSV and XLSX.
@@ -469,7 +469,7 @@ func TestReportList(t *testing.T) {
 	}
 	code, csvOut, _ := runCmd(t, "report", "--db", db, "--list", "calls", "--format", "csv")
 	if code != exitOK || !strings.HasPrefix(csvOut, "\ufeff通话编号,日期,坐席工号,坐席姓名,班组,队列,得分,是否合格,否决,需复核,命中规则,录音\n") ||
-		strings.Count(csvOut, "2026/11/25/C20261125-") != 10 {
+		strings.Count(csvOut, "2026/11/25/C20261125-") != 12 {
 		t.Errorf("csv (exit %d):\n%s", code, csvOut)
 	}
 	xlsx := filepath.Join(t.TempDir(), "calls.xlsx")
@@ -485,7 +485,7 @@ func TestReportList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1+10+2 || rows[0][0] != "通话编号" || rows[1][0] != all.Calls[0].CallID || !strings.HasPrefix(rows[12][0], "合计：质检通话 10 通，合格 9 通") {
+	if len(rows) != 1+12+2 || rows[0][0] != "通话编号" || rows[1][0] != all.Calls[0].CallID || !strings.HasPrefix(rows[14][0], "合计：质检通话 12 通，合格 11 通") {
 		t.Errorf("xlsx rows = %q", rows)
 	}
 }
