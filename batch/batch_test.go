@@ -434,7 +434,7 @@ type countingSource struct {
 }
 
 func (s *countingSource) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
-	if suffix == pipeline.SuffixMeta {
+	if suffix == models.SuffixMeta {
 		s.mu.Lock()
 		s.meta[key]++
 		s.mu.Unlock()

@@ -72,7 +72,7 @@ func BenchmarkDecodeAnalyse10min(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		src := &bytesReader{b: raw}
-		if _, err := eng.analyseRecording(context.Background(), readerSource{open: func() io.Reader { return src }}, "bench.wav", models.DefaultChannels); err != nil {
+		if _, _, err := eng.analyseRecording(context.Background(), readerSource{open: func() io.Reader { return src }}, "bench.wav", models.DefaultChannels); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,7 +12,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -35,9 +34,6 @@ import (
 // enough to amortise per-block work, small enough to stay in cache and to
 // notice cancellation within a fraction of a second of audio.
 const blockFrames = 4096
-
-// maxMetaBytes bounds a metadata sidecar; real ones are a few hundred bytes.
-const maxMetaBytes = 1 << 20
 
 // Config tunes the engine. The zero value is the documented default.
 type Config struct {
@@ -177,9 +173,12 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 	res.Meta.CallID = res.CallID
 
 	chans := meta.ChannelsOrDefault()
-	a, err := e.analyseRecording(ctx, src, key, chans)
+	a, sink, err := e.analyseRecording(ctx, src, key, chans)
 	if err != nil {
 		return err
+	}
+	if sink != nil {
+		defer sink.Remove()
 	}
 	rep, format := a.Report, a.Format
 	if a.Truncated != nil {
@@ -198,7 +197,13 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 	// recogniser splits long channels at the pauses found and drops the
 	// text it invents where no speech was found.
 	metrics, env := e.metrics(rep, chans)
-	tr, err := e.transcriber.Transcribe(ctx, src, key, transcriptCall(chans, format.Channels, metrics))
+	call := transcriptCall(chans, format.Channels, metrics)
+	if sink != nil {
+		if call.Audio, err = sink.Close(); err != nil {
+			return fmt.Errorf("transcript: %w", err)
+		}
+	}
+	tr, err := e.transcriber.Transcribe(ctx, src, key, call)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -226,30 +231,15 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 
 // readMeta reads the optional metadata sidecar.
 func readMeta(ctx context.Context, src RecordingSource, key string) (models.CallMeta, error) {
-	var meta models.CallMeta
-	rc, err := src.OpenSidecar(ctx, key, SuffixMeta)
+	rc, err := src.OpenSidecar(ctx, key, models.SuffixMeta)
 	if errors.Is(err, fs.ErrNotExist) {
-		return meta, nil
+		return models.CallMeta{}, nil
 	}
 	if err != nil {
-		return meta, fmt.Errorf("open meta sidecar: %w", err)
+		return models.CallMeta{}, fmt.Errorf("open meta sidecar: %w", err)
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, maxMetaBytes+1))
-	if err != nil {
-		return meta, fmt.Errorf("read meta sidecar: %w", err)
-	}
-	if len(data) > maxMetaBytes {
-		return meta, bad("meta sidecar %s: larger than %d bytes", sidecarName(key, SuffixMeta), maxMetaBytes)
-	}
-	if err := json.Unmarshal(data, &meta); err != nil {
-		return meta, bad("meta sidecar %s: %v", sidecarName(key, SuffixMeta), err)
-	}
-	return meta, nil
-}
-
-func sidecarName(key, suffix string) string {
-	return strings.TrimSuffix(key, path.Ext(key)) + suffix
+	return models.ReadMeta(rc, key)
 }
 
 // sizer is implemented by readers that know their total size (S3 objects).
@@ -314,19 +304,22 @@ type Analysis struct {
 
 // AnalyseStream decodes a WAV stream block by block into the analyser,
 // holding only one block of samples at a time. size is the stream's total
-// size or -1. check, when not nil, vets the format before any audio is
-// decoded (a channel map that does not fit, say). Decoding errors are
-// returned as they are: errors.Is(err, models.ErrBadInput) tells invalid or unsupported
+// size or -1. prepare, when not nil, vets the format before any audio is
+// decoded (a channel map that does not fit, say) and may return a tap that
+// receives every decoded block too (a transcriber's audio sink: the
+// recording is decoded once). Decoding errors are returned as they are:
+// errors.Is(err, models.ErrBadInput) tells invalid or unsupported
 // recordings from faults of the reader. It stops with ctx's error between
 // blocks once ctx is done.
-func AnalyseStream(ctx context.Context, r io.Reader, size int64, cfg analyse.Config, check func(decode.Format) error) (*Analysis, error) {
+func AnalyseStream(ctx context.Context, r io.Reader, size int64, cfg analyse.Config, prepare func(decode.Format) (tap func([]float32) error, err error)) (*Analysis, error) {
 	dec, err := decode.NewDecoder(r, size)
 	if err != nil {
 		return nil, err
 	}
 	format := dec.Format()
-	if check != nil {
-		if err := check(format); err != nil {
+	var tap func([]float32) error
+	if prepare != nil {
+		if tap, err = prepare(format); err != nil {
 			return nil, err
 		}
 	}
@@ -336,34 +329,31 @@ func AnalyseStream(ctx context.Context, r io.Reader, size int64, cfg analyse.Con
 		// take (a sample rate above 1 MHz, say): valid, but not for us.
 		return nil, &decode.UnsupportedError{Feature: strings.TrimPrefix(err.Error(), "analyse: new: ")}
 	}
-	buf := make([]float32, blockFrames*format.Channels)
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	err = dec.Each(ctx, blockFrames, func(block []float32) error {
+		an.Write(block)
+		if tap != nil {
+			return tap(block)
 		}
-		n, err := dec.Read(buf)
-		if n > 0 {
-			an.Write(buf[:n*format.Channels])
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &Analysis{Report: an.Finish(), Format: format, Frames: dec.FramesRead(), Truncated: dec.Truncated()}, nil
 }
 
 // analyseRecording opens the recording and analyses it, classifying what
-// goes wrong: bad input (the recording's fault) or a transient fault.
-func (e *Engine) analyseRecording(ctx context.Context, src RecordingSource, key string, chans models.ChannelMap) (*Analysis, error) {
+// goes wrong: bad input (the recording's fault) or a transient fault. When
+// the transcriber transcribes audio and wants this call's, the decoded
+// samples go to its sink too (returned, to be closed and removed by the
+// caller; nil otherwise).
+func (e *Engine) analyseRecording(ctx context.Context, src RecordingSource, key string, chans models.ChannelMap) (*Analysis, transcript.AudioSink, error) {
 	rc, err := src.Open(ctx, key)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, bad("recording %s not found", key)
+		return nil, nil, bad("recording %s not found", key)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open recording: %w", err)
+		return nil, nil, fmt.Errorf("open recording: %w", err)
 	}
 	defer rc.Close()
 	sr := &sourceReader{r: rc}
@@ -372,30 +362,47 @@ func (e *Engine) analyseRecording(ctx context.Context, src RecordingSource, key 
 		ssr := &seekingSourceReader{sourceReader: sourceReader{r: rc}, seeker: sk}
 		r, sr = ssr, &ssr.sourceReader
 	}
-	a, err := AnalyseStream(ctx, r, StreamSize(rc), e.analysis, func(f decode.Format) error {
-		return checkChannels(chans, f.Channels)
+	var sink transcript.AudioSink
+	a, err := AnalyseStream(ctx, r, StreamSize(rc), e.analysis, func(f decode.Format) (func([]float32) error, error) {
+		if err := checkChannels(chans, f.Channels); err != nil {
+			return nil, err
+		}
+		at, ok := e.transcriber.(transcript.AudioTranscriber)
+		if !ok {
+			return nil, nil
+		}
+		s, err := at.AudioSink(ctx, src, key, f)
+		if err != nil || s == nil {
+			return nil, err
+		}
+		sink = s
+		return s.Write, nil
 	})
+	if err != nil && sink != nil {
+		sink.Remove()
+		sink = nil
+	}
 	var fe *decode.FormatError
 	var ue *decode.UnsupportedError
 	switch {
 	case sr.err != nil:
 		// Whatever the decoder made of it, the stream itself failed.
-		return nil, fmt.Errorf("read recording: %w", sr.err)
+		return nil, nil, fmt.Errorf("read recording: %w", sr.err)
 	case err == nil:
 	case ctx.Err() != nil:
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	case errors.As(err, &fe), errors.As(err, &ue):
 		// The recording itself: its key goes in front of the reason.
-		return nil, bad("recording %s: %w", key, err)
+		return nil, nil, bad("recording %s: %w", key, err)
 	case errors.Is(err, models.ErrBadInput):
-		return nil, err // the metadata's channel map, already said
+		return nil, nil, err // the metadata's channel map, already said
 	default:
-		return nil, fmt.Errorf("read recording: %w", err)
+		return nil, nil, fmt.Errorf("read recording: %w", err)
 	}
 	if a.Frames == 0 {
-		return nil, bad("recording %s: no audio in the data chunk", key)
+		return nil, nil, bad("recording %s: no audio in the data chunk", key)
 	}
-	return a, nil
+	return a, sink, nil
 }
 
 // checkChannels checks the metadata's channel map against a recording of

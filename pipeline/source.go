@@ -3,18 +3,6 @@ package pipeline
 import (
 	"context"
 	"io"
-
-	"github.com/callqa/callqa/pipeline/transcript"
-)
-
-// Sidecar suffixes, appended to the recording's key without its extension:
-// recordings/2026/11/25/C1.wav has C1.transcript.json and C1.meta.json.
-const (
-	SuffixTranscript = transcript.SuffixTranscript
-	SuffixMeta       = ".meta.json"
-	// Per-channel OpenAI verbose_json transcripts.
-	SuffixAgentVerbose    = transcript.SuffixAgentVerbose
-	SuffixCustomerVerbose = transcript.SuffixCustomerVerbose
 )
 
 // RecordingSource opens a recording and its sidecars. Both the local folder

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/callqa/callqa/models"
 )
 
 // LocalSource is a folder of recordings, laid out by day as
@@ -78,10 +80,10 @@ func (s *LocalSource) Open(ctx context.Context, key string) (io.ReadCloser, erro
 }
 
 // OpenSidecar opens the sidecar of recording key with the given suffix
-// (pipeline.SuffixMeta, pipeline.SuffixTranscript...). A missing sidecar
+// (models.SuffixMeta, models.SuffixTranscript...). A missing sidecar
 // yields an error wrapping ErrNotFound.
 func (s *LocalSource) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
-	return s.Open(ctx, SidecarKey(key, suffix))
+	return s.Open(ctx, models.SidecarKey(key, suffix))
 }
 
 // WriteSidecar writes the sidecar of recording key atomically: the data
@@ -91,7 +93,7 @@ func (s *LocalSource) WriteSidecar(ctx context.Context, key, suffix string, data
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("write sidecar %s: %w", key, err)
 	}
-	sk := SidecarKey(key, suffix)
+	sk := models.SidecarKey(key, suffix)
 	p, err := s.path(sk)
 	if err != nil {
 		return fmt.Errorf("write sidecar: %w", err)

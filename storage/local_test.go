@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline"
 )
 
@@ -130,7 +131,7 @@ func TestLocalSourceOpen(t *testing.T) {
 	if got, err := read(s.Open(ctx, "2026/11/25/A.wav")); err != nil || got != "RIFF" {
 		t.Errorf("Open = %q, %v", got, err)
 	}
-	if got, err := read(s.OpenSidecar(ctx, "2026/11/25/A.wav", pipeline.SuffixMeta)); err != nil || got != `{"agent_id":"1"}` {
+	if got, err := read(s.OpenSidecar(ctx, "2026/11/25/A.wav", models.SuffixMeta)); err != nil || got != `{"agent_id":"1"}` {
 		t.Errorf("OpenSidecar(meta) = %q, %v", got, err)
 	}
 	for _, key := range []string{"2026/11/25/missing.wav", "2026/11/25"} {
@@ -139,7 +140,7 @@ func TestLocalSourceOpen(t *testing.T) {
 			t.Errorf("Open(%s) = %v, want ErrNotFound", key, err)
 		}
 	}
-	if _, err := s.OpenSidecar(ctx, "2026/11/25/A.wav", pipeline.SuffixTranscript); !IsNotFound(err) {
+	if _, err := s.OpenSidecar(ctx, "2026/11/25/A.wav", models.SuffixTranscript); !IsNotFound(err) {
 		t.Errorf("OpenSidecar(transcript) = %v, want ErrNotFound", err)
 	}
 	for _, key := range []string{"../etc/passwd", "/etc/passwd", "2026/../../x.wav", "", ".", `a\..\..\x`, "a//b.wav"} {
@@ -169,7 +170,7 @@ func TestLocalSourceWriteSidecar(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, data := range []string{`{"utterances":[]}`, `{"utterances":[{"text":"您好"}]}`} {
-		if err := s.WriteSidecar(ctx, "2026/11/25/A.wav", pipeline.SuffixTranscript, []byte(data)); err != nil {
+		if err := s.WriteSidecar(ctx, "2026/11/25/A.wav", models.SuffixTranscript, []byte(data)); err != nil {
 			t.Fatal(err)
 		}
 		got, err := os.ReadFile(filepath.Join(root, "2026/11/25/A.transcript.json"))
@@ -181,10 +182,10 @@ func TestLocalSourceWriteSidecar(t *testing.T) {
 	if len(entries) != 2 {
 		t.Errorf("folder holds %d files, want 2 (no temporary file left)", len(entries))
 	}
-	if err := s.WriteSidecar(ctx, "../A.wav", pipeline.SuffixTranscript, nil); err == nil {
+	if err := s.WriteSidecar(ctx, "../A.wav", models.SuffixTranscript, nil); err == nil {
 		t.Error("WriteSidecar(../A.wav) = nil error")
 	}
-	if err := s.WriteSidecar(ctx, "2026/11/26/A.wav", pipeline.SuffixTranscript, nil); err == nil {
+	if err := s.WriteSidecar(ctx, "2026/11/26/A.wav", models.SuffixTranscript, nil); err == nil {
 		t.Error("WriteSidecar into a missing folder = nil error")
 	}
 }
@@ -289,7 +290,7 @@ func TestLocalSourceListSymlinks(t *testing.T) {
 		if sizes["2026/11/24/E.wav"] != 4 || sizes["2026/11/25/sub/B.wav"] != 2 {
 			t.Errorf("sizes = %v", sizes)
 		}
-		if rc, err := s.OpenSidecar(context.Background(), "2026/11/25/A.wav", pipeline.SuffixMeta); err != nil {
+		if rc, err := s.OpenSidecar(context.Background(), "2026/11/25/A.wav", models.SuffixMeta); err != nil {
 			t.Errorf("OpenSidecar through the day link: %v", err)
 		} else {
 			rc.Close()

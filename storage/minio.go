@@ -16,6 +16,8 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/callqa/callqa/models"
 )
 
 // ErrInterrupted is returned (wrapped) when reading an object stops before
@@ -253,14 +255,14 @@ func (s *S3Source) open(ctx context.Context, key string) (*S3Object, error) {
 }
 
 // OpenSidecar opens the sidecar of the recording at key with the given
-// suffix (e.g. pipeline.SuffixMeta). A missing sidecar matches ErrNotFound.
+// suffix (e.g. models.SuffixMeta). A missing sidecar matches ErrNotFound.
 func (s *S3Source) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
-	return s.open(ctx, SidecarKey(key, suffix))
+	return s.open(ctx, models.SidecarKey(key, suffix))
 }
 
 // WriteSidecar stores data as the sidecar of the recording at key.
 func (s *S3Source) WriteSidecar(ctx context.Context, key, suffix string, data []byte) error {
-	return s.Put(ctx, SidecarKey(key, suffix), data)
+	return s.Put(ctx, models.SidecarKey(key, suffix), data)
 }
 
 // Put stores data at key (relative to the source's Prefix).

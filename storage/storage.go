@@ -5,8 +5,6 @@ package storage
 import (
 	"errors"
 	"io/fs"
-	"path"
-	"strings"
 	"time"
 )
 
@@ -30,9 +28,3 @@ type Object struct {
 
 // IsNotFound reports whether err says a recording or sidecar is missing.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) || errors.Is(err, fs.ErrNotExist) }
-
-// SidecarKey returns the key of a recording's sidecar: the recording's key
-// without its extension, plus suffix.
-func SidecarKey(key, suffix string) string {
-	return strings.TrimSuffix(key, path.Ext(key)) + suffix
-}

@@ -3,12 +3,10 @@ package web
 import (
 	"container/list"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"os"
 	"sync"
 	"time"
@@ -31,80 +29,17 @@ func transcodePCM16(ctx context.Context, r io.Reader, size int64, w io.WriteSeek
 		return 0, fmt.Errorf("transcode: %w", err)
 	}
 	f := dec.Format()
-	if f.Channels <= 0 || f.SampleRate <= 0 {
-		return 0, fmt.Errorf("transcode: unsupported format %+v", f)
-	}
-	if _, err := w.Write(wavHeader(f.SampleRate, f.Channels, 0)); err != nil {
+	out, err := decode.NewWriter(w, decode.CodecPCM16, f.SampleRate, f.Channels)
+	if err != nil {
 		return 0, fmt.Errorf("transcode: %w", err)
 	}
-	buf := make([]float32, transcodeBlock*f.Channels)
-	out := make([]byte, len(buf)*2)
-	var frames int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return frames, err
-		}
-		n, rerr := dec.Read(buf)
-		if n > 0 {
-			s := buf[:n*f.Channels]
-			for i, v := range s {
-				binary.LittleEndian.PutUint16(out[2*i:], uint16(floatToInt16(v)))
-			}
-			if _, err := w.Write(out[:2*len(s)]); err != nil {
-				return frames, fmt.Errorf("transcode: %w", err)
-			}
-			frames += int64(n)
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			return frames, fmt.Errorf("transcode: %w", rerr)
-		}
+	if err := dec.Each(ctx, transcodeBlock, out.WriteFloat32); err != nil {
+		return out.Frames(), fmt.Errorf("transcode: %w", err)
 	}
-	dataBytes := frames * int64(f.Channels) * 2
-	if dataBytes > math.MaxUint32-36 {
-		return frames, errors.New("transcode: recording too long for a WAV file")
+	if err := out.Close(); err != nil {
+		return out.Frames(), fmt.Errorf("transcode: %w", err)
 	}
-	if _, err := w.Seek(0, io.SeekStart); err != nil {
-		return frames, fmt.Errorf("transcode: %w", err)
-	}
-	if _, err := w.Write(wavHeader(f.SampleRate, f.Channels, uint32(dataBytes))); err != nil {
-		return frames, fmt.Errorf("transcode: %w", err)
-	}
-	return frames, nil
-}
-
-// floatToInt16 converts a sample in [-1, 1] to 16-bit PCM, clamping.
-func floatToInt16(v float32) int16 {
-	x := float64(v) * 32768
-	switch {
-	case x >= 32767:
-		return 32767
-	case x <= -32768:
-		return -32768
-	case math.IsNaN(x):
-		return 0
-	}
-	return int16(math.Round(x))
-}
-
-// wavHeader is the 44-byte header of a canonical PCM16 WAV file.
-func wavHeader(rate, channels int, dataBytes uint32) []byte {
-	h := make([]byte, 44)
-	copy(h[0:], "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], 36+dataBytes)
-	copy(h[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(h[16:], 16)
-	binary.LittleEndian.PutUint16(h[20:], 1) // PCM
-	binary.LittleEndian.PutUint16(h[22:], uint16(channels))
-	binary.LittleEndian.PutUint32(h[24:], uint32(rate))
-	binary.LittleEndian.PutUint32(h[28:], uint32(rate*channels*2))
-	binary.LittleEndian.PutUint16(h[32:], uint16(channels*2))
-	binary.LittleEndian.PutUint16(h[34:], 16)
-	copy(h[36:], "data")
-	binary.LittleEndian.PutUint32(h[40:], dataBytes)
-	return h
+	return out.Frames(), nil
 }
 
 // audioDirPattern names the server's private folder under

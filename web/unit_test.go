@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -35,8 +36,14 @@ func (m *memFile) Write(p []byte) (int, error) {
 }
 
 func (m *memFile) Seek(off int64, whence int) (int64, error) {
-	if whence != io.SeekStart {
-		panic("memFile: only SeekStart")
+	switch whence {
+	case io.SeekCurrent:
+		off += int64(m.off)
+	case io.SeekEnd:
+		off += int64(len(m.b))
+	}
+	if off < 0 {
+		return 0, errors.New("memFile: negative offset")
 	}
 	m.off = int(off)
 	return off, nil

@@ -612,7 +612,7 @@ func TestInspectS3BucketAndAccess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := good.Put(ctx, storage.SidecarKey(key, suffix), data); err != nil {
+		if err := good.Put(ctx, models.SidecarKey(key, suffix), data); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -108,7 +108,7 @@ func singleFileSource(recording, transcriptPath, metaPath string) (pipeline.Reco
 		return nil, "", err
 	}
 	over := overrideSource{LocalSource: local, sidecars: map[string]string{}}
-	for suffix, p := range map[string]string{pipeline.SuffixTranscript: transcriptPath, pipeline.SuffixMeta: metaPath} {
+	for suffix, p := range map[string]string{models.SuffixTranscript: transcriptPath, models.SuffixMeta: metaPath} {
 		if p == "" {
 			continue
 		}

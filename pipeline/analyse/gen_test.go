@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline/decode"
 )
 
 // This file is the test signal generator: speech-like sound placed at known
@@ -210,34 +211,9 @@ func (g *generator) fill(buf []float32) {
 	}
 }
 
-// mulawEncode is the G.711 mu-law encoder on 16-bit linear samples.
-func mulawEncode(s int16) uint8 {
-	const bias, clip = 0x84, 32635
-	x := int(s)
-	sign := 0
-	if x < 0 {
-		x, sign = -x, 0x80
-	}
-	x = min(x, clip) + bias
-	exp := 7
-	for mask := 0x4000; x&mask == 0 && exp > 0; mask >>= 1 {
-		exp--
-	}
-	mant := (x >> (exp + 3)) & 0x0F
-	return ^uint8(sign | exp<<4 | mant)
-}
-
-// mulawDecode is the G.711 mu-law decoder to 16-bit linear samples.
-func mulawDecode(u uint8) int16 {
-	u = ^u
-	t := (int(u&0x0F)<<3 + 0x84) << ((u & 0x70) >> 4)
-	if u&0x80 != 0 {
-		return int16(0x84 - t)
-	}
-	return int16(t - 0x84)
-}
-
+// mulawRoundTrip passes a sample through G.711 mu-law, as a telephone
+// line would.
 func mulawRoundTrip(x float64) float64 {
 	s := int16(max(-32768, min(32767, math.Round(x*32768))))
-	return float64(mulawDecode(mulawEncode(s))) / 32768
+	return float64(decode.MuLawDecode(decode.MuLawEncode(s))) / 32768
 }

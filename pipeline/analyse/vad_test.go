@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline/decode"
 )
 
 // analyseGen runs a generator of dur seconds through a fresh Analyzer in
@@ -231,10 +232,10 @@ func TestVADNoSpeech(t *testing.T) {
 	idle := func(jitter bool) func(i int64) float64 {
 		return func(i int64) float64 {
 			if !jitter {
-				return float64(mulawDecode(0xFF)) / 32768
+				return float64(decode.MuLawDecode(0xFF)) / 32768
 			}
 			// +-1 step of mu-law around zero: codes 0xFF, 0xFE, 0x7E.
-			return float64(mulawDecode([]uint8{0xFF, 0xFE, 0x7E, 0xFE}[i%4])) / 32768
+			return float64(decode.MuLawDecode([]uint8{0xFF, 0xFE, 0x7E, 0xFE}[i%4])) / 32768
 		}
 	}
 	r := rng(99)

@@ -30,7 +30,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -183,7 +182,10 @@ type Client struct {
 	logger *slog.Logger
 }
 
-var _ transcript.Transcriber = (*Client)(nil)
+var (
+	_ transcript.Transcriber      = (*Client)(nil)
+	_ transcript.AudioTranscriber = (*Client)(nil)
+)
 
 // New returns a client for the service in cfg.
 func New(cfg Config, logger *slog.Logger) (*Client, error) {
@@ -219,17 +221,22 @@ func (c *Client) Transcribe(ctx context.Context, src transcript.Source, key stri
 			return nil, err
 		}
 	}
-	ch, err := c.splitChannels(ctx, src, key)
-	defer ch.remove()
-	if err != nil {
-		return nil, err
+	ch := call.Audio
+	if ch == nil {
+		var sp *spool
+		if ch, sp, err = c.splitChannels(ctx, src, key); err != nil {
+			return nil, err
+		}
+		if sp != nil {
+			defer sp.Remove()
+		}
 	}
-	if ch.format.Channels < 2 {
+	if ch.Format.Channels < 2 {
 		c.logger.InfoContext(ctx, "asr: mono recording, speakers cannot be told apart: no transcript", "key", key)
 		return nil, nil
 	}
 	speakers := map[int]string{chans.Agent: models.SpeakerAgent, chans.Customer: models.SpeakerCustomer}
-	n := len(ch.files)
+	n := len(ch.Files)
 	if chans.Agent == chans.Customer || chans.Agent >= n || chans.Customer >= n || chans.Agent < 0 || chans.Customer < 0 {
 		return nil, fmt.Errorf("asr %s: channel map %+v does not fit %d channels", key, chans, n)
 	}
@@ -283,7 +290,7 @@ func (c *Client) Transcribe(ctx context.Context, src transcript.Source, key stri
 		}
 		data, err := json.MarshalIndent(stored, "", "  ")
 		if err == nil {
-			err = w.WriteSidecar(ctx, key, transcript.SuffixTranscript, data)
+			err = w.WriteSidecar(ctx, key, models.SuffixTranscript, data)
 		}
 		if err != nil {
 			c.logger.WarnContext(ctx, "asr: transcript not stored as a sidecar", "key", key, "err", err)
@@ -294,19 +301,19 @@ func (c *Client) Transcribe(ctx context.Context, src transcript.Source, key stri
 
 // transcribeChannel sends channel i piece by piece and returns its
 // utterances (times in the call) and the segments the guard dropped.
-func (c *Client) transcribeChannel(ctx context.Context, ch *channels, i int, key, speaker string, speech []models.Span, known bool) ([]models.Utterance, []models.DroppedSegment, error) {
-	f, err := os.Open(ch.files[i])
+func (c *Client) transcribeChannel(ctx context.Context, ch *transcript.Audio, i int, key, speaker string, speech []models.Span, known bool) ([]models.Utterance, []models.DroppedSegment, error) {
+	f, err := os.Open(ch.Files[i])
 	if err != nil {
 		return nil, nil, fmt.Errorf("asr %s: %w", key, err)
 	}
 	defer f.Close()
-	rate := ch.rate
-	maxLen := (c.cfg.MaxUploadBytes - wavHeaderBytes) / 2
+	rate := ch.Rate
+	maxLen := (c.cfg.MaxUploadBytes - decode.PCM16HeaderBytes) / 2
 	var planned []models.Span
 	if known {
 		planned = nonNilSpans(speech)
 	}
-	pieces := planPieces(ch.samples[i], rate, maxLen, planned)
+	pieces := planPieces(ch.Samples[i], rate, maxLen, planned)
 	base := strings.TrimSuffix(path.Base(key), path.Ext(key)) + "." + speaker
 	language := c.cfg.Language
 	if language == LanguageAuto {
@@ -370,7 +377,7 @@ func round3(v float64) float64 {
 
 // readChannelMap reads the channel map of the meta sidecar (optional).
 func readChannelMap(ctx context.Context, src transcript.Source, key string) (models.ChannelMap, error) {
-	rc, err := src.OpenSidecar(ctx, key, ".meta.json")
+	rc, err := src.OpenSidecar(ctx, key, models.SuffixMeta)
 	if errors.Is(err, fs.ErrNotExist) {
 		return models.DefaultChannels, nil
 	}
@@ -378,8 +385,8 @@ func readChannelMap(ctx context.Context, src transcript.Source, key string) (mod
 		return models.ChannelMap{}, fmt.Errorf("asr %s: meta sidecar: %w", key, err)
 	}
 	defer rc.Close()
-	var meta models.CallMeta
-	if err := json.NewDecoder(io.LimitReader(rc, 1<<20)).Decode(&meta); err != nil {
+	meta, err := models.ReadMeta(rc, key)
+	if err != nil {
 		// The engine reports a broken meta sidecar; use the default here.
 		return models.DefaultChannels, nil
 	}
@@ -390,95 +397,3 @@ type sizer interface{ Size() int64 }
 
 // blockFrames is how many frames are decoded at a time.
 const blockFrames = 4096
-
-// channels are a recording's channels, each in a temporary mono PCM16 WAV
-// file at the upload rate.
-type channels struct {
-	files   []string
-	samples []int64 // per file
-	rate    int
-	format  decode.Format
-}
-
-// remove deletes the temporary files.
-func (ch *channels) remove() {
-	for _, f := range ch.files {
-		os.Remove(f)
-	}
-}
-
-// splitChannels decodes the recording and writes each channel to its own
-// temporary WAV file, resampled to the upload rate. The returned channels
-// are never nil, so that their files can be removed whatever happened.
-func (c *Client) splitChannels(ctx context.Context, src transcript.Source, key string) (*channels, error) {
-	ch := &channels{}
-	rc, err := src.Open(ctx, key)
-	if err != nil {
-		return ch, fmt.Errorf("asr %s: %w", key, err)
-	}
-	defer rc.Close()
-	size := int64(-1)
-	if s, ok := rc.(sizer); ok {
-		size = s.Size()
-	}
-	dec, err := decode.NewDecoder(rc, size)
-	if err != nil {
-		return ch, fmt.Errorf("asr %s: %w", key, err)
-	}
-	format := dec.Format()
-	ch.format = format
-	if format.Channels < 2 {
-		return ch, nil
-	}
-	ch.rate = c.cfg.UploadRate
-	if ch.rate == AsRecorded {
-		ch.rate = format.SampleRate
-	}
-	writers := make([]*wavWriter, format.Channels)
-	defer func() {
-		for _, w := range writers {
-			if w != nil {
-				w.f.Close()
-			}
-		}
-	}()
-	for i := range writers {
-		f, err := os.CreateTemp(c.cfg.TempDir, "callqa-asr-*.wav")
-		if err != nil {
-			return ch, fmt.Errorf("asr %s: %w", key, err)
-		}
-		ch.files = append(ch.files, f.Name())
-		if writers[i], err = newWAVWriter(f, format.SampleRate, ch.rate); err != nil {
-			return ch, fmt.Errorf("asr %s: %w", key, err)
-		}
-	}
-	buf := make([]float32, blockFrames*format.Channels)
-	mono := make([]float32, blockFrames)
-	for {
-		if err := ctx.Err(); err != nil {
-			return ch, err
-		}
-		n, err := dec.Read(buf)
-		for i, w := range writers {
-			for j := range n {
-				mono[j] = buf[j*format.Channels+i]
-			}
-			if werr := w.write(mono[:n]); werr != nil {
-				return ch, fmt.Errorf("asr %s: %w", key, werr)
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return ch, fmt.Errorf("asr %s: %w", key, err)
-		}
-	}
-	for _, w := range writers {
-		if err := w.close(); err != nil {
-			return ch, fmt.Errorf("asr %s: %w", key, err)
-		}
-		ch.samples = append(ch.samples, w.samples())
-	}
-	return ch, nil
-}

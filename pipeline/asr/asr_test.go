@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -17,9 +18,12 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline"
+	"github.com/callqa/callqa/pipeline/analyse"
 	"github.com/callqa/callqa/pipeline/asr"
 	"github.com/callqa/callqa/pipeline/decode"
 	"github.com/callqa/callqa/pipeline/transcript"
+	"github.com/callqa/callqa/scorecards"
 	"github.com/callqa/callqa/storage"
 )
 
@@ -684,5 +688,61 @@ func TestSidecarMasked(t *testing.T) {
 				t.Errorf("sidecar (keep raw %v):\n%s", keep, data)
 			}
 		})
+	}
+}
+
+// countingSource counts how often each recording is opened.
+type countingSource struct {
+	*storage.LocalSource
+	opens atomic.Int32
+}
+
+func (s *countingSource) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	s.opens.Add(1)
+	return s.LocalSource.Open(ctx, key)
+}
+
+// TestEngineDecodesOnce: inspected by the engine, a call without a
+// transcript is read and decoded once: the channels the service is sent
+// are the engine's own decoded audio, not a second pass over the file.
+func TestEngineDecodesOnce(t *testing.T) {
+	t.Parallel()
+	srv := &fakeASR{t: t}
+	c, local, dir := setup(t, srv, asr.Config{})
+	src := &countingSource{LocalSource: local}
+	sc, err := scorecards.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The energy detector hears writeCall's tones as speech; the neural
+	// one rightly does not.
+	eng, err := pipeline.NewEngine(sc, pipeline.Config{Analysis: analyse.Config{VAD: analyse.VADEnergy}, Transcriber: c}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := eng.InspectKey(context.Background(), src, "2026/11/25/C1.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != models.StatusInspected || res.Transcript == nil {
+		t.Fatalf("result %s (%s), transcript %v; want inspected with a transcript", res.Status, res.Error, res.Transcript)
+	}
+	if n := src.opens.Load(); n != 1 {
+		t.Errorf("recording opened %d times, want once", n)
+	}
+	checkUtterances(t, res.Transcript.Utterances, []models.Utterance{
+		{Speaker: models.SpeakerAgent, Start: 0.5, End: 1, Text: "1ch 16000Hz pcm_s16le"},
+		{Speaker: models.SpeakerCustomer, Start: 2, End: 2.5, Text: "1ch 16000Hz pcm_s16le"},
+	})
+	for _, u := range srv.uploaded() {
+		if math.Abs(u.seconds-3) > 0.01 {
+			t.Errorf("upload of %.3f s, want the whole 3 s channel", u.seconds)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "2026", "11", "25", "C1.transcript.json")); err != nil {
+		t.Errorf("sidecar not written: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(c.TempDirForTest(), "*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }

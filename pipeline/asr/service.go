@@ -1,6 +1,7 @@
 package asr
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/callqa/callqa/pipeline/decode"
 	"github.com/callqa/callqa/pipeline/transcript"
 )
 
@@ -64,9 +66,9 @@ func (c *Client) request(ctx context.Context, up upload) ([]segment, error) {
 	defer cancel()
 
 	dataBytes := 2 * (up.piece.to - up.piece.from)
-	h := wavHeader(up.rate, dataBytes)
-	audio := io.MultiReader(strings.NewReader(string(h[:])),
-		io.NewSectionReader(up.file, wavHeaderBytes+2*up.piece.from, dataBytes))
+	h := decode.PCM16Header(up.rate, 1, dataBytes)
+	audio := io.MultiReader(bytes.NewReader(h),
+		io.NewSectionReader(up.file, decode.PCM16HeaderBytes+2*up.piece.from, dataBytes))
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {

@@ -1,111 +1,172 @@
 package asr
 
 import (
-	"bufio"
-	"encoding/binary"
-	"errors"
-	"math"
+	"context"
+	"fmt"
 	"os"
 
 	"github.com/callqa/callqa/pipeline/analyse"
 	"github.com/callqa/callqa/pipeline/decode"
+	"github.com/callqa/callqa/pipeline/transcript"
 )
 
-// wavHeaderBytes is the size of the canonical PCM WAV header written here.
-const wavHeaderBytes = 44
-
-// wavHeader is the header of a mono 16-bit PCM WAV file of dataBytes bytes
-// of samples at rate Hz.
-func wavHeader(rate int, dataBytes int64) [wavHeaderBytes]byte {
-	var h [wavHeaderBytes]byte
-	copy(h[0:], "RIFF")
-	binary.LittleEndian.PutUint32(h[4:], uint32(36+dataBytes))
-	copy(h[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(h[16:], 16)
-	binary.LittleEndian.PutUint16(h[20:], decode.TagPCM)
-	binary.LittleEndian.PutUint16(h[22:], 1)
-	binary.LittleEndian.PutUint32(h[24:], uint32(rate))
-	binary.LittleEndian.PutUint32(h[28:], uint32(rate*2))
-	binary.LittleEndian.PutUint16(h[32:], 2)
-	binary.LittleEndian.PutUint16(h[34:], 16)
-	copy(h[36:], "data")
-	binary.LittleEndian.PutUint32(h[40:], uint32(dataBytes))
-	return h
+// spool writes a recording's channels, each to a temporary mono PCM16 WAV
+// file at the upload rate (resampled on the way), as the recording is
+// decoded: the engine's decoding pass feeds it (transcript.AudioSink), so
+// a call is decoded once; Transcribe on its own decodes into one too.
+type spool struct {
+	format decode.Format
+	rate   int
+	files  []*os.File
+	out    []*decode.Writer
+	rs     []*analyse.Resampler // nil at the upload rate
+	mono   []float32
+	res    []float32
+	audio  transcript.Audio
 }
 
-// wavWriter streams mono 16-bit PCM into a WAV file, resampling on the way
-// when asked, and patches the sizes in the header when closed.
-// (decode.WritePCM16 wants every sample in memory at once; a long call is
-// better streamed.)
-type wavWriter struct {
-	f     *os.File
-	bw    *bufio.Writer
-	rs    *analyse.Resampler // nil: samples written as they come
-	rate  int                // of the file
-	bytes int64
-	buf   []byte
-	out   []float32
-}
+var _ transcript.AudioSink = (*spool)(nil)
 
-// newWAVWriter writes samples at rate into f, resampled from inRate.
-func newWAVWriter(f *os.File, inRate, rate int) (*wavWriter, error) {
-	w := &wavWriter{f: f, bw: bufio.NewWriterSize(f, 64<<10), rate: rate}
-	if inRate != rate {
-		rs, err := analyse.NewResampler(inRate, rate)
+// newSpool makes the channel files in dir for a recording of format, at
+// rate (AsRecorded: the recording's).
+func newSpool(dir string, format decode.Format, rate int) (*spool, error) {
+	if rate == AsRecorded {
+		rate = format.SampleRate
+	}
+	s := &spool{format: format, rate: rate}
+	s.audio.Rate, s.audio.Format = rate, format
+	for range format.Channels {
+		f, err := os.CreateTemp(dir, "callqa-asr-*.wav")
 		if err != nil {
-			return nil, err
+			s.Remove()
+			return nil, fmt.Errorf("asr spool: %w", err)
 		}
-		w.rs = rs
+		s.files = append(s.files, f)
+		s.audio.Files = append(s.audio.Files, f.Name())
+		w, err := decode.NewWriter(f, decode.CodecPCM16, rate, 1)
+		if err != nil {
+			s.Remove()
+			return nil, fmt.Errorf("asr spool: %w", err)
+		}
+		s.out = append(s.out, w)
+		var rs *analyse.Resampler
+		if format.SampleRate != rate {
+			if rs, err = analyse.NewResampler(format.SampleRate, rate); err != nil {
+				s.Remove()
+				return nil, fmt.Errorf("asr spool: %w", err)
+			}
+		}
+		s.rs = append(s.rs, rs)
 	}
-	h := wavHeader(rate, 0)
-	_, err := w.bw.Write(h[:])
-	return w, err
+	return s, nil
 }
 
-// write appends samples in [-1, 1].
-func (w *wavWriter) write(samples []float32) error {
-	if w.rs != nil {
-		w.out = w.rs.Write(samples, w.out[:0])
-		samples = w.out
+// Write takes a block of interleaved samples.
+func (s *spool) Write(block []float32) error {
+	nch := s.format.Channels
+	n := len(block) / nch
+	if cap(s.mono) < n {
+		s.mono = make([]float32, n)
 	}
-	return w.put(samples)
-}
-
-// put scales samples to int16 (clamped) and writes them.
-func (w *wavWriter) put(samples []float32) error {
-	if cap(w.buf) < 2*len(samples) {
-		w.buf = make([]byte, 2*len(samples))
-	}
-	b := w.buf[:2*len(samples)]
-	for i, s := range samples {
-		v := math.Round(float64(s) * 32768)
-		v = max(-32768, min(32767, v))
-		binary.LittleEndian.PutUint16(b[2*i:], uint16(int16(v)))
-	}
-	n, err := w.bw.Write(b)
-	w.bytes += int64(n)
-	return err
-}
-
-// samples is the number of samples written to the file.
-func (w *wavWriter) samples() int64 { return w.bytes / 2 }
-
-// close flushes, patches the RIFF and data sizes and closes the file.
-func (w *wavWriter) close() error {
-	if w.rs != nil {
-		if err := w.put(w.rs.Flush(w.out[:0])); err != nil {
+	mono := s.mono[:n]
+	for c, w := range s.out {
+		for j := range n {
+			mono[j] = block[j*nch+c]
+		}
+		if err := s.put(c, w, mono); err != nil {
 			return err
 		}
 	}
-	if err := w.bw.Flush(); err != nil {
-		return err
+	return nil
+}
+
+func (s *spool) put(c int, w *decode.Writer, mono []float32) error {
+	if rs := s.rs[c]; rs != nil {
+		s.res = rs.Write(mono, s.res[:0])
+		mono = s.res
 	}
-	if w.bytes > math.MaxUint32-36 {
-		return errors.New("channel longer than a WAV file can hold")
+	if err := w.WriteFloat32(mono); err != nil {
+		return fmt.Errorf("asr spool: %w", err)
 	}
-	h := wavHeader(w.rate, w.bytes)
-	if _, err := w.f.WriteAt(h[:], 0); err != nil {
-		return err
+	return nil
+}
+
+// Close flushes the resamplers and finishes the files.
+func (s *spool) Close() (*transcript.Audio, error) {
+	for c, w := range s.out {
+		if rs := s.rs[c]; rs != nil {
+			s.res = rs.Flush(s.res[:0])
+			if err := w.WriteFloat32(s.res); err != nil {
+				return nil, fmt.Errorf("asr spool: %w", err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			return nil, fmt.Errorf("asr spool: %w", err)
+		}
+		if err := s.files[c].Close(); err != nil {
+			return nil, fmt.Errorf("asr spool: %w", err)
+		}
+		s.audio.Samples = append(s.audio.Samples, w.Frames())
 	}
-	return w.f.Close()
+	a := s.audio
+	return &a, nil
+}
+
+// Remove deletes the files.
+func (s *spool) Remove() {
+	for _, f := range s.files {
+		f.Close()
+		os.Remove(f.Name())
+	}
+}
+
+// AudioSink implements transcript.AudioTranscriber: the engine's decoding
+// pass writes the channels of a stereo recording that has no transcript
+// sidecar; nil otherwise.
+func (c *Client) AudioSink(ctx context.Context, src transcript.Source, key string, format decode.Format) (transcript.AudioSink, error) {
+	if format.Channels < 2 {
+		return nil, nil
+	}
+	tr, err := transcript.Sidecar{}.Transcribe(ctx, src, key, transcript.Call{})
+	if err != nil || tr != nil {
+		// A sidecar: Transcribe will read it (or report it) again.
+		return nil, nil
+	}
+	return newSpool(c.cfg.TempDir, format, c.cfg.UploadRate)
+}
+
+// splitChannels decodes the recording into a spool, for a Transcribe
+// without the engine's audio.
+func (c *Client) splitChannels(ctx context.Context, src transcript.Source, key string) (*transcript.Audio, *spool, error) {
+	rc, err := src.Open(ctx, key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("asr %s: %w", key, err)
+	}
+	defer rc.Close()
+	size := int64(-1)
+	if s, ok := rc.(sizer); ok {
+		size = s.Size()
+	}
+	dec, err := decode.NewDecoder(rc, size)
+	if err != nil {
+		return nil, nil, fmt.Errorf("asr %s: %w", key, err)
+	}
+	format := dec.Format()
+	if format.Channels < 2 {
+		return &transcript.Audio{Format: format}, nil, nil
+	}
+	sp, err := newSpool(c.cfg.TempDir, format, c.cfg.UploadRate)
+	if err != nil {
+		return nil, nil, fmt.Errorf("asr %s: %w", key, err)
+	}
+	if err := dec.Each(ctx, blockFrames, sp.Write); err != nil {
+		sp.Remove()
+		return nil, nil, fmt.Errorf("asr %s: %w", key, err)
+	}
+	a, err := sp.Close()
+	if err != nil {
+		sp.Remove()
+		return nil, nil, fmt.Errorf("asr %s: %w", key, err)
+	}
+	return a, sp, nil
 }

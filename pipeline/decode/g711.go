@@ -61,31 +61,32 @@ func MuLawDecode(code byte) int16 { return muLawToLinear[code] }
 // 16-bit range (0xD5 -> 8, 0x55 -> -8, 0xAA -> 32256, 0x2A -> -32256).
 func ALawDecode(code byte) int16 { return aLawToLinear[code] }
 
-// MuLawEncode compresses a 16-bit linear sample to mu-law with the ITU-T
-// G.191 reference algorithm (ulaw_compress). Zero encodes to 0xFF.
+// MuLawEncode compresses a 16-bit linear sample to mu-law as the Sun
+// Microsystems reference code does (g711.c linear2ulaw, which sox
+// derives from): the magnitude, clipped to 32635, plus a bias of 0x84,
+// split into a 3-bit segment and a 4-bit mantissa. Zero encodes to 0xFF.
+// It differs from the ITU-T G.191 ulaw_compress only in how some negative
+// samples round (one code apart); callqa's committed sample calls were
+// written with it.
 func MuLawEncode(s int16) byte {
-	// 14-bit magnitude, 1's complement for negative samples, plus the
-	// 33 offset between the A-law and mu-law thresholds.
-	var absno int
-	if s < 0 {
-		absno = int(^s>>2) + 33
-	} else {
-		absno = int(s>>2) + 33
+	const (
+		bias = 0x84
+		clip = 32635
+	)
+	v := int32(s)
+	mask := byte(0xFF)
+	if v < 0 {
+		v = -v
+		mask = 0x7F
 	}
-	if absno > 0x1FFF {
-		absno = 0x1FFF
+	v = min(v, clip) + bias
+	// The segment is the position of the highest set bit above bit 7.
+	seg := 7
+	for m := int32(0x4000); v&m == 0 && seg > 0; m >>= 1 {
+		seg--
 	}
-	segno := 1
-	for i := absno >> 6; i != 0; i >>= 1 {
-		segno++
-	}
-	high := 0x08 - segno
-	low := 0x0F - ((absno >> segno) & 0x0F)
-	code := byte(high<<4 | low)
-	if s >= 0 {
-		code |= 0x80
-	}
-	return code
+	mant := (v >> (seg + 3)) & 0x0F
+	return byte(seg<<4|int(mant)) ^ mask
 }
 
 // ALawEncode compresses a 16-bit linear sample to A-law with the ITU-T

@@ -27,20 +27,11 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"path"
 	"sort"
 	"strings"
 
 	"github.com/callqa/callqa/models"
-)
-
-// Sidecar suffixes, appended to the recording's key without its extension.
-// They duplicate the constants of package pipeline, which imports this
-// package and so cannot be imported from here.
-const (
-	SuffixTranscript      = ".transcript.json"
-	SuffixAgentVerbose    = ".agent.verbose.json"
-	SuffixCustomerVerbose = ".customer.verbose.json"
+	"github.com/callqa/callqa/pipeline/decode"
 )
 
 // MaxBytes is the largest transcript file accepted (16 MiB). A ten-hour
@@ -62,6 +53,40 @@ type Transcriber interface {
 	Transcribe(ctx context.Context, src Source, key string, call Call) (*models.Transcript, error)
 }
 
+// AudioTranscriber is a Transcriber that transcribes the recording's audio
+// itself (package asr). So that a recording is downloaded and decoded once
+// per inspection, the engine asks it for a sink before its one decoding
+// pass, writes every decoded block to the sink, and passes the sink's
+// finished audio in Call.Audio; the engine removes the sink's files once
+// Transcribe returns.
+type AudioTranscriber interface {
+	Transcriber
+	// AudioSink returns the sink for the recording at key, decoded as
+	// format, or nil when the call needs no audio (a transcript sidecar
+	// exists, a mono recording).
+	AudioSink(ctx context.Context, src Source, key string, format decode.Format) (AudioSink, error)
+}
+
+// AudioSink takes a recording's decoded samples.
+type AudioSink interface {
+	// Write takes the next block of interleaved samples, at the
+	// recording's rate and channel count.
+	Write(block []float32) error
+	// Close finishes the audio after the last block.
+	Close() (*Audio, error)
+	// Remove deletes what the sink stored; it may be called at any time.
+	Remove()
+}
+
+// Audio is a recording's audio, one file per channel: mono 16-bit PCM WAV
+// files at Rate, with their sample counts, and the recording's format.
+type Audio struct {
+	Files   []string
+	Samples []int64
+	Rate    int
+	Format  decode.Format
+}
+
 // Call is what the engine knows of a recording when it asks for its
 // transcript, from the metadata and the audio analysis. Zero fields mean
 // unknown.
@@ -76,6 +101,9 @@ type Call struct {
 	// of the call's metrics. A speaker without an entry is unknown; an
 	// empty entry means the channel holds no speech at all.
 	Speech map[string][]models.Span
+	// Audio is the recording's audio written by the engine's decoding
+	// pass to the transcriber's AudioSink, or nil.
+	Audio *Audio
 }
 
 // Known reports whether the channel map is set.
@@ -95,20 +123,18 @@ func (Sidecar) Transcribe(ctx context.Context, src Source, key string, _ Call) (
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("transcript %s: %w", key, err)
 	}
-	base := strings.TrimSuffix(key, path.Ext(key))
-
-	data, found, err := readSidecar(ctx, src, key, SuffixTranscript)
+	data, found, err := readSidecar(ctx, src, key, models.SuffixTranscript)
 	if err != nil {
 		return nil, err
 	}
 	if found {
-		return Parse(base+SuffixTranscript, bytes.NewReader(data))
+		return Parse(models.SidecarKey(key, models.SuffixTranscript), bytes.NewReader(data))
 	}
 
 	var t *models.Transcript
 	for _, ch := range []struct{ suffix, speaker string }{
-		{SuffixAgentVerbose, models.SpeakerAgent},
-		{SuffixCustomerVerbose, models.SpeakerCustomer},
+		{models.SuffixAgentVerbose, models.SpeakerAgent},
+		{models.SuffixCustomerVerbose, models.SpeakerCustomer},
 	} {
 		data, found, err := readSidecar(ctx, src, key, ch.suffix)
 		if err != nil {
@@ -117,7 +143,7 @@ func (Sidecar) Transcribe(ctx context.Context, src Source, key string, _ Call) (
 		if !found {
 			continue
 		}
-		us, err := ParseVerbose(base+ch.suffix, bytes.NewReader(data), ch.speaker)
+		us, err := ParseVerbose(models.SidecarKey(key, ch.suffix), bytes.NewReader(data), ch.speaker)
 		if err != nil {
 			return nil, err
 		}
@@ -231,7 +257,7 @@ type rawVerbose struct {
 // Parse reads a transcript file named name (used in errors), detecting its
 // schema: our sidecar schema has "utterances", OpenAI verbose_json has
 // "segments". A verbose_json file carries one channel, whose speaker is taken
-// from the name's suffix (SuffixAgentVerbose or SuffixCustomerVerbose).
+// from the name's suffix (models.SuffixAgentVerbose or models.SuffixCustomerVerbose).
 func Parse(name string, r io.Reader) (*models.Transcript, error) {
 	t, err := parse(name, r)
 	return t, invalid(err)
@@ -262,13 +288,13 @@ func parse(name string, r io.Reader) (*models.Transcript, error) {
 	case raw.Segments != nil:
 		var speaker string
 		switch {
-		case strings.HasSuffix(name, SuffixAgentVerbose):
+		case strings.HasSuffix(name, models.SuffixAgentVerbose):
 			speaker = models.SpeakerAgent
-		case strings.HasSuffix(name, SuffixCustomerVerbose):
+		case strings.HasSuffix(name, models.SuffixCustomerVerbose):
 			speaker = models.SpeakerCustomer
 		default:
 			return nil, fmt.Errorf("transcript %s: verbose_json segments, but the name ends in neither %s nor %s, so the speaker is unknown",
-				name, SuffixAgentVerbose, SuffixCustomerVerbose)
+				name, models.SuffixAgentVerbose, models.SuffixCustomerVerbose)
 		}
 		us, err := checkSegments(name, *raw.Segments, speaker)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline/decode"
 )
 
 // committedDir holds the generated samples, relative to this package.
@@ -60,8 +61,8 @@ func TestG711(t *testing.T) {
 		// maxErr bounds the quantisation error of a sample x.
 		maxErr func(x int32) int32
 	}{
-		{"mulaw", linearToMuLaw, decodeMuLaw, 0xFF, func(x int32) int32 { return abs32(x)/16 + 8 }},
-		{"alaw", linearToALaw, decodeALaw, 0xD5, func(x int32) int32 { return abs32(x)/16 + 16 }},
+		{"mulaw", decode.MuLawEncode, decodeMuLaw, 0xFF, func(x int32) int32 { return abs32(x)/16 + 8 }},
+		{"alaw", decode.ALawEncode, decodeALaw, 0xD5, func(x int32) int32 { return abs32(x)/16 + 16 }},
 	}
 	for _, c := range codecs {
 		t.Run(c.name, func(t *testing.T) {
@@ -361,7 +362,7 @@ func TestCommittedSamples(t *testing.T) {
 			dur := float64(w.frames) / float64(w.rate)
 
 			var meta models.CallMeta
-			readJSON(t, base+suffixMeta, &meta)
+			readJSON(t, base+models.SuffixMeta, &meta)
 			if meta.CallID != id || meta.StartedAt == nil || !meta.StartedAt.Equal(*spec.meta.StartedAt) {
 				t.Errorf("meta %+v, want call %s started at %v", meta, id, spec.meta.StartedAt)
 			}
@@ -373,7 +374,7 @@ func TestCommittedSamples(t *testing.T) {
 			}
 
 			var tr models.Transcript
-			readJSON(t, base+suffixTranscript, &tr)
+			readJSON(t, base+models.SuffixTranscript, &tr)
 			var truth Truth
 			readJSON(t, base+suffixTruth, &truth)
 

@@ -36,6 +36,8 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/callqa/callqa/models"
 )
 
 // dayDir is where the recorder files the calls of 2026-11-25.
@@ -113,9 +115,9 @@ func write(dir string, b *builtCall) error {
 		return err
 	}
 	for suffix, v := range map[string]any{
-		suffixTranscript: b.transcript,
-		suffixMeta:       b.spec.meta,
-		suffixTruth:      b.truth,
+		models.SuffixTranscript: b.transcript,
+		models.SuffixMeta:       b.spec.meta,
+		suffixTruth:             b.truth,
 	} {
 		if err := writeJSON(base+suffix, v); err != nil {
 			return err
@@ -124,14 +126,9 @@ func write(dir string, b *builtCall) error {
 	return nil
 }
 
-// Sidecar suffixes. The first two are pipeline.SuffixTranscript and
-// pipeline.SuffixMeta, repeated here so that the generator does not depend on
-// the pipeline package (which pulls in the whole engine).
-const (
-	suffixTranscript = ".transcript.json"
-	suffixMeta       = ".meta.json"
-	suffixTruth      = ".truth.json"
-)
+// suffixTruth is the generator's own sidecar: the ground truth that the
+// engine's tests measure against.
+const suffixTruth = ".truth.json"
 
 // writeJSON writes v as indented JSON with a final newline.
 func writeJSON(path string, v any) error {

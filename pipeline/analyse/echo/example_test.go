@@ -51,6 +51,6 @@ func Example() {
 	fmt.Printf("customer: %d of %d active windows are the agent's leak\n", leak[1], active[1])
 	// Output:
 	// path into the customer: 40 ms, 22 dB
-	// agent: 336 active windows, 0 leak
-	// customer: 227 of 241 active windows are the agent's leak
+	// agent: 335 active windows, 0 leak
+	// customer: 228 of 241 active windows are the agent's leak
 }
