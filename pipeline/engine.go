@@ -12,7 +12,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -172,7 +171,7 @@ func (e *Engine) InspectKey(ctx context.Context, src RecordingSource, key string
 }
 
 func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, res *models.Result) error {
-	meta, err := readMeta(ctx, src, key)
+	meta, warnings, err := readMeta(ctx, src, key)
 	if err != nil {
 		return err
 	}
@@ -181,6 +180,13 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 	}
 	res.Meta = meta
 	res.Meta.CallID = res.CallID
+	// A survey value that is not one (a typo, an IVR code we do not know)
+	// is dropped, kept as a warning and logged; the call is inspected as
+	// usual, so that it cannot hide the agent's QA.
+	res.Warnings = warnings
+	for _, w := range warnings {
+		e.logger.WarnContext(ctx, "meta sidecar value ignored", "call_id", res.CallID, "key", key, "warning", w)
+	}
 
 	chans := meta.ChannelsOrDefault()
 	a, err := e.analyseRecording(ctx, src, key, chans)
@@ -230,28 +236,35 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 	return nil
 }
 
-// readMeta reads the optional metadata sidecar.
-func readMeta(ctx context.Context, src RecordingSource, key string) (models.CallMeta, error) {
+// readMeta reads the optional metadata sidecar (models.DecodeCallMeta):
+// malformed JSON is bad input; an answered flag or survey answer that is
+// not one is ignored and returned as a warning naming the sidecar.
+func readMeta(ctx context.Context, src RecordingSource, key string) (models.CallMeta, []string, error) {
 	var meta models.CallMeta
 	rc, err := src.OpenSidecar(ctx, key, SuffixMeta)
 	if errors.Is(err, fs.ErrNotExist) {
-		return meta, nil
+		return meta, nil, nil
 	}
 	if err != nil {
-		return meta, fmt.Errorf("open meta sidecar: %w", err)
+		return meta, nil, fmt.Errorf("open meta sidecar: %w", err)
 	}
 	defer rc.Close()
 	data, err := io.ReadAll(io.LimitReader(rc, maxMetaBytes+1))
 	if err != nil {
-		return meta, fmt.Errorf("read meta sidecar: %w", err)
+		return meta, nil, fmt.Errorf("read meta sidecar: %w", err)
 	}
+	name := sidecarName(key, SuffixMeta)
 	if len(data) > maxMetaBytes {
-		return meta, bad("meta sidecar %s: larger than %d bytes", sidecarName(key, SuffixMeta), maxMetaBytes)
+		return meta, nil, bad("meta sidecar %s: larger than %d bytes", name, maxMetaBytes)
 	}
-	if err := json.Unmarshal(data, &meta); err != nil {
-		return meta, bad("meta sidecar %s: %v", sidecarName(key, SuffixMeta), err)
+	meta, warnings, err := models.DecodeCallMeta(data)
+	if err != nil {
+		return meta, nil, bad("meta sidecar %s: %v", name, err)
 	}
-	return meta, nil
+	for i, w := range warnings {
+		warnings[i] = "meta sidecar " + name + ": " + w
+	}
+	return meta, warnings, nil
 }
 
 func sidecarName(key, suffix string) string {
