@@ -209,12 +209,14 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 
 	if want("indicator") {
 		ind := s.cfg.Indicator
-		row, err := report.Indicator(ctx, s.store, ro, report.IndicatorOptions{Target: ind.Target, Weight: ind.Weight})
+		tab, err := report.Indicators(ctx, s.store, ro, report.IndicatorOptions{
+			Targets: map[string]float64{report.IndicatorPass: ind.Target}, Weights: map[string]float64{report.IndicatorPass: ind.Weight}})
 		if err != nil {
 			return nil, err
 		}
-		d.Indicator = indicatorRow{Name: ind.Name, Weight: row.Weight, Target: row.Target, Calls: row.Inspected,
-			MachineRate: opt(row.Actual), MachineScore: opt(row.Score), ReviewedRate: d.Total.ReviewedRate, ReviewedScore: math.NaN()}
+		row := tab.Total.Rows[0] // 质量控制合格率
+		d.Indicator = indicatorRow{Name: ind.Name, Weight: row.Weight, Target: row.Target, Calls: tab.Total.Counts.Inspected,
+			MachineRate: opt(row.Machine), MachineScore: opt(row.MachineScore), ReviewedRate: d.Total.ReviewedRate, ReviewedScore: math.NaN()}
 		if !math.IsNaN(d.Total.ReviewedRate) {
 			d.Indicator.ReviewedScore = math.Round(row.Weight*math.Min(1, d.Total.ReviewedRate/row.Target)*100) / 100
 		}
