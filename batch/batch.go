@@ -313,7 +313,7 @@ func (r *runner) run(parent context.Context, prefix string) (*Summary, error) {
 			"call_id", c.CallID, "recordings", strings.Join(keys, ", "))
 	}
 	log.InfoContext(final, "batch "+status, "total", sum.Batch.Total, "inspected", sum.Batch.Inspected,
-		"unprocessable", sum.Batch.Unprocessable, "passed", sum.Batch.Passed, "failed", sum.Batch.Failed,
+		"unprocessable", sum.Batch.Unprocessable, "passed", sum.Batch.Passed, "errors", sum.Batch.Failed,
 		"skipped", sum.Batch.Skipped, "elapsed", sum.Elapsed.Round(time.Millisecond))
 	return sum, err
 }
@@ -347,7 +347,7 @@ func (r *runner) call(ctx context.Context, log *slog.Logger, key string) (err er
 	res, err := r.inspect(ctx, key)
 	if err != nil {
 		if ctx.Err() == nil {
-			log.WarnContext(ctx, "call failed: transient fault, not stored", "key", key, "attempts", r.cfg.MaxAttempts, "err", err)
+			log.WarnContext(ctx, "call not stored: transient fault (an error, not a QA failure; run again)", "key", key, "attempts", r.cfg.MaxAttempts, "err", err)
 			r.tally.failed(key, err.Error())
 		}
 		return nil

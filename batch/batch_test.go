@@ -352,7 +352,7 @@ func TestRunTransientFaults(t *testing.T) {
 		t.Errorf("summary failed = %+v", sum.Failed)
 	}
 	var text strings.Builder
-	if err := sum.WriteText(&text); err != nil || !strings.Contains(text.String(), "failed:         1 call hit a transient fault, not stored (run again to retry):\n  2026/11/25/F-always.wav  ") {
+	if err := sum.WriteText(&text); err != nil || !strings.Contains(text.String(), "errors:         1 call hit a transient fault, not stored (run again to retry):\n  2026/11/25/F-always.wav  ") {
 		t.Errorf("summary text:\n%s", text.String())
 	}
 }
@@ -416,6 +416,8 @@ func TestProgressLine(t *testing.T) {
 		{progress{total: 100, done: 25, processed: 25, listingOver: true}, 10, "[##........] 25/100 calls 2.5 calls/s ETA 30s"},
 		{progress{total: 40, done: 10, processed: 10}, 0, "10/40+ calls 1.0 calls/s ETA ?"},
 		{progress{total: 10, done: 10, processed: 0, listingOver: true}, 0, "10/10 calls 0.0 calls/s ETA 0s"},
+		{progress{total: 1, done: 1, processed: 1, listingOver: true}, 0, "1/1 call 0.1 calls/s ETA 0s"},
+		{progress{total: 1, done: 0}, 0, "0/1+ calls 0.0 calls/s ETA ?"},
 	}
 	for _, tt := range tests {
 		if got := progressLine(tt.p, 10*time.Second, tt.width); got != tt.want {

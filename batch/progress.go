@@ -78,7 +78,11 @@ func progressLine(p progress, elapsed time.Duration, width int) string {
 	if !p.listingOver {
 		total += "+"
 	}
-	fmt.Fprintf(&sb, "%d/%s calls", p.done, total)
+	noun := "calls"
+	if p.total == 1 && p.listingOver {
+		noun = "call"
+	}
+	fmt.Fprintf(&sb, "%d/%s %s", p.done, total, noun)
 	speed := 0.0
 	if s := elapsed.Seconds(); s > 0 {
 		speed = float64(p.processed) / s

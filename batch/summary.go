@@ -31,9 +31,11 @@ type Summary struct {
 	// with enough inspected calls and at least one failed call.
 	WorstAgents []AgentStats `json:"worst_agents"`
 	// Unprocessable are the calls this run stored as unprocessable, and
-	// Failed those that kept failing with a transient fault (not stored),
-	// each with its recording key and reason, by key. Every one is here;
-	// the text lists the first MaxListed of each.
+	// Failed those that kept failing with a transient fault (processing
+	// errors, not stored; not calls that failed QA), each with its
+	// recording key and reason, by key. Every one is here; the text lists
+	// the first MaxListed of each, Failed as "errors". The JSON name
+	// "failed" is kept for compatibility.
 	Unprocessable []CallProblem `json:"unprocessable"`
 	Failed        []CallProblem `json:"failed"`
 	// Reanalysed counts the calls an earlier run had inspected with another
@@ -120,12 +122,15 @@ func (s *Summary) WriteText(w io.Writer) error {
 	b := s.Batch
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "batch %s %s (scorecard %s v%d) in %s\n", b.ID, b.Status, b.Scorecard.ID, b.Scorecard.Version, s.Elapsed.Round(time.Millisecond))
-	fmt.Fprintf(&sb, "calls:          %d listed, %d inspected, %d unprocessable, %d failed", b.Total, b.Inspected, b.Unprocessable, b.Failed)
+	// Processing faults are "errors", never "failed": a call that failed
+	// QA (不合格) is one that was inspected and did not pass.
+	fmt.Fprintf(&sb, "calls:          %d listed, %d inspected, %d unprocessable, %d %s", b.Total, b.Inspected, b.Unprocessable,
+		b.Failed, plural(b.Failed, "error", "errors"))
 	if b.Skipped > 0 {
 		fmt.Fprintf(&sb, " (%d from earlier runs)", b.Skipped)
 	}
 	sb.WriteString("\n")
-	fmt.Fprintf(&sb, "passed:         %d\n", b.Passed)
+	fmt.Fprintf(&sb, "passed:         %d, not passed (不合格) %d\n", b.Passed, b.Inspected-b.Passed)
 	fmt.Fprintf(&sb, "pass rate:      %s\n", FormatRate(s.PassRate()))
 	if s.Processed > 0 {
 		fmt.Fprintf(&sb, "speed:          %.1f calls/s, %.1f h of audio\n", s.CallsPerSecond(), s.AudioSeconds/3600)
@@ -153,10 +158,10 @@ func (s *Summary) WriteText(w io.Writer) error {
 		}
 	}
 	if n := len(s.Failed); n > 0 {
-		fmt.Fprintf(&sb, "failed:         %d %s hit a transient fault, not stored (run again to retry):\n", n, plural(n, "call", "calls"))
+		fmt.Fprintf(&sb, "errors:         %d %s hit a transient fault, not stored (run again to retry):\n", n, plural(n, "call", "calls"))
 		writeProblems(&sb, s.Failed)
 		if n > MaxListed {
-			fmt.Fprintf(&sb, "  ... and %d more: see the log (\"call failed\")\n", n-MaxListed)
+			fmt.Fprintf(&sb, "  ... and %d more: see the log (\"call not stored\")\n", n-MaxListed)
 		}
 	}
 	if n := len(s.Clashes); n > 0 {
@@ -180,7 +185,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 	if len(s.TopRules) > 0 {
 		sb.WriteString("top rules hit:\n")
 		for _, r := range s.TopRules {
-			fmt.Fprintf(&sb, "  %s %s %d calls (%s)\n", pad(r.Rule, 20), pad(r.Name, 14), r.Calls, FormatRate(rate(r.Calls, b.Inspected)))
+			fmt.Fprintf(&sb, "  %s %s %d %s (%s)\n", pad(r.Rule, 20), pad(r.Name, 14), r.Calls, plural(r.Calls, "call", "calls"), FormatRate(rate(r.Calls, b.Inspected)))
 		}
 	}
 	if len(s.WorstAgents) > 0 {

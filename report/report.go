@@ -51,8 +51,13 @@ const (
 	DefaultWeight = 10.0
 )
 
-// maxFillDays bounds the days (or months) a report fills in.
-const maxFillDays = 3700
+// MaxPeriods bounds the days (or months) a report by day or month fills
+// in: about ten years of days.
+const MaxPeriods = 3700
+
+// ErrRangeTooLong is the error (wrapped) of a report by day or month whose
+// date range spans more than MaxPeriods days (months): bad input.
+var ErrRangeTooLong = errors.New("range too long")
 
 // Store is what reports read from the results store (*storage.Store).
 type Store interface {
@@ -309,8 +314,8 @@ func fillPeriods(groups []storage.GroupCount, by, from, to string) ([]storage.Gr
 		}
 	}
 	for d, n := start, 0; !d.After(end); d, n = step(d), n+1 {
-		if n >= maxFillDays {
-			return nil, fmt.Errorf("report: range %s..%s is too long (more than %d periods)", from, to, maxFillDays)
+		if n >= MaxPeriods {
+			return nil, fmt.Errorf("report: range %s..%s: %w (more than %d periods)", from, to, ErrRangeTooLong, MaxPeriods)
 		}
 		k := d.Format(layout)
 		g, ok := have[k]

@@ -5,7 +5,8 @@
 #   CALLQA_TEST_REDIS      host:port of Redis (tests use databases 7-15)
 #   CALLQA_TEST_POSTGRES   postgres:// URL of the "test" database
 #   CALLQA_TEST_VERSITYGW  the versitygw binary (tests start their own
-#                          gateway on a free port over a temporary folder)
+#                          gateway on a free port over a temporary folder),
+#                          built once and kept in ~/.cache/callqa/bin
 #
 # Idempotent: running it again starts nothing new. When sourced (as
 # scripts/test.sh does) it stops, on exit, only what it started; when run
@@ -25,21 +26,50 @@ CALLQA_TEST_REDIS="${CALLQA_TEST_REDIS:-127.0.0.1:6379}"
 CALLQA_TEST_POSTGRES="${CALLQA_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
 callqa_started=()
 
-# versitygw: an Apache-2.0 S3 gateway in Go, pinned.
+# versitygw: an Apache-2.0 S3 gateway in Go, pinned. Building it takes
+# about 7 minutes on a 2-core machine, so the binary is kept, by version,
+# in $XDG_CACHE_HOME/callqa/bin (default ~/.cache/callqa/bin; CALLQA_CACHE_DIR
+# replaces $XDG_CACHE_HOME/callqa): versitygw-v1.8.0. A versitygw of the
+# pinned version already on the PATH or in $GOBIN (go version -m says which
+# module version it is) is copied there instead of built. Delete the file
+# to build it again; set CALLQA_TEST_VERSITYGW to use another binary.
 callqa_vgw_version="v1.8.0"
+callqa_cache_bin="${CALLQA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/callqa}/bin"
+callqa_vgw_cached="$callqa_cache_bin/versitygw-$callqa_vgw_version"
+
+# callqa_vgw_pinned FILE: FILE is a versitygw built from the pinned version.
+callqa_vgw_pinned() {
+  local info
+  info="$(go version -m "$1" 2>/dev/null)" || return 1
+  grep -Eq "^[[:space:]]*mod[[:space:]]+github.com/versity/versitygw[[:space:]]+$callqa_vgw_version([[:space:]]|\$)" <<<"$info"
+}
+
 if [ -z "${CALLQA_TEST_VERSITYGW:-}" ]; then
-  gobin="$(go env GOBIN)"
-  [ -n "$gobin" ] || gobin="$(go env GOPATH | cut -d: -f1)/bin"
-  if command -v versitygw >/dev/null 2>&1; then
-    CALLQA_TEST_VERSITYGW="$(command -v versitygw)"
-  elif [ -x "$gobin/versitygw" ]; then
-    CALLQA_TEST_VERSITYGW="$gobin/versitygw"
-  else
-    callqa_log "installing versitygw $callqa_vgw_version (go install, a few minutes)"
-    go install "github.com/versity/versitygw/cmd/versitygw@$callqa_vgw_version" ||
-      callqa_fail "go install versitygw failed"
-    CALLQA_TEST_VERSITYGW="$gobin/versitygw"
+  if [ ! -x "$callqa_vgw_cached" ]; then
+    mkdir -p "$callqa_cache_bin" || callqa_fail "cannot make $callqa_cache_bin"
+    gobin="$(go env GOBIN)"
+    [ -n "$gobin" ] || gobin="$(go env GOPATH | cut -d: -f1)/bin"
+    callqa_vgw_found=""
+    for c in "$(command -v versitygw || true)" "$gobin/versitygw"; do
+      if [ -n "$c" ] && [ -x "$c" ] && callqa_vgw_pinned "$c"; then
+        callqa_vgw_found="$c"
+        break
+      fi
+    done
+    callqa_vgw_tmp="$(mktemp -d "$callqa_cache_bin/.versitygw.XXXXXX")"
+    if [ -n "$callqa_vgw_found" ]; then
+      callqa_log "caching $callqa_vgw_found (versitygw $callqa_vgw_version) as $callqa_vgw_cached"
+      cp "$callqa_vgw_found" "$callqa_vgw_tmp/versitygw" || callqa_fail "cannot copy $callqa_vgw_found"
+    else
+      callqa_log "building versitygw $callqa_vgw_version into $callqa_vgw_cached (once: about 7 minutes on 2 cores)"
+      GOBIN="$callqa_vgw_tmp" go install "github.com/versity/versitygw/cmd/versitygw@$callqa_vgw_version" ||
+        callqa_fail "go install versitygw failed"
+    fi
+    # Renamed into place: a run killed mid-build leaves no half binary.
+    mv -f "$callqa_vgw_tmp/versitygw" "$callqa_vgw_cached" || callqa_fail "cannot move versitygw to $callqa_vgw_cached"
+    rm -rf "$callqa_vgw_tmp"
   fi
+  CALLQA_TEST_VERSITYGW="$callqa_vgw_cached"
 fi
 [ -x "$CALLQA_TEST_VERSITYGW" ] || callqa_fail "versitygw not executable at $CALLQA_TEST_VERSITYGW"
 

@@ -156,11 +156,11 @@ func (s *Store) RuleCounts(ctx context.Context, f ReportFilter) ([]RuleCount, er
 
 // ScorecardUsage is one scorecard version found in the results.
 type ScorecardUsage struct {
-	Scorecard models.ScorecardRef
+	Scorecard models.ScorecardRef `json:"scorecard"`
 	// Calls counts its results; LastInspected is the newest inspected_at
 	// (RFC 3339, UTC, nine fractional digits).
-	Calls         int
-	LastInspected string
+	Calls         int    `json:"calls"`
+	LastInspected string `json:"last_inspected"`
 }
 
 // Scorecards lists the scorecard versions present in the results, the most
@@ -202,6 +202,18 @@ func (s *Store) LatestScorecard(ctx context.Context) (models.ScorecardRef, error
 		return models.ScorecardRef{}, fmt.Errorf("latest scorecard: no results: %w", ErrNotFound)
 	}
 	return us[0].Scorecard, nil
+}
+
+// LatestCallDate returns the most recent call date (YYYY-MM-DD) of the
+// results of scorecard version sc, or "" when it has none.
+func (s *Store) LatestCallDate(ctx context.Context, sc models.ScorecardRef) (string, error) {
+	var d sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT MAX(call_date) FROM results
+		WHERE scorecard_id = $1 AND scorecard_version = $2 AND call_date <> ''`, sc.ID, sc.Version).Scan(&d)
+	if err != nil {
+		return "", fmt.Errorf("latest call date: %w", err)
+	}
+	return d.String, nil
 }
 
 // ScorecardCalls counts calls of one scorecard version.

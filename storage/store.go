@@ -621,7 +621,9 @@ type Batch struct {
 	Inspected     int `json:"inspected"`
 	Unprocessable int `json:"unprocessable"`
 	Passed        int `json:"passed"`
-	// Failed counts calls that hit a transient fault and were not stored.
+	// Failed counts calls that hit a transient fault and were not stored:
+	// processing errors ("errors" in the run summary), not calls that
+	// failed QA (those are Inspected - Passed).
 	Failed int `json:"failed"`
 	// Skipped counts calls that already had a result for this scorecard
 	// version (also counted in Inspected/Unprocessable/Passed).

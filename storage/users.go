@@ -36,14 +36,17 @@ func ValidRole(role string) bool {
 const (
 	AuditLogin       = "login"
 	AuditLoginFailed = "login_failed"
-	AuditLogout      = "logout"
-	AuditUserAdd     = "user_add"
-	AuditUserDisable = "user_disable"
-	AuditUserEnable  = "user_enable"
-	AuditUserPasswd  = "user_passwd"
-	AuditReview      = "review"
-	AuditVerdict     = "verdict"
-	AuditPlayback    = "playback"
+	// AuditLoginRefused stands for logins the rate limit refused (429)
+	// without checking the password, one entry for several attempts.
+	AuditLoginRefused = "login_refused"
+	AuditLogout       = "logout"
+	AuditUserAdd      = "user_add"
+	AuditUserDisable  = "user_disable"
+	AuditUserEnable   = "user_enable"
+	AuditUserPasswd   = "user_passwd"
+	AuditReview       = "review"
+	AuditVerdict      = "verdict"
+	AuditPlayback     = "playback"
 )
 
 // Errors of the workbench store, matched with errors.Is.

@@ -127,6 +127,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		s.failFilter(w, r, err)
 		return
 	}
+	s.flushRefused(r.Context(), true)
 	entries, err := s.wb.AuditLog(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)

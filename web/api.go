@@ -2,6 +2,8 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"math"
 	"mime"
 	"net/http"
@@ -34,12 +36,17 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCalls(w http.ResponseWriter, r *http.Request) {
-	f, err := s.queueFilter(r.URL.Query())
+	sv, err := s.scorecardFor(r)
 	if err != nil {
 		s.failFilter(w, r, err)
 		return
 	}
-	p, err := s.wb.Queue(r.Context(), s.sc, f)
+	f, err := s.queueFilter(r.URL.Query(), sv, s.lastDay(r.Context(), sv))
+	if err != nil {
+		s.failFilter(w, r, err)
+		return
+	}
+	p, err := s.wb.Queue(r.Context(), sv.Scorecard, f)
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
@@ -59,6 +66,11 @@ type apiCallBody struct {
 	// ScorecardNotice then says so.
 	ServedScorecard models.ScorecardRef `json:"served_scorecard"`
 	ScorecardNotice string              `json:"scorecard_notice,omitempty"`
+	// ScorecardsHeld are the scorecard versions in the results (pick one
+	// with ?scorecard=ID:VERSION); RescoreNotice says how overturns are
+	// re-scored when the server has no definition of the served version.
+	ScorecardsHeld []storage.ScorecardUsage `json:"scorecards"`
+	RescoreNotice  string                   `json:"rescore_notice,omitempty"`
 	// VerdictNotice says the verdict was given on another scorecard version.
 	VerdictNotice string `json:"verdict_notice,omitempty"`
 	// Clash lists the other recordings whose metadata carry the same
@@ -72,7 +84,12 @@ func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	v, err := s.callData(r, c)
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	v, err := s.callData(r, c, sv)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
@@ -87,7 +104,7 @@ func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) {
 	}
 	s.json(w, http.StatusOK, apiCallBody{Result: v.Result, Reviews: reviews, Verdict: v.Verdict,
 		ReviewedPassed: v.ReviewedPassed, AudioURL: c.URL("audio"), Clash: v.Clash,
-		ServedScorecard: models.ScorecardRef{ID: s.sc.ID, Version: s.sc.Version},
+		ServedScorecard: sv.Ref, ScorecardsHeld: sv.Held, RescoreNotice: sv.Notice(),
 		ScorecardNotice: v.VersionNotice, VerdictNotice: v.VerdictNotice})
 }
 
@@ -97,7 +114,12 @@ func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	if _, _, err := s.callResult(r.Context(), c); err != nil {
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	if _, _, err := s.callResult(r.Context(), c, sv); err != nil {
 		s.failCall(w, r, err)
 		return
 	}
@@ -117,16 +139,33 @@ func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
 	s.json(w, http.StatusOK, map[string]any{"reviews": reviews, "verdict": verdict})
 }
 
-// decodeJSON reads a JSON request body into v, strictly.
+// maxJSONBytes bounds a JSON request body.
+const maxJSONBytes = 1 << 16
+
+// decodeJSON reads a JSON request body into v, strictly: one object of
+// known fields and nothing after it; a body over maxJSONBytes is tooLarge.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" {
 			return badf("Content-Type 应为 application/json")
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBytes))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	err := dec.Decode(v)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errors.New("对象之后还有数据")
+			if terr != nil {
+				err = terr
+			}
+		}
+	}
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) {
+		return tooLarge{mb.Limit}
+	}
+	if err != nil {
 		return badf("请求体不是有效的 JSON: %v", err)
 	}
 	return nil
@@ -265,6 +304,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		s.failFilter(w, r, err)
 		return
 	}
+	s.flushRefused(r.Context(), true)
 	entries, err := s.wb.AuditLog(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -108,10 +107,10 @@ func wavHeader(rate, channels int, dataBytes uint32) []byte {
 	return h
 }
 
-// audioCacheSubdir is the server's private folder under
+// audioDirPattern names the server's private folder under
 // Config.AudioCacheDir, and audioFilePattern its files.
 const (
-	audioCacheSubdir = "callqa-audio"
+	audioDirPattern  = "callqa-audio-*"
 	audioFilePattern = "callqa-audio-*.wav"
 )
 
@@ -120,9 +119,15 @@ const (
 const audioFillTimeout = 10 * time.Minute
 
 // audioCache keeps the most recently transcoded recordings as temporary
-// files in a private folder, so that the browser's successive Range
+// files in a folder of its own, so that the browser's successive Range
 // requests for one call do not each decode the whole recording. It is owned
 // by a Server and removed by Server.Close.
+//
+// The folder is private to the process (os.MkdirTemp, mode 0700), so that
+// two servers sharing a parent folder never touch each other's files. A
+// file that disappears all the same (a temporary-file cleaner, a person)
+// is transcoded again by the next request, and a folder removed under the
+// server is made again.
 //
 // A recording is transcoded once for every request waiting for it, on a
 // context of its own: a request that goes away (a browser aborts one on
@@ -154,34 +159,35 @@ type audioEntry struct {
 	gone    bool // evicted
 }
 
-// newAudioCache makes the private folder dir/callqa-audio (mode 0700) and
-// removes the files a crashed server left in it.
-func newAudioCache(dir string, max int) (*audioCache, error) {
-	sub := filepath.Join(dir, audioCacheSubdir)
-	if err := os.MkdirAll(sub, 0o700); err != nil {
-		return nil, fmt.Errorf("audio cache: %w", err)
-	}
-	if err := os.Chmod(sub, 0o700); err != nil {
-		return nil, fmt.Errorf("audio cache: %w", err)
-	}
-	stale, err := filepath.Glob(filepath.Join(sub, audioFilePattern))
+// newAudioCache makes the cache's private folder under parent: a new
+// callqa-audio-* folder of mode 0700, the process's own.
+func newAudioCache(parent string, max int) (*audioCache, error) {
+	dir, err := os.MkdirTemp(parent, audioDirPattern)
 	if err != nil {
 		return nil, fmt.Errorf("audio cache: %w", err)
 	}
-	for _, f := range stale {
-		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("audio cache: remove stale file: %w", err)
-		}
-	}
-	return &audioCache{dir: sub, max: max, sem: make(chan struct{}, max), fill: audioFillTimeout,
+	return &audioCache{dir: dir, max: max, sem: make(chan struct{}, max), fill: audioFillTimeout,
 		entries: make(map[string]*list.Element), lru: list.New(), busy: sync.WaitGroup{}}, nil
 }
 
 // open returns the transcoded file for key, producing it with fill on the
 // first request; concurrent requests for one key wait for one fill, which
-// runs until done, failed, timed out or no request waits any more. release
-// must be called when the caller is done with the file.
+// runs until done, failed, timed out or no request waits any more. A cached
+// file that has gone from the disk is produced again. release must be
+// called when the caller is done with the file.
 func (c *audioCache) open(ctx context.Context, key string, fill func(ctx context.Context, w *os.File) error) (f *os.File, release func(), err error) {
+	for attempt := 0; ; attempt++ {
+		f, release, err = c.openOnce(ctx, key, fill)
+		if err == nil || !errors.Is(err, errCacheFileGone) || attempt == 1 {
+			return f, release, err
+		}
+	}
+}
+
+// errCacheFileGone is a cached file removed behind the cache's back.
+var errCacheFileGone = errors.New("audio cache: cached file removed")
+
+func (c *audioCache) openOnce(ctx context.Context, key string, fill func(ctx context.Context, w *os.File) error) (f *os.File, release func(), err error) {
 	c.mu.Lock()
 	var e *audioEntry
 	if el, ok := c.entries[key]; ok {
@@ -227,6 +233,15 @@ func (c *audioCache) open(ctx context.Context, key string, fill func(ctx context
 		return nil, nil, ferr
 	}
 	f, err = os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Removed behind our back (a temporary-file cleaner): forget
+		// the entry, so that the caller's next attempt transcodes again.
+		c.mu.Lock()
+		c.drop(e)
+		c.mu.Unlock()
+		c.release(e)
+		return nil, nil, errCacheFileGone
+	}
 	if err != nil {
 		c.release(e)
 		return nil, nil, fmt.Errorf("audio cache: %w", err)
@@ -270,6 +285,13 @@ func (c *audioCache) drop(e *audioEntry) {
 
 func (c *audioCache) fillFile(ctx context.Context, fill func(ctx context.Context, w *os.File) error) (string, error) {
 	tmp, err := os.CreateTemp(c.dir, audioFilePattern)
+	if errors.Is(err, fs.ErrNotExist) {
+		// The folder itself was removed (a temporary-file cleaner):
+		// make it again.
+		if err = os.MkdirAll(c.dir, 0o700); err == nil {
+			tmp, err = os.CreateTemp(c.dir, audioFilePattern)
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("audio cache: %w", err)
 	}
@@ -322,8 +344,9 @@ func (c *audioCache) evictLocked() {
 
 // close removes every cached file: at once those nobody reads, the
 // others when their last reader releases them, which close waits for
-// (the server's requests end when it shuts down).
+// (the server's requests end when it shuts down); then the folder.
 func (c *audioCache) close() {
+	defer os.RemoveAll(c.dir)
 	defer c.busy.Wait()
 	c.mu.Lock()
 	defer c.mu.Unlock()

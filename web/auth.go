@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -62,6 +61,13 @@ func (s *Server) auth(roles []string, h http.HandlerFunc) http.Handler {
 			}
 			submitted := r.Header.Get("X-CSRF-Token")
 			if submitted == "" {
+				// The token is in the form: read it within a bound, so
+				// that a body too large says so rather than failing the
+				// CSRF check.
+				if err := parseForm(w, r); err != nil {
+					s.failCall(w, r, err)
+					return
+				}
 				submitted = r.PostFormValue("csrf")
 			}
 			if !storage.CSRFEqual(sess.CSRF, submitted) {
@@ -262,10 +268,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, name, password st
 	if name == "" || password == "" || len(name) > 64 || len(password) > 200 {
 		return nil, http.StatusBadRequest, errors.New("请输入用户名和密码")
 	}
+	s.flushRefused(r.Context(), false)
 	// The attempt is counted before the password is checked, so that
 	// parallel guesses cannot all get past the limit.
 	attempt, ok, wait := s.limiter.reserve(remoteAddr(r), name)
 	if !ok {
+		// In the audit trail too: counted, and summarised (refusalLog).
+		if e, now := s.refusals.refused(s.now(), remoteAddr(r), name); now {
+			s.audit(r.Context(), e)
+		}
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 		return nil, http.StatusTooManyRequests, fmt.Errorf("登录失败次数过多，请 %d 分钟后再试", int(wait.Minutes())+1)
 	}
@@ -290,7 +301,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, name, password st
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	if err := parseForm(w, r); err != nil {
+		status := http.StatusBadRequest
+		var tl tooLarge
+		if errors.As(err, &tl) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		s.render(w, r, status, "login", "登录", loginView{Error: err.Error(), Next: "/"})
+		return
+	}
 	name, password := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	sess, status, err := s.login(w, r, name, password)
@@ -315,8 +334,8 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 		Name     string `json:"name"`
 		Password string `json:"password"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&in); err != nil {
-		s.fail(w, r, http.StatusBadRequest, fmt.Errorf("请求体不是有效的 JSON: %w", err))
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.failCall(w, r, err)
 		return
 	}
 	sess, status, err := s.login(w, r, strings.TrimSpace(in.Name), in.Password)
@@ -346,4 +365,38 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/queue", http.StatusSeeOther)
+}
+
+// flushRefused writes the audit entries of the refused logins counted and
+// not yet written: those due (refusedEvery after the last entry of their
+// client and user name), or all.
+func (s *Server) flushRefused(ctx context.Context, all bool) {
+	for _, e := range s.refusals.due(s.now(), all) {
+		s.audit(ctx, e)
+	}
+}
+
+// maxFormBytes bounds a form's body: the workbench's forms are a few
+// fields and a comment of at most maxCommentLen characters.
+const maxFormBytes = 1 << 20
+
+// tooLarge is a request body over its bound: 413 with its message.
+type tooLarge struct{ limit int64 }
+
+func (t tooLarge) Error() string {
+	return fmt.Sprintf("提交的内容过大（上限 %d KB）", t.limit/1024)
+}
+
+// parseForm reads a form body of at most maxFormBytes: a larger one is
+// tooLarge, a malformed one a bad request.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return tooLarge{mb.Limit}
+		}
+		return badf("表单无效：%v", err)
+	}
+	return nil
 }

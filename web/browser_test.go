@@ -184,6 +184,27 @@ func TestBrowserReview(t *testing.T) {
 		t.Fatalf("pause: %v", err)
 	}
 	callShot := shot("call-" + call + ".png")
+	// The recording played: no error under the player; the waveform's
+	// last time label is inside the picture.
+	if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("player-error").hidden`)); err != nil || !hidden {
+		t.Errorf("player error shown: %v %v", hidden, err)
+	}
+	if inside, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const ts = document.querySelectorAll("#wave svg text"), b = ts[ts.length - 1].getBBox();
+		return b.x >= 0 && b.x + b.width <= 1000.5;
+	})()`)); err != nil || !inside {
+		t.Errorf("the last time label of the waveform is clipped: %v %v", inside, err)
+	}
+	// Overturning without a reason says so on the finding, and stays.
+	first := res.Findings[deducting[0]]
+	li0 := fmt.Sprintf(`#f-%s-%d`, first.Rule, storage.StartMS(first.Start))
+	do("overturn without a reason",
+		chromedp.Click(chromedp.CSS(li0+` button.overturn`)),
+		chromedp.WaitVisible(chromedp.CSS(li0+` .form-error`)),
+	)
+	if msg := text("the reason message", chromedp.CSS(li0+` .form-error`)); !strings.Contains(msg, "推翻时请填写理由") {
+		t.Errorf("message %q", msg)
+	}
 
 	// Overturn every deducting finding (the call fails until none is left).
 	for _, i := range deducting {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/callqa/callqa/models"
@@ -23,6 +25,25 @@ import (
 
 // maxCommentLen bounds review and verdict comments (characters).
 const maxCommentLen = 2000
+
+// checkComment validates a review or verdict comment: UTF-8 text of at
+// most maxCommentLen characters, without control characters other than
+// newline and tab (a NUL, an escape sequence). A CRLF line end becomes LF.
+func checkComment(c string) (string, error) {
+	c = strings.ReplaceAll(c, "\r\n", "\n")
+	if !utf8.ValidString(c) {
+		return "", badf("备注不是有效的 UTF-8 文本")
+	}
+	if utf8.RuneCountInString(c) > maxCommentLen {
+		return "", badf("备注超过 %d 字", maxCommentLen)
+	}
+	for _, r := range c {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) {
+			return "", badf("备注含有控制字符 U+%04X", r)
+		}
+	}
+	return c, nil
+}
 
 type findingView struct {
 	Index    int
@@ -53,6 +74,9 @@ type callView struct {
 	// VersionNotice says the call was inspected with another version of
 	// the scorecard than the one served (the call has no result of it).
 	VersionNotice string
+	// RescoreNotice says how overturns are re-scored when the server has
+	// no definition of the served scorecard version.
+	RescoreNotice string
 	// VerdictNotice says the final verdict was given on another scorecard
 	// version than the result shown (it still applies: see
 	// docs/workbench.md).
@@ -71,6 +95,9 @@ type callView struct {
 	// Clash lists the other recordings whose metadata carry the same call
 	// id: they are other calls, stored and counted apart.
 	Clash []storage.CallRecording
+	// FormError is a review or verdict form refused (a bad request), shown
+	// where it was filled in.
+	FormError *formError
 	// CoverageWarnings say which speakers' speech the transcript barely
 	// covers (below lowCoverage).
 	CoverageWarnings []string
@@ -83,22 +110,30 @@ const lowCoverage = 0.5
 
 // callResult is the call's result with the served scorecard version, the
 // one the queue and the dashboard count; a call without one (not yet
-// re-inspected) falls back to its newest version, with a notice.
-func (s *Server) callResult(ctx context.Context, c callRef) (res *models.Result, notice string, err error) {
-	res, err = s.wb.LatestResult(ctx, c.Rec, s.sc.ID, s.sc.Version)
+// re-inspected) falls back to the newest version of the same scorecard,
+// else to its newest result of any scorecard, with a notice.
+func (s *Server) callResult(ctx context.Context, c callRef, sv *served) (res *models.Result, notice string, err error) {
+	res, err = s.wb.LatestResult(ctx, c.Rec, sv.Ref.ID, sv.Ref.Version)
 	if errors.Is(err, storage.ErrNotFound) {
-		res, err = s.wb.LatestResult(ctx, c.Rec, s.sc.ID, 0)
-		if err == nil {
-			notice = fmt.Sprintf("此通话按评分表 v%d 质检，与当前评分表 v%d 不同", res.Scorecard.Version, s.sc.Version)
+		res, err = s.wb.LatestResult(ctx, c.Rec, sv.Ref.ID, 0)
+		if errors.Is(err, storage.ErrNotFound) {
+			res, err = s.wb.LatestResult(ctx, c.Rec, "", 0)
+		}
+		switch {
+		case err != nil:
+		case res.Scorecard.ID == sv.Ref.ID:
+			notice = fmt.Sprintf("此通话按评分表 v%d 质检，与当前评分表 v%d 不同", res.Scorecard.Version, sv.Ref.Version)
+		default:
+			notice = fmt.Sprintf("此通话按评分表 %s v%d 质检，与当前评分表 %s v%d 不同", res.Scorecard.ID, res.Scorecard.Version, sv.Ref.ID, sv.Ref.Version)
 		}
 	}
 	return res, notice, err
 }
 
 // callData gathers what the call page and the call API show.
-func (s *Server) callData(r *http.Request, c callRef) (*callView, error) {
+func (s *Server) callData(r *http.Request, c callRef, sv *served) (*callView, error) {
 	ctx := r.Context()
-	res, notice, err := s.callResult(ctx, c)
+	res, notice, err := s.callResult(ctx, c, sv)
 	if err != nil {
 		return nil, err
 	}
@@ -110,8 +145,8 @@ func (s *Server) callData(r *http.Request, c callRef) (*callView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &callView{Result: res, VersionNotice: notice, Verdict: verdict, BaseScore: s.sc.BaseScore, Duration: resultDuration(res),
-		Clash: c.others}
+	v := &callView{Result: res, VersionNotice: notice, RescoreNotice: sv.Notice(), Verdict: verdict, BaseScore: sv.BaseScore,
+		Duration: resultDuration(res), Clash: c.others}
 	if verdict != nil && verdict.ScorecardVersion != 0 &&
 		(verdict.ScorecardID != res.Scorecard.ID || verdict.ScorecardVersion != res.Scorecard.Version) {
 		v.VerdictNotice = fmt.Sprintf("此结论是在评分表 %s v%d 的质检结果上作出的，按通话沿用至当前结果（评分表 %s v%d）",
@@ -124,8 +159,8 @@ func (s *Server) callData(r *http.Request, c callRef) (*callView, error) {
 	}
 	used := map[*storage.Review]bool{}
 	byID := map[string]*models.Rule{}
-	for i := range s.sc.Rules {
-		byID[s.sc.Rules[i].ID] = &s.sc.Rules[i]
+	for i := range sv.Rules {
+		byID[sv.Rules[i].ID] = &sv.Rules[i]
 	}
 	for i, f := range res.Findings {
 		ms := storage.StartMS(f.Start)
@@ -147,7 +182,12 @@ func (s *Server) callData(r *http.Request, c callRef) (*callView, error) {
 			v.EarlierReviews = append(v.EarlierReviews, reviews[i])
 		}
 	}
-	v.ReviewedPassed = storage.ReviewedVerdict(s.sc, res, reviews, verdict)
+	if math.IsNaN(v.BaseScore) {
+		// No definition of the scorecard: the base the stored costs
+		// were taken from.
+		v.BaseScore = res.Score + v.Deducted
+	}
+	v.ReviewedPassed = storage.ReviewedVerdict(sv.Scorecard, res, reviews, verdict)
 	v.Waveform = waveformSVG(res)
 	v.Lines = transcriptLines(res)
 	v.CoverageWarnings = coverageWarnings(res)
@@ -421,13 +461,16 @@ func (s *Server) callOf(r *http.Request) (callRef, error) {
 }
 
 // failCall maps call lookup errors: 400 bad id, 404 unknown call, 300 a
-// call id of several recordings (listed).
+// call id of several recordings (listed); and 413 for a body too large.
 func (s *Server) failCall(w http.ResponseWriter, r *http.Request, err error) {
 	var b badRequest
 	var amb ambiguousCall
+	var tl tooLarge
 	switch {
 	case errors.As(err, &amb):
 		s.ambiguous(w, r, amb)
+	case errors.As(err, &tl):
+		s.fail(w, r, http.StatusRequestEntityTooLarge, tl)
 	case errors.As(err, &b):
 		s.fail(w, r, http.StatusBadRequest, err)
 	case errors.Is(err, storage.ErrNotFound):
@@ -468,7 +511,31 @@ func (s *Server) callPage(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	v, err := s.callData(r, c)
+	s.renderCall(w, r, c, http.StatusOK, nil)
+}
+
+// formError is a review or verdict form the call page refused, shown on
+// the page above the form it came from.
+type formError struct {
+	Message string
+	// Finding is the anchor of the finding reviewed (f-RULE-MS), "" for
+	// the verdict form; Comment is what was typed, kept in the form.
+	Finding string
+	Comment string
+	// Top shows the message above the findings: a review of a finding
+	// the page does not list.
+	Top bool
+}
+
+// renderCall renders the call page, with the message of a refused form
+// when fe is not nil.
+func (s *Server) renderCall(w http.ResponseWriter, r *http.Request, c callRef, status int, fe *formError) {
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	v, err := s.callData(r, c, sv)
 	if err != nil {
 		s.failCall(w, r, err)
 		return
@@ -478,7 +545,13 @@ func (s *Server) callPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "call", "通话 "+c.ID, v)
+	if fe != nil && fe.Finding != "" && !slices.ContainsFunc(v.Findings, func(f findingView) bool {
+		return fmt.Sprintf("f-%s-%d", f.Finding.Rule, f.StartMS) == fe.Finding
+	}) {
+		fe.Finding, fe.Top = "", true
+	}
+	v.FormError = fe
+	s.render(w, r, status, "call", "通话 "+c.ID, v)
 }
 
 // reviewInput is a review of one finding, from a form or JSON.
@@ -495,13 +568,18 @@ func (s *Server) saveReview(r *http.Request, c callRef, in reviewInput) (*storag
 	if in.Decision != storage.DecisionConfirm && in.Decision != storage.DecisionOverturn {
 		return nil, badf("decision 应为 confirm 或 overturn")
 	}
-	if utf8.RuneCountInString(in.Comment) > maxCommentLen {
-		return nil, badf("备注超过 %d 字", maxCommentLen)
+	var err error
+	if in.Comment, err = checkComment(in.Comment); err != nil {
+		return nil, err
 	}
 	if in.Decision == storage.DecisionOverturn && strings.TrimSpace(in.Comment) == "" {
 		return nil, badf("推翻时请填写理由")
 	}
-	res, _, err := s.callResult(r.Context(), c)
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		return nil, err
+	}
+	res, _, err := s.callResult(r.Context(), c, sv)
 	if err != nil {
 		return nil, err
 	}
@@ -534,10 +612,15 @@ func (s *Server) saveVerdict(r *http.Request, c callRef, in verdictInput) (*stor
 	if in.Verdict != "pass" && in.Verdict != "fail" {
 		return nil, badf("verdict 应为 pass 或 fail")
 	}
-	if utf8.RuneCountInString(in.Comment) > maxCommentLen {
-		return nil, badf("备注超过 %d 字", maxCommentLen)
+	var err error
+	if in.Comment, err = checkComment(in.Comment); err != nil {
+		return nil, err
 	}
-	res, _, err := s.callResult(r.Context(), c)
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		return nil, err
+	}
+	res, _, err := s.callResult(r.Context(), c, sv)
 	if err != nil {
 		return nil, err
 	}
@@ -561,13 +644,22 @@ func (s *Server) reviewSubmit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, badf("start_ms 无效"))
 		return
 	}
-	_, err = s.saveReview(r, c, reviewInput{Rule: r.PostFormValue("rule"), StartMS: ms,
+	rule := r.PostFormValue("rule")
+	_, err = s.saveReview(r, c, reviewInput{Rule: rule, StartMS: ms,
 		Decision: r.PostFormValue("decision"), Comment: r.PostFormValue("comment")})
+	var bad badRequest
+	if errors.As(err, &bad) {
+		// Back on the call page, at the finding, with the message and
+		// what was typed (an overturn without a reason, say).
+		s.renderCall(w, r, c, http.StatusBadRequest, &formError{Message: bad.Error(),
+			Finding: fmt.Sprintf("f-%s-%d", rule, ms), Comment: r.PostFormValue("comment")})
+		return
+	}
 	if err != nil {
 		s.failCall(w, r, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("%s#f-%s-%d", c.URL(), url.PathEscape(r.PostFormValue("rule")), ms), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("%s#f-%s-%d", c.URL(), url.PathEscape(rule), ms), http.StatusSeeOther)
 }
 
 func (s *Server) verdictSubmit(w http.ResponseWriter, r *http.Request) {
@@ -576,7 +668,13 @@ func (s *Server) verdictSubmit(w http.ResponseWriter, r *http.Request) {
 		s.failCall(w, r, err)
 		return
 	}
-	if _, err := s.saveVerdict(r, c, verdictInput{Verdict: r.PostFormValue("verdict"), Comment: r.PostFormValue("comment")}); err != nil {
+	_, err = s.saveVerdict(r, c, verdictInput{Verdict: r.PostFormValue("verdict"), Comment: r.PostFormValue("comment")})
+	var bad badRequest
+	if errors.As(err, &bad) {
+		s.renderCall(w, r, c, http.StatusBadRequest, &formError{Message: bad.Error(), Comment: r.PostFormValue("comment")})
+		return
+	}
+	if err != nil {
 		s.failCall(w, r, err)
 		return
 	}
@@ -675,7 +773,12 @@ func (s *Server) callAudio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	res, _, err := s.callResult(ctx, c)
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		s.failCall(w, r, err)
+		return
+	}
+	res, _, err := s.callResult(ctx, c, sv)
 	if err != nil {
 		s.failCall(w, r, err)
 		return

@@ -56,11 +56,13 @@ type indicatorRow struct {
 }
 
 type dashboard struct {
+	Card      *served
 	From, To  string
 	Scorecard models.ScorecardRef
 	Total     rateRow
 	Indicator indicatorRow
 	Days      []rateRow
+	DayRows   []dayRow // Days with the runs of empty days collapsed
 	Teams     []rateRow
 	Agents    []rateRow
 	Queues    []rateRow
@@ -74,9 +76,13 @@ type dashboard struct {
 // exportLinks are the CSV and XLSX links of one table.
 type exportLinks struct{ CSV, XLSX string }
 
-// exportURL is the link of a table's export with the dates of the dashboard.
-func exportURL(table, format, from, to string) string {
+// exportURL is the link of a table's export with the dates and the
+// scorecard version of the dashboard (sv, when not the default).
+func exportURL(table, format, from, to string, sv *served) string {
 	q := url.Values{"format": {format}}
+	if !sv.Default {
+		q.Set(scorecardParam, refParam(sv.Ref))
+	}
 	if from != "" {
 		q.Set("from", from)
 	}
@@ -101,20 +107,33 @@ const partTotal = "total"
 // dashFilter reads the dashboard's date range. Without from and to, it is
 // the current month in the hotline's time zone, so that neither the page
 // nor an export loads every call ever inspected.
-func (s *Server) dashFilter(q url.Values) (storage.CallFilter, error) {
+func (s *Server) dashFilter(q url.Values, sv *served) (storage.CallFilter, error) {
 	for k := range q {
-		if k != "from" && k != "to" && k != "format" {
+		if k != "from" && k != "to" && k != "format" && k != scorecardParam {
 			return storage.CallFilter{}, badf("未知参数 %q", k)
 		}
 	}
-	cf, err := s.callFilter(url.Values{"from": {q.Get("from")}, "to": {q.Get("to")}})
+	cf, err := s.callFilter(url.Values{"from": {q.Get("from")}, "to": {q.Get("to")}}, sv)
 	if err != nil {
 		return cf, err
 	}
 	if cf.From == "" && cf.To == "" {
 		cf.From, cf.To = monthOf(s.today())
 	}
+	if cf.From != "" && cf.To != "" {
+		from, _ := time.Parse(time.DateOnly, cf.From)
+		to, _ := time.Parse(time.DateOnly, cf.To)
+		if days := int(to.Sub(from).Hours()/24) + 1; days > report.MaxPeriods {
+			return cf, rangeTooLong()
+		}
+	}
 	return cf, nil
+}
+
+// rangeTooLong is the message of a date range longer than a report by day
+// fills in.
+func rangeTooLong() error {
+	return badf("日期范围过长：按日统计最多 %d 天（约 10 年），请缩小起止日期", report.MaxPeriods)
 }
 
 // monthOf returns the first and last date of t's month.
@@ -129,18 +148,22 @@ func monthOf(t time.Time) (from, to string) {
 // report`), the reviewed ones from the workbench store. A table's total row
 // and the indicator's reviewed rate need the total.
 func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, error) {
-	cf, err := s.dashFilter(r.URL.Query())
+	sv, err := s.scorecardFor(r)
+	if err != nil {
+		return nil, err
+	}
+	cf, err := s.dashFilter(r.URL.Query(), sv)
 	if err != nil {
 		return nil, err
 	}
 	want := func(p string) bool { return len(parts) == 0 || slices.Contains(parts, p) }
 	needTotal := want(partTotal) || want("indicator") || want("days") || want("teams") || want("agents") || want("queues")
 	ctx := r.Context()
-	ref := models.ScorecardRef{ID: s.sc.ID, Version: s.sc.Version}
+	ref := sv.Ref
 	ro := report.Options{Scorecard: ref, From: cf.From, To: cf.To}
-	d := &dashboard{From: cf.From, To: cf.To, Scorecard: ref, Exports: map[string]exportLinks{}}
+	d := &dashboard{Card: sv, From: cf.From, To: cf.To, Scorecard: ref, Exports: map[string]exportLinks{}}
 	for _, t := range exportTables {
-		d.Exports[t] = exportLinks{CSV: exportURL(t, report.FormatCSV, cf.From, cf.To), XLSX: exportURL(t, report.FormatXLSX, cf.From, cf.To)}
+		d.Exports[t] = exportLinks{CSV: exportURL(t, report.FormatCSV, cf.From, cf.To, sv), XLSX: exportURL(t, report.FormatXLSX, cf.From, cf.To, sv)}
 	}
 
 	groups := []struct {
@@ -162,7 +185,7 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 				by = append(by, g.by)
 			}
 		}
-		if reviewedBy, err = s.wb.GroupedPassRates(ctx, s.sc, cf, by...); err != nil {
+		if reviewedBy, err = s.wb.GroupedPassRates(ctx, sv.Scorecard, cf, by...); err != nil {
 			return nil, err
 		}
 	}
@@ -229,8 +252,38 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 	}
 	if want("days") {
 		d.Trend = trendSVG(d.Days)
+		d.DayRows = collapseDays(d.Days)
 	}
 	return d, nil
+}
+
+// dayRow is a row of the dashboard's daily table: a day with calls, or a
+// run of days without any (Gap), collapsed into one row.
+type dayRow struct {
+	rateRow
+	Gap            bool
+	GapFrom, GapTo string
+	GapDays        int
+}
+
+// collapseDays folds each run of days without a call (inspected or
+// unprocessable) into one row, so that a month with calls on a few days
+// is a few rows; the exports keep every day.
+func collapseDays(days []rateRow) []dayRow {
+	var out []dayRow
+	for _, d := range days {
+		if d.Inspected > 0 || d.Unprocessable > 0 {
+			out = append(out, dayRow{rateRow: d})
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].Gap {
+			out[n-1].GapTo = d.Key
+			out[n-1].GapDays++
+			continue
+		}
+		out = append(out, dayRow{Gap: true, GapFrom: d.Key, GapTo: d.Key, GapDays: 1})
+	}
+	return out
 }
 
 // ruleRows fills the rule table: hit rates from the report package,
@@ -274,6 +327,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		s.failFilter(w, r, err)
 		return
 	}
+	s.rememberScorecard(w, r, d.Card)
 	s.render(w, r, http.StatusOK, "dashboard", "合格率看板", d)
 }
 
@@ -367,7 +421,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sh, _ := d.sheet(name)
-	file := fmt.Sprintf("callqa-%s-%s-v%d", name, s.sc.ID, s.sc.Version)
+	file := fmt.Sprintf("callqa-%s-%s-v%d", name, d.Scorecard.ID, d.Scorecard.Version)
 	if d.From != "" || d.To != "" {
 		file += "-" + d.From + "_" + d.To
 	}

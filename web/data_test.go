@@ -468,42 +468,78 @@ func TestAudioStreamClosedOnce(t *testing.T) {
 	}
 }
 
-// TestAudioCacheFolder checks that transcoded files go to a private
-// subfolder of AudioCacheDir and that New removes those a crashed server
-// left there.
+// TestAudioCacheFolder checks that each server keeps its transcoded files
+// in a private folder of its own under AudioCacheDir: a second server
+// started on the same folder does not break the first one's playback; a
+// cached file (or the whole folder) removed behind the server's back is
+// transcoded again; Close removes the folder.
 func TestAudioCacheFolder(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	sub := filepath.Join(dir, audioCacheSubdir)
-	if err := os.MkdirAll(sub, 0o755); err != nil {
+	other := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(other, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stale := filepath.Join(sub, "callqa-audio-123.wav")
-	other := filepath.Join(sub, "notes.txt")
-	for _, f := range []string{stale, other} {
-		if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+	audio := "/calls/" + callGreeting + "/audio" // mu-law: transcoded
+	play := func(t *testing.T, c *client, what string) {
+		t.Helper()
+		resp := c.get(audio, "Range", "bytes=0-99")
+		if resp.StatusCode != http.StatusPartialContent || len(bodyOf(resp)) != 100 {
+			t.Fatalf("%s: GET %s = %d (%d bytes), want 206 with 100 bytes: %s", what, audio, resp.StatusCode, len(bodyOf(resp)), bodyOf(resp))
+		}
+	}
+	files := func(b *bundle) []string {
+		f, _ := filepath.Glob(filepath.Join(b.srv.audio.dir, audioFilePattern))
+		return f
+	}
+
+	b1 := setup(t, Config{InsecureCookies: true, AudioCacheDir: dir})
+	c1 := b1.login(t, reviewer)
+	play(t, c1, "first server")
+	if len(files(b1)) != 1 {
+		t.Fatalf("first server cached %v, want one file", files(b1))
+	}
+	// A second server on the same folder, as a second `callqa serve`.
+	b2 := setup(t, Config{InsecureCookies: true, AudioCacheDir: dir})
+	c2 := b2.login(t, reviewer)
+	play(t, c2, "second server")
+	play(t, c1, "first server after the second started")
+	for _, b := range []*bundle{b1, b2} {
+		fi, err := os.Stat(b.srv.audio.dir)
+		if err != nil || fi.Mode().Perm() != 0o700 || filepath.Dir(b.srv.audio.dir) != dir {
+			t.Fatalf("cache folder %s: %v, %v", b.srv.audio.dir, fi, err)
+		}
+	}
+	if b1.srv.audio.dir == b2.srv.audio.dir {
+		t.Fatalf("both servers cache in %s", b1.srv.audio.dir)
+	}
+
+	// A temporary-file cleaner removes the first server's file, then its
+	// whole folder: the next playback transcodes again.
+	for _, f := range files(b1) {
+		if err := os.Remove(f); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b := setup(t, Config{InsecureCookies: true, AudioCacheDir: dir})
-	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("stale file left: %v", err)
+	play(t, c1, "after the cached file was removed")
+	if len(files(b1)) != 1 {
+		t.Fatalf("after the cached file was removed: %v, want one new file", files(b1))
+	}
+	if err := os.RemoveAll(b1.srv.audio.dir); err != nil {
+		t.Fatal(err)
+	}
+	play(t, c1, "after the cache folder was removed")
+	play(t, c2, "second server after the first one's folder was removed")
+
+	b1.srv.Close()
+	if _, err := os.Stat(b1.srv.audio.dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Close left the cache folder: %v", err)
+	}
+	if _, err := os.Stat(b2.srv.audio.dir); err != nil {
+		t.Errorf("the first server's Close removed the second's folder: %v", err)
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("a file not the cache's was removed: %v", err)
-	}
-	fi, err := os.Stat(sub)
-	if err != nil || fi.Mode().Perm() != 0o700 {
-		t.Fatalf("cache folder: %v, %v", fi, err)
-	}
-	if resp := b.login(t, reviewer).get("/calls/" + callGreeting + "/audio"); resp.StatusCode != 200 {
-		t.Fatalf("status %d", resp.StatusCode)
-	}
-	if files, _ := filepath.Glob(filepath.Join(sub, audioFilePattern)); len(files) != 1 {
-		t.Errorf("%d files in the cache folder, want 1", len(files))
-	}
-	if files, _ := filepath.Glob(filepath.Join(dir, audioFilePattern)); len(files) != 0 {
-		t.Errorf("files outside the private folder: %v", files)
 	}
 }
 
@@ -632,19 +668,20 @@ func TestCallLinks(t *testing.T) {
 	}
 }
 
-// TestHotlineTimeZone checks that the queue's default dates and the times
-// shown are those of the hotline (Asia/Shanghai by default), not the
-// server's: at 2026-11-25T17:00Z it is 01:00 on 11-26 in Beijing.
+// TestHotlineTimeZone checks that the times shown and the queue's default
+// day without results (today) are those of the hotline (Asia/Shanghai by
+// default), not the server's: at 2026-11-25T17:00Z it is 01:00 on 11-26 in
+// Beijing.
 func TestHotlineTimeZone(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name     string
-		loc      *time.Location
-		from, to string
-		clock    string // the review time on the call page
+		name  string
+		loc   *time.Location
+		today string
+		clock string // the review time on the call page
 	}{
-		{"default Asia/Shanghai", nil, "2026-11-20", "2026-11-26", "11-26 01:00"},
-		{"UTC", time.UTC, "2026-11-19", "2026-11-25", "11-25 17:00"},
+		{"default Asia/Shanghai", nil, "2026-11-26", "11-26 01:00"},
+		{"UTC", time.UTC, "2026-11-25", "11-25 17:00"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -653,15 +690,19 @@ func TestHotlineTimeZone(t *testing.T) {
 			b.clock.t = time.Date(2026, 11, 25, 17, 0, 0, 0, time.UTC)
 			b.clock.mu.Unlock()
 			c := b.login(t, reviewer)
-			var p storage.QueuePage
-			if resp := c.getJSON("/api/calls", &p); resp.StatusCode != 200 || p.From != tc.from || p.To != tc.to {
-				t.Errorf("queue range %s..%s, want %s..%s", p.From, p.To, tc.from, tc.to)
-			}
 			if resp := c.postJSON("/api/calls/"+callTaboo+"/verdict", `{"verdict":"fail"}`); resp.StatusCode != 200 {
 				t.Fatalf("verdict: %d", resp.StatusCode)
 			}
 			if page := bodyOf(c.get("/calls/" + callTaboo)); !strings.Contains(page, "（reviewer1，2026-"+tc.clock+"）") {
 				t.Errorf("verdict time not %s in the hotline's zone", tc.clock)
+			}
+			// No results: the queue opens on today, the hotline's.
+			if _, err := b.st.DB().Exec(`DELETE FROM results`); err != nil {
+				t.Fatal(err)
+			}
+			var p storage.QueuePage
+			if resp := c.getJSON("/api/calls", &p); resp.StatusCode != 200 || p.From != tc.today || p.To != tc.today {
+				t.Errorf("queue range %s..%s, want %s", p.From, p.To, tc.today)
 			}
 		})
 	}

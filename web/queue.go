@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -8,14 +9,16 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/callqa/callqa/report"
 	"github.com/callqa/callqa/storage"
 )
 
 // callFilter reads the shared filter parameters: from, to (YYYY-MM-DD),
-// team, agent, queue, rule.
-func (s *Server) callFilter(q url.Values) (storage.CallFilter, error) {
+// team, agent, queue, rule; the results are those of the served scorecard
+// version.
+func (s *Server) callFilter(q url.Values, sv *served) (storage.CallFilter, error) {
 	f := storage.CallFilter{
-		ScorecardID: s.sc.ID, ScorecardVersion: s.sc.Version,
+		ScorecardID: sv.Ref.ID, ScorecardVersion: sv.Ref.Version,
 		From: q.Get("from"), To: q.Get("to"),
 		Team: q.Get("team"), Agent: q.Get("agent"), Queue: q.Get("queue"), Rule: q.Get("rule"),
 	}
@@ -38,23 +41,26 @@ func (s *Server) callFilter(q url.Values) (storage.CallFilter, error) {
 	return f, nil
 }
 
-// DefaultQueueDays is the date range of the review queue when neither from
-// nor to is given: the last 7 days, today included, so that the queue does
-// not load a year of calls to pick the flagged ones.
-const DefaultQueueDays = 7
-
-// queueFilter reads the review queue's parameters. Without from and to, the
-// queue covers the last DefaultQueueDays days, dates of the hotline's time
-// zone (Config.Location) as call_date is, whatever the server's zone.
-func (s *Server) queueFilter(q url.Values) (storage.QueueFilter, error) {
-	cf, err := s.callFilter(q)
+// queueFilter reads the review queue's parameters. Without from and to,
+// the queue covers one day: the most recent call date of the served
+// scorecard version's results (lastDay), so that it opens on the latest
+// calls however long ago they were inspected, without loading a year of
+// calls to pick the flagged ones; today, in the hotline's time zone
+// (Config.Location), when there are none.
+func (s *Server) queueFilter(q url.Values, sv *served, lastDay func() (string, error)) (storage.QueueFilter, error) {
+	cf, err := s.callFilter(q, sv)
 	if err != nil {
 		return storage.QueueFilter{}, err
 	}
 	if cf.From == "" && cf.To == "" {
-		today := s.today()
-		cf.From = today.AddDate(0, 0, -(DefaultQueueDays - 1)).Format(time.DateOnly)
-		cf.To = today.Format(time.DateOnly)
+		day, err := lastDay()
+		if err != nil {
+			return storage.QueueFilter{}, err
+		}
+		if day == "" {
+			day = s.today().Format(time.DateOnly)
+		}
+		cf.From, cf.To = day, day
 	}
 	f := storage.QueueFilter{CallFilter: cf, CalibrationRate: s.cfg.CalibrationRate, PageSize: s.cfg.PageSize, Page: 1,
 		Status: q.Get("status"), Reason: q.Get("reason"), Sort: q.Get("sort")}
@@ -84,37 +90,35 @@ func (s *Server) queueFilter(q url.Values) (storage.QueueFilter, error) {
 	return f, nil
 }
 
-// failFilter answers a filter error: 400 for bad parameters.
+// failFilter answers a filter error: 400 for bad parameters, and for a
+// range the report package finds too long (an open-ended range that the
+// data stretch).
 func (s *Server) failFilter(w http.ResponseWriter, r *http.Request, err error) {
 	var b badRequest
 	if errors.As(err, &b) {
 		s.fail(w, r, http.StatusBadRequest, err)
 		return
 	}
+	if errors.Is(err, report.ErrRangeTooLong) {
+		s.fail(w, r, http.StatusBadRequest, rangeTooLong())
+		return
+	}
 	s.fail(w, r, http.StatusInternalServerError, err)
 }
 
 type queueView struct {
-	Filter      storage.QueueFilter
-	DefaultDays int
-	Page        *storage.QueuePage
-	Pages       int
-	Query       url.Values
-	Rules       []ruleOption
-	PrevURL     string
-	NextURL     string
-	SortURLs    map[string]string
+	Card     *served
+	Filter   storage.QueueFilter
+	Page     *storage.QueuePage
+	Pages    int
+	Query    url.Values
+	Rules    []ruleOption
+	PrevURL  string
+	NextURL  string
+	SortURLs map[string]string
 }
 
 type ruleOption struct{ ID, Name string }
-
-func (s *Server) ruleOptions() []ruleOption {
-	out := make([]ruleOption, 0, len(s.sc.Rules))
-	for _, r := range s.sc.Rules {
-		out = append(out, ruleOption{r.ID, r.Name})
-	}
-	return out
-}
 
 // withParam returns the query with one parameter replaced, as "?...".
 func withParam(q url.Values, key, value string) string {
@@ -132,16 +136,27 @@ func withParam(q url.Values, key, value string) string {
 
 func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f, err := s.queueFilter(q)
+	sv, err := s.scorecardFor(r)
 	if err != nil {
 		s.failFilter(w, r, err)
 		return
 	}
-	p, err := s.wb.Queue(r.Context(), s.sc, f)
+	f, err := s.queueFilter(q, sv, s.lastDay(r.Context(), sv))
+	if err != nil {
+		s.failFilter(w, r, err)
+		return
+	}
+	p, err := s.wb.Queue(r.Context(), sv.Scorecard, f)
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
+	rules, err := s.ruleOptions(r.Context(), sv)
+	if err != nil {
+		s.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	s.rememberScorecard(w, r, sv)
 	// The links of the page keep the dates the queue shows, the default
 	// ones included.
 	for k, v := range map[string]string{"from": f.From, "to": f.To} {
@@ -149,7 +164,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 			q.Set(k, v)
 		}
 	}
-	v := queueView{Filter: f, DefaultDays: DefaultQueueDays, Page: p, Query: q, Rules: s.ruleOptions(), SortURLs: map[string]string{}}
+	v := queueView{Card: sv, Filter: f, Page: p, Query: q, Rules: rules, SortURLs: map[string]string{}}
 	v.Pages = max(1, (p.Total+p.PageSize-1)/p.PageSize)
 	if f.Page > 1 {
 		v.PrevURL = withParam(q, "page", strconv.Itoa(f.Page-1))
@@ -171,4 +186,10 @@ func withoutPage(q url.Values) url.Values {
 		}
 	}
 	return c
+}
+
+// lastDay returns the function that finds the most recent call date of the
+// served version's results, for queueFilter.
+func (s *Server) lastDay(ctx context.Context, sv *served) func() (string, error) {
+	return func() (string, error) { return s.store.LatestCallDate(ctx, sv.Ref) }
 }

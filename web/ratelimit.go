@@ -1,10 +1,14 @@
 package web
 
 import (
+	"fmt"
 	"net/netip"
+	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/callqa/callqa/storage"
 )
 
 // loginLimiter counts login attempts in a sliding window, under two keys:
@@ -144,4 +148,86 @@ func clientBucket(addr string) string {
 		return addr
 	}
 	return p.String()
+}
+
+// refusedEvery is how often, at most, the audit trail gets an entry for the
+// logins the rate limit refused of one client (address bucket) and user
+// name. Every refusal is counted; writing each would let a flood of
+// refused guesses, which cost the server nothing else, fill the audit
+// table.
+const refusedEvery = time.Minute
+
+// loginRefusedFormat is the detail of a login_refused audit entry: how
+// many refused attempts it stands for.
+const loginRefusedFormat = "refused attempts: %d (rate limit)"
+
+// refusalLog counts the logins the rate limit refused, per client and user
+// name, for the audit trail: the first refusal of a client and user name is
+// written at once; later ones are counted and written together, at most
+// once per refusedEvery, by the next refusal after that, by a read of the
+// audit trail, or when the server closes. No refusal goes unrecorded
+// unless the process dies.
+type refusalLog struct {
+	mu sync.Mutex
+	m  map[refusalKey]*refusal
+}
+
+type refusalKey struct{ client, user string }
+
+type refusal struct {
+	written time.Time // the last entry written for the key
+	last    time.Time // the last refusal
+	pending int       // refusals since the last entry
+	remote  string    // the last refusal's client address
+	name    string    // the user name as typed
+}
+
+// refused counts a refused login and returns the entry to write now, if
+// any.
+func (l *refusalLog) refused(now time.Time, remote, name string) (storage.AuditEntry, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[refusalKey]*refusal{}
+	}
+	k := refusalKey{clientBucket(remote), strings.ToLower(name)}
+	r := l.m[k]
+	if r == nil {
+		r = &refusal{}
+		l.m[k] = r
+	}
+	r.pending++
+	r.last, r.remote, r.name = now, remote, name
+	if !r.written.IsZero() && now.Sub(r.written) < refusedEvery && now.Sub(r.written) >= 0 {
+		return storage.AuditEntry{}, false
+	}
+	return l.take(now, r), true
+}
+
+// due returns the entries of the refusals counted and not yet written:
+// those whose last entry is refusedEvery old, or all of them. It forgets
+// the clients with nothing pending for a while.
+func (l *refusalLog) due(now time.Time, all bool) []storage.AuditEntry {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []storage.AuditEntry
+	for k, r := range l.m {
+		age := now.Sub(r.written)
+		switch {
+		case r.pending > 0 && (all || age >= refusedEvery || age < 0):
+			out = append(out, l.take(now, r))
+		case r.pending == 0 && age >= time.Hour:
+			delete(l.m, k)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}
+
+// take makes the entry of r's pending refusals; l.mu is held.
+func (l *refusalLog) take(now time.Time, r *refusal) storage.AuditEntry {
+	e := storage.AuditEntry{At: r.last, User: r.name, Action: storage.AuditLoginRefused,
+		Detail: fmt.Sprintf(loginRefusedFormat, r.pending), Remote: r.remote}
+	r.pending, r.written = 0, now
+	return e
 }

@@ -64,19 +64,19 @@ var funcs = template.FuncMap{
 	"role": func(r string) string {
 		return map[string]string{storage.RoleAdmin: "管理员", storage.RoleReviewer: "质检员", storage.RoleViewer: "查看者"}[r]
 	},
+	// speaker names a speaker in Chinese: "" for none, an unknown one
+	// as it is.
 	"speaker": func(s string) string {
-		return map[string]string{"agent": "坐席", "customer": "客户", "mixed": "混合"}[s]
+		if n, ok := map[string]string{"agent": "坐席", "customer": "客户", "mixed": "混合"}[s]; ok {
+			return n
+		}
+		return s
 	},
-	"action": func(a string) string {
-		return map[string]string{
-			storage.AuditLogin: "登录", storage.AuditLoginFailed: "登录失败", storage.AuditLogout: "退出",
-			storage.AuditUserAdd: "创建用户", storage.AuditReview: "复核", storage.AuditVerdict: "结论",
-			storage.AuditPlayback: "播放录音",
-		}[a]
-	},
-	"list":  func(v ...string) []string { return v },
-	"deref": func(b *bool) bool { return b != nil && *b },
-	"msec":  func(ms int64) float64 { return float64(ms) / 1000 },
+	"action":      actionText,
+	"auditDetail": auditDetail,
+	"list":        func(v ...string) []string { return v },
+	"deref":       func(b *bool) bool { return b != nil && *b },
+	"msec":        func(ms int64) float64 { return float64(ms) / 1000 },
 	"bar": func(v float64) template.HTML {
 		if math.IsNaN(v) {
 			return ""
@@ -183,3 +183,40 @@ type badRequest struct{ msg string }
 func (b badRequest) Error() string { return b.msg }
 
 func badf(format string, args ...any) error { return badRequest{fmt.Sprintf(format, args...)} }
+
+// actionText names an audit action in Chinese (an unknown one as it is).
+func actionText(a string) string {
+	if t, ok := map[string]string{
+		storage.AuditLogin: "登录", storage.AuditLoginFailed: "登录失败", storage.AuditLoginRefused: "登录被拒（限流）",
+		storage.AuditLogout: "退出", storage.AuditUserAdd: "创建用户", storage.AuditUserDisable: "停用用户",
+		storage.AuditUserEnable: "启用用户", storage.AuditUserPasswd: "修改密码", storage.AuditReview: "复核",
+		storage.AuditVerdict: "结论", storage.AuditPlayback: "播放录音",
+	}[a]; ok {
+		return t
+	}
+	return a
+}
+
+// auditDetail puts the detail of an audit entry into Chinese where it
+// holds a stored word: a review's decision ("overturn greeting@0.000s
+// 误报": 推翻 greeting@0.000s 误报), a verdict ("pass 说明": 判定合格 说明),
+// a refused login's count. Other details are shown as stored.
+func auditDetail(action, detail string) string {
+	word, rest, _ := strings.Cut(detail, " ")
+	var words map[string]string
+	switch action {
+	case storage.AuditReview:
+		words = map[string]string{storage.DecisionConfirm: "确认", storage.DecisionOverturn: "推翻"}
+	case storage.AuditVerdict:
+		words = map[string]string{"pass": "判定合格", "fail": "判定不合格"}
+	case storage.AuditLoginRefused:
+		var n int
+		if _, err := fmt.Sscanf(detail, loginRefusedFormat, &n); err == nil {
+			return fmt.Sprintf("%d 次登录尝试被拒绝（失败次数过多）", n)
+		}
+	}
+	if t, ok := words[word]; ok {
+		return strings.TrimSpace(t + " " + rest)
+	}
+	return detail
+}

@@ -58,15 +58,23 @@ type Config struct {
 	// within LoginWindow lock the user name out; default 20.
 	LoginMaxUserFailures int
 	LoginWindow          time.Duration
-	// AudioCacheDir holds transcoded recordings, in a private subfolder
-	// (mode 0700) named callqa-audio that the server owns: the files a
-	// crashed server left there are removed at New, so one folder serves one
-	// server process. Default os.TempDir().
+	// AudioCacheDir holds transcoded recordings, in a folder of the
+	// server's own that New makes under it (callqa-audio-*, mode 0700) and
+	// Close removes: several servers may share AudioCacheDir. A cached file
+	// removed behind the server's back (a temporary-file cleaner) is
+	// transcoded again when next played. Default os.TempDir().
 	AudioCacheDir string
 	// AudioCacheFiles is how many transcoded recordings are kept; default 16.
 	AudioCacheFiles int
 	// Indicator is the evaluation indicator row of the dashboard.
 	Indicator Indicator
+	// LatestScorecard serves by default the scorecard version most
+	// recently used in the results, as callqa report does, instead of
+	// Deps.Scorecard's (which stays the default of an empty database and
+	// the definition re-scoring uses). Default false: Deps.Scorecard's
+	// version. Either way a request may pick another version of the
+	// results (scorecard=ID:VERSION).
+	LatestScorecard bool
 	// Location is the hotline's time zone, that of the calls' call_date:
 	// the default date ranges (the queue's last days, the dashboard's
 	// month) and the times shown on pages are in it. Default Asia/Shanghai
@@ -163,7 +171,9 @@ type Deps struct {
 	// source: any pipeline.RecordingSource).
 	Source Recordings
 	// Scorecard is the scorecard whose results the queue and dashboard
-	// show (its ID and version) and whose rule names label findings.
+	// show by default (its ID and version, unless
+	// Config.LatestScorecard), whose rule names label findings, and whose
+	// rules re-score calls with overturned findings.
 	Scorecard *models.Scorecard
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -188,8 +198,12 @@ type Server struct {
 	logger  *slog.Logger
 	pages   map[string]*template.Template
 	limiter *loginLimiter
-	audio   *audioCache
-	mux     *http.ServeMux
+	// refusals counts the logins the limiter refused, for the audit trail.
+	refusals refusalLog
+	audio    *audioCache
+	mux      *http.ServeMux
+
+	heldCache heldCache // the scorecard versions in the results
 
 	listenMu sync.Mutex
 	listens  map[listenKey]time.Time // last playback audited per session and call
@@ -235,8 +249,14 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-// Close removes the transcoded audio files the server cached.
+// Close writes the audit entries of the refused logins not yet written,
+// and removes the transcoded audio files the server cached, and their
+// folder.
 func (s *Server) Close() error {
+	// Close has no context (io.Closer); the entries are a few rows.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.flushRefused(ctx, true)
 	s.audio.close()
 	return nil
 }
@@ -271,6 +291,13 @@ func (s *Server) routes() {
 	m := http.NewServeMux()
 	static, _ := fs.Sub(staticFiles, "static")
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	// Browsers and other clients ask for /favicon.ico whatever the page
+	// links: the same icon (SVG, which browsers take from its type).
+	m.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		http.ServeFileFS(w, r, static, "favicon.svg")
+	})
 	m.HandleFunc("GET /login", s.loginPage)
 	m.HandleFunc("POST /login", s.loginSubmit)
 	m.HandleFunc("POST /api/login", s.apiLogin)

@@ -122,7 +122,9 @@ func TestWaveformSVG(t *testing.T) {
 	svg := string(waveformSVG(r))
 	for _, want := range []string{`data-duration="10.000"`, `class="silence" x="600.00"`, `class="overtalk"`,
 		`class="finding" data-seek="6.00" data-finding="0"`, `class="finding veto" data-seek="1.00"`,
-		`长时间&lt;静音&gt;`, `class="seg agent" x="50.00"`, `class="lvl agent"`, `>0:10</text>`,
+		`长时间&lt;静音&gt;`, `class="seg agent" x="50.00"`, `class="lvl agent"`,
+		`<text x="0.00" y="178" text-anchor="start">0:00</text>`, `<text x="500.00" y="178" text-anchor="middle">0:05</text>`,
+		`<text x="1000.00" y="178" text-anchor="end">0:10</text>`, // the last label inside the picture
 		`class="event hold" x="650.00" y="22" width="200.00" height="71" data-seek="6.50"><title>坐席侧 保持音乐 0:06–0:08</title>`,
 		`class="event dtmf" x="900.00" y="93" width="60.00" height="71" data-seek="9.00"><title>客户侧 按键音（3 次） 0:09–0:09</title>`} {
 		if !strings.Contains(svg, want) {
@@ -273,7 +275,8 @@ func FuzzQueueFilter(f *testing.F) {
 		if err != nil {
 			return
 		}
-		fl, err := s.queueFilter(q)
+		fl, err := s.queueFilter(q, &served{Scorecard: s.sc, Ref: models.ScorecardRef{ID: "x", Version: 1}},
+			func() (string, error) { return "2026-11-25", nil })
 		if err != nil {
 			return
 		}

@@ -16,6 +16,7 @@ const (
 	waveTop    = 22.0 // findings lane above the levels
 	waveAxis   = 16.0 // time axis below
 	waveFloorD = -60.0
+	edgeLabel  = 24.0 // half the width of a time label ("12:30")
 )
 
 // waveformSVG draws the call's level envelope: the agent above the centre
@@ -105,9 +106,14 @@ func waveformSVG(r *models.Result) template.HTML {
 	step := niceStep(dur / 10)
 	for t := 0.0; t <= dur+1e-9; t += step {
 		fmt.Fprintf(&b, `<line class="tick" x1="%.2f" y1="%g" x2="%.2f" y2="%g"/>`, x(t), axisY, x(t), axisY+4)
+		// Labels at the edges are aligned inwards, or half of them would
+		// fall outside the picture.
 		anchor := "middle"
-		if t == 0 {
+		switch {
+		case t == 0:
 			anchor = "start"
+		case x(t) > waveW-edgeLabel:
+			anchor = "end"
 		}
 		fmt.Fprintf(&b, `<text x="%.2f" y="%g" text-anchor="%s">%s</text>`, x(t), waveH-2, anchor, clock(t))
 	}

@@ -275,6 +275,16 @@ func TestBadParameters(t *testing.T) {
 		{"api page size", func() *http.Response { return rev.get("/api/calls?size=10000") }, 400, "size"},
 		{"dashboard bad date", func() *http.Response { return rev.get("/dashboard?to=yesterday") }, 400, "不是日期"},
 		{"dashboard unknown param", func() *http.Response { return rev.get("/dashboard?team=x") }, 400, "未知参数"},
+		{"dashboard range of 20 years", func() *http.Response { return rev.get("/dashboard?from=2006-12-01&to=2026-11-30") }, 400, "日期范围过长"},
+		{"dashboard open range the data stretch", func() *http.Response { return rev.get("/dashboard?from=1900-01-01") }, 400, "日期范围过长"},
+		{"dashboard range of 9 years", func() *http.Response { return rev.get("/dashboard?from=2017-12-01&to=2026-11-30") }, 200, "合格率看板"},
+		{"pass-rate API range too long", func() *http.Response { return rev.get("/api/reports/pass-rate?from=1900-01-01&to=2026-11-30") }, 400, "日期范围过长"},
+		{"pass-rate API by team range too long", func() *http.Response {
+			return rev.get("/api/reports/pass-rate?by=team&from=1900-01-01&to=2026-11-30")
+		}, 400, "日期范围过长"},
+		{"rules API range too long", func() *http.Response { return rev.get("/api/reports/rules?from=1900-01-01&to=2026-11-30") }, 400, "日期范围过长"},
+		{"export range too long", func() *http.Response { return rev.get("/export/days?from=1900-01-01&to=2026-11-30") }, 400, "日期范围过长"},
+		{"export open range too long", func() *http.Response { return rev.get("/export/days?format=xlsx&from=1900-01-01") }, 400, "日期范围过长"},
 		{"export unknown table", func() *http.Response { return rev.get("/export/secrets") }, 404, "没有表格"},
 		{"export bad format", func() *http.Response { return rev.get("/export/days?format=pdf") }, 400, "format"},
 		{"pass rate bad grouping", func() *http.Response { return rev.get("/api/reports/pass-rate?by=hour") }, 400, "by"},
@@ -707,8 +717,9 @@ func TestAPILogin(t *testing.T) {
 }
 
 // TestQueueDefaultDates checks that the queue without from and to covers
-// the last 7 days (shown in the filter form), and that explicit dates
-// still reach older calls.
+// the most recent day with results (shown in the filter form), however long
+// ago, that explicit dates still reach other days, and that a scorecard
+// version without results opens on today.
 func TestQueueDefaultDates(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Config{InsecureCookies: true, CalibrationRate: -1})
@@ -720,11 +731,11 @@ func TestQueueDefaultDates(t *testing.T) {
 		from, to string
 		taboo    bool // the failed sample call is listed
 	}{
-		{"default covers the samples", 0, "", "2026-11-20", "2026-11-26", true},
+		{"default: the day of the samples", 0, "", "2026-11-25", "2026-11-25", true},
 		{"explicit range", 0, "?from=2026-11-25&to=2026-11-25", "2026-11-25", "2026-11-25", true},
 		{"open-ended from is kept", 0, "?from=2026-11-01", "2026-11-01", "", true},
-		{"default a week later", 7 * 24 * time.Hour, "", "2026-11-27", "2026-12-03", false},
-		{"explicit range a week later", 0, "?from=2026-11-01&to=2026-11-30", "2026-11-01", "2026-11-30", true},
+		{"explicit range without calls", 0, "?from=2026-11-26&to=2026-11-30", "2026-11-26", "2026-11-30", false},
+		{"default a month later: still the samples' day", 30 * 24 * time.Hour, "", "2026-11-25", "2026-11-25", true},
 	}
 	for _, tc := range tests {
 		b.clock.advance(tc.advance)
@@ -741,7 +752,7 @@ func TestQueueDefaultDates(t *testing.T) {
 			t.Errorf("%s: range %q..%q, taboo listed %v; want %q..%q, %v", tc.name, p.From, p.To, listed, tc.from, tc.to, tc.taboo)
 		}
 		page := bodyOf(c.get("/queue" + tc.query))
-		for _, want := range []string{`name="from" value="` + tc.from + `"`, `name="to" value="` + tc.to + `"`, "最近 7 天"} {
+		for _, want := range []string{`name="from" value="` + tc.from + `"`, `name="to" value="` + tc.to + `"`, "有质检结果的最近一天"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("%s: queue page lacks %s", tc.name, want)
 			}
@@ -749,5 +760,28 @@ func TestQueueDefaultDates(t *testing.T) {
 		if strings.Contains(page, "/calls/"+callTaboo) != tc.taboo {
 			t.Errorf("%s: queue page lists the taboo call: %v, want %v", tc.name, !tc.taboo, tc.taboo)
 		}
+	}
+	// A later day with results becomes the default.
+	r := *b.result(t, callGood)
+	r.Recording = "2026/12/02/late.wav"
+	r.CallID, r.Meta.CallID = "LATE", "LATE"
+	day := time.Date(2026, 12, 2, 10, 0, 0, 0, hotlineZone())
+	r.Meta.StartedAt = &day
+	if err := b.st.SaveResult(context.Background(), "", &r); err != nil {
+		t.Fatal(err)
+	}
+	var p storage.QueuePage
+	if b.login(t, reviewer).getJSON("/api/calls", &p); p.From != "2026-12-02" || p.To != "2026-12-02" {
+		t.Errorf("after a later call: %s..%s, want 2026-12-02", p.From, p.To)
+	}
+
+	// An empty database (no results of the version): today, in the
+	// hotline's zone.
+	empty := setupDB(t, Config{InsecureCookies: true}, filepath.Join(t.TempDir(), "empty.db"))
+	if _, err := empty.st.DB().Exec(`DELETE FROM results`); err != nil {
+		t.Fatal(err)
+	}
+	if empty.login(t, reviewer).getJSON("/api/calls", &p); p.From != "2026-11-26" || p.To != "2026-11-26" {
+		t.Errorf("no results: %s..%s, want today, 2026-11-26", p.From, p.To)
 	}
 }

@@ -9,10 +9,12 @@ import (
 
 // parseFlags parses args with fs, allowing flags after positional arguments
 // (callqa inspect call.wav --json), and returns the positional arguments.
+// It adds the log flags every command takes (registerLogFlags).
 // The defaults that --help and usage errors show are masked first (see
 // maskFlagDefaults).
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
+	registerLogFlags(fs)
 	maskFlagDefaults(fs)
 	var pos []string
 	for {
@@ -49,4 +51,13 @@ func printHelp(e *env, fs *flag.FlagSet, synopsis string) error {
 	fs.SetOutput(e.stdout)
 	fs.PrintDefaults()
 	return nil
+}
+
+// plural picks the singular or plural form of a count's noun ("1 call",
+// "2 calls").
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

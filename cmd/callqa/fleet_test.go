@@ -182,6 +182,10 @@ func TestFleetCommands(t *testing.T) {
 	if !strings.Contains(out, ": plan failed") || !strings.Contains(out, "requeue --batch "+batchID) || strings.Contains(out, ": complete") {
 		t.Errorf("status of a failed plan:\n%s", out)
 	}
+	// QA failures (不合格) and processing errors have different names.
+	if !strings.Contains(out, "not passed (不合格) ") || !strings.Contains(out, "tasks: retrying after an error 0  archived 1 ") || strings.Contains(out, " failed ") {
+		t.Errorf("status counts:\n%s", out)
+	}
 	var st struct {
 		PlanFailed bool `json:"plan_failed"`
 		Planned    bool `json:"planned"`

@@ -2,6 +2,9 @@
 // a day of calls on one machine (run, report), a fleet of queue workers
 // (worker, enqueue, scheduler, status, requeue) and the review workbench
 // (serve). It is the only place that reads flags and the environment.
+//
+// Every command takes --log-level (debug, info, warn, error) and
+// --log-format (text, json), or CALLQA_LOG_LEVEL and CALLQA_LOG_FORMAT.
 package main
 
 import (
@@ -32,7 +35,9 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	logger         *slog.Logger
+	// logger is nil until run builds it from --log-level, --log-format
+	// and the environment (tests may set their own).
+	logger *slog.Logger
 	// redact masks the secrets read through getenv in error messages
 	// (and, through logger, in logs); run sets it.
 	redact *redactor
@@ -73,7 +78,6 @@ func main() {
 		stdout: os.Stdout,
 		stderr: os.Stderr,
 		getenv: os.Getenv,
-		logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
 	code := run(ctx, e, os.Args[1:])
 	stop()
@@ -84,6 +88,22 @@ func main() {
 // secrets the command reads from the environment are masked in its logs
 // and in the error it ends with.
 func run(ctx context.Context, e *env, args []string) int {
+	if e.logger == nil && len(args) > 0 {
+		// Logs, the progress bar and messages share stderr through one
+		// lineWriter, so that a log line never lands inside the bar.
+		ls, err := logSettingsFor(e, args[0], args[1:], isTerminal(e.stderr))
+		if err != nil {
+			fmt.Fprintf(e.stderr, "callqa: %s\n", err)
+			return exitBadInput
+		}
+		withLogger := *e
+		lw := &lineWriter{w: e.stderr}
+		withLogger.stderr, withLogger.logger = lw, newLogger(lw, ls)
+		e = &withLogger
+	}
+	if e.logger == nil {
+		e.logger = slog.New(slog.DiscardHandler)
+	}
 	r := &redactor{}
 	masked := *e
 	masked.redact = r

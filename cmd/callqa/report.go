@@ -199,6 +199,9 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	if storage.IsNotFound(err) {
 		return badInput(fmt.Errorf("%w (database %s)", err, *db))
 	}
+	if errors.Is(err, report.ErrRangeTooLong) {
+		return badInput(err)
+	}
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -107,7 +106,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	case sum.Batch.Total == 0:
 		return badInput(fmt.Errorf("run: no recordings (.wav) under %s", filepath.Join(src.Root(), filepath.FromSlash(p))))
 	case sum.Batch.Failed > 0:
-		return fmt.Errorf("run: %d calls hit a transient fault and were not stored: run again to retry them", sum.Batch.Failed)
+		return fmt.Errorf("run: %d %s: a transient fault, not stored: run again to retry", sum.Batch.Failed, plural(sum.Batch.Failed, "call had an error", "calls had errors"))
 	}
 	return nil
 }
@@ -139,6 +138,6 @@ func shellQuote(s string) string {
 // isTerminal reports whether w is a terminal (draw a progress bar) rather
 // than a file or a pipe (write plain lines).
 func isTerminal(w any) bool {
-	f, ok := w.(*os.File)
+	f, ok := w.(interface{ Fd() uintptr }) // an *os.File, or a lineWriter over one
 	return ok && term.IsTerminal(int(f.Fd()))
 }

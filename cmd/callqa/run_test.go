@@ -79,6 +79,11 @@ func TestRunMatchesReport(t *testing.T) {
 		t.Errorf("report table (exit %d) does not show %s:\n%s", code, runRate, table)
 	}
 
+	// A range of more than ten years by day is bad input, not a fault.
+	if code, _, errOut := runCmd(t, "report", "--db", db, "--by", "day", "--from", "1900-01-01", "--to", "2026-11-30"); code != exitBadInput || !strings.Contains(errOut, "range too long") {
+		t.Errorf("report over 126 years: exit %d, stderr %q; want 2, range too long", code, errOut)
+	}
+
 	// A rerun skips every call and prints the same pass rate.
 	code, out, _ = runCmd(t, "run", samples, "--date", "2026-11-25", "--db", db)
 	if code != exitOK || !strings.Contains(out, "(10 from earlier runs)") || !strings.Contains(out, runRate) {
@@ -323,7 +328,7 @@ func TestRunNamesUnprocessable(t *testing.T) {
 		writeBroken(t, src, "2026/11/25/BAD1.wav")
 		db := filepath.Join(t.TempDir(), "results.db")
 		code, out, errOut := runCmd(t, "run", src, "--date", "2026-11-25", "--db", db)
-		if code != exitOK || !strings.Contains(out, "2 listed, 1 inspected, 1 unprocessable, 0 failed") {
+		if code != exitOK || !strings.Contains(out, "2 listed, 1 inspected, 1 unprocessable, 0 errors") {
 			t.Fatalf("run exit %d\n%s\n%s", code, out, errOut)
 		}
 		calls := unprocessableJSON(t, "--db", db)

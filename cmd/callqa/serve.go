@@ -9,14 +9,16 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/storage"
 	"github.com/callqa/callqa/web"
 )
 
-const serveSynopsis = "serve [--tz ZONE] [--db URL] [--source DIR|s3://bucket/prefix] [--addr 127.0.0.1:8080] [--scorecard F] [--trusted-proxy CIDR]... [--insecure-cookies] [--db-max-conns N]"
+const serveSynopsis = "serve [--tz ZONE] [--db URL] [--source DIR|s3://bucket/prefix] [--addr 127.0.0.1:8080] [--scorecard F] [--trusted-proxy CIDR]... [--insecure-cookies] [--db-max-conns N] [--cache-dir DIR]"
 
 // cmdServe starts the review workbench. The session cookie is Secure
 // whatever the listen address (browsers accept it on http://localhost and
@@ -38,6 +40,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	fs.Var(&proxies, "trusted-proxy", "CIDR or address of a reverse proxy whose X-Forwarded-For, -Proto and -Host headers are believed; repeatable or comma-separated (env CALLQA_TRUSTED_PROXIES; default none)")
 	dbConns := fs.Int("db-max-conns", 0, "PostgreSQL connections the workbench keeps at most, all reused while busy (default 16)")
 	calibration := fs.Float64("calibration", 0.02, "share of passed calls sampled into the review queue (0 for none)")
+	cacheDir := fs.String("cache-dir", envOr(e, "CALLQA_CACHE_DIR", ""), "folder under which the server keeps its transcoded recordings, in a private folder of its own removed at exit (env CALLQA_CACHE_DIR; default the system's temporary folder)")
 	pos, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return printHelp(e, fs, serveSynopsis)
@@ -53,6 +56,11 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	if *calibration < 0 || *calibration > 1 {
 		return usageError(fs, serveSynopsis, "--calibration must be in [0, 1]")
+	}
+	if *cacheDir != "" {
+		if fi, err := os.Stat(*cacheDir); err != nil || !fi.IsDir() {
+			return usageError(fs, serveSynopsis, fmt.Sprintf("--cache-dir %q is not a folder", *cacheDir))
+		}
 	}
 	if ff.source == "" {
 		ff.source = "samples"
@@ -101,7 +109,15 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if rate == 0 {
 		rate = -1 // web.Config: negative means none, zero the default
 	}
-	srv, err := web.New(web.Config{InsecureCookies: *insecure, TrustedProxies: proxies, CalibrationRate: rate, Location: loc},
+	// Without --scorecard, the workbench serves the scorecard version most
+	// recently used in the results, as callqa report does.
+	latest := ff.scorecard == ""
+	held, err := st.Scorecards(ctx)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{InsecureCookies: *insecure, TrustedProxies: proxies, CalibrationRate: rate, Location: loc,
+		AudioCacheDir: *cacheDir, LatestScorecard: latest},
 		web.Deps{Store: st, Workbench: wb, Source: src, Scorecard: sc}, e.logger)
 	if err != nil {
 		return err
@@ -119,7 +135,18 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          nil,
 	}
-	fmt.Fprintf(e.stdout, "质检工作台: http://%s/ (scorecard %s v%d, source %s)\n", ln.Addr(), sc.ID, sc.Version, spec)
+	served := fmt.Sprintf("%s v%d", sc.ID, sc.Version)
+	if latest && len(held) > 0 {
+		served = fmt.Sprintf("%s v%d, the newest in the database", held[0].Scorecard.ID, held[0].Scorecard.Version)
+	}
+	fmt.Fprintf(e.stdout, "质检工作台: http://%s/ (scorecard %s, source %s)\n", ln.Addr(), served, spec)
+	if len(held) > 1 || len(held) == 1 && held[0].Scorecard != (models.ScorecardRef{ID: sc.ID, Version: sc.Version}) {
+		var vs []string
+		for _, h := range held {
+			vs = append(vs, fmt.Sprintf("%s v%d (%d %s)", h.Scorecard.ID, h.Scorecard.Version, h.Calls, plural(h.Calls, "call", "calls")))
+		}
+		fmt.Fprintf(e.stdout, "the database holds results of %s; pick one on the pages or with ?scorecard=ID:VERSION\n", strings.Join(vs, ", "))
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

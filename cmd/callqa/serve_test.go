@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -100,6 +101,15 @@ func serveFolder(t *testing.T, samples string, extra ...string) (addr, pw, db st
 	if code, out, errOut := runCmd(t, "run", samples, "--db", db, "--workers", "2"); code != exitOK {
 		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
 	}
+	addr, pw, _ = serveDB(t, db, samples, extra...)
+	return addr, pw, db
+}
+
+// serveDB starts the workbench on the database db and the recordings
+// under samples, as serveFolder does; it also returns what serve printed
+// when it started.
+func serveDB(t *testing.T, db, samples string, extra ...string) (addr, pw, started string) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -128,8 +138,14 @@ func serveFolder(t *testing.T, samples string, extra ...string) (addr, pw, db st
 
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if m := regexp.MustCompile(`created user admin \(role admin\) with password (\S+)`).FindStringSubmatch(out.String()); m != nil && strings.Contains(out.String(), "http://"+addr) {
-			return addr, m[1], db
+		// The password is printed before the address, and only by the
+		// first server on a database.
+		if strings.Contains(out.String(), "http://"+addr) {
+			m := regexp.MustCompile(`created user admin \(role admin\) with password (\S+)`).FindStringSubmatch(out.String())
+			if m == nil {
+				return addr, "", out.String()
+			}
+			return addr, m[1], out.String()
 		}
 		select {
 		case code := <-done:
@@ -218,6 +234,83 @@ func TestServeBehindProxy(t *testing.T) {
 	}
 }
 
+// TestServeLatestScorecard inspects the samples with a scorecard of the
+// user's own and starts the workbench without --scorecard: it serves that
+// scorecard, the newest in the database, as callqa report does, and says
+// so; --scorecard still picks the built-in one.
+func TestServeLatestScorecard(t *testing.T) {
+	t.Parallel()
+	samples := filepath.Join("..", "..", "samples")
+	builtin, err := os.ReadFile(filepath.Join("..", "..", "scorecards", "hotline-12333.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := filepath.Join(t.TempDir(), "my-card.yaml")
+	card := regexp.MustCompile(`(?m)^id: .*$`).ReplaceAll(builtin, []byte("id: my-card"))
+	card = regexp.MustCompile(`(?m)^version: .*$`).ReplaceAll(card, []byte("version: 7"))
+	if err := os.WriteFile(own, card, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "callqa.db")
+	if code, out, errOut := runCmd(t, "run", samples, "--db", db, "--scorecard", own); code != exitOK {
+		t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+	}
+	addr, pw, started := serveDB(t, db, samples)
+	if !strings.Contains(started, "scorecard my-card v7, the newest in the database") {
+		t.Errorf("serve does not say which scorecard it serves:\n%s", started)
+	}
+	_, cookie := loginAs(t, addr, "admin", pw)
+	code, body := getWith(t, addr, "/api/calls?from=2026-11-25&to=2026-11-25", cookie)
+	if code != 200 || !strings.Contains(body, "C20261125-0003") {
+		t.Fatalf("queue without --scorecard: %d %.300s", code, body)
+	}
+	if code, body := getWith(t, addr, "/calls/C20261125-0003", cookie); code != 200 || !strings.Contains(body, "my-card v7") {
+		t.Errorf("call page: %d", code)
+	}
+
+	// --scorecard names the built-in card: its version, with no results
+	// (the admin of the first server logs in).
+	addr, _, _ = serveDB(t, db, samples, "--scorecard", filepath.Join("..", "..", "scorecards", "hotline-12333.yaml"))
+	_, cookie = loginAs(t, addr, "admin", pw)
+	if code, body := getWith(t, addr, "/dashboard", cookie); code != 200 || !strings.Contains(body, `<option value="my-card:7">my-card v7（10 通）</option>`) {
+		t.Errorf("dashboard with --scorecard: %d, no selector naming my-card v7", code)
+	}
+}
+
+// TestServeCacheDir starts two workbenches with one --cache-dir: each
+// transcodes into a private folder of its own under it, both keep playing
+// a G.711 recording, and each removes its folder when it stops.
+func TestServeCacheDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	t.Cleanup(func() { // runs after both servers stopped
+		if left, _ := filepath.Glob(filepath.Join(dir, "*")); len(left) != 0 {
+			t.Errorf("left in --cache-dir after the servers stopped: %v", left)
+		}
+	})
+	play := func(addr string, cookie *http.Cookie) {
+		t.Helper()
+		code, body := getWith(t, addr, "/calls/C20261125-0002/audio", cookie) // mu-law
+		if code != http.StatusOK || !strings.HasPrefix(body, "RIFF") {
+			t.Fatalf("audio from %s: %d %.100q", addr, code, body)
+		}
+	}
+	var cookies []*http.Cookie
+	var addrs []string
+	for range 2 {
+		addr, pw, _ := serveSamples(t, "--cache-dir", dir)
+		_, cookie := loginAs(t, addr, "admin", pw)
+		play(addr, cookie)
+		addrs, cookies = append(addrs, addr), append(cookies, cookie)
+	}
+	for i := range addrs {
+		play(addrs[i], cookies[i])
+	}
+	if folders, _ := filepath.Glob(filepath.Join(dir, "callqa-audio-*")); len(folders) != 2 {
+		t.Errorf("cache folders %v, want one per server", folders)
+	}
+}
+
 func TestServeFlags(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -229,6 +322,7 @@ func TestServeFlags(t *testing.T) {
 		{[]string{"serve", "--addr", "8080"}, "--addr"},
 		{[]string{"serve", "--tz", "Local"}, "--tz"},
 		{[]string{"serve", "--tz", "Mars/Olympus"}, "--tz"},
+		{[]string{"serve", "--cache-dir", "/nonexistent/callqa"}, "--cache-dir"},
 	} {
 		code, _, errOut := runCmd(t, tc.args...)
 		if code != exitBadInput || !strings.Contains(errOut, tc.want) {

@@ -102,8 +102,13 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	if !st.Planned {
 		total = "listed so far"
 	}
-	fmt.Fprintf(e.stdout, "%s %d  done %d  missing %d  inspected %d  unprocessable %d  passed %d  retrying %d  archived %d\n",
-		total, st.Total, st.Done, st.Missing, st.Results.Inspected, st.Results.Unprocessable, st.Results.Passed, st.Retrying, st.Archived)
+	// Calls that failed QA (不合格) are inspected and not passed; tasks
+	// retrying hit an error (a transient fault) and are not "failed".
+	fmt.Fprintf(e.stdout, "%s %d  done %d  missing %d  inspected %d  unprocessable %d  passed %d  not passed (不合格) %d\n",
+		total, st.Total, st.Done, st.Missing, st.Results.Inspected, st.Results.Unprocessable, st.Results.Passed,
+		st.Results.Inspected-st.Results.Passed)
+	fmt.Fprintf(e.stdout, "tasks: retrying after an error %d  archived %d (unprocessable calls, and errors whose retries ran out: `callqa requeue --list`)\n",
+		st.Retrying, st.Archived)
 	if st.PassRate != nil {
 		fmt.Fprintf(e.stdout, "pass rate %.1f%%\n", *st.PassRate*100)
 	}

@@ -1,10 +1,50 @@
 // Workbench page behaviour: clicking a finding, a transcript line or the
 // waveform seeks the player; the waveform cursor and the current transcript
-// line follow playback. Everything else works without JavaScript.
+// line follow playback; the scorecard selector applies at once. Everything
+// else works without JavaScript.
 (function () {
   "use strict";
+  // Picking another scorecard version reloads the page with it.
+  var pick = document.getElementById("scorecard");
+  if (pick && pick.form) {
+    pick.addEventListener("change", function () { pick.form.submit(); });
+  }
+
+  // Overturning needs a reason: said at once, on the finding (the server
+  // says the same when scripts are off).
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (!f.classList || !f.classList.contains("review")) return;
+    var b = e.submitter;
+    if (!b || b.value !== "overturn" || f.comment.value.trim() !== "") return;
+    e.preventDefault();
+    var msg = f.parentNode.querySelector(".form-error");
+    if (!msg) {
+      msg = document.createElement("p");
+      msg.className = "err form-error";
+      msg.setAttribute("role", "alert");
+      f.parentNode.insertBefore(msg, f);
+    }
+    msg.textContent = "推翻时请填写理由";
+    f.comment.focus();
+  });
+
   var player = document.getElementById("player");
   if (!player) return;
+  // A recording that cannot be played says why instead of 0:00/0:00: the
+  // server's status for it (HEAD is not a listen in the audit trail).
+  var playerError = document.getElementById("player-error");
+  player.addEventListener("error", function () {
+    if (!playerError) return;
+    playerError.hidden = false;
+    var why = {404: "录音文件不存在", 422: "录音无法解码", 401: "会话已过期，请重新登录", 403: "无权收听"};
+    fetch(player.currentSrc || player.src, {method: "HEAD", credentials: "same-origin"}).then(function (r) {
+      playerError.textContent = "录音无法播放：" + (why[r.status] || (r.ok ? "浏览器无法解码，请刷新页面重试" : "服务器错误 " + r.status));
+    }, function () {
+      playerError.textContent = "录音无法播放：网络中断，请刷新页面重试";
+    });
+  });
+
   var wave = document.querySelector("#wave svg");
   var duration = wave ? parseFloat(wave.getAttribute("data-duration")) : 0;
   var lines = Array.prototype.slice.call(document.querySelectorAll("#lines .line"));
