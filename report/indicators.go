@@ -133,7 +133,9 @@ type IndicatorOptions struct {
 	Spend float64
 	// Scorecard and Reviews give the reviewed pass rate: Scorecard must be
 	// the report's scorecard version. Either nil: the reviewed pass rate
-	// is unavailable (NoReviewReason says why).
+	// is unavailable (NoReviewReason says why). A Scorecard that declares
+	// no complaint rule (indicator: complaint) makes 投诉率 unmeasurable;
+	// one without any rule stands for a definition that is not known.
 	Scorecard *models.Scorecard
 	Reviews   ReviewSource
 	// NoReviewReason is shown when the reviewed pass rate is unavailable
@@ -304,7 +306,11 @@ func Indicators(ctx context.Context, st IndicatorStore, o Options, ind Indicator
 			return nil, fmt.Errorf("report: the scorecard given is %s v%d, the report's %s v%d", sc.ID, sc.Version, f.Scorecard.ID, f.Scorecard.Version)
 		}
 		set.reviewed = true
-		set.noComplaintRule = !slices.ContainsFunc(sc.Rules, func(r models.Rule) bool { return r.Indicator == models.IndicatorComplaint })
+		// A scorecard without rules stands for one whose definition is
+		// unknown (the workbench's, for results of a scorecard it has no
+		// file of): its complaint rules cannot be checked.
+		set.noComplaintRule = len(sc.Rules) > 0 &&
+			!slices.ContainsFunc(sc.Rules, func(r models.Rule) bool { return r.Indicator == models.IndicatorComplaint })
 	}
 	if set.noReviewReason == "" {
 		set.noReviewReason = fmt.Sprintf("未提供评分表 %s v%d", f.Scorecard.ID, f.Scorecard.Version)
