@@ -322,7 +322,7 @@ func TestRunASR(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "c.db")
 	code, out, errOut := runCmd(t, "run", failing, "--db", db, "--asr-url", asrServer(t, &sampleASR{delay: 3 * time.Second}),
 		"--asr-model", "whisper-large-v3", "--asr-key", "secret-asr-key", "--asr-timeout", "100ms")
-	if code != exitFailure || !strings.Contains(out, "0 unprocessable, 1 failed") || !strings.Contains(out, "no answer within 100ms") {
+	if code != exitFailure || !strings.Contains(out, "0 unprocessable, 1 error") || !strings.Contains(out, "no answer within 100ms") {
 		t.Fatalf("run with a slow service: exit %d\n%s\n%s", code, out, errOut)
 	}
 	// Nothing was stored: a rerun once the service is fixed inspects it.
@@ -331,7 +331,7 @@ func TestRunASR(t *testing.T) {
 	}
 	code, out, _ = runCmd(t, "run", failing, "--db", db, "--asr-url", asrServer(t, &sampleASR{}),
 		"--asr-model", "whisper-large-v3", "--asr-key", "secret-asr-key")
-	if code != exitOK || !strings.Contains(out, "1 inspected, 0 unprocessable, 0 failed") {
+	if code != exitOK || !strings.Contains(out, "1 inspected, 0 unprocessable, 0 errors") {
 		t.Fatalf("rerun with the service fixed: exit %d\n%s", code, out)
 	}
 }
