@@ -128,7 +128,7 @@ func TestSampleScenarios(t *testing.T) {
 			seen[f.Rule] = true
 		}
 	}
-	for _, rule := range []string{"greeting", "taboo", "dead_air", "agent_interrupts", "fast_speech", "complaint_risk"} {
+	for _, rule := range []string{"greeting", "taboo", "dead_air", "agent_interrupts", "fast_speech", "complaint_risk", "hold"} {
 		if !seen[rule] {
 			t.Errorf("no sample call triggers rule %s", rule)
 		}
@@ -144,12 +144,16 @@ type truth struct {
 	Customer  []models.Span     `json:"customer"`
 	Silences  []models.Span     `json:"silences"`
 	Overtalks []models.Overtalk `json:"overtalks"`
+	Events    []models.Event    `json:"events"`
 }
 
 // TestVoiceActivityAgainstTruth checks voice activity on the sample calls
 // against the speech spans they were made from: at least 95% of 20 ms frames
-// agree per channel, and every silence and overtalk of 1 s or more is found
-// within 0.2 s of its true edges.
+// agree per channel, every silence and overtalk of 1 s or more is found
+// within 0.2 s of its true edges, and every hold and run of key presses is
+// an event on its channel near its true edges (key presses within 0.2 s
+// and with their count; hold music within 2 s, as the music score averages
+// about a second and a hold's first note may sound like a steady tone).
 func TestVoiceActivityAgainstTruth(t *testing.T) {
 	src, err := storage.NewLocalSource(samplesRoot)
 	if err != nil {
@@ -200,6 +204,11 @@ func TestVoiceActivityAgainstTruth(t *testing.T) {
 					t.Errorf("silence %.2f-%.2f not found within 0.2 s; found %v", want[0], want[1], m.Silences)
 				}
 			}
+			for _, want := range tr.Events {
+				if !anyEventNear(m.Events, want) {
+					t.Errorf("%s event %.2f-%.2f on the %s channel not found; found %+v", want.Type, want.Start, want.End, want.Speaker, m.Events)
+				}
+			}
 		})
 	}
 	if n == 0 {
@@ -241,6 +250,20 @@ func near(a, b float64) bool { return math.Abs(a-b) <= 0.2+1e-9 }
 func anySpanNear(got []models.Span, want models.Span) bool {
 	for _, g := range got {
 		if near(g[0], want[0]) && near(g[1], want[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+func anyEventNear(got []models.Event, want models.Event) bool {
+	tol := 0.2
+	if want.Type == models.EventHoldMusic {
+		tol = 2
+	}
+	for _, g := range got {
+		if g.Type == want.Type && g.Speaker == want.Speaker && g.Presses == want.Presses &&
+			math.Abs(g.Start-want.Start) <= tol && math.Abs(g.End-want.End) <= tol {
 			return true
 		}
 	}

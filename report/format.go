@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/width"
 )
 
@@ -302,107 +301,8 @@ func WriteCSV(w io.Writer, s Sheet) error {
 // a frozen first row, counts and scores as numbers, ratios as numbers in a
 // percentage format, empty cells where there is no value.
 func WriteXLSX(w io.Writer, s Sheet) error {
-	f, err := buildXLSX(s)
-	if err != nil {
-		return fmt.Errorf("write xlsx: %w", err)
-	}
-	defer f.Close()
-	if _, err := f.WriteTo(w); err != nil {
+	if err := writeXLSX(w, s); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
 	}
 	return nil
 }
-
-func buildXLSX(s Sheet) (*excelize.File, error) {
-	f := excelize.NewFile()
-	name := s.Name
-	if name == "" {
-		name = "Sheet1"
-	}
-	if err := f.SetSheetName("Sheet1", name); err != nil {
-		f.Close()
-		return nil, err
-	}
-	header, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true},
-		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
-		Alignment: &excelize.Alignment{Horizontal: "center"}})
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	pct, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("0.0%")})
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	num, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("0.##")})
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	widths := make([]int, len(s.Headers))
-	for j, h := range s.Headers {
-		cell, _ := excelize.CoordinatesToCellName(j+1, 1)
-		if err := f.SetCellStr(name, cell, h); err != nil {
-			f.Close()
-			return nil, err
-		}
-		widths[j] = DisplayWidth(h)
-	}
-	last, _ := excelize.CoordinatesToCellName(len(s.Headers), 1)
-	if err := f.SetCellStyle(name, "A1", last, header); err != nil {
-		f.Close()
-		return nil, err
-	}
-	for i, row := range s.Rows {
-		for j, c := range row {
-			cell, _ := excelize.CoordinatesToCellName(j+1, i+2)
-			if j < len(widths) {
-				widths[j] = max(widths[j], DisplayWidth(c.String()))
-			}
-			if c.Empty {
-				continue
-			}
-			var err error
-			switch c.Kind {
-			case Text:
-				err = f.SetCellStr(name, cell, c.Text)
-			case Integer:
-				err = f.SetCellInt(name, cell, int64(c.Num))
-			case Percent:
-				if err = f.SetCellFloat(name, cell, c.Num, -1, 64); err == nil {
-					err = f.SetCellStyle(name, cell, cell, pct)
-				}
-			default:
-				if err = f.SetCellFloat(name, cell, c.Num, -1, 64); err == nil {
-					err = f.SetCellStyle(name, cell, cell, num)
-				}
-			}
-			if err != nil {
-				f.Close()
-				return nil, err
-			}
-		}
-	}
-	for i, n := range s.Notes {
-		cell, _ := excelize.CoordinatesToCellName(1, len(s.Rows)+3+i) // after an empty row
-		if err := f.SetCellStr(name, cell, n); err != nil {
-			f.Close()
-			return nil, err
-		}
-	}
-	for j, wd := range widths {
-		col, _ := excelize.ColumnNumberToName(j + 1)
-		if err := f.SetColWidth(name, col, col, float64(wd+2)); err != nil {
-			f.Close()
-			return nil, err
-		}
-	}
-	if err := f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
-
-func ptr[T any](v T) *T { return &v }

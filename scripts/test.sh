@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it: installs the tools the tests compare
 # against (ffmpeg, sox, chromium), starts the services the integration tests
 # use (Redis, PostgreSQL, an S3 server) where they are not running, then runs
-# gofmt, go vet and every test. Stops only what it started.
+# gofmt, go mod tidy -diff, go vet and every test. Stops only what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +36,12 @@ echo "test.sh: gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
   echo "gofmt needed on: $unformatted" >&2
+  exit 1
+fi
+echo "test.sh: go mod tidy"
+if ! tidy=$(go mod tidy -diff 2>&1); then
+  echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result:" >&2
+  echo "$tidy" >&2
   exit 1
 fi
 echo "test.sh: go vet"

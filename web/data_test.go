@@ -70,7 +70,7 @@ func TestDashboardDefaultMonth(t *testing.T) {
 		from, to string
 		calls    int // inspected calls in the range
 	}{
-		{"the samples' month", time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), "2026-11-01", "2026-11-30", 10},
+		{"the samples' month", time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), "2026-11-01", "2026-11-30", 12},
 		// 2026-11-30 17:00 UTC is 2026-12-01 01:00 in Beijing.
 		{"the hotline's next month", time.Date(2026, 11, 30, 17, 0, 0, 0, time.UTC), "2026-12-01", "2026-12-31", 0},
 	}

@@ -22,8 +22,8 @@ const callComplaint = "C20261125-0008"
 // TestDashboardIndicators: the dashboard shows the four evaluation
 // indicators, machine and reviewed, as callqa report --indicator computes
 // them; a reviewer confirming the complaint moves the reviewed 投诉率; the
-// export is the report's sheet. Samples: 10 answered calls, 9 passed, one
-// complaint flagged (C20261125-0008), 9 surveys (7 satisfied, 1 basic, 1
+// export is the report's sheet. Samples: 12 answered calls, 11 passed, one
+// complaint flagged (C20261125-0008), 11 surveys (9 satisfied, 1 basic, 1
 // dissatisfied).
 func TestDashboardIndicators(t *testing.T) {
 	t.Parallel()
@@ -66,21 +66,21 @@ func dashboardIndicators(t *testing.T, b *bundle) {
 		}
 		return m
 	}
-	// 投诉率: 1/10 flagged, 4 × 0.01/0.1 = 0.4; none confirmed yet, 0 %: 4.
-	// 综合满意率: 8/9, 6 × 0.889/0.9 = 5.93.
+	// 投诉率: 1/12 flagged, 4 × 0.01/0.0833 = 0.48; none confirmed yet, 0 %:
+	// 4. 综合满意率: 10/11 = 90.9 %, above the 90 % target: 6.
 	before := rows()
 	want := map[string]string{
-		report.IndicatorPass:         "0.9000/9.4700 0.9000/9.4700",
-		report.IndicatorComplaint:    "0.1000/0.4000 0.0000/4.0000",
-		report.IndicatorSatisfaction: "0.8889/5.9300 0.8889/5.9300",
+		report.IndicatorPass:         "0.9167/9.6500 0.9167/9.6500",
+		report.IndicatorComplaint:    "0.0833/0.4800 0.0000/4.0000",
+		report.IndicatorSatisfaction: "0.9091/6.0000 0.9091/6.0000",
 	}
 	for k, v := range want {
 		if before[k] != v {
 			t.Errorf("%s before review: %s, want %s", k, before[k], v)
 		}
 	}
-	// 成本控制情况: 50 yuan over the samples' answered time (about 7 minutes),
-	// far above the 100 yuan an hour of the target: a fraction of 5.
+	// 成本控制情况: 50 yuan over the samples' answered time (under ten
+	// minutes), above the 100 yuan an hour of the target: a fraction of 5.
 	var cost, score float64
 	if _, err := fmt.Sscanf(before[report.IndicatorCost], "%f/%f", &cost, &score); err != nil || cost < 300 || score >= 5 || score <= 0 {
 		t.Errorf("cost row %s", before[report.IndicatorCost])
@@ -89,7 +89,7 @@ func dashboardIndicators(t *testing.T, b *bundle) {
 	page := bodyOf(vc.get("/dashboard?spend=50"))
 	table := page[strings.Index(page, `id="indicator"`):]
 	table = table[:strings.Index(table, "</table>")]
-	for _, s := range []string{"质量控制合格率", "投诉率", "综合满意率", "成本控制情况", "≤ 1.0%", "88.9%", "10.0%", "0.0%", "元/小时", "待复核 1"} {
+	for _, s := range []string{"质量控制合格率", "投诉率", "综合满意率", "成本控制情况", "≤ 1.0%", "90.9%", "8.3%", "0.0%", "元/小时", "待复核 1"} {
 		if !strings.Contains(table, s) {
 			t.Errorf("dashboard indicator table lacks %q:\n%s", s, table)
 		}
@@ -98,7 +98,7 @@ func dashboardIndicators(t *testing.T, b *bundle) {
 		t.Error("the dashboard does not keep the spend (form and export links)")
 	}
 
-	// A reviewer confirms the complaint: the reviewed 投诉率 is 1/10.
+	// A reviewer confirms the complaint: the reviewed 投诉率 is 1/12.
 	rc := b.login(t, reviewer)
 	r := b.result(t, callComplaint)
 	var complaint *models.Finding
@@ -115,7 +115,7 @@ func dashboardIndicators(t *testing.T, b *bundle) {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("confirm: %d %s", resp.StatusCode, bodyOf(resp))
 	}
-	if got := rows()[report.IndicatorComplaint]; got != "0.1000/0.4000 0.1000/0.4000" {
+	if got := rows()[report.IndicatorComplaint]; got != "0.0833/0.4800 0.0833/0.4800" {
 		t.Errorf("投诉率 after the confirmation: %s", got)
 	}
 
@@ -155,8 +155,9 @@ func dashboardIndicators(t *testing.T, b *bundle) {
 	for _, r := range d.Indicators.Total.Rows[:3] { // the cost has no score without a spend
 		got = append(got, fmt.Sprintf("%s w%g t%g %v", r.Indicator, r.Weight, r.Target, *r.MachineScore))
 	}
-	// 10 × 0.9/0.9; 10 % under the 20 % ceiling; only 满意: 7/9 → 6 × 0.778/0.9.
-	if g := strings.Join(got, ", "); g != "pass w10 t0.9 10, complaint w4 t0.2 4, satisfaction w6 t0.9 5.19" || d.Indicators.Total.Rows[3].Weight != 8 {
+	// 10 × min(1, 0.917/0.9); 8.3 % under the 20 % ceiling; only 满意: 9/11 →
+	// 6 × 0.818/0.9.
+	if g := strings.Join(got, ", "); g != "pass w10 t0.9 10, complaint w4 t0.2 4, satisfaction w6 t0.9 5.45" || d.Indicators.Total.Rows[3].Weight != 8 {
 		t.Errorf("configured indicators: %v", got)
 	}
 }

@@ -66,7 +66,7 @@ func servedScorecard(t *testing.T, b *bundle) {
 	if resp := rev.getJSON("/api/reports/pass-rate?from=2026-11-01&to=2026-11-30", &rep); resp.StatusCode != 200 || rep.Scorecard.ID != "my-card" || rep.Total.Inspected != 3 {
 		t.Fatalf("pass rate: %d %+v", resp.StatusCode, rep)
 	}
-	if resp := rev.getJSON("/api/reports/pass-rate?from=2026-11-01&to=2026-11-30&scorecard="+builtin, &rep); resp.StatusCode != 200 || rep.Total.Inspected != 10 {
+	if resp := rev.getJSON("/api/reports/pass-rate?from=2026-11-01&to=2026-11-30&scorecard="+builtin, &rep); resp.StatusCode != 200 || rep.Total.Inspected != 12 {
 		t.Fatalf("pass rate of the built-in: %d %+v", resp.StatusCode, rep)
 	}
 	for q, want := range map[string]string{"nope:1": "数据库中没有评分表 nope v1", "my-card": "无效", "my-card:0": "无效"} {
@@ -78,7 +78,7 @@ func servedScorecard(t *testing.T, b *bundle) {
 	// The pages: the versions with their counts, the newest selected.
 	page := bodyOf(rev.get("/queue?from=2026-11-25&to=2026-11-25"))
 	for _, want := range []string{`<option value="my-card:3" selected>my-card v3（3 通）</option>`,
-		`<option value="` + builtin + `">` + fmt.Sprintf("%s v%d（10 通）", b.sc.ID, b.sc.Version), `id="rescore-notice"`, "/calls/" + callTaboo} {
+		`<option value="` + builtin + `">` + fmt.Sprintf("%s v%d（12 通）", b.sc.ID, b.sc.Version), `id="rescore-notice"`, "/calls/" + callTaboo} {
 		if !strings.Contains(page, want) {
 			t.Errorf("queue page lacks %s", want)
 		}
@@ -89,7 +89,7 @@ func servedScorecard(t *testing.T, b *bundle) {
 	// Picking the built-in version on one page carries to the others
 	// (a cookie), until the default is picked again.
 	resp := rev.get("/dashboard?scorecard=" + builtin)
-	if resp.StatusCode != 200 || !strings.Contains(bodyOf(resp), `<b id="kpi-calls">10</b>`) {
+	if resp.StatusCode != 200 || !strings.Contains(bodyOf(resp), `<b id="kpi-calls">12</b>`) {
 		t.Fatalf("dashboard of the built-in: %d", resp.StatusCode)
 	}
 	page = bodyOf(rev.get("/queue?from=2026-11-25&to=2026-11-25"))

@@ -15,7 +15,7 @@ import (
 )
 
 // BenchmarkSaveResult measures the "save" phase of a fleet call: storing
-// the results of the ten sample calls with SaveResult on PostgreSQL, each
+// the results of the sample calls with SaveResult on PostgreSQL, each
 // under a new call id, as workers do. "full" stores them as the engine
 // makes them; "no envelope or segments" without the level envelope and
 // the speech, silence and overtalk spans (the bulk of result_json, which

@@ -69,14 +69,16 @@ func cmdProbe(ctx context.Context, e *env, args []string) error {
 }
 
 // probe decodes the whole file once, measuring levels with the same code
-// that the inspection uses.
+// that the inspection uses. Levels do not depend on the voice-activity
+// detector, so probe uses the energy gate: it does not load the neural
+// VAD's model (several milliseconds, at every start) nor run it.
 func probe(ctx context.Context, path string) (*probeResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, badInput(fmt.Errorf("probe: %w", err))
 	}
 	defer f.Close()
-	a, err := pipeline.AnalyseStream(ctx, f, pipeline.StreamSize(f), analyse.Config{}, nil)
+	a, err := pipeline.AnalyseStream(ctx, f, pipeline.StreamSize(f), analyse.Config{VAD: analyse.VADEnergy}, nil)
 	if err != nil {
 		return nil, probeError(path, err)
 	}

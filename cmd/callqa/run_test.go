@@ -51,7 +51,7 @@ func TestRunMatchesReport(t *testing.T) {
 		t.Fatalf("no pass rate in the summary:\n%s", out)
 	}
 	runRate := m[1]
-	if !strings.Contains(out, "10 listed") || !strings.Contains(errOut, "progress") {
+	if !strings.Contains(out, "12 listed") || !strings.Contains(errOut, "progress") {
 		t.Errorf("summary or progress missing:\nstdout:\n%s\nstderr:\n%s", out, errOut)
 	}
 
@@ -87,7 +87,7 @@ func TestRunMatchesReport(t *testing.T) {
 
 	// A rerun skips every call and prints the same pass rate.
 	code, out, _ = runCmd(t, "run", samples, "--date", "2026-11-25", "--db", db)
-	if code != exitOK || !strings.Contains(out, "(10 from earlier runs)") || !strings.Contains(out, runRate) {
+	if code != exitOK || !strings.Contains(out, "(12 from earlier runs)") || !strings.Contains(out, runRate) {
 		t.Errorf("rerun (exit %d):\n%s", code, out)
 	}
 
@@ -469,8 +469,8 @@ func TestReportList(t *testing.T) {
 	var all, failed callList
 	jsonOf(&all, "--list", "calls", "--from", "2026-11-25", "--to", "2026-11-25")
 	jsonOf(&failed, "--list", "calls", "--failed")
-	if len(all.Calls) != 10 || len(failed.Calls) != 1 || failed.Calls[0].Passed {
-		t.Errorf("%d calls, failed %+v; want 10 and the one failed call (the samples pass 90%%)", len(all.Calls), failed.Calls)
+	if len(all.Calls) != 12 || len(failed.Calls) != 1 || failed.Calls[0].Passed {
+		t.Errorf("%d calls, failed %+v; want 12 and the one failed call (the samples pass 91.7%%)", len(all.Calls), failed.Calls)
 	}
 
 	// Table, CSV and XLSX.
@@ -481,7 +481,7 @@ func TestReportList(t *testing.T) {
 	}
 	code, csvOut, _ := runCmd(t, "report", "--db", db, "--list", "calls", "--format", "csv")
 	if code != exitOK || !strings.HasPrefix(csvOut, "\ufeff通话编号,日期,坐席工号,坐席姓名,班组,队列,得分,是否合格,否决,需复核,命中规则,录音\n") ||
-		strings.Count(csvOut, "2026/11/25/C20261125-") != 10 {
+		strings.Count(csvOut, "2026/11/25/C20261125-") != 12 {
 		t.Errorf("csv (exit %d):\n%s", code, csvOut)
 	}
 	xlsx := filepath.Join(t.TempDir(), "calls.xlsx")
@@ -497,7 +497,7 @@ func TestReportList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 1+10+2 || rows[0][0] != "通话编号" || rows[1][0] != all.Calls[0].CallID || !strings.HasPrefix(rows[12][0], "合计：质检通话 10 通，合格 9 通") {
+	if len(rows) != 1+12+2 || rows[0][0] != "通话编号" || rows[1][0] != all.Calls[0].CallID || !strings.HasPrefix(rows[14][0], "合计：质检通话 12 通，合格 11 通") {
 		t.Errorf("xlsx rows = %q", rows)
 	}
 }
@@ -548,9 +548,9 @@ func TestRunCallIDClash(t *testing.T) {
 }
 
 // TestReportIndicator runs report --indicator on the inspected samples:
-// ten answered calls, nine passed (the vetoed C20261125-0003 fails), one
-// flagged complaint (C20261125-0008) not yet reviewed, nine surveys (7
-// satisfied, 1 basic, 1 dissatisfied; C20261125-0003 none).
+// twelve answered calls, eleven passed (the vetoed C20261125-0003 fails),
+// one flagged complaint (C20261125-0008) not yet reviewed, eleven surveys
+// (9 satisfied, 1 basic, 1 dissatisfied; C20261125-0003 none).
 func TestReportIndicator(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "results.db")
@@ -606,15 +606,15 @@ func TestReportIndicator(t *testing.T) {
 	}
 
 	// Defaults; the reviewed pass rate from the built-in card (the
-	// results are of its id and version). Pass 9/10, 10 × 0.9/0.95 =
-	// 9.47; complaints 1/10 flagged, 4 × 0.01/0.1 = 0.4, none confirmed
-	// yet: 0 %, the whole 4; satisfaction (7 + 1)/9 = 88.9 %, 6 × 0.889/0.9
-	// = 5.93; no spend, no cost.
+	// results are of its id and version). Pass 11/12, 10 × 0.917/0.95 =
+	// 9.65; complaints 1/12 flagged, 4 × 0.01/0.0833 = 0.48, none confirmed
+	// yet: 0 %, the whole 4; satisfaction (9 + 1)/11 = 90.9 %, above the
+	// 90 % target: 6; no spend, no cost.
 	report()
 	want := []string{
-		"pass w10 t0.95 0.9000/9.4700 0.9000/9.4700",
-		"complaint w4 t0.01 0.1000/0.4000 0.0000/4.0000",
-		"satisfaction w6 t0.9 0.8889/5.9300 0.8889/5.9300",
+		"pass w10 t0.95 0.9167/9.6500 0.9167/9.6500",
+		"complaint w4 t0.01 0.0833/0.4800 0.0000/4.0000",
+		"satisfaction w6 t0.9 0.9091/6.0000 0.9091/6.0000",
 		"cost w5 t100 -/- -/-",
 	}
 	var got []string
@@ -624,12 +624,13 @@ func TestReportIndicator(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") || !tab.ReviewedPassRate {
 		t.Errorf("defaults:\n%s\nwant\n%s (reviewed pass rate %v)", strings.Join(got, "\n"), strings.Join(want, "\n"), tab.ReviewedPassRate)
 	}
-	if c := tab.Total.Counts; fmt.Sprint(c) != "{10 1 1 9 7 1 1}" {
+	if c := tab.Total.Counts; fmt.Sprint(c) != "{12 1 1 11 9 1 1}" {
 		t.Errorf("counts %+v", c)
 	}
 
 	// Targets and weights of one's own, a bare target the pass rate's as
-	// before, only 满意, by team, and a spend: the cost is the total's.
+	// before, only 满意 (9/11: 6 × 0.818/0.9 = 5.45), by team, and a spend:
+	// the cost is the total's. Complaints 1/12 against 5 %: 4 × 0.05/0.0833.
 	report("--by", "team", "--target", "90%", "--target", "complaint=5%", "--weight", "cost=8", "--target", "成本控制情况=300",
 		"--satisfaction-basic=false", "--spend", "10", "--scorecard", filepath.Join("..", "..", "scorecards", "hotline-12333.yaml"))
 	if len(tab.Groups) != 3 || tab.Groups[0].Group != "养老保险组" {
@@ -637,7 +638,7 @@ func TestReportIndicator(t *testing.T) {
 	}
 	r := tab.Total.Rows
 	if r[0].Target != 0.9 || r[1].Target != 0.05 || r[3].Weight != 8 || r[3].Target != 300 ||
-		show(r[1]) != "complaint w4 t0.05 0.1000/2.0000 0.0000/4.0000" || show(r[2]) != "satisfaction w6 t0.9 0.7778/5.1900 0.7778/5.1900" {
+		show(r[1]) != "complaint w4 t0.05 0.0833/2.4000 0.0000/4.0000" || show(r[2]) != "satisfaction w6 t0.9 0.8182/5.4500 0.8182/5.4500" {
 		t.Errorf("own settings: %v %v %v %v", show(r[0]), show(r[1]), show(r[2]), show(r[3]))
 	}
 	// 10 yuan over the calls' answered time: under 300 yuan an hour.

@@ -272,7 +272,7 @@ func TestServeLatestScorecard(t *testing.T) {
 	// (the admin of the first server logs in).
 	addr, _, _ = serveDB(t, db, samples, "--scorecard", filepath.Join("..", "..", "scorecards", "hotline-12333.yaml"))
 	_, cookie = loginAs(t, addr, "admin", pw)
-	if code, body := getWith(t, addr, "/dashboard", cookie); code != 200 || !strings.Contains(body, `<option value="my-card:7">my-card v7（10 通）</option>`) {
+	if code, body := getWith(t, addr, "/dashboard", cookie); code != 200 || !strings.Contains(body, `<option value="my-card:7">my-card v7（12 通）</option>`) {
 		t.Errorf("dashboard with --scorecard: %d, no selector naming my-card v7", code)
 	}
 }

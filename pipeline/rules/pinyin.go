@@ -4,8 +4,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/mozillazg/go-pinyin"
 )
 
 // syllables is a normalised text as a sequence of pronunciation tokens: one
@@ -23,27 +21,18 @@ func digitReading(d rune) string {
 	return strings.Fields(readings)[d-'0']
 }
 
-// speller turns Han characters into toneless pinyin, optionally folded for
-// southern accents, memoising per rune. It is not safe for concurrent use:
-// make one per goroutine (the Checker makes one per Check call).
+// speller turns Han characters into toneless pinyin (the most common
+// reading, from pinyinTable), optionally folded for southern accents,
+// memoising per rune. It is not safe for concurrent use: make one per
+// goroutine (the Checker makes one per Check call).
 type speller struct {
 	accent bool
-	args   pinyin.Args
 	memo   map[rune]string
 }
 
 func newSpeller(accent bool) *speller {
-	return &speller{
-		accent: accent,
-		// Our own Args, not pinyin.NewArgs(), which copies package-level
-		// variables any importer may change. No fallback: characters without
-		// a reading become their own token.
-		args: pinyin.Args{Style: pinyin.Normal, Heteronym: false, Fallback: noReading},
-		memo: make(map[rune]string),
-	}
+	return &speller{accent: accent, memo: make(map[rune]string)}
 }
-
-func noReading(rune, pinyin.Args) []string { return nil }
 
 // spell tokenises a normalised text.
 func (s *speller) spell(norm string) syllables {
@@ -66,9 +55,8 @@ func (s *speller) token(r rune) string {
 	case r >= '0' && r <= '9':
 		t = digitReading(r)
 	case unicode.Is(unicode.Han, r):
-		if py := pinyin.SinglePinyin(r, s.args); len(py) > 0 && py[0] != "" {
-			t = py[0]
-		} else {
+		// Characters without a reading are their own token.
+		if t = pinyinTable().reading(r); t == "" {
 			t = string(r)
 		}
 	default:

@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/analyse"
@@ -48,7 +48,7 @@ func LoadScorecard(path string) (*models.Scorecard, error) {
 // path) prefixes every error. Unknown YAML fields are errors, so a misspelt
 // option is caught instead of silently ignored.
 func ParseScorecard(name string, data []byte) (sc *models.Scorecard, err error) {
-	// yaml.v3 has panicked on some malformed documents; a scorecard is user
+	// yaml v3 has panicked on some malformed documents; a scorecard is user
 	// input, so turn that into an error.
 	defer func() {
 		if p := recover(); p != nil {

@@ -6,7 +6,8 @@ import (
 	"github.com/callqa/callqa/models"
 )
 
-// line is one utterance of a scripted call.
+// line is one turn of a scripted call: an utterance, or a sound on one
+// side's channel that is not speech (hold music, key presses).
 type line struct {
 	who string // models.SpeakerAgent or models.SpeakerCustomer
 	// text is the transcript text, as an ASR would write it.
@@ -15,10 +16,17 @@ type line struct {
 	// one by one, the right words behind an ASR error, or an SSML
 	// <break time="700ms"/> where the speaker hesitates).
 	say string
-	// gap is the time from the end of the previous utterance to the start
-	// of this one, in seconds; negative to start while the other speaker
-	// is still talking. Zero means the default turn gap.
+	// gap is the time from the end of the previous line to the start of
+	// this one, in seconds; negative to start while the other speaker is
+	// still talking. Zero means the default turn gap.
 	gap float64
+	// sound, when set, makes the line a sound instead of an utterance:
+	// models.EventHoldMusic (holdS seconds of testaudio.Melody at holdDB)
+	// or models.EventDTMF (digits keyed as testaudio.SlowDTMF). A sound is
+	// not in the transcript; it is an event of the truth, without digits.
+	sound  string
+	holdS  float64
+	digits string
 }
 
 // agent builds a line of the agent.
@@ -29,6 +37,17 @@ func agent(text, say string, gap float64) line {
 // cust builds a line of the customer.
 func cust(text, say string, gap float64) line {
 	return line{who: models.SpeakerCustomer, text: text, say: say, gap: gap}
+}
+
+// hold puts the customer on hold: seconds of hold music, which the
+// recorder hears on the agent's channel (the agent's side plays it).
+func hold(seconds, gap float64) line {
+	return line{who: models.SpeakerAgent, sound: models.EventHoldMusic, holdS: seconds, gap: gap}
+}
+
+// keys is the customer keying digits on the phone's keypad, one by one.
+func keys(digits string, gap float64) line {
+	return line{who: models.SpeakerCustomer, sound: models.EventDTMF, digits: digits, gap: gap}
 }
 
 // callSpec is one sample call: who took it, how it is recorded, what is said
@@ -50,6 +69,9 @@ type callSpec struct {
 	// asr marks a transcript whose keywords are ASR homophones: the
 	// greeting and job number must only be found by pinyin matching.
 	asr bool
+	// maxDurS is the longest duration the checks accept (0: maxDur). Only
+	// a call whose scenario needs the time sets it.
+	maxDurS float64
 	// expect lists the rule ids of the default scorecard that must fire.
 	expect []string
 	lines  []line
@@ -65,6 +87,12 @@ const (
 	hissDB      = -55.0
 	quietHissDB = -72.0
 	turnGap     = 0.6
+	// holdDB is the RMS level of hold music as the recorder hears it on
+	// the agent's channel, a little under the agent's speech.
+	holdDB = -24.0
+	// minDur and maxDur bound a sample call's duration: short enough to
+	// commit (G.711 stereo is 16 KB/s), well clear of short_call (10 s).
+	minDur, maxDur = 25.0, 60.0
 )
 
 // calls returns the sample calls, all taken on 2026-11-25 in Shanghai.
@@ -256,6 +284,40 @@ func calls() []callSpec {
 				agent("退休人员的自付段低一些。", "", 0),
 				cust("好的，明白了，谢谢。", "", 0),
 				agent("感谢您的来电，再见。", "", 0),
+			},
+		},
+		{
+			meta:     surveyed(meta("C20261125-0011", li, "就业失业", at(16, 52, 40)), sat),
+			scenario: "long hold: announced, but the caller waits over 60 s without a check back",
+			format:   formatMuLaw, lead: 0.8, tail: 1.4,
+			agentVoice: male, custVoice: custM,
+			// The hold alone must pass the rule's 60 s by a margin, so the
+			// call cannot keep to maxDur; 100 s is still 1.6 MB in mu-law.
+			maxDurS: 100,
+			expect:  []string{"hold"},
+			lines: []line{
+				agent("您好，上海12333，工号1123，请问有什么可以帮您？", "您好，上海一二三三三，工号一一二三，请问有什么可以帮您？", 0),
+				cust("你好，我上个月申请了失业金，到现在还没到账。", "", 0),
+				agent("好的，请您稍等，我帮您查一下。", "", 0),
+				hold(65.5, 0.8),
+				agent("让您久等了，您的申请已经通过，月底发到您的社保卡上。", "", 0.7),
+				cust("好的，谢谢。", "", 0),
+				agent("不客气，感谢您的来电，再见。", "", 0),
+			},
+		},
+		{
+			meta:     surveyed(meta("C20261125-0012", wang, "养老保险", at(17, 10, 5)), sat),
+			scenario: "key presses: the caller keys the last six digits of the ID card and #",
+			format:   formatMuLaw, lead: 0.9, tail: 1.5,
+			agentVoice: female, custVoice: custF,
+			lines: []line{
+				agent("您好，上海12333，工号1086，请问有什么可以帮您？", "您好，上海一二三三三，工号一零八六，请问有什么可以帮您？", 0),
+				cust("你好，我想查一下我的养老保险一共交了多少年。", "", 0),
+				agent("请您在电话按键上输入您的身份证后六位，以井号键结束。", "", 0),
+				keys("208315#", 0.9),
+				agent("好的，查到了，您累计缴费十八年零五个月，已经满十五年了。", "", 0.8),
+				cust("明白了，谢谢你。", "", 0),
+				agent("不客气，感谢您的来电，祝您生活愉快，再见。", "", 0),
 			},
 		},
 	}

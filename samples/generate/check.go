@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"unicode"
@@ -12,13 +13,13 @@ import (
 )
 
 // ruleWords are the keywords of the default scorecard
-// (scorecards/hotline-12333.yaml, version 1). The checks in evaluate are a
+// (scorecards/hotline-12333.yaml, version 2). The checks in evaluate are a
 // deliberately simple mirror of its rules, with safety margins, so that no
 // sample sits on a rule's threshold. They are stricter than the scorecard
 // where it matters for a clean sample: taboo and complaint words are
 // matched by pinyin too, although the scorecard matches them exactly.
 type ruleWords struct {
-	greeting, job, closing, taboo, complaint []string
+	greeting, job, closing, taboo, complaint, announce []string
 }
 
 // defaultWords returns the keywords of the default scorecard.
@@ -29,6 +30,7 @@ func defaultWords() ruleWords {
 		closing:   []string{"感谢您的来电", "再见", "祝您生活愉快", "还有其他可以帮您"},
 		taboo:     []string{"不知道", "不归我们管", "你自己去查", "听不懂吗", "我说过了", "没办法", "找别人去"},
 		complaint: []string{"投诉", "12345", "媒体", "记者", "曝光", "市长热线"},
+		announce:  []string{"请您稍等", "请稍等", "请稍候", "请您稍候", "稍等一下", "稍等片刻", "请不要挂机"},
 	}
 }
 
@@ -92,9 +94,20 @@ func utterancesOf(t models.Transcript, who string) []models.Utterance {
 	return out
 }
 
+// Limits of the default scorecard's hold rule.
+const (
+	holdMaxS      = 60.0  // max_seconds: one hold
+	holdMaxTotalS = 180.0 // max_total_seconds: all holds of a call
+	announceS     = 20.0  // announce_within_seconds before the hold starts
+	announceLateS = 2.0   // an announcement may start this far into the hold
+)
+
 // measures are the figures the checks are made on, printed by the generator.
 type measures struct {
 	maxSilence, agentOvertalk, anyOverlap float64
+	// holdS is the total time of the holds; presses the number of keys.
+	holdS   float64
+	presses int
 }
 
 // evaluate returns the ids of the default-scorecard rules the built call
@@ -170,18 +183,13 @@ func evaluate(b *builtCall) ([]string, measures, error) {
 	}
 
 	var m measures
-	// dead_air: the longest gap where neither side speaks.
-	all := append(slices.Clone(b.truth.Agent), b.truth.Customer...)
-	slices.SortFunc(all, func(x, y models.Span) int {
-		switch {
-		case x[0] < y[0]:
-			return -1
-		case x[0] > y[0]:
-			return 1
-		}
-		return 0
-	})
-	m.maxSilence = maxGap(all)
+	// dead_air: the longest gap where neither side speaks, outside the
+	// holds (a hold is not a silence; key presses are not speech, so
+	// they are part of a gap).
+	hs := holds(b.truth.Events)
+	for _, g := range subtract(gaps(b.truth.Agent, b.truth.Customer), hs) {
+		m.maxSilence = max(m.maxSilence, g[1]-g[0])
+	}
 	switch {
 	case m.maxSilence >= 8:
 		fired = append(fired, "dead_air")
@@ -236,13 +244,30 @@ func evaluate(b *builtCall) ([]string, measures, error) {
 	} else if b.agentChanDB < -32 || b.agentPeakDB > -0.9 {
 		fail("agent level %.1f dBFS (peak %.1f) is not a clean pass", b.agentChanDB, b.agentPeakDB)
 	}
-	// short_call is below 10 s; the samples keep to 25-60 s.
-	if b.durS < 25 || b.durS > 60 {
-		fail("duration %.1f s is outside 25-60 s", b.durS)
+	// hold: one hold over 60 s, all holds over 180 s, or a hold the agent
+	// did not announce in the 20 s before it.
+	if h := checkHolds(b, hs, kw.announce, fail); h {
+		fired = append(fired, "hold")
+	}
+	for _, h := range hs {
+		m.holdS += h[1] - h[0]
+	}
+	for _, e := range b.truth.Events {
+		m.presses += e.Presses
+	}
+	// short_call is below 10 s; the samples keep to minDur-maxDur, or to
+	// the call's own maxDurS where its scenario needs more time.
+	longest := maxDur
+	if b.spec.maxDurS > 0 {
+		longest = b.spec.maxDurS
+	}
+	if b.durS < minDur || b.durS > longest {
+		fail("duration %.1f s is outside %.0f-%.0f s", b.durS, minDur, longest)
 	}
 
 	want := slices.Sorted(slices.Values(b.spec.expect))
-	got := slices.Sorted(slices.Values(fired))
+	// A rule fires once for the checks, however many findings it makes.
+	got := slices.Compact(slices.Sorted(slices.Values(fired)))
 	if !slices.Equal(want, got) {
 		fail("trips %v, want %v", got, want)
 	}
@@ -250,6 +275,54 @@ func evaluate(b *builtCall) ([]string, measures, error) {
 		return got, m, fmt.Errorf("%s: %s", b.spec.meta.CallID, strings.Join(problems, "; "))
 	}
 	return got, m, nil
+}
+
+// checkHolds reports whether the holds trip the hold rule, and calls fail
+// for a hold whose length or announcement is too close to a limit: the
+// analysis finds the music's edges to within about a second, and a
+// "请您稍等" said 19 s before the hold is not a clean sample either way.
+func checkHolds(b *builtCall, hs []models.Span, announce []string, fail func(string, ...any)) bool {
+	trips := false
+	total := 0.0
+	for _, h := range hs {
+		d := h[1] - h[0]
+		total += d
+		switch {
+		case d > holdMaxS:
+			trips = true
+			if d < holdMaxS+4 {
+				fail("hold of %.2f s is too close to %.0f s", d, holdMaxS)
+			}
+		case d > holdMaxS-4:
+			fail("hold of %.2f s is too close to %.0f s", d, holdMaxS)
+		}
+		// The latest end of an announcing agent utterance before the
+		// hold starts (or a little into it).
+		last := math.Inf(-1)
+		for _, u := range utterancesOf(b.transcript, models.SpeakerAgent) {
+			if u.Start <= h[0]+announceLateS && mentions(u.Text, announce) {
+				last = max(last, u.End)
+			}
+		}
+		switch before := h[0] - last; {
+		case before <= announceS-5:
+			// announced, well inside the window
+		case before > announceS+5:
+			trips = true // not announced
+		default:
+			fail("hold at %.2f s announced %.2f s before, too close to %.0f s", h[0], before, announceS)
+		}
+	}
+	switch {
+	case total > holdMaxTotalS:
+		trips = true
+		if total < holdMaxTotalS+10 {
+			fail("holds of %.2f s in all are too close to %.0f s", total, holdMaxTotalS)
+		}
+	case total > holdMaxTotalS-10:
+		fail("holds of %.2f s in all are too close to %.0f s", total, holdMaxTotalS)
+	}
+	return trips
 }
 
 // maxGap is the longest gap between the spans, which must be sorted by start.

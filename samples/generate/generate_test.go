@@ -158,22 +158,63 @@ func TestDerive(t *testing.T) {
 	tests := []struct {
 		name        string
 		agent, cust []models.Span
+		holds       []models.Span
 		silences    []models.Span
 		overtalks   []models.Overtalk
 	}{
-		{"turns", []models.Span{{1, 3}, {5, 6}}, []models.Span{{3.5, 4.5}}, []models.Span{}, []models.Overtalk{}},
-		{"dead air", []models.Span{{1, 3}, {15, 16}}, []models.Span{{3.5, 4}}, []models.Span{{4, 15}}, []models.Overtalk{}},
-		{"agent cuts in", []models.Span{{1, 3}, {9, 12}}, []models.Span{{3.5, 10.5}}, []models.Span{}, []models.Overtalk{{Start: 9, End: 10.5, By: "agent"}}},
-		{"customer cuts in", []models.Span{{1, 6}}, []models.Span{{4.5, 8}}, []models.Span{}, []models.Overtalk{{Start: 4.5, End: 6, By: "customer"}}},
-		{"short overlap ignored", []models.Span{{1, 6}}, []models.Span{{5.5, 8}}, []models.Span{}, []models.Overtalk{}},
-		{"silence inside a long turn", []models.Span{{1, 10}, {12, 13}}, []models.Span{{2, 2.8}}, []models.Span{{10, 12}}, []models.Overtalk{}},
+		{"turns", []models.Span{{1, 3}, {5, 6}}, []models.Span{{3.5, 4.5}}, nil, []models.Span{}, []models.Overtalk{}},
+		{"dead air", []models.Span{{1, 3}, {15, 16}}, []models.Span{{3.5, 4}}, nil, []models.Span{{4, 15}}, []models.Overtalk{}},
+		{"agent cuts in", []models.Span{{1, 3}, {9, 12}}, []models.Span{{3.5, 10.5}}, nil, []models.Span{}, []models.Overtalk{{Start: 9, End: 10.5, By: "agent"}}},
+		{"customer cuts in", []models.Span{{1, 6}}, []models.Span{{4.5, 8}}, nil, []models.Span{}, []models.Overtalk{{Start: 4.5, End: 6, By: "customer"}}},
+		{"short overlap ignored", []models.Span{{1, 6}}, []models.Span{{5.5, 8}}, nil, []models.Span{}, []models.Overtalk{}},
+		{"silence inside a long turn", []models.Span{{1, 10}, {12, 13}}, []models.Span{{2, 2.8}}, nil, []models.Span{{10, 12}}, []models.Overtalk{}},
+		{"a hold is not a silence", []models.Span{{1, 3}, {75, 80}}, []models.Span{{3.6, 5}}, []models.Span{{5.8, 73}}, []models.Span{{73, 75}}, []models.Overtalk{}},
+		{"silence left on both sides of a hold", []models.Span{{1, 3}, {30, 31}}, nil, []models.Span{{10, 20}}, []models.Span{{3, 10}, {20, 30}}, []models.Overtalk{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s, o := derive(tt.agent, tt.cust)
+			s, o := derive(tt.agent, tt.cust, tt.holds)
 			if !reflect.DeepEqual(s, tt.silences) || !reflect.DeepEqual(o, tt.overtalks) {
 				t.Errorf("derive = %v, %v; want %v, %v", s, o, tt.silences, tt.overtalks)
+			}
+		})
+	}
+}
+
+func TestCheckHolds(t *testing.T) {
+	t.Parallel()
+	wait := models.Utterance{Speaker: models.SpeakerAgent, Start: 10, End: 13, Text: "好的，请您稍等，我帮您查一下。"}
+	other := models.Utterance{Speaker: models.SpeakerAgent, Start: 10, End: 13, Text: "好的，我帮您查一下。"}
+	tests := []struct {
+		name  string
+		utts  []models.Utterance
+		holds []models.Span
+		trips bool
+		clean bool // no figure too close to a limit
+	}{
+		{"no hold", []models.Utterance{other}, nil, false, true},
+		{"announced, 45 s", []models.Utterance{wait}, []models.Span{{14, 59}}, false, true},
+		{"announced, 65 s", []models.Utterance{wait}, []models.Span{{14, 79}}, true, true},
+		{"announced, 62 s: too close", []models.Utterance{wait}, []models.Span{{14, 76}}, true, false},
+		{"announced, 58 s: too close", []models.Utterance{wait}, []models.Span{{14, 72}}, false, false},
+		{"not announced", []models.Utterance{other}, []models.Span{{14, 44}}, true, true},
+		{"announced by pinyin (ASR: 请您稍登)", []models.Utterance{{Speaker: models.SpeakerAgent, Start: 10, End: 13, Text: "请您稍登"}}, []models.Span{{14, 44}}, false, true},
+		{"announced 18 s before: too close", []models.Utterance{wait}, []models.Span{{31, 61}}, false, false},
+		{"announced long before", []models.Utterance{wait}, []models.Span{{40, 70}}, true, true},
+		{"three announced holds, 165 s in all", []models.Utterance{wait, {Speaker: models.SpeakerAgent, Start: 80, End: 83, Text: "请稍等"}, {Speaker: models.SpeakerAgent, Start: 150, End: 153, Text: "请稍等"}},
+			[]models.Span{{14, 69}, {84, 139}, {154, 209}}, false, true},
+		{"four announced holds, 220 s in all", []models.Utterance{wait, {Speaker: models.SpeakerAgent, Start: 80, End: 83, Text: "请稍等"}, {Speaker: models.SpeakerAgent, Start: 150, End: 153, Text: "请稍等"}, {Speaker: models.SpeakerAgent, Start: 220, End: 223, Text: "请稍等"}},
+			[]models.Span{{14, 69}, {84, 139}, {154, 209}, {224, 279}}, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := &builtCall{transcript: models.Transcript{Utterances: tt.utts}}
+			var problems []string
+			trips := checkHolds(b, tt.holds, defaultWords().announce, func(f string, a ...any) { problems = append(problems, fmt.Sprintf(f, a...)) })
+			if trips != tt.trips || (len(problems) == 0) != tt.clean {
+				t.Errorf("checkHolds = %v, problems %q; want %v, clean %v", trips, problems, tt.trips, tt.clean)
 			}
 		})
 	}
@@ -347,6 +388,7 @@ func TestCommittedSamples(t *testing.T) {
 
 			checkTranscript(t, tr, dur)
 			checkTruth(t, tr, truth, dur)
+			checkEvents(t, w, truth, dur)
 
 			// The call, read back from the files, still trips exactly the
 			// rules its scenario claims, away from every threshold.
@@ -424,8 +466,50 @@ func checkTruth(t *testing.T, tr models.Transcript, truth Truth, dur float64) {
 			}
 		}
 	}
-	s, o := derive(truth.Agent, truth.Customer)
+	s, o := derive(truth.Agent, truth.Customer, holds(truth.Events))
 	if !reflect.DeepEqual(s, truth.Silences) || !reflect.DeepEqual(o, truth.Overtalks) {
 		t.Errorf("silences/overtalks %v, %v; derived %v, %v", truth.Silences, truth.Overtalks, s, o)
+	}
+}
+
+// checkEvents checks the non-speech events of a call's truth: a known type
+// on the channel that plays it, sorted, inside the call, clear of that
+// side's speech, and really in the recording (hold music at about holdDB,
+// key tones far above the line hiss).
+func checkEvents(t *testing.T, w *wavFile, truth Truth, dur float64) {
+	t.Helper()
+	for i, e := range truth.Events {
+		side, spans := models.SpeakerAgent, truth.Agent
+		ch := models.DefaultChannels.Agent
+		if e.Type == models.EventDTMF {
+			side, spans = models.SpeakerCustomer, truth.Customer
+			ch = models.DefaultChannels.Customer
+		}
+		switch {
+		case e.Type != models.EventHoldMusic && e.Type != models.EventDTMF:
+			t.Errorf("event %d: type %q", i, e.Type)
+		case e.Speaker != side:
+			t.Errorf("event %d: %s on the %s channel, want %s", i, e.Type, e.Speaker, side)
+		case (e.Type == models.EventDTMF) != (e.Presses > 0):
+			t.Errorf("event %d: %s with %d presses", i, e.Type, e.Presses)
+		}
+		if !(0 <= e.Start && e.Start < e.End && e.End <= dur) {
+			t.Errorf("event %d: [%v, %v] not inside [0, %v]", i, e.Start, e.End, dur)
+		}
+		if i > 0 && e.Start < truth.Events[i-1].End {
+			t.Errorf("event %d overlaps or precedes the one before it", i)
+		}
+		for _, s := range spans {
+			if s[0] < e.End && e.Start < s[1] {
+				t.Errorf("event %d [%v, %v] overlaps %s speech %v", i, e.Start, e.End, side, s)
+			}
+		}
+		level := spanRMS(w.chans[ch], []models.Span{{e.Start, e.End}})
+		switch {
+		case e.Type == models.EventHoldMusic && math.Abs(level-holdDB) > 1:
+			t.Errorf("event %d: hold music at %.1f dBFS, want about %.0f", i, level, holdDB)
+		case e.Type == models.EventDTMF && level < -25:
+			t.Errorf("event %d: key presses at %.1f dBFS", i, level)
+		}
 	}
 }

@@ -10,6 +10,11 @@
 // Run it from the repository root with espeak-ng and sox on PATH:
 //
 //	go run ./samples/generate
+//	go run ./samples/generate -only C20261125-0011,C20261125-0012
+//
+// -only builds, checks and writes the listed calls and leaves every other
+// file alone: a different espeak-ng or sox would change the committed calls
+// a little, so a new call is added without rewriting the old ones.
 //
 // The output is deterministic (espeak-ng is, sox runs without dither and the
 // line hiss comes from a fixed seed), so re-running it reproduces the
@@ -28,6 +33,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -39,34 +45,51 @@ func main() {
 	out := flag.String("out", "samples", "root folder of the samples (the calls go under 2026/11/25)")
 	espeak := flag.String("espeak", "espeak-ng", "espeak-ng binary")
 	sox := flag.String("sox", "sox", "sox binary")
+	only := flag.String("only", "", "comma-separated call ids: generate only these and leave the other files alone (default: every call)")
 	flag.Parse()
 
+	var ids []string
+	if *only != "" {
+		ids = strings.Split(*only, ",")
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *out, synthesizer{espeak: *espeak, sox: *sox}); err != nil {
+	if err := run(ctx, *out, synthesizer{espeak: *espeak, sox: *sox}, ids); err != nil {
 		fmt.Fprintln(os.Stderr, "generate:", err)
 		os.Exit(1)
 	}
 }
 
-// run builds, checks and writes every sample call under root.
-func run(ctx context.Context, root string, syn synthesizer) error {
+// run builds, checks and writes the sample calls under root: those listed in
+// only, or all of them when only is empty.
+func run(ctx context.Context, root string, syn synthesizer, only []string) error {
+	specs := calls()
+	for _, id := range only {
+		if !slices.ContainsFunc(specs, func(s callSpec) bool { return s.meta.CallID == id }) {
+			return fmt.Errorf("run: -only: no call %q", id)
+		}
+	}
 	dir := filepath.Join(root, filepath.FromSlash(dayDir))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "call\tformat\tdur_s\tagent_cpm\tagent_speech_dbfs\tagent_chan_dbfs\tmax_silence_s\tagent_overtalk_s\ttrips")
+	fmt.Fprintln(tw, "call\tformat\tdur_s\tagent_cpm\tagent_speech_dbfs\tagent_chan_dbfs\tmax_silence_s\tagent_overtalk_s\thold_s\tkeys\ttrips")
 	var bad []error
-	for i, spec := range calls() {
+	for i, spec := range specs {
+		if len(only) > 0 && !slices.Contains(only, spec.meta.CallID) {
+			continue
+		}
+		// The seed is the call's place in the list, whatever -only says,
+		// so that a call's hiss and music never depend on the flag.
 		b, err := build(ctx, syn, spec, uint64(i+1))
 		if err != nil {
 			return err
 		}
 		trips, m, err := evaluate(b)
-		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.0f\t%.1f\t%.1f\t%.2f\t%.2f\t%s\n",
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.0f\t%.1f\t%.1f\t%.2f\t%.2f\t%.1f\t%d\t%s\n",
 			spec.meta.CallID, spec.format, b.durS, b.agentCPM, b.agentSpeechDB, b.agentChanDB,
-			m.maxSilence, m.agentOvertalk, strings.Join(trips, ","))
+			m.maxSilence, m.agentOvertalk, m.holdS, m.presses, strings.Join(trips, ","))
 		if err != nil {
 			// Keep going so that every call's figures are shown, but
 			// write nothing for a call that does not pass its checks.

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 
+	"github.com/callqa/callqa/internal/testaudio"
 	"github.com/callqa/callqa/models"
 )
 
@@ -23,10 +25,27 @@ type Truth struct {
 	Silences []models.Span `json:"silences"`
 	// Overtalks are the overlaps of at least 1 s; By is who started second.
 	Overtalks []models.Overtalk `json:"overtalks"`
+	// Events are the sounds that are not speech, as the analysis reports
+	// them: hold music on the agent's channel (the whole melody) and key
+	// presses on the customer's (first tone's start to last tone's end,
+	// with the number of presses, never the digits). Calls without any
+	// leave it out, so their truth files keep their old bytes.
+	Events []models.Event `json:"events,omitempty"`
 }
 
 // minTruthGap is the shortest silence or overtalk listed in a Truth.
 const minTruthGap = 1.0
+
+// holds returns the spans of the hold-music events, in order.
+func holds(events []models.Event) []models.Span {
+	var out []models.Span
+	for _, e := range events {
+		if e.Type == models.EventHoldMusic {
+			out = append(out, models.Span{e.Start, e.End})
+		}
+	}
+	return out
+}
 
 // builtCall is a call rendered to audio, with its sidecars and measurements.
 type builtCall struct {
@@ -82,15 +101,21 @@ func build(ctx context.Context, syn synthesizer, spec callSpec, seed uint64) (*b
 	end := int(math.Round(spec.lead * sampleRate))
 	lastEnd := map[string]int{}
 	for i, l := range spec.lines {
-		say := l.say
-		if say == "" {
-			say = l.text
+		var c *clip
+		var err error
+		if l.sound != "" {
+			c, err = sound(l, seed)
+		} else {
+			say := l.say
+			if say == "" {
+				say = l.text
+			}
+			voice, db := spec.custVoice, custDB
+			if l.who == models.SpeakerAgent {
+				voice, db = spec.agentVoice, agentDB
+			}
+			c, err = syn.synth(ctx, voice, speed(l.who), say, db)
 		}
-		voice, db := spec.custVoice, custDB
-		if l.who == models.SpeakerAgent {
-			voice, db = spec.agentVoice, agentDB
-		}
-		c, err := syn.synth(ctx, voice, speed(l.who), say, db)
 		if err != nil {
 			return nil, fmt.Errorf("build %s line %d: %w", spec.meta.CallID, i, err)
 		}
@@ -138,6 +163,23 @@ func build(ctx context.Context, syn synthesizer, spec callSpec, seed uint64) (*b
 		for i, v := range p.c.samples {
 			chans[ch][p.start+i] += v
 		}
+		if p.l.sound != "" {
+			if ch == models.DefaultChannels.Agent {
+				b.agentPeakDB = max(b.agentPeakDB, p.c.peakDB)
+			}
+			runs := p.c.runs
+			e := models.Event{
+				Type:    p.l.sound,
+				Start:   seconds(p.start + runs[0][0]),
+				End:     seconds(p.start + runs[len(runs)-1][1]),
+				Speaker: p.l.who,
+			}
+			if p.l.sound == models.EventDTMF {
+				e.Presses = len(runs)
+			}
+			b.truth.Events = append(b.truth.Events, e)
+			continue
+		}
 		u := models.Utterance{
 			Speaker: p.l.who,
 			Start:   seconds(p.start),
@@ -157,33 +199,21 @@ func build(ctx context.Context, syn synthesizer, spec callSpec, seed uint64) (*b
 		}
 	}
 	b.agentCPM = float64(agentChars) / agentTalk * 60
-	b.truth.Silences, b.truth.Overtalks = derive(b.truth.Agent, b.truth.Customer)
+	b.truth.Silences, b.truth.Overtalks = derive(b.truth.Agent, b.truth.Customer, holds(b.truth.Events))
 	b.agentSpeechDB = spanRMS(chans[models.DefaultChannels.Agent], b.truth.Agent)
 	b.agentChanDB = spanRMS(chans[models.DefaultChannels.Agent], []models.Span{{0, b.durS}})
 	return b, nil
 }
 
 // derive finds the silences and overtalks of at least minTruthGap from the
-// speech spans of both sides.
-func derive(agent, cust []models.Span) (silences []models.Span, overtalks []models.Overtalk) {
+// speech spans of both sides. A hold is not a silence: the time of the holds
+// is cut out of the gaps, and what is left must still be minTruthGap long
+// (as the analysis does it). Key presses are: nobody speaks.
+func derive(agent, cust, holds []models.Span) (silences []models.Span, overtalks []models.Overtalk) {
 	silences, overtalks = []models.Span{}, []models.Overtalk{}
-	all := append(slices.Clone(agent), cust...)
-	slices.SortFunc(all, func(a, b models.Span) int {
-		if a[0] != b[0] {
-			if a[0] < b[0] {
-				return -1
-			}
-			return 1
-		}
-		return 0
-	})
-	if len(all) > 0 {
-		reach := all[0][1]
-		for _, s := range all[1:] {
-			if s[0]-reach >= minTruthGap {
-				silences = append(silences, models.Span{reach, s[0]})
-			}
-			reach = max(reach, s[1])
+	for _, g := range subtract(gaps(agent, cust), holds) {
+		if g[1]-g[0] >= minTruthGap {
+			silences = append(silences, g)
 		}
 	}
 	for _, a := range agent {
@@ -209,6 +239,84 @@ func derive(agent, cust []models.Span) (silences []models.Span, overtalks []mode
 		return 0
 	})
 	return silences, overtalks
+}
+
+// gaps returns the gaps between the speech spans of both sides where
+// neither speaks, between the first and the last speech, in order.
+func gaps(agent, cust []models.Span) []models.Span {
+	all := append(slices.Clone(agent), cust...)
+	slices.SortFunc(all, func(a, b models.Span) int { return cmp.Compare(a[0], b[0]) })
+	var out []models.Span
+	if len(all) > 0 {
+		reach := all[0][1]
+		for _, s := range all[1:] {
+			if s[0] > reach {
+				out = append(out, models.Span{reach, s[0]})
+			}
+			reach = max(reach, s[1])
+		}
+	}
+	return out
+}
+
+// subtract returns the parts of spans outside cut; both must be sorted and
+// cut disjoint.
+func subtract(spans, cut []models.Span) []models.Span {
+	var out []models.Span
+	for _, s := range spans {
+		a := s[0]
+		for _, c := range cut {
+			if c[1] <= a || c[0] >= s[1] {
+				continue
+			}
+			if c[0] > a {
+				out = append(out, models.Span{a, c[0]})
+			}
+			a = max(a, c[1])
+		}
+		if a < s[1] {
+			out = append(out, models.Span{a, s[1]})
+		}
+	}
+	return out
+}
+
+// sound renders a line that is not speech as a clip whose runs are where
+// it sounds: the whole hold music, or each key press. seed is the call's,
+// so that every call has its own melody. The sounds are the analysis
+// tests' own (internal/testaudio, meant for test binaries: the generator
+// is a development tool, never part of the callqa binary).
+func sound(l line, seed uint64) (*clip, error) {
+	var x []float32
+	var runs [][2]int
+	switch l.sound {
+	case models.EventHoldMusic:
+		if l.holdS <= 0 {
+			return nil, fmt.Errorf("sound: hold of %v s", l.holdS)
+		}
+		x = testaudio.Melody(sampleRate, l.holdS, holdDB, seed)
+		runs = [][2]int{{0, len(x)}}
+	case models.EventDTMF:
+		var presses []models.Span
+		x, presses = testaudio.SlowDTMF(l.digits).Render(sampleRate)
+		if len(presses) == 0 {
+			return nil, fmt.Errorf("sound: no keypad digit in %q", l.digits)
+		}
+		for _, p := range presses {
+			runs = append(runs, [2]int{testaudio.Samples(sampleRate, p[0]), testaudio.Samples(sampleRate, p[1])})
+		}
+		// The run ends with a pause after the last tone: the next line's
+		// gap counts from the last tone.
+		x = x[:runs[len(runs)-1][1]]
+	default:
+		return nil, fmt.Errorf("sound: unknown sound %q", l.sound)
+	}
+	c := &clip{samples: make([]float64, len(x)), runs: runs, peakDB: testaudio.PeakDBFS(x)}
+	for i, v := range x {
+		c.samples[i] = float64(v)
+	}
+	c.levelDB = spanRMS(c.samples, []models.Span{{0, float64(len(x)) / sampleRate}})
+	return c, nil
 }
 
 // spanRMS is the RMS of x over the spans, in dBFS.

@@ -470,8 +470,8 @@ func (f *fleet) metric(procs []*proc, series string) float64 {
 	return total
 }
 
-// TestFleet runs two worker processes on 57 calls (50 valid in PCM16,
-// mu-law and A-law, 5 broken or cut short, two whose metadata carry one
+// TestFleet runs two worker processes on 67 calls (5 copies of each of
+// the 12 samples in PCM16, mu-law and A-law, 5 broken or cut short, two whose metadata carry one
 // call id) in S3, enqueues the date twice, delivers one call:inspect a
 // second time, and checks exactly one result per recording in PostgreSQL,
 // equal to the embedded run's; then a third recording of the clashing call
@@ -609,7 +609,7 @@ func TestFleet(t *testing.T) {
 	}
 	// Human-readable status.
 	out = f.callqa("status", "--date", date)
-	if !regexp.MustCompile(`complete[\s\S]*total 57  done 57[\s\S]*pass rate \d+\.\d%`).MatchString(out) {
+	if !regexp.MustCompile(fmt.Sprintf(`complete[\s\S]*total %d  done %[1]d[\s\S]*pass rate \d+\.\d%%`, len(f.ids))).MatchString(out) {
 		t.Errorf("status:\n%s", out)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -124,7 +125,7 @@ func TestFleetRedisRestart(t *testing.T) {
 			st.Stalled, st.Complete, st.Total, st.Done, st.Missing, st.Recover)
 	}
 	out := f.callqa("status", "--date", date)
-	if !regexp.MustCompile(`: stalled\n[\s\S]*stalled: \d+ of ` + fmt.Sprint(len(f.ids)) + ` recordings have no result[\s\S]*callqa enqueue --date ` + date + ` --replan`).MatchString(out) {
+	if !regexp.MustCompile(`: stalled\n[\s\S]*stalled: \d+ of ` + strconv.Itoa(len(f.ids)) + ` recordings have no result[\s\S]*callqa enqueue --date ` + date + ` --replan`).MatchString(out) {
 		t.Errorf("status text after the restart:\n%s", out)
 	}
 	t.Logf("after the restart: %d of %d calls missing", st.Missing, st.Total)
@@ -152,12 +153,12 @@ func TestFleetLateRecordings(t *testing.T) {
 	f := newFleet(t, 13, 1)
 	w := f.startWorker("worker1", "--concurrency", "2")
 	f.callqa("enqueue", "--date", date)
+	n := len(f.ids) // the samples and the broken recordings
 	st := f.waitComplete(2 * time.Minute)
-	if st.Total != len(f.ids) {
-		t.Fatalf("total %d, want %d", st.Total, len(f.ids))
+	if st.Total != n {
+		t.Fatalf("total %d, want %d", st.Total, n)
 	}
 	f.stop(w)
-	n := len(f.ids) // the day's recordings before the late ones
 	f.addRecording("LATE-1")
 	f.addRecording("LATE-2")
 
@@ -198,9 +199,9 @@ func TestFleetLateRecordings(t *testing.T) {
 	}
 	st = f.waitStatus("late key done", time.Minute, func(st *worker.Status) bool { return st.Done == n+3 })
 	if st.Total != n+3 || !st.Complete {
-		t.Fatalf("after enqueue --key: total %d done %d complete %v, want %d of %d", st.Total, st.Done, st.Complete, n+3, n+3)
+		t.Fatalf("after enqueue --key: total %d done %d complete %v, want %d of %[4]d", st.Total, st.Done, st.Complete, n+3)
 	}
-	if out := f.callqa("status", "--date", date); !strings.Contains(out, ": complete") || !strings.Contains(out, fmt.Sprintf("total %d  done %d  missing 0", n+3, n+3)) {
+	if out := f.callqa("status", "--date", date); !strings.Contains(out, ": complete") || !strings.Contains(out, fmt.Sprintf("total %d  done %[1]d  missing 0", n+3)) {
 		t.Errorf("status text:\n%s", out)
 	}
 	f.checkResults(st)

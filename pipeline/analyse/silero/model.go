@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // onnxFile is upstream's silero_vad.onnx (v5), byte for byte; see LICENSE.
@@ -17,9 +18,15 @@ var onnxFile string
 
 // loadEmbedded decodes onnxFile on the first call to Load, not at package
 // initialisation, and caches the result (the only package-level state
-// besides onnxFile).
+// besides onnxFile). Decode only reads its input, so it is given a view of
+// the embedded bytes rather than a copy: copying 2.3 MB cost every
+// callqa inspect 3-8 ms of wall time and 6-12 ms of CPU on this project's
+// 2-core machine (the copy, its page faults and the garbage collection it
+// set off). The view is of
+// read-only memory, so the embedded copy still cannot be modified: a write
+// would fault.
 var loadEmbedded = sync.OnceValues(func() (*Model, error) {
-	return Decode([]byte(onnxFile))
+	return Decode(unsafe.Slice(unsafe.StringData(onnxFile), len(onnxFile)))
 })
 
 // Load returns the embedded Silero VAD v5 model. The file is decoded on the
