@@ -116,15 +116,10 @@ func (e *Engine) Scorecard() *models.Scorecard { return e.sc }
 // record it.
 func (e *Engine) Analysis() models.AnalysisRef { return e.analysis.Ref() }
 
-// badInputError marks a problem with the call's own files: it makes the
-// result unprocessable and is never retried.
-type badInputError struct{ err error }
-
-func (b *badInputError) Error() string { return b.err.Error() }
-func (b *badInputError) Unwrap() error { return b.err }
-
+// bad is a problem with the call's own files (models.ErrBadInput): it
+// makes the result unprocessable and is never retried.
 func bad(format string, args ...any) error {
-	return &badInputError{fmt.Errorf(format, args...)}
+	return models.BadInput(fmt.Errorf(format, args...))
 }
 
 // CallID returns the default call id of a recording key: its file name
@@ -153,13 +148,12 @@ func (e *Engine) InspectKey(ctx context.Context, src RecordingSource, key string
 	an := e.Analysis()
 	res.Analysis = &an
 	err := e.inspect(ctx, src, key, res)
-	var b *badInputError
 	switch {
 	case err == nil:
 		return res, nil
-	case errors.As(err, &b):
+	case errors.Is(err, models.ErrBadInput):
 		res.Status = models.StatusUnprocessable
-		res.Error = b.Error()
+		res.Error = err.Error()
 		res.Audio, res.Metrics, res.Envelope, res.Transcript = nil, nil, nil, nil
 		res.Findings, res.NotEvaluated = []models.Finding{}, nil
 		res.Score, res.Passed, res.Review, res.Truncated = 0, false, false, false
@@ -215,7 +209,7 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if transcript.IsInvalid(err) {
+		if errors.Is(err, models.ErrBadInput) {
 			return bad("transcript: %w", err)
 		}
 		return fmt.Errorf("transcript: %w", err)
@@ -335,7 +329,7 @@ type Analysis struct {
 // holding only one block of samples at a time. size is the stream's total
 // size or -1. check, when not nil, vets the format before any audio is
 // decoded (a channel map that does not fit, say). Decoding errors are
-// returned as they are: decode.IsBadInput tells invalid or unsupported
+// returned as they are: errors.Is(err, models.ErrBadInput) tells invalid or unsupported
 // recordings from faults of the reader. It stops with ctx's error between
 // blocks once ctx is done.
 func AnalyseStream(ctx context.Context, r io.Reader, size int64, cfg analyse.Config, check func(decode.Format) error) (*Analysis, error) {
@@ -394,7 +388,8 @@ func (e *Engine) analyseRecording(ctx context.Context, src RecordingSource, key 
 	a, err := AnalyseStream(ctx, r, StreamSize(rc), e.analysis, func(f decode.Format) error {
 		return checkChannels(chans, f.Channels)
 	})
-	var b *badInputError
+	var fe *decode.FormatError
+	var ue *decode.UnsupportedError
 	switch {
 	case sr.err != nil:
 		// Whatever the decoder made of it, the stream itself failed.
@@ -402,10 +397,11 @@ func (e *Engine) analyseRecording(ctx context.Context, src RecordingSource, key 
 	case err == nil:
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
-	case errors.As(err, &b):
-		return nil, err
-	case decode.IsBadInput(err):
+	case errors.As(err, &fe), errors.As(err, &ue):
+		// The recording itself: its key goes in front of the reason.
 		return nil, bad("recording %s: %w", key, err)
+	case errors.Is(err, models.ErrBadInput):
+		return nil, err // the metadata's channel map, already said
 	default:
 		return nil, fmt.Errorf("read recording: %w", err)
 	}

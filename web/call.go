@@ -18,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/pipeline/decode"
 	"github.com/callqa/callqa/pipeline/rules"
 	"github.com/callqa/callqa/storage"
 )
@@ -836,7 +835,7 @@ func (s *Server) failAudio(w http.ResponseWriter, r *http.Request, err error) {
 		s.fail(w, r, http.StatusNotFound, errors.New("录音文件不存在"))
 		return
 	}
-	if decode.IsBadInput(err) {
+	if errors.Is(err, models.ErrBadInput) {
 		s.fail(w, r, http.StatusUnprocessableEntity, fmt.Errorf("录音无法解码：%v", err))
 		return
 	}

@@ -38,13 +38,9 @@ var (
 )
 
 // SourceFunc opens the source named by a payload's Source field
-// (s3://bucket/prefix or a folder). An error wrapping ErrBadSource is bad
+// (s3://bucket/prefix or a folder). An error that is models.ErrBadInput is bad
 // input (never retried); any other error is transient.
 type SourceFunc func(ctx context.Context, spec string) (Source, error)
-
-// ErrBadSource is returned (wrapped) by a SourceFunc for a source name it
-// cannot serve.
-var ErrBadSource = errors.New("bad source")
 
 // ResultStore is where results go; *storage.Store implements it.
 type ResultStore interface {
@@ -114,7 +110,7 @@ func (c *sourceCache) get(ctx context.Context, spec string) (Source, error) {
 	}
 	s, err := c.open(ctx, spec)
 	if err != nil {
-		if errors.Is(err, ErrBadSource) {
+		if errors.Is(err, models.ErrBadInput) {
 			return nil, fmt.Errorf("source %s: %w: %w", spec, err, asynq.SkipRetry)
 		}
 		return nil, fmt.Errorf("source %s: %w", spec, err)

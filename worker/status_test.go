@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/callqa/callqa/internal/testsvc"
+	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/analyse"
 	"github.com/callqa/callqa/storage"
 	"github.com/callqa/callqa/worker"
@@ -76,7 +77,7 @@ func TestBatchStatusPartialPlan(t *testing.T) {
 				case "broken-listing":
 					return failingList{LocalSource: b.src, after: 2}, nil
 				}
-				return nil, worker.ErrBadSource
+				return nil, models.BadInput(errors.New("bad source"))
 			}
 			inspect := worker.NewInspectHandler(b.eng, store, sources, nil, nil)
 			const date = "2026-11-25"

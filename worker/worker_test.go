@@ -105,7 +105,7 @@ func (b *bundle) sourceFunc(ctx context.Context, spec string) (worker.Source, er
 	case strings.HasPrefix(spec, "s3://down"):
 		return storage.NewS3Source(ctx, storage.S3Config{Endpoint: "127.0.0.1:1", Bucket: "down", MaxRetries: 1})
 	}
-	return nil, worker.ErrBadSource
+	return nil, models.BadInput(errors.New("bad source"))
 }
 
 func (b *bundle) task(t *testing.T, p worker.InspectPayload) *asynq.Task {
@@ -646,7 +646,7 @@ func TestInspectS3BucketAndAccess(t *testing.T) {
 				if s, ok := sources[spec]; ok {
 					return s, nil
 				}
-				return nil, worker.ErrBadSource
+				return nil, models.BadInput(errors.New("bad source"))
 			}, nil, logger)
 			err = h.ProcessTask(ctx, b.task(t, worker.InspectPayload{Source: tt.source, Key: tt.key}))
 			if got := worker.Outcome(err); got != tt.wantOutcome {

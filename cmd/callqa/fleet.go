@@ -113,13 +113,13 @@ func (f *fleetFlags) openSource(ctx context.Context, spec string) (worker.Source
 	if strings.HasPrefix(spec, "s3://") {
 		bucket, prefix, err := parseS3URL(spec)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", worker.ErrBadSource, err)
+			return nil, models.BadInput(fmt.Errorf("bad source: %v", err))
 		}
 		cfg := f.s3
 		cfg.Bucket, cfg.Prefix, cfg.UseSSL = bucket, prefix, f.s3SSL
 		src, err := storage.NewS3Source(ctx, cfg)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %v", worker.ErrBadSource, err)
+			return nil, models.BadInput(fmt.Errorf("bad source: %v", err))
 		}
 		return src, nil
 	}
@@ -129,7 +129,7 @@ func (f *fleetFlags) openSource(ctx context.Context, spec string) (worker.Source
 			// A folder may be a network mount that is not there yet.
 			return nil, err
 		}
-		return nil, fmt.Errorf("%w: %v", worker.ErrBadSource, err)
+		return nil, models.BadInput(fmt.Errorf("bad source: %v", err))
 	}
 	return src, nil
 }

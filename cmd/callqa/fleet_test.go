@@ -250,7 +250,7 @@ func TestInspectTaskError(t *testing.T) {
 	var ff fleetFlags
 	task, err := inspectTask(context.Background(), &ff, samples, "2026/11/25/C20261125-0001.wav",
 		models.ScorecardRef{}, worker.QueueCritical, false) // no scorecard: NewInspectTask refuses
-	if err == nil || task != nil || !errors.Is(err, errBadInput) {
+	if err == nil || task != nil || !errors.Is(err, models.ErrBadInput) {
 		t.Fatalf("inspectTask without a scorecard = %v, %v; want no task and a bad-input error", task, err)
 	}
 }

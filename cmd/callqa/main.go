@@ -16,6 +16,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/callqa/callqa/models"
 )
 
 // Exit codes: 0 success, 1 failure (a fault to retry or a bug), 2 bad input
@@ -25,9 +27,6 @@ const (
 	exitFailure  = 1
 	exitBadInput = 2
 )
-
-// errBadInput marks errors caused by what the user gave us (exit code 2).
-var errBadInput = errors.New("bad input")
 
 // env bundles what a command may touch of the outside world, so that tests
 // can run commands in-process.
@@ -159,7 +158,7 @@ func exitCode(e *env, err error) int {
 		return exitOK
 	case errors.Is(err, errSilentExit):
 		return exitBadInput
-	case errors.Is(err, errBadInput):
+	case errors.Is(err, models.ErrBadInput):
 		fmt.Fprintf(e.stderr, "callqa: %s\n", e.redact.String(err.Error()))
 		return exitBadInput
 	default:
@@ -172,10 +171,5 @@ func exitCode(e *env, err error) int {
 // reported the problem itself (e.g. an unprocessable result printed as JSON).
 var errSilentExit = errors.New("silent exit")
 
-// badInput wraps err so that it maps to exit code 2.
-func badInput(err error) error { return fmt.Errorf("%w", joinBad{err}) }
-
-type joinBad struct{ err error }
-
-func (j joinBad) Error() string   { return j.err.Error() }
-func (j joinBad) Unwrap() []error { return []error{j.err, errBadInput} }
+// badInput marks err as bad input (models.ErrBadInput): exit code 2.
+func badInput(err error) error { return models.BadInput(err) }

@@ -9,9 +9,9 @@ import (
 	"math"
 	"os"
 
+	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/pipeline/analyse"
-	"github.com/callqa/callqa/pipeline/decode"
 )
 
 const probeSynopsis = "probe RECORDING [--json]"
@@ -102,7 +102,7 @@ func probe(ctx context.Context, path string) (*probeResult, error) {
 }
 
 func probeError(path string, err error) error {
-	if decode.IsBadInput(err) {
+	if errors.Is(err, models.ErrBadInput) {
 		return badInput(fmt.Errorf("%s: %w", path, err))
 	}
 	return fmt.Errorf("%s: %w", path, err)

@@ -446,7 +446,7 @@ func TestTranscribeServiceFaults(t *testing.T) {
 			if tr != nil || !tt.wantErr(err) {
 				t.Fatalf("Transcribe() = %v, %v", tr, err)
 			}
-			if transcript.IsInvalid(err) {
+			if errors.Is(err, models.ErrBadInput) {
 				t.Fatalf("a service fault is reported as an invalid transcript: %v", err)
 			}
 			if _, err := os.Stat(filepath.Join(dir, "2026", "11", "25", "C1.transcript.json")); !errors.Is(err, os.ErrNotExist) {

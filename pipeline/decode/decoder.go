@@ -150,7 +150,8 @@ type Decoder struct {
 // stream holds are rejected at once. Unknown chunks are skipped with Seek
 // when r is an io.Seeker, else read into a small fixed buffer and dropped.
 //
-// Errors for unusable input satisfy IsBadInput; other errors come from r.
+// Errors for unusable input are models.ErrBadInput (errors.Is); other
+// errors come from r.
 func NewDecoder(r io.Reader, size int64) (*Decoder, error) {
 	if size < 0 {
 		size = -1

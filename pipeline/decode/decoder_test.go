@@ -16,6 +16,8 @@ import (
 	"testing/iotest"
 
 	"github.com/go-audio/wav"
+
+	"github.com/callqa/callqa/models"
 )
 
 // variant is one encoded test signal: its bytes and the float32 samples an
@@ -347,7 +349,7 @@ func TestTruncatedDataChunk(t *testing.T) {
 						t.Fatalf("Truncated() = %q %+v, want %q", tr.Error(), *tr, want)
 					}
 					var err error = tr
-					if IsBadInput(err) {
+					if errors.Is(err, models.ErrBadInput) {
 						t.Fatal("a truncated data chunk is not bad input")
 					}
 				}
@@ -435,7 +437,7 @@ func TestBadInput(t *testing.T) {
 					if c.name == "chunk-overruns-file" && size < 0 {
 						// Without the size the overrun shows up as a
 						// missing data chunk or a truncated LIST chunk.
-						if err == nil || !IsBadInput(err) {
+						if err == nil || !errors.Is(err, models.ErrBadInput) {
 							t.Fatalf("size -1: err = %v, want bad input", err)
 						}
 						continue
@@ -455,8 +457,8 @@ func TestBadInput(t *testing.T) {
 					if isF, isU := errors.As(err, &fe), errors.As(err, &ue); isF != (c.kind == format) || isU != (c.kind == unsupp) {
 						t.Fatalf("size %d: err %T: FormatError %v UnsupportedError %v, want kind %d", size, err, isF, isU, c.kind)
 					}
-					if !IsBadInput(fmt.Errorf("wrapped: %w", err)) {
-						t.Fatalf("IsBadInput(wrapped %v) = false", err)
+					if !errors.Is(fmt.Errorf("wrapped: %w", err), models.ErrBadInput) {
+						t.Fatalf("errors.Is(wrapped %v, models.ErrBadInput) = false", err)
 					}
 				}
 			})
@@ -485,7 +487,7 @@ func TestHugeChunkClaim(t *testing.T) {
 				runtime.ReadMemStats(&before)
 				_, err := NewDecoder(rd.wrap(file), size)
 				runtime.ReadMemStats(&after)
-				if !IsBadInput(err) {
+				if !errors.Is(err, models.ErrBadInput) {
 					t.Errorf("%s: err = %v, want bad input", name, err)
 				}
 				if size >= 0 && !strings.Contains(err.Error(), `chunk "LIST" at byte`) {
@@ -508,7 +510,7 @@ func TestHeaderReadError(t *testing.T) {
 	for _, cut := range []int{0, 5, 20, 40} {
 		r := io.MultiReader(bytes.NewReader(file[:cut]), iotest.ErrReader(boom))
 		_, err := NewDecoder(r, -1)
-		if !errors.Is(err, boom) || IsBadInput(err) {
+		if !errors.Is(err, boom) || errors.Is(err, models.ErrBadInput) {
 			t.Errorf("cut %d: err = %v, want wrapped %v and not bad input", cut, err, boom)
 		}
 	}
@@ -527,7 +529,7 @@ func TestDataReadError(t *testing.T) {
 	}
 	dst := make([]float32, 200)
 	n, err := d.Read(dst)
-	if n != 10 || !errors.Is(err, boom) || IsBadInput(err) {
+	if n != 10 || !errors.Is(err, boom) || errors.Is(err, models.ErrBadInput) {
 		t.Fatalf("Read = %d, %v; want 10 frames and wrapped %v", n, err, boom)
 	}
 	if n, err := d.Read(dst); n != 0 || !errors.Is(err, boom) {

@@ -15,8 +15,9 @@
 // stream).
 //
 // Errors separate invalid input (*FormatError) from valid WAV files that use
-// a variant this package does not decode (*UnsupportedError); IsBadInput
-// reports either, so a caller can record the reason instead of retrying. A
+// a variant this package does not decode (*UnsupportedError); both are
+// models.ErrBadInput (errors.Is), so a caller can record the reason
+// instead of retrying. A
 // data chunk cut short (recorder killed mid-call) is not an error: Read
 // decodes every whole frame present and Truncated then reports the shortfall.
 //

@@ -1,8 +1,9 @@
 package decode
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/callqa/callqa/models"
 )
 
 // FormatError reports that the input is not a valid WAV stream: not RIFF,
@@ -15,6 +16,9 @@ type FormatError struct {
 // Error implements error.
 func (e *FormatError) Error() string { return "invalid WAV: " + e.Reason }
 
+// Is makes an invalid stream bad input: errors.Is(err, models.ErrBadInput).
+func (e *FormatError) Is(target error) bool { return target == models.ErrBadInput }
+
 // UnsupportedError reports a valid WAV stream using a variant this package
 // does not decode, such as an ADPCM codec.
 type UnsupportedError struct {
@@ -24,6 +28,10 @@ type UnsupportedError struct {
 
 // Error implements error.
 func (e *UnsupportedError) Error() string { return "unsupported " + e.Feature }
+
+// Is makes an unsupported variant bad input: errors.Is(err,
+// models.ErrBadInput).
+func (e *UnsupportedError) Is(target error) bool { return target == models.ErrBadInput }
 
 // TruncatedError reports a data chunk that ended before its declared size.
 // It is not fatal: every whole frame present has been decoded.
@@ -35,15 +43,6 @@ type TruncatedError struct {
 // Error implements error.
 func (e *TruncatedError) Error() string {
 	return fmt.Sprintf("truncated data chunk: %d of %d bytes", e.Got, e.Want)
-}
-
-// IsBadInput reports whether err (or an error it wraps) says the input
-// itself is unusable: a *FormatError or an *UnsupportedError. Such input
-// should be recorded with its reason, never retried.
-func IsBadInput(err error) bool {
-	var fe *FormatError
-	var ue *UnsupportedError
-	return errors.As(err, &fe) || errors.As(err, &ue)
 }
 
 func formatErrorf(format string, args ...any) error {

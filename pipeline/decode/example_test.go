@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/decode"
 )
 
@@ -46,7 +47,7 @@ func ExampleNewDecoder() {
 	defer f.Close()
 	st, _ := f.Stat()
 	d, err := decode.NewDecoder(f, st.Size())
-	if decode.IsBadInput(err) {
+	if errors.Is(err, models.ErrBadInput) {
 		fmt.Println("bad recording:", err)
 		return
 	} else if err != nil {
@@ -80,10 +81,10 @@ func ExampleNewDecoder() {
 	// 8000 frames, agent mean 0.50
 }
 
-func ExampleIsBadInput() {
+func ExampleUnsupportedError() {
 	_, err := decode.NewDecoder(strings.NewReader("RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x11\x00\x01\x00\x40\x1f\x00\x00\x00\x10\x00\x00\x00\x01\x04\x00data\x00\x01\x00\x00"), -1)
 	fmt.Println(err)
-	fmt.Println(decode.IsBadInput(err))
+	fmt.Println(errors.Is(err, models.ErrBadInput))
 	// Output:
 	// unsupported codec 0x0011 (IMA ADPCM)
 	// true

@@ -2,6 +2,7 @@ package decode
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"math"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"slices"
 	"testing"
 	"testing/iotest"
+
+	"github.com/callqa/callqa/models"
 )
 
 // fuzzResult is everything observable about one decode, for comparing the
@@ -23,7 +26,7 @@ type fuzzResult struct {
 func fuzzDecode(t *testing.T, data []byte, r io.Reader, size int64) fuzzResult {
 	d, err := NewDecoder(r, size)
 	if err != nil {
-		if !IsBadInput(err) {
+		if !errors.Is(err, models.ErrBadInput) {
 			t.Fatalf("NewDecoder error is not bad input: %T %v", err, err)
 		}
 		return fuzzResult{err: err.Error()}
@@ -74,7 +77,7 @@ func fuzzDecode(t *testing.T, data []byte, r io.Reader, size int64) fuzzResult {
 			t.Fatalf("truncated: %d frames from %d bytes of %d-byte frames", frames, tr.Got, f.BlockAlign)
 		}
 		var err error = tr
-		if IsBadInput(err) {
+		if errors.Is(err, models.ErrBadInput) {
 			t.Fatal("TruncatedError counted as bad input")
 		}
 	case f.DataBytes >= 0:

@@ -158,12 +158,9 @@ type InvalidError struct{ Err error }
 func (e *InvalidError) Error() string { return e.Err.Error() }
 func (e *InvalidError) Unwrap() error { return e.Err }
 
-// IsInvalid reports whether err is an invalid transcript (as opposed to a
-// fault reading it).
-func IsInvalid(err error) bool {
-	var ie *InvalidError
-	return errors.As(err, &ie) || errors.Is(err, ErrTooLarge)
-}
+// Is makes an invalid transcript bad input: errors.Is(err,
+// models.ErrBadInput) (as opposed to a fault reading it).
+func (e *InvalidError) Is(target error) bool { return target == models.ErrBadInput }
 
 // invalid marks a parse error as InvalidError; errors reading the input,
 // other than it being too large, stay as they are.
@@ -184,8 +181,9 @@ type readError struct{ err error }
 func (e *readError) Error() string { return e.err.Error() }
 func (e *readError) Unwrap() error { return e.err }
 
-// ErrTooLarge is returned (wrapped) for a transcript file over MaxBytes.
-var ErrTooLarge = errors.New("transcript larger than 16 MiB")
+// ErrTooLarge is returned (wrapped) for a transcript file over MaxBytes;
+// it is bad input (models.ErrBadInput).
+var ErrTooLarge = models.BadInput(errors.New("transcript larger than 16 MiB"))
 
 func readLimited(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))

@@ -284,9 +284,9 @@ func TestParseVerbose(t *testing.T) {
 	}
 }
 
-// TestIsInvalid separates a bad transcript (the call's own fault, never
+// TestBadInput separates a bad transcript (the call's own fault, never
 // retried) from a fault reading it (transient).
-func TestIsInvalid(t *testing.T) {
+func TestBadInput(t *testing.T) {
 	_, badJSON := Parse("x.transcript.json", strings.NewReader("{"))
 	_, badSpeaker := Parse("x.transcript.json", strings.NewReader(`{"utterances":[{"speaker":"robot","start":0,"end":1,"text":"x"}]}`))
 	_, readFault := Parse("x.transcript.json", iotest.ErrReader(io.ErrUnexpectedEOF))
@@ -302,8 +302,8 @@ func TestIsInvalid(t *testing.T) {
 		{"verbose read fault", verboseFault, false},
 		{"too large", ErrTooLarge, true},
 	} {
-		if tc.err == nil || IsInvalid(tc.err) != tc.want {
-			t.Errorf("%s: IsInvalid(%v) = %v, want %v", tc.name, tc.err, !tc.want, tc.want)
+		if tc.err == nil || errors.Is(tc.err, models.ErrBadInput) != tc.want {
+			t.Errorf("%s: errors.Is(%v, models.ErrBadInput) = %v, want %v", tc.name, tc.err, !tc.want, tc.want)
 		}
 	}
 	if !errors.Is(readFault, io.ErrUnexpectedEOF) {

@@ -94,7 +94,10 @@ func BenchmarkSTFT8k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	n := m.nets[0]
+	n, err := m.net(0)
+	if err != nil {
+		b.Fatal(err)
+	}
 	f := newFFT(n.nfft, m.simd)
 	_, x := loadClip(b, clips[0])
 	in := x[10000 : 10000+n.context+n.window+n.pad]
@@ -125,7 +128,10 @@ func BenchmarkGemvLSTM(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	n := m.nets[0]
+	n, err := m.net(0)
+	if err != nil {
+		b.Fatal(err)
+	}
 	x := make([]float32, 2*hidden)
 	for i := range x {
 		x[i] = float32(i%7) * 0.1

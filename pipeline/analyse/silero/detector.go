@@ -40,7 +40,11 @@ func (m *Model) newDetector(sampleRate int, simd bool) (*Detector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newNetDetector(m.nets[i], simd), nil
+	n, err := m.net(i)
+	if err != nil {
+		return nil, err
+	}
+	return newNetDetector(n, simd), nil
 }
 
 func newNetDetector(n *net, simd bool) *Detector {

@@ -25,8 +25,12 @@ var onnxFile string
 // set off). The view is of
 // read-only memory, so the embedded copy still cannot be modified: a write
 // would fault.
+//
+// The embedded model (checked against upstream's hash and the reference
+// outputs by the tests) is decoded lazily per sample rate: a call at 8 kHz
+// never pays for the 16 kHz network (half the start-up of callqa inspect).
 var loadEmbedded = sync.OnceValues(func() (*Model, error) {
-	return Decode(unsafe.Slice(unsafe.StringData(onnxFile), len(onnxFile)))
+	return decodeModel(unsafe.Slice(unsafe.StringData(onnxFile), len(onnxFile)), false)
 })
 
 // Load returns the embedded Silero VAD v5 model. The file is decoded on the
@@ -37,8 +41,27 @@ func Load() (*Model, error) { return loadEmbedded() }
 // Model holds the immutable weights of both of the model's sample rates. It
 // is safe for concurrent use; all mutable state lives in a Detector.
 type Model struct {
-	nets [2]*net // 8 kHz, 16 kHz
-	simd bool    // use the AVX2/FMA kernels
+	branches [2]*onnxGraph // 8 kHz, 16 kHz: the If's branches, loaded on first use
+	once     [2]sync.Once
+	nets     [2]*net // 8 kHz, 16 kHz
+	errs     [2]error
+	simd     bool // use the AVX2/FMA kernels
+}
+
+// net returns the network of rate index i (0: 8 kHz, 1: 16 kHz), loading
+// it on first use.
+func (m *Model) net(i int) (*net, error) {
+	m.once[i].Do(func() {
+		rate := []int{8000, 16000}[i]
+		n, err := loadNet(m.branches[i], rate)
+		if err != nil {
+			m.errs[i] = fmt.Errorf("silero: %d Hz branch: %w", rate, err)
+			return
+		}
+		n.compact()
+		m.nets[i] = n
+	})
+	return m.nets[i], m.errs[i]
 }
 
 // hidden is the LSTM's state size, the same for both rates.
@@ -112,25 +135,51 @@ var ErrSampleRate = errors.New("unsupported sample rate (want 8000 or 16000)")
 // LSTM attributes, and that the STFT basis is a windowed DFT, so a
 // different model is rejected rather than computed wrongly. Malformed input
 // gives an error wrapping ErrFormat, never a panic.
-func Decode(onnx []byte) (*Model, error) {
+func Decode(onnx []byte) (*Model, error) { return decodeModel(onnx, true) }
+
+// decodeModel parses onnx and finds both rates' branches; eager loads and
+// checks both networks now (Decode: any file), else each is loaded on its
+// first detector (the embedded model, checked by the tests).
+func decodeModel(onnx []byte, eager bool) (*Model, error) {
 	g, err := parseModel(onnx)
 	if err != nil {
 		return nil, fmt.Errorf("silero: %w", err)
 	}
-	nets, err := loadNets(g)
+	branches, err := findBranches(g)
 	if err != nil {
 		return nil, fmt.Errorf("silero: %w", err)
 	}
-	for _, n := range nets {
-		n.compact()
+	m := &Model{branches: branches, simd: hasAVX2()}
+	if eager {
+		for i := range m.nets {
+			if _, err := m.net(i); err != nil {
+				return nil, err
+			}
+		}
 	}
-	return &Model{nets: nets, simd: hasAVX2()}, nil
+	return m, nil
 }
 
-// loadNets finds the If node that selects the sample rate and loads both
-// of its branches, with all their weights.
+// loadNets loads both rates' networks of g (the tests' reference reads the
+// weights in their ONNX layouts).
 func loadNets(g *onnxGraph) ([2]*net, error) {
 	var nets [2]*net
+	branches, err := findBranches(g)
+	if err != nil {
+		return nets, err
+	}
+	for i, rate := range []int{8000, 16000} {
+		if nets[i], err = loadNet(branches[i], rate); err != nil {
+			return nets, fmt.Errorf("%d Hz branch: %w", rate, err)
+		}
+	}
+	return nets, nil
+}
+
+// findBranches finds the If node that selects the sample rate and returns
+// its branches: 8 kHz, 16 kHz.
+func findBranches(g *onnxGraph) ([2]*onnxGraph, error) {
+	var nets [2]*onnxGraph
 	consts := map[string]*onnxTensor{}
 	var top, cond *onnxNode
 	for i := range g.nodes {
@@ -160,23 +209,19 @@ func loadNets(g *onnxGraph) ([2]*net, error) {
 		return nets, fmt.Errorf("%w: the If on the sample rate does not test sr == 16000", ErrFormat)
 	}
 	for _, a := range top.attrs {
-		var idx, rate int
+		var idx int
 		switch a.name {
 		case "then_branch":
-			idx, rate = 1, 16000
+			idx = 1 // 16 kHz
 		case "else_branch":
-			idx, rate = 0, 8000
+			idx = 0 // 8 kHz
 		default:
 			continue
 		}
 		if a.g == nil {
 			return nets, fmt.Errorf("%w: %s is not a graph", ErrFormat, a.name)
 		}
-		n, err := loadNet(a.g, rate)
-		if err != nil {
-			return nets, fmt.Errorf("%d Hz branch: %w", rate, err)
-		}
-		nets[idx] = n
+		nets[idx] = a.g
 	}
 	if nets[0] == nil || nets[1] == nil {
 		return nets, fmt.Errorf("%w: missing a sample rate's branch", ErrFormat)
