@@ -44,6 +44,10 @@ type Result struct {
 	// from 0 to 1. Absent without a transcript or metrics; a speaker with
 	// no detected speech is not listed.
 	TranscriptCoverage map[string]float64 `json:"transcript_coverage,omitempty"`
+	// Warnings are problems with the call's inputs that did not stop its
+	// inspection: a survey answer or answered flag in the metadata that
+	// is not one of theirs and was ignored.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ScorecardRef names the scorecard version a result was scored with.
@@ -161,6 +165,9 @@ type Finding struct {
 	Deduct   float64 `json:"deduct"` // the points this hit actually cost, after max_deduct
 	Veto     bool    `json:"veto"`
 	Review   bool    `json:"review,omitempty"`
+	// Indicator is the evaluation indicator the rule feeds (its
+	// scorecard's indicator:, e.g. IndicatorComplaint), "" for none.
+	Indicator string `json:"indicator,omitempty"`
 
 	// Structured evidence. Evidence above stays the readable summary that
 	// reports print; these fields say the same for programs (the

@@ -127,7 +127,21 @@ type Rule struct {
 	// Review marks hits for human review (complaint risk) without
 	// necessarily deducting anything.
 	Review bool `yaml:"review,omitempty" json:"review,omitempty"`
+	// Indicator names the evaluation indicator the rule's findings feed:
+	// IndicatorComplaint makes them the complaint findings of 投诉率 (a
+	// call is flagged when one of them fires, substantiated when a
+	// reviewer confirms one). "" for none.
+	Indicator string `yaml:"indicator,omitempty" json:"indicator,omitempty"`
 }
+
+// Indicators a rule may feed (Rule.Indicator).
+const (
+	// IndicatorComplaint: the rule finds complaints (投诉率).
+	IndicatorComplaint = "complaint"
+)
+
+// RuleIndicators lists the known values of Rule.Indicator.
+var RuleIndicators = []string{IndicatorComplaint}
 
 // Near is a proximity condition of a keyword rule: a hit counts only when
 // one of Phrases occurs within WithinChars characters of it (before or

@@ -1,7 +1,6 @@
 package models
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"path"
@@ -28,21 +27,26 @@ func SidecarKey(key, suffix string) string {
 // bytes.
 const MaxMetaBytes = 1 << 20
 
-// ReadMeta decodes the metadata sidecar of the recording key from r. A
-// sidecar that is too large or not a CallMeta is bad input (ErrBadInput)
-// naming the sidecar; a failing reader is returned wrapped as it is.
-func ReadMeta(r io.Reader, key string) (CallMeta, error) {
-	var meta CallMeta
+// ReadMeta decodes the metadata sidecar of the recording key from r
+// (DecodeCallMeta). A sidecar that is too large or not a CallMeta is bad
+// input (ErrBadInput) naming the sidecar; a survey value that is not one
+// comes back as a warning naming it; a failing reader is returned wrapped
+// as it is.
+func ReadMeta(r io.Reader, key string) (CallMeta, []string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxMetaBytes+1))
 	if err != nil {
-		return meta, fmt.Errorf("read meta sidecar: %w", err)
+		return CallMeta{}, nil, fmt.Errorf("read meta sidecar: %w", err)
 	}
 	name := SidecarKey(key, SuffixMeta)
 	if len(data) > MaxMetaBytes {
-		return meta, BadInput(fmt.Errorf("meta sidecar %s: larger than %d bytes", name, MaxMetaBytes))
+		return CallMeta{}, nil, BadInput(fmt.Errorf("meta sidecar %s: larger than %d bytes", name, MaxMetaBytes))
 	}
-	if err := json.Unmarshal(data, &meta); err != nil {
-		return meta, BadInput(fmt.Errorf("meta sidecar %s: %v", name, err))
+	meta, warnings, err := DecodeCallMeta(data)
+	if err != nil {
+		return CallMeta{}, nil, BadInput(fmt.Errorf("meta sidecar %s: %v", name, err))
 	}
-	return meta, nil
+	for i, w := range warnings {
+		warnings[i] = "meta sidecar " + name + ": " + w
+	}
+	return meta, warnings, nil
 }

@@ -162,7 +162,7 @@ func (e *Engine) InspectKey(ctx context.Context, src RecordingSource, key string
 }
 
 func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, res *models.Result) error {
-	meta, err := readMeta(ctx, src, key)
+	meta, warnings, err := readMeta(ctx, src, key)
 	if err != nil {
 		return err
 	}
@@ -171,6 +171,13 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 	}
 	res.Meta = meta
 	res.Meta.CallID = res.CallID
+	// A survey value that is not one (a typo, an IVR code we do not know)
+	// is dropped, kept as a warning and logged; the call is inspected as
+	// usual, so that it cannot hide the agent's QA.
+	res.Warnings = warnings
+	for _, w := range warnings {
+		e.logger.WarnContext(ctx, "meta sidecar value ignored", "call_id", res.CallID, "key", key, "warning", w)
+	}
 
 	chans := meta.ChannelsOrDefault()
 	a, sink, err := e.analyseRecording(ctx, src, key, chans)
@@ -229,14 +236,16 @@ func (e *Engine) inspect(ctx context.Context, src RecordingSource, key string, r
 	return nil
 }
 
-// readMeta reads the optional metadata sidecar.
-func readMeta(ctx context.Context, src RecordingSource, key string) (models.CallMeta, error) {
+// readMeta reads the optional metadata sidecar (models.ReadMeta):
+// malformed JSON is bad input; an answered flag or survey answer that is
+// not one is ignored and returned as a warning naming the sidecar.
+func readMeta(ctx context.Context, src RecordingSource, key string) (models.CallMeta, []string, error) {
 	rc, err := src.OpenSidecar(ctx, key, models.SuffixMeta)
 	if errors.Is(err, fs.ErrNotExist) {
-		return models.CallMeta{}, nil
+		return models.CallMeta{}, nil, nil
 	}
 	if err != nil {
-		return models.CallMeta{}, fmt.Errorf("open meta sidecar: %w", err)
+		return models.CallMeta{}, nil, fmt.Errorf("open meta sidecar: %w", err)
 	}
 	defer rc.Close()
 	return models.ReadMeta(rc, key)

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"io/fs"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -475,5 +476,73 @@ func TestAnalysisFollowsScorecard(t *testing.T) {
 	}
 	if hits == 0 {
 		t.Errorf("no short_gap finding; silences: %v", res.Metrics.Silences)
+	}
+}
+
+// TestInspectSurveyMeta: the survey answer and the answered flag are read
+// from the meta sidecar; a value that is not one is ignored with a warning
+// (kept in the result and logged), and the call is inspected as usual.
+func TestInspectSurveyMeta(t *testing.T) {
+	call, err := io.ReadAll(newSynthCall(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	metas := map[string]string{
+		"ivr":       `{"call_id": "IVR", "satisfaction": 3}`,
+		"words":     `{"satisfaction": "基本满意", "answered": true}`,
+		"abandoned": `{"answered": false}`,
+		"typo":      `{"team": "一组", "satisfaction": "5"}`,
+		"none":      `{"team": "一组"}`,
+	}
+	for name, meta := range metas {
+		for file, data := range map[string][]byte{name + ".wav": call, name + ".meta.json": []byte(meta)} {
+			if err := os.WriteFile(filepath.Join(dir, file), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	src, err := storage.NewLocalSource(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	eng, err := NewEngine(defaultEngine(t).Scorecard(), Config{}, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, satisfaction string
+		answered           bool
+		warning            string
+	}{
+		{"ivr", models.SatisfactionDissatisfied, true, ""},
+		{"words", models.SatisfactionBasic, true, ""},
+		{"abandoned", "", false, ""},
+		{"typo", "", true, `meta sidecar typo.meta.json: satisfaction "5" is not a survey answer`},
+		{"none", "", true, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := eng.InspectKey(context.Background(), src, tc.name+".wav")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != models.StatusInspected {
+				t.Fatalf("status %s: %s", res.Status, res.Error)
+			}
+			if res.Meta.Satisfaction != tc.satisfaction || res.Meta.IsAnswered() != tc.answered {
+				t.Errorf("meta %+v, want satisfaction %q answered %v", res.Meta, tc.satisfaction, tc.answered)
+			}
+			switch {
+			case tc.warning == "" && len(res.Warnings) != 0:
+				t.Errorf("warnings %q, want none", res.Warnings)
+			case tc.warning != "" && (len(res.Warnings) != 1 || !strings.HasPrefix(res.Warnings[0], tc.warning)):
+				t.Errorf("warnings %q, want one starting %q", res.Warnings, tc.warning)
+			}
+		})
+	}
+	if !strings.Contains(logs.String(), "meta sidecar value ignored") || !strings.Contains(logs.String(), "typo.meta.json") {
+		t.Errorf("the ignored value is not logged:\n%s", logs.String())
 	}
 }

@@ -100,7 +100,7 @@ type Report interface {
 var (
 	_ Report = (*PassTable)(nil)
 	_ Report = (*RuleTable)(nil)
-	_ Report = (*IndicatorRow)(nil)
+	_ Report = (*IndicatorTable)(nil)
 )
 
 // groupHeaders are the first column headers of each grouping.
@@ -158,15 +158,6 @@ func (t *RuleTable) Sheet() Sheet {
 			intCell(r.Inspected), optCell(Percent, r.HitRate), numCell(r.Deduct), intCell(r.Vetoes)})
 	}
 	return s
-}
-
-// Sheet lays the indicator row out.
-func (r *IndicatorRow) Sheet() Sheet {
-	return Sheet{Name: "考核指标", Headers: []string{"指标名称", "权重", "目标值", "实际值", "得分", "质检通话数", "合格数"},
-		Title: fmt.Sprintf("年度考核指标（评分表 %s v%d，%s）", r.Scorecard.ID, r.Scorecard.Version, period(r.From, r.To)),
-		Rows: [][]Cell{{textCell(r.Name), numCell(r.Weight), pctCell(r.Target), optCell(Percent, r.Actual),
-			optCell(Number, r.Score), intCell(r.Inspected), intCell(r.Passed)}},
-		Notes: notes(r.OtherScorecards)}
 }
 
 // Write renders rep in format (FormatTable, FormatCSV, FormatJSON or

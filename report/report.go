@@ -1,8 +1,9 @@
 // Package report turns the results store into the figures the QA staff
 // report: the quality pass rate (质量控制合格率 = calls passed / calls
 // inspected) per day, month, team, agent or queue with counts and average
-// score, how many calls each rule flagged, and the indicator row of the
-// annual evaluation, and the calls behind each of those figures (Calls,
+// score, how many calls each rule flagged, the indicator rows of the
+// annual evaluation (Indicators: 质量控制合格率, 投诉率, 综合满意率, 成本控制情况),
+// and the calls behind each of those figures (Calls,
 // Unprocessable: one row per call, filtered by team, agent, queue, rule or
 // failed calls, adding up to the report's rows). The builders return typed
 // rows (the workbench shows them too); the writers in format.go render them
@@ -39,10 +40,12 @@ const (
 	ByQueue = storage.GroupQueue
 )
 
-// IndicatorName is the name of the annual-evaluation indicator.
+// IndicatorName is the name of the annual-evaluation indicator the pass
+// rate is (the first of Indicators' rows).
 const IndicatorName = "质量控制合格率"
 
-// Defaults of the indicator.
+// Defaults of the pass-rate indicator (质量控制合格率): its target and
+// weight; the other indicators' are in IndicatorDefs.
 const (
 	DefaultTarget = 0.95
 	DefaultWeight = 10.0
@@ -389,74 +392,4 @@ func totals(ctx context.Context, st Store, f storage.ReportFilter) (inspected, p
 		passed += g.Passed
 	}
 	return inspected, passed, nil
-}
-
-// IndicatorOptions are the target and weight of the indicator; zero values
-// take DefaultTarget (95%) and DefaultWeight (10 points).
-type IndicatorOptions struct {
-	Target float64 // a ratio, 0.95 for 95%
-	Weight float64
-}
-
-// Validate reports options that cannot work, naming the field.
-func (o IndicatorOptions) Validate() error {
-	if o.Target < 0 || o.Target > 1 || math.IsNaN(o.Target) {
-		return fmt.Errorf("indicator options: Target must be a ratio in (0, 1], got %v", o.Target)
-	}
-	if o.Weight < 0 || math.IsNaN(o.Weight) || math.IsInf(o.Weight, 0) {
-		return fmt.Errorf("indicator options: Weight must be >= 0, got %v", o.Weight)
-	}
-	return nil
-}
-
-// IndicatorRow is the row of the annual evaluation: indicator name, weight,
-// target, actual pass rate and the score earned,
-// weight × min(1, actual/target).
-type IndicatorRow struct {
-	Scorecard models.ScorecardRef `json:"scorecard"`
-	From      string              `json:"from,omitempty"`
-	To        string              `json:"to,omitempty"`
-	Name      string              `json:"name"`
-	Weight    float64             `json:"weight"`
-	Target    float64             `json:"target"`
-	Inspected int                 `json:"inspected"`
-	Passed    int                 `json:"passed"`
-	// Actual and Score are nil when no call was inspected.
-	Actual *float64 `json:"actual"`
-	Score  *float64 `json:"score"`
-	// OtherScorecards are the calls of the range left out (another
-	// scorecard version only).
-	OtherScorecards Omitted `json:"other_scorecards"`
-}
-
-// Indicator builds the indicator row.
-func Indicator(ctx context.Context, st Store, o Options, ind IndicatorOptions) (*IndicatorRow, error) {
-	if err := ind.Validate(); err != nil {
-		return nil, err
-	}
-	if ind.Target == 0 {
-		ind.Target = DefaultTarget
-	}
-	if ind.Weight == 0 {
-		ind.Weight = DefaultWeight
-	}
-	f, err := o.filter(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	inspected, passed, err := totals(ctx, st, f)
-	if err != nil {
-		return nil, err
-	}
-	om, err := omitted(ctx, st, f)
-	if err != nil {
-		return nil, err
-	}
-	row := &IndicatorRow{Scorecard: f.Scorecard, From: o.From, To: o.To, Name: IndicatorName, Weight: ind.Weight,
-		Target: ind.Target, Inspected: inspected, Passed: passed, Actual: ratio(passed, inspected), OtherScorecards: om}
-	if row.Actual != nil {
-		s := math.Round(ind.Weight*math.Min(1, *row.Actual/ind.Target)*100) / 100
-		row.Score = &s
-	}
-	return row, nil
 }

@@ -175,7 +175,7 @@ func TestPassRates(t *testing.T) {
 	}
 }
 
-func TestRuleHitsAndIndicator(t *testing.T) {
+func TestRuleHitsAndPassIndicator(t *testing.T) {
 	t.Parallel()
 	st := setup(t)
 	ctx := context.Background()
@@ -196,6 +196,10 @@ func TestRuleHitsAndIndicator(t *testing.T) {
 		t.Errorf("rule hits\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 
+	// The pass-rate row of Indicators, as the single indicator row was.
+	pass := func(target, weight float64) IndicatorOptions {
+		return IndicatorOptions{Targets: map[string]float64{IndicatorPass: target}, Weights: map[string]float64{IndicatorPass: weight}}
+	}
 	tests := []struct {
 		name      string
 		o         Options
@@ -209,23 +213,24 @@ func TestRuleHitsAndIndicator(t *testing.T) {
 		// 3/6 = 50%; 10 × min(1, 0.5/0.95) = 5.263… → 5.26
 		{"defaults", Options{}, IndicatorOptions{}, f(0.5), f(5.26), 10, 0.95, 6},
 		// above target: capped at the weight
-		{"capped", Options{}, IndicatorOptions{Target: 0.4, Weight: 8}, f(0.5), f(8), 8, 0.4, 6},
+		{"capped", Options{}, pass(0.4, 8), f(0.5), f(8), 8, 0.4, 6},
 		// 2/3 on the 25th and 26th; 20 × (2/3)/0.8 = 16.67
-		{"range", Options{From: "2026-11-25"}, IndicatorOptions{Target: 0.8, Weight: 20}, f(2.0 / 3), f(16.67), 20, 0.8, 3},
+		{"range", Options{From: "2026-11-25"}, pass(0.8, 20), f(2.0 / 3), f(16.67), 20, 0.8, 3},
 		{"no calls", Options{From: "2026-11-24", To: "2026-11-24"}, IndicatorOptions{}, nil, nil, 10, 0.95, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			row, err := Indicator(ctx, st, tt.o, tt.ind)
+			tab, err := Indicators(ctx, st, tt.o, tt.ind)
 			if err != nil {
 				t.Fatal(err)
 			}
 			eq := func(a, b *float64) bool {
 				return (a == nil) == (b == nil) && (a == nil || fmt.Sprintf("%.6f", *a) == fmt.Sprintf("%.6f", *b))
 			}
-			if row.Name != IndicatorName || row.Weight != tt.weight || row.Target != tt.target || row.Inspected != tt.inspected ||
-				!eq(row.Actual, tt.actual) || !eq(row.Score, tt.score) {
-				t.Errorf("Indicator = %+v (actual %v score %v)", row, deref(row.Actual), deref(row.Score))
+			row := tab.Total.Rows[0]
+			if row.Name != IndicatorName || row.Weight != tt.weight || row.Target != tt.target || tab.Total.Counts.Inspected != tt.inspected ||
+				!eq(row.Machine, tt.actual) || !eq(row.MachineScore, tt.score) || row.Reviewed != nil || row.ReviewedScore != nil {
+				t.Errorf("pass row = %+v (actual %v score %v)", row, deref(row.Machine), deref(row.MachineScore))
 			}
 		})
 	}
@@ -253,9 +258,19 @@ func TestOptionsErrors(t *testing.T) {
 	if _, err := PassRates(ctx, st, Options{From: "1900-01-01", To: "2026-01-01"}, ByDay); err == nil {
 		t.Error("a 126-year day range = nil error")
 	}
-	for _, ind := range []IndicatorOptions{{Target: 1.5}, {Target: -1}, {Weight: -1}} {
-		if _, err := Indicator(ctx, st, Options{}, ind); err == nil {
-			t.Errorf("Indicator(%+v) = nil error", ind)
+	for _, ind := range []IndicatorOptions{
+		{Targets: map[string]float64{IndicatorPass: 1.5}},
+		{Targets: map[string]float64{IndicatorComplaint: -1}},
+		{Targets: map[string]float64{IndicatorCost: 0}},
+		{Targets: map[string]float64{"质量控制合格率": 0.9}}, // keys, not names
+		{Weights: map[string]float64{IndicatorSatisfaction: -1}},
+		{Weights: map[string]float64{"speed": 1}},
+		{Spend: -1},
+		{By: "rule"},
+		{Scorecard: &models.Scorecard{ID: sc.ID, Version: sc.Version}}, // without Reviews
+	} {
+		if _, err := Indicators(ctx, st, Options{}, ind); err == nil {
+			t.Errorf("Indicators(%+v) = nil error", ind)
 		}
 	}
 	empty, err := storage.OpenStore(ctx, filepath.Join(t.TempDir(), "e.db"), nil)
@@ -306,7 +321,7 @@ func TestWriteFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ind, err := Indicator(ctx, st, Options{}, IndicatorOptions{})
+	ind, err := Indicators(ctx, st, Options{}, IndicatorOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -319,8 +334,10 @@ func TestWriteFormats(t *testing.T) {
 			golden(t, name+".table.golden", buf.Bytes())
 			// Every line of the table has the same display width up to
 			// its last cell: the columns line up despite Chinese text.
+			sh := rep.Sheet()
 			lines := strings.Split(strings.TrimSpace(buf.String()), "\n")[1:]
-			col := strings.Index(lines[1], "  ") // the end of the first column
+			lines = lines[:len(lines)-len(sh.Notes)] // the notes are sentences
+			col := strings.Index(lines[1], "  ")     // the end of the first column
 			for _, l := range lines {
 				if DisplayWidth(l[:strings.Index(l+"  ", "  ")]) > DisplayWidth(lines[1][:col]) {
 					t.Errorf("line %q overflows the first column", l)
@@ -335,12 +352,14 @@ func TestWriteFormats(t *testing.T) {
 			if !bytes.HasPrefix(buf.Bytes(), []byte("\ufeff")) {
 				t.Error("CSV without a byte-order mark")
 			}
-			recs, err := csv.NewReader(bytes.NewReader(buf.Bytes()[3:])).ReadAll()
+			cr := csv.NewReader(bytes.NewReader(buf.Bytes()[3:]))
+			cr.FieldsPerRecord = -1 // the notes are rows of one cell
+			recs, err := cr.ReadAll()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(recs) != len(rep.Sheet().Rows)+1 {
-				t.Errorf("CSV has %d records, want %d", len(recs), len(rep.Sheet().Rows)+1)
+			if want := len(sh.Rows) + 1 + len(sh.Notes); len(recs) != want { // csv skips the empty row
+				t.Errorf("CSV has %d records, want %d", len(recs), want)
 			}
 
 			buf.Reset()
@@ -375,10 +394,6 @@ func TestXLSX(t *testing.T) {
 	st := setup(t)
 	ctx := context.Background()
 	day, err := PassRates(ctx, st, Options{From: "2026-11-23", To: "2026-11-26"}, ByDay)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ind, err := Indicator(ctx, st, Options{}, IndicatorOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,20 +447,6 @@ func TestXLSX(t *testing.T) {
 	}
 	if !panes.Freeze || panes.YSplit != 1 || panes.TopLeftCell != "A2" {
 		t.Errorf("panes = %+v, want the header row frozen", panes)
-	}
-
-	x = open(ind)
-	sheet = x.GetSheetName(0)
-	rows, err = x.GetRows(sheet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantInd := [][]string{
-		{"指标名称", "权重", "目标值", "实际值", "得分", "质检通话数", "合格数"},
-		{"质量控制合格率", "10", "95.0%", "50.0%", "5.26", "6", "3"},
-	}
-	if fmt.Sprint(rows) != fmt.Sprint(wantInd) {
-		t.Errorf("indicator rows\n%v\nwant\n%v", rows, wantInd)
 	}
 }
 
@@ -522,7 +523,7 @@ func TestOtherScorecards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ind, err := Indicator(ctx, st, Options{To: "2026-11-30"}, IndicatorOptions{})
+	ind, err := Indicators(ctx, st, Options{To: "2026-11-30"}, IndicatorOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -578,8 +579,8 @@ func TestOtherScorecards(t *testing.T) {
 				t.Fatal(err)
 			}
 			sh := rep.Sheet()
-			if len(rows) != len(sh.Rows)+3 || len(rows[len(rows)-2]) != 0 || rows[len(rows)-1][0] != note {
-				t.Errorf("XLSX rows end with %q, want an empty row and the note", rows[len(rows)-2:])
+			if len(rows) != len(sh.Rows)+2+len(sh.Notes) || len(rows[len(sh.Rows)+1]) != 0 || rows[len(rows)-1][0] != note {
+				t.Errorf("XLSX rows end with %q, want an empty row, the notes and this one last", rows[len(sh.Rows)+1:])
 			}
 		})
 	}

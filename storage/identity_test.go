@@ -3,11 +3,13 @@ package storage
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -328,8 +330,22 @@ func TestMigrateMaskPersonalData(t *testing.T) {
 					{Rule: "complaint_risk", Start: 1, End: 5, Speaker: "customer", Evidence: "13912345670"},
 					{Rule: "taboo", Start: 6, End: 9, Speaker: "agent", Evidence: "不知道"},
 				}
-				if err := old.SaveResult(ctx, "", r); err != nil {
+				// As SaveResult wrote it at that schema version.
+				doc, err := json.Marshal(r)
+				if err != nil {
 					t.Fatal(err)
+				}
+				if _, err := old.db.ExecContext(ctx, `INSERT INTO results (recording, scorecard_id, scorecard_version, call_id, status,
+						call_date, inspected_at, result_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+					r.Recording, r.Scorecard.ID, r.Scorecard.Version, r.CallID, r.Status, "2026-11-25", formatStoreTime(time.Now()), string(doc)); err != nil {
+					t.Fatal(err)
+				}
+				for seq, f := range r.Findings {
+					if _, err := old.db.ExecContext(ctx, `INSERT INTO findings (recording, scorecard_id, scorecard_version, seq, rule,
+							start_s, end_s, speaker, evidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+						r.Recording, r.Scorecard.ID, r.Scorecard.Version, seq, f.Rule, f.Start, f.End, f.Speaker, f.Evidence); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			old.Close()

@@ -761,9 +761,9 @@ func reviewedPassed(sc *models.Scorecard, passed bool, findings []models.Finding
 }
 
 // GroupAll is the grouping of GroupedPassRates that puts every call in one
-// group with an empty key. Its other groupings are GroupDay, GroupTeam,
-// GroupAgent (keyed by agent id, labelled with the agent name) and
-// GroupQueue.
+// group with an empty key. Its other groupings are GroupDay, GroupMonth,
+// GroupTeam, GroupAgent (keyed by agent id, labelled with the agent name)
+// and GroupQueue.
 const GroupAll = "all"
 
 // groupKey is the key, in grouping by, of a call of that day, team, agent
@@ -773,6 +773,11 @@ func groupKey(by, day, team, agent, queue string) (key string, ok bool) {
 	case GroupAll:
 		return "", true
 	case GroupDay:
+		return day, true
+	case GroupMonth:
+		if len(day) >= 7 {
+			return day[:7], true
+		}
 		return day, true
 	case GroupTeam:
 		return team, true
@@ -785,7 +790,7 @@ func groupKey(by, day, team, agent, queue string) (key string, ok bool) {
 }
 
 // GroupedPassRates returns, for each grouping in groups (GroupAll,
-// GroupDay, GroupTeam, GroupAgent, GroupQueue), the same figures as
+// GroupDay, GroupMonth, GroupTeam, GroupAgent, GroupQueue), the same figures as
 // GroupPassRates over Outcomes(ctx, sc, f) grouped the same way (the
 // agent's label aside: here the smallest name the agent's calls carry,
 // there the first call's), without loading one row per call. One query

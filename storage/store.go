@@ -367,7 +367,9 @@ func boolInt(b bool) int {
 // replaces the previous result, whatever call_id either carried, and two
 // recordings whose metadata carry the same call_id are two results. Such a
 // clash is logged (Clashes lists them). The call's date comes from
-// CallDate, falling back on the batch's date.
+// CallDate, falling back on the batch's date. The indicator columns
+// (answered, satisfaction, agent talk time, complaint flag, each finding's
+// indicator) are written in the same statement as the rest.
 func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result) error {
 	switch {
 	case r == nil:
@@ -393,9 +395,14 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 	if r.Audio != nil {
 		duration = r.Audio.DurationS
 	}
-	veto := false
+	veto, complaint := false, false
 	for _, f := range r.Findings {
 		veto = veto || f.Veto
+		complaint = complaint || f.Indicator == models.IndicatorComplaint
+	}
+	agentTalk := 0.0
+	if r.Metrics != nil && r.Metrics.Agent != nil {
+		agentTalk = r.Metrics.Agent.TalkS
 	}
 	inspectedAt := s.now().UTC()
 	sc := r.Scorecard
@@ -418,10 +425,14 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 		_, err := tx.ExecContext(ctx, `INSERT INTO results (
 				recording, scorecard_id, scorecard_version, call_id, status, error, truncated,
 				agent_id, agent_name, team, queue, call_date, started_at, duration_s,
-				score, passed, veto, review, batch_id, inspected_at, result_json, analysis_vad, analysis_version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+				score, passed, veto, review, batch_id, inspected_at, result_json, analysis_vad, analysis_version,
+				answered, satisfaction, agent_talk_s, complaint)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+				$24, $25, $26, $27)
 			ON CONFLICT (recording, scorecard_id, scorecard_version) DO UPDATE SET
 				analysis_vad = excluded.analysis_vad, analysis_version = excluded.analysis_version,
+				answered = excluded.answered, satisfaction = excluded.satisfaction,
+				agent_talk_s = excluded.agent_talk_s, complaint = excluded.complaint,
 				call_id = excluded.call_id, status = excluded.status, error = excluded.error,
 				truncated = excluded.truncated, agent_id = excluded.agent_id,
 				agent_name = excluded.agent_name, team = excluded.team, queue = excluded.queue,
@@ -432,7 +443,8 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 			r.Recording, sc.ID, sc.Version, r.CallID, r.Status, r.Error, boolInt(r.Truncated),
 			r.Meta.AgentID, r.Meta.AgentName, r.Meta.Team, r.Meta.Queue, date, started, duration,
 			r.Score, boolInt(r.Passed), boolInt(veto), boolInt(r.Review), batchID,
-			formatStoreTime(inspectedAt), string(doc), an.VAD, an.Version)
+			formatStoreTime(inspectedAt), string(doc), an.VAD, an.Version,
+			boolInt(r.Meta.IsAnswered()), r.Meta.Satisfaction, agentTalk, boolInt(complaint))
 		if err != nil {
 			return err
 		}
@@ -448,15 +460,15 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 		}
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO findings (
 				recording, scorecard_id, scorecard_version, seq, rule, name, start_s, end_s,
-				speaker, evidence, deduct, veto, review)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`)
+				speaker, evidence, deduct, veto, review, indicator)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`)
 		if err != nil {
 			return err
 		}
 		defer stmt.Close()
 		for i, f := range r.Findings {
 			if _, err := stmt.ExecContext(ctx, r.Recording, sc.ID, sc.Version, i, f.Rule, f.Name, f.Start, f.End,
-				f.Speaker, f.Evidence, f.Deduct, boolInt(f.Veto), boolInt(f.Review)); err != nil {
+				f.Speaker, f.Evidence, f.Deduct, boolInt(f.Veto), boolInt(f.Review), f.Indicator); err != nil {
 				return err
 			}
 		}

@@ -786,7 +786,7 @@ func TestGroupedPassRatesAgreeWithOutcomes(t *testing.T) {
 				}
 			})
 		}
-		if _, err := wb.GroupedPassRates(ctx, sc, CallFilter{}, "month"); err == nil {
+		if _, err := wb.GroupedPassRates(ctx, sc, CallFilter{}, "planet"); err == nil {
 			t.Error("GroupedPassRates by an unknown grouping: no error")
 		}
 		if _, err := wb.GroupedPassRates(ctx, nil, CallFilter{}, GroupAll); err == nil {

@@ -25,7 +25,9 @@ import (
 //	GET  /api/reports/rules         hit and overturn rates, indicator row        every role
 //
 // The reports cover the current month (in Config.Location) when neither
-// from nor to is given.
+// from nor to is given. Both also give "indicators", the evaluation
+// indicators of the range (report.IndicatorTable: 质量控制合格率, 投诉率,
+// 综合满意率, 成本控制情况, machine and reviewed; spend=YUAN gives the cost).
 //	GET  /api/users, /api/audit                                                  admin
 //
 // POSTs carry the CSRF token in the X-CSRF-Token header.
@@ -230,7 +232,7 @@ func (s *Server) apiPassRate(w http.ResponseWriter, r *http.Request) {
 	}
 	rows := map[string][]rateRow{"days": d.Days, "teams": d.Teams, "agents": d.Agents, "queues": d.Queues}[table]
 	s.json(w, http.StatusOK, map[string]any{"by": by, "from": d.From, "to": d.To, "scorecard": d.Scorecard,
-		"total": jsonRate(d.Total), "rows": jsonRates(rows), "indicator": jsonIndicator(d.Indicator)})
+		"total": jsonRate(d.Total), "rows": jsonRates(rows), "indicator": jsonIndicator(d.Indicator), "indicators": d.Indicators})
 }
 
 func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) {
@@ -246,7 +248,7 @@ func (s *Server) apiRules(w http.ResponseWriter, r *http.Request) {
 			"overturned": x.Overturned, "overturn_rate": nullRate(x.OverturnRate)})
 	}
 	s.json(w, http.StatusOK, map[string]any{"from": d.From, "to": d.To, "scorecard": d.Scorecard, "rules": out,
-		"indicator": jsonIndicator(d.Indicator)})
+		"indicator": jsonIndicator(d.Indicator), "indicators": d.Indicators})
 }
 
 // nullRate is a rate for JSON: null when undefined (no calls).

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,19 +56,36 @@ type indicatorRow struct {
 	Calls         int
 }
 
+// indicatorLine is one evaluation indicator as the dashboard shows it:
+// its values written with their unit.
+type indicatorLine struct {
+	Name                        string
+	Weight                      float64
+	Target, Machine, Reviewed   string
+	MachineScore, ReviewedScore float64
+	Detail                      string
+}
+
 type dashboard struct {
 	Card      *served
 	From, To  string
 	Scorecard models.ScorecardRef
 	Total     rateRow
 	Indicator indicatorRow
-	Days      []rateRow
-	DayRows   []dayRow // Days with the runs of empty days collapsed
-	Teams     []rateRow
-	Agents    []rateRow
-	Queues    []rateRow
-	Rules     []ruleRow
-	Trend     template.HTML
+	// Indicators are the evaluation indicators of the range (report's
+	// table, the same as callqa report --indicator), Lines their rows for
+	// the page, Spend the project's spend the page was given (yuan, 0
+	// none).
+	Indicators *report.IndicatorTable
+	Lines      []indicatorLine
+	Spend      float64
+	Days       []rateRow
+	DayRows    []dayRow // Days with the runs of empty days collapsed
+	Teams      []rateRow
+	Agents     []rateRow
+	Queues     []rateRow
+	Rules      []ruleRow
+	Trend      template.HTML
 	// Exports are the export links of each table (exportTables), with the
 	// dashboard's dates.
 	Exports map[string]exportLinks
@@ -109,7 +127,7 @@ const partTotal = "total"
 // nor an export loads every call ever inspected.
 func (s *Server) dashFilter(q url.Values, sv *served) (storage.CallFilter, error) {
 	for k := range q {
-		if k != "from" && k != "to" && k != "format" && k != scorecardParam {
+		if k != "from" && k != "to" && k != "format" && k != "spend" && k != scorecardParam {
 			return storage.CallFilter{}, badf("未知参数 %q", k)
 		}
 	}
@@ -231,16 +249,36 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 	}
 
 	if want("indicator") {
+		if d.Spend, err = parseSpend(r.URL.Query().Get("spend")); err != nil {
+			return nil, err
+		}
+		if d.Spend > 0 {
+			l := d.Exports["indicator"]
+			sp := "&spend=" + url.QueryEscape(strconv.FormatFloat(d.Spend, 'f', -1, 64))
+			d.Exports["indicator"] = exportLinks{CSV: l.CSV + sp, XLSX: l.XLSX + sp}
+		}
 		ind := s.cfg.Indicator
-		row, err := report.Indicator(ctx, s.store, ro, report.IndicatorOptions{Target: ind.Target, Weight: ind.Weight})
+		opts := report.IndicatorOptions{Targets: map[string]float64{}, Weights: map[string]float64{},
+			OnlySatisfied: s.cfg.Indicators.OnlySatisfied, Spend: d.Spend, Scorecard: sv.Scorecard,
+			Reviews: knownRates{ReviewSource: s.wb, sc: sv.Scorecard, cf: cf, rates: reviewedBy}}
+		for k, v := range s.cfg.Indicators.Targets {
+			opts.Targets[k] = v
+		}
+		for k, v := range s.cfg.Indicators.Weights {
+			opts.Weights[k] = v
+		}
+		opts.Targets[report.IndicatorPass], opts.Weights[report.IndicatorPass] = ind.Target, ind.Weight
+		if !sv.Exact && sv.Basis.ID == "" {
+			opts.NoReviewReason = fmt.Sprintf("本服务没有评分表 %s v%d 的定义文件", sv.Ref.ID, sv.Ref.Version)
+		}
+		tab, err := report.Indicators(ctx, s.store, ro, opts)
 		if err != nil {
 			return nil, err
 		}
-		d.Indicator = indicatorRow{Name: ind.Name, Weight: row.Weight, Target: row.Target, Calls: row.Inspected,
-			MachineRate: opt(row.Actual), MachineScore: opt(row.Score), ReviewedRate: d.Total.ReviewedRate, ReviewedScore: math.NaN()}
-		if !math.IsNaN(d.Total.ReviewedRate) {
-			d.Indicator.ReviewedScore = math.Round(row.Weight*math.Min(1, d.Total.ReviewedRate/row.Target)*100) / 100
-		}
+		d.Indicators, d.Lines = tab, indicatorLines(tab.Total.Rows)
+		row := tab.Total.Rows[0] // 质量控制合格率
+		d.Indicator = indicatorRow{Name: ind.Name, Weight: row.Weight, Target: row.Target, Calls: tab.Total.Counts.Inspected,
+			MachineRate: opt(row.Machine), MachineScore: opt(row.MachineScore), ReviewedRate: opt(row.Reviewed), ReviewedScore: opt(row.ReviewedScore)}
 	}
 
 	if want("rules") {
@@ -282,6 +320,69 @@ func collapseDays(days []rateRow) []dayRow {
 		out = append(out, dayRow{Gap: true, GapFrom: d.Key, GapTo: d.Key, GapDays: 1})
 	}
 	return out
+}
+
+// parseSpend reads the dashboard's spend parameter: the project's spend
+// over the dates shown, in yuan ("" none).
+func parseSpend(v string) (float64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil || x < 0 || math.IsNaN(x) || math.IsInf(x, 0) || len(v) > 30 {
+		return 0, badf("参数 spend=%q 应为项目投入的金额（元，不小于 0）", v)
+	}
+	return x, nil
+}
+
+// indicatorLines writes the indicator rows for the page: ratios as
+// percentages, the cost in yuan per hour.
+func indicatorLines(rows []report.IndicatorRow) []indicatorLine {
+	out := make([]indicatorLine, 0, len(rows))
+	for _, r := range rows {
+		value := func(v *float64) string {
+			switch {
+			case v == nil:
+				return ""
+			case r.Unit == report.UnitRatio:
+				return pct(*v).String()
+			}
+			return num(*v).String() + " 元/小时"
+		}
+		target := value(&r.Target)
+		if r.LowerIsBetter {
+			target = "≤ " + target
+		}
+		out = append(out, indicatorLine{Name: r.Name, Weight: r.Weight, Target: target, Machine: value(r.Machine), Reviewed: value(r.Reviewed),
+			MachineScore: opt(r.MachineScore), ReviewedScore: opt(r.ReviewedScore), Detail: r.Detail})
+	}
+	return out
+}
+
+// knownRates answers GroupedPassRates from the reviewed pass rates the
+// dashboard has already computed, for the same scorecard and filter, so
+// that the indicators do not count them again; anything else goes to the
+// workbench.
+type knownRates struct {
+	report.ReviewSource
+	sc    *models.Scorecard
+	cf    storage.CallFilter
+	rates map[string][]storage.PassRate
+}
+
+func (k knownRates) GroupedPassRates(ctx context.Context, sc *models.Scorecard, f storage.CallFilter, groups ...string) (map[string][]storage.PassRate, error) {
+	if sc == k.sc && f == k.cf {
+		out := map[string][]storage.PassRate{}
+		for _, g := range groups {
+			rs, ok := k.rates[g]
+			if !ok {
+				return k.ReviewSource.GroupedPassRates(ctx, sc, f, groups...)
+			}
+			out[g] = rs
+		}
+		return out, nil
+	}
+	return k.ReviewSource.GroupedPassRates(ctx, sc, f, groups...)
 }
 
 // ruleRows fills the rule table: hit rates from the report package,
@@ -387,11 +488,8 @@ func (d *dashboard) sheet(name string) (report.Sheet, bool) {
 		}
 		return sh, true
 	case "indicator":
-		i := d.Indicator
-		return report.Sheet{Name: "考核指标", Title: fmt.Sprintf("年度考核指标（评分表 %s v%d，%s）", d.Scorecard.ID, d.Scorecard.Version, d.period()),
-			Headers: []string{"指标名称", "权重", "目标值", "实际值（机器）", "得分（机器）", "实际值（复核后）", "得分（复核后）", "质检通话数"},
-			Rows: [][]report.Cell{{text(i.Name), num(i.Weight), pct(i.Target), pct(i.MachineRate), num(i.MachineScore),
-				pct(i.ReviewedRate), num(i.ReviewedScore), integer(i.Calls)}}}, true
+		// The same sheet as callqa report --indicator.
+		return d.Indicators.Sheet(), true
 	}
 	return report.Sheet{}, false
 }

@@ -68,6 +68,9 @@ type Config struct {
 	AudioCacheFiles int
 	// Indicator is the evaluation indicator row of the dashboard.
 	Indicator Indicator
+	// Indicators are the weights and targets of the dashboard's other
+	// evaluation indicators (投诉率, 综合满意率, 成本控制情况).
+	Indicators Indicators
 	// LatestScorecard serves by default the scorecard version most
 	// recently used in the results, as callqa report does, instead of
 	// Deps.Scorecard's (which stays the default of an empty database and
@@ -90,6 +93,17 @@ type Indicator struct {
 	Name   string  // default 质量控制合格率
 	Weight float64 // points; default 10
 	Target float64 // pass rate in [0, 1]; default 0.95
+}
+
+// Indicators set the evaluation indicators of the dashboard beside the
+// pass rate (whose weight and target are Indicator's): targets and weights
+// by indicator key (report.IndicatorComplaint, IndicatorSatisfaction,
+// IndicatorCost; defaults report.IndicatorDefs'), and whether 综合满意率
+// counts only 满意 (default: 满意 and 基本满意), as callqa report
+// --indicator takes them.
+type Indicators struct {
+	Targets, Weights map[string]float64
+	OnlySatisfied    bool
 }
 
 func (c Config) withDefaults() Config {
@@ -157,6 +171,9 @@ func (c Config) Validate() error {
 	}
 	if fi, err := os.Stat(c.AudioCacheDir); err != nil || !fi.IsDir() {
 		return fmt.Errorf("web config: AudioCacheDir %q is not a folder", c.AudioCacheDir)
+	}
+	if err := (report.IndicatorOptions{Targets: c.Indicators.Targets, Weights: c.Indicators.Weights}).Validate(); err != nil {
+		return fmt.Errorf("web config: Indicators: %w", err)
 	}
 	return nil
 }

@@ -163,7 +163,7 @@ func TestProbeLevelsMatchFFmpeg(t *testing.T) {
 func TestScorecardCommand(t *testing.T) {
 	t.Parallel()
 	code, out, errOut := runCmd(t, "scorecard", "check")
-	if code != exitOK || !strings.Contains(out, "dead_air") || !strings.Contains(out, "hotline-12333") {
+	if code != exitOK || !strings.Contains(out, "dead_air") || !strings.Contains(out, "hotline-12333") || !strings.Contains(out, "0 review indicator:complaint") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -138,6 +139,17 @@ func TestRunReportBadInput(t *testing.T) {
 		{"unprocessable failed", []string{"report", "--db", db, "--list", "unprocessable", "--failed"}, "--list calls"},
 		{"clashes by team", []string{"report", "--db", db, "--list", "clashes", "--team", "一组"}, "does not apply"},
 		{"clashes and grouping", []string{"report", "--db", db, "--list", "clashes", "--by", "team"}, "exclude"},
+		{"spend without the indicators", []string{"report", "--db", db, "--spend", "100"}, "--spend needs --indicator"},
+		{"target without the indicators", []string{"report", "--db", db, "--by", "team", "--target", "90%"}, "--target needs --indicator"},
+		{"scorecard without the indicators", []string{"report", "--db", db, "--scorecard", "x.yaml"}, "--scorecard needs --indicator"},
+		{"indicators by rule", []string{"report", "--db", db, "--indicator", "--by", "rule"}, "not rule"},
+		{"unknown indicator", []string{"report", "--db", db, "--indicator", "--target", "speed=5"}, `unknown indicator "speed"`},
+		{"bad complaint target", []string{"report", "--db", db, "--indicator", "--target", "complaint=abc"}, "--target \"complaint=abc\""},
+		{"complaint target above 100%", []string{"report", "--db", db, "--indicator", "--target", "投诉率=120%"}, "above 100%"},
+		{"cost target 0", []string{"report", "--db", db, "--indicator", "--target", "cost=0"}, "yuan per answered hour"},
+		{"negative weight", []string{"report", "--db", db, "--indicator", "--weight", "cost=-1"}, "--weight \"cost=-1\""},
+		{"negative spend", []string{"report", "--db", db, "--indicator", "--spend", "-5"}, "--spend"},
+		{"missing scorecard file", []string{"report", "--db", db, "--indicator", "--scorecard", filepath.Join(t.TempDir(), "none.yaml")}, "none.yaml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -532,5 +544,127 @@ func TestRunCallIDClash(t *testing.T) {
 	code, out, errOut = runCmd(t, "report", "--db", db, "--list", "clashes")
 	if code != exitOK || strings.Count(out, "SAME-7") != 2 || !strings.Contains(out, "rec-1.wav") {
 		t.Errorf("report --list clashes: exit %d\n%s\n%s", code, out, errOut)
+	}
+}
+
+// TestReportIndicator runs report --indicator on the inspected samples:
+// twelve answered calls, eleven passed (the vetoed C20261125-0003 fails),
+// one flagged complaint (C20261125-0008) not yet reviewed, eleven surveys
+// (9 satisfied, 1 basic, 1 dissatisfied; C20261125-0003 none).
+func TestReportIndicator(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "results.db")
+	if code, out, errOut := runCmd(t, "run", filepath.Join("..", "..", "samples"), "--date", "2026-11-25", "--db", db, "--workers", "2"); code != exitOK {
+		t.Fatalf("run exit %d\n%s\n%s", code, out, errOut)
+	}
+	type row struct {
+		Indicator     string   `json:"indicator"`
+		Weight        float64  `json:"weight"`
+		Target        float64  `json:"target"`
+		Machine       *float64 `json:"machine"`
+		MachineScore  *float64 `json:"machine_score"`
+		Reviewed      *float64 `json:"reviewed"`
+		ReviewedScore *float64 `json:"reviewed_score"`
+	}
+	type group struct {
+		Group  string
+		Counts struct {
+			Answered         int `json:"answered"`
+			ComplaintFlagged int `json:"complaint_flagged"`
+			ComplaintPending int `json:"complaint_pending"`
+			Surveyed         int `json:"surveyed"`
+			Satisfied        int `json:"satisfied"`
+			Basic            int `json:"basic"`
+			Dissatisfied     int `json:"dissatisfied"`
+		}
+		Rows []row
+	}
+	var tab struct {
+		ReviewedPassRate bool    `json:"reviewed_pass_rate"`
+		Groups           []group `json:"groups"`
+		Total            group   `json:"total"`
+	}
+	report := func(args ...string) {
+		t.Helper()
+		code, out, errOut := runCmd(t, append([]string{"report", "--db", db, "--indicator", "--format", "json"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("report %v: exit %d: %s", args, code, errOut)
+		}
+		tab.Groups = nil
+		if err := json.Unmarshal([]byte(out), &tab); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	}
+	show := func(r row) string {
+		f := func(p *float64) string {
+			if p == nil {
+				return "-"
+			}
+			return strconv.FormatFloat(*p, 'f', 4, 64)
+		}
+		return fmt.Sprintf("%s w%g t%g %s/%s %s/%s", r.Indicator, r.Weight, r.Target, f(r.Machine), f(r.MachineScore), f(r.Reviewed), f(r.ReviewedScore))
+	}
+
+	// Defaults; the reviewed pass rate from the built-in card (the
+	// results are of its id and version). Pass 11/12, 10 × 0.917/0.95 =
+	// 9.65; complaints 1/12 flagged, 4 × 0.01/0.0833 = 0.48, none confirmed
+	// yet: 0 %, the whole 4; satisfaction (9 + 1)/11 = 90.9 %, above the
+	// 90 % target: 6; no spend, no cost.
+	report()
+	want := []string{
+		"pass w10 t0.95 0.9167/9.6500 0.9167/9.6500",
+		"complaint w4 t0.01 0.0833/0.4800 0.0000/4.0000",
+		"satisfaction w6 t0.9 0.9091/6.0000 0.9091/6.0000",
+		"cost w5 t100 -/- -/-",
+	}
+	var got []string
+	for _, r := range tab.Total.Rows {
+		got = append(got, show(r))
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || !tab.ReviewedPassRate {
+		t.Errorf("defaults:\n%s\nwant\n%s (reviewed pass rate %v)", strings.Join(got, "\n"), strings.Join(want, "\n"), tab.ReviewedPassRate)
+	}
+	if c := tab.Total.Counts; fmt.Sprint(c) != "{12 1 1 11 9 1 1}" {
+		t.Errorf("counts %+v", c)
+	}
+
+	// Targets and weights of one's own, a bare target the pass rate's as
+	// before, only 满意 (9/11: 6 × 0.818/0.9 = 5.45), by team, and a spend:
+	// the cost is the total's. Complaints 1/12 against 5 %: 4 × 0.05/0.0833.
+	report("--by", "team", "--target", "90%", "--target", "complaint=5%", "--weight", "cost=8", "--target", "成本控制情况=300",
+		"--satisfaction-basic=false", "--spend", "10", "--scorecard", filepath.Join("..", "..", "scorecards", "hotline-12333.yaml"))
+	if len(tab.Groups) != 3 || tab.Groups[0].Group != "养老保险组" {
+		t.Errorf("groups %+v", tab.Groups)
+	}
+	r := tab.Total.Rows
+	if r[0].Target != 0.9 || r[1].Target != 0.05 || r[3].Weight != 8 || r[3].Target != 300 ||
+		show(r[1]) != "complaint w4 t0.05 0.0833/2.4000 0.0000/4.0000" || show(r[2]) != "satisfaction w6 t0.9 0.8182/5.4500 0.8182/5.4500" {
+		t.Errorf("own settings: %v %v %v %v", show(r[0]), show(r[1]), show(r[2]), show(r[3]))
+	}
+	// 10 yuan over the calls' answered time: under 300 yuan an hour.
+	if c := r[3]; c.Machine == nil || *c.Machine <= 0 || *c.Machine >= 300 || *c.MachineScore != 8 {
+		t.Errorf("cost row %s", show(c))
+	}
+	if c := tab.Groups[0].Rows[3]; c.Machine != nil {
+		t.Errorf("a team's cost row has a value: %s", show(c))
+	}
+
+	// A scorecard file of another version than the results': refused.
+	other := filepath.Join(t.TempDir(), "v9.yaml")
+	data, err := os.ReadFile(filepath.Join("..", "..", "scorecards", "hotline-12333.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, []byte(regexp.MustCompile(`(?m)^version: \d+`).ReplaceAllString(string(data), "version: 9")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCmd(t, "report", "--db", db, "--indicator", "--scorecard", other); code != exitBadInput || !strings.Contains(errOut, "hotline-12333 v9") {
+		t.Errorf("another version: exit %d, %s", code, errOut)
+	}
+
+	// The table says what the reader needs: the complaint awaiting review.
+	code, out, _ := runCmd(t, "report", "--db", db, "--indicator")
+	if code != exitOK || !strings.Contains(out, "尚有 1 通疑似投诉待复核") || !strings.Contains(out, "综合满意率") {
+		t.Errorf("table (exit %d):\n%s", code, out)
 	}
 }

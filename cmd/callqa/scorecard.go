@@ -65,6 +65,9 @@ func describeDeduct(r models.Rule) string {
 	if r.Review {
 		s += " review"
 	}
+	if r.Indicator != "" {
+		s += " indicator:" + r.Indicator
+	}
 	return s
 }
 

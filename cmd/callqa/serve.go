@@ -14,11 +14,12 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/report"
 	"github.com/callqa/callqa/storage"
 	"github.com/callqa/callqa/web"
 )
 
-const serveSynopsis = "serve [--tz ZONE] [--db URL] [--source DIR|s3://bucket/prefix] [--addr 127.0.0.1:8080] [--scorecard F] [--trusted-proxy CIDR]... [--insecure-cookies] [--db-max-conns N] [--cache-dir DIR]"
+const serveSynopsis = "serve [--tz ZONE] [--db URL] [--source DIR|s3://bucket/prefix] [--addr 127.0.0.1:8080] [--scorecard F] [--trusted-proxy CIDR]... [--insecure-cookies] [--db-max-conns N] [--cache-dir DIR] [--target [NAME=]VALUE]... [--weight [NAME=]VALUE]... [--satisfaction-basic=false]"
 
 // cmdServe starts the review workbench. The session cookie is Secure
 // whatever the listen address (browsers accept it on http://localhost and
@@ -41,6 +42,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	dbConns := fs.Int("db-max-conns", 0, "PostgreSQL connections the workbench keeps at most, all reused while busy (default 16)")
 	calibration := fs.Float64("calibration", 0.02, "share of passed calls sampled into the review queue (0 for none)")
 	cacheDir := fs.String("cache-dir", envOr(e, "CALLQA_CACHE_DIR", ""), "folder under which the server keeps its transcoded recordings, in a private folder of its own removed at exit (env CALLQA_CACHE_DIR; default the system's temporary folder)")
+	var targets, weights namedValues
+	fs.Var(&targets, "target", "the dashboard's evaluation indicators: a target, NAME=VALUE, repeatable, as callqa report --indicator takes it (defaults: "+indicatorDefaults("target")+")")
+	fs.Var(&weights, "weight", "the dashboard's evaluation indicators: a weight, NAME=VALUE, repeatable (defaults: "+indicatorDefaults("weight")+")")
+	satisfactionBasic := fs.Bool("satisfaction-basic", true, "count 基本满意 as satisfied in the dashboard's 综合满意率 (false: only 满意)")
 	pos, err := parseFlags(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return printHelp(e, fs, serveSynopsis)
@@ -62,6 +67,19 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 			return usageError(fs, serveSynopsis, fmt.Sprintf("--cache-dir %q is not a folder", *cacheDir))
 		}
 	}
+	cfgTargets, err := targets.parse("target", parseIndicatorTarget)
+	if err != nil {
+		return badInput(err)
+	}
+	cfgWeights, err := weights.parse("weight", parseWeight)
+	if err != nil {
+		return badInput(err)
+	}
+	// The pass rate's are the dashboard's indicator row of before.
+	var passRow web.Indicator
+	passRow.Target, passRow.Weight = cfgTargets[report.IndicatorPass], cfgWeights[report.IndicatorPass]
+	delete(cfgTargets, report.IndicatorPass)
+	delete(cfgWeights, report.IndicatorPass)
 	if ff.source == "" {
 		ff.source = "samples"
 	}
@@ -117,7 +135,8 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	srv, err := web.New(web.Config{InsecureCookies: *insecure, TrustedProxies: proxies, CalibrationRate: rate, Location: loc,
-		AudioCacheDir: *cacheDir, LatestScorecard: latest},
+		AudioCacheDir: *cacheDir, LatestScorecard: latest, Indicator: passRow,
+		Indicators: web.Indicators{Targets: cfgTargets, Weights: cfgWeights, OnlySatisfied: !*satisfactionBasic}},
 		web.Deps{Store: st, Workbench: wb, Source: src, Scorecard: sc}, e.logger)
 	if err != nil {
 		return err

@@ -385,7 +385,7 @@ func readChannelMap(ctx context.Context, src transcript.Source, key string) (mod
 		return models.ChannelMap{}, fmt.Errorf("asr %s: meta sidecar: %w", key, err)
 	}
 	defer rc.Close()
-	meta, err := models.ReadMeta(rc, key)
+	meta, _, err := models.ReadMeta(rc, key)
 	if err != nil {
 		// The engine reports a broken meta sidecar; use the default here.
 		return models.DefaultChannels, nil

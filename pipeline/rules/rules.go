@@ -379,7 +379,7 @@ func (r *compiledRule) finding(start, end float64, speaker, evidence string) mod
 		Rule: r.ID, Name: r.Name,
 		Start: round2(start), End: round2(end),
 		Speaker: speaker, Evidence: evidence,
-		Deduct: r.Deduct, Veto: r.Veto, Review: r.Review,
+		Deduct: r.Deduct, Veto: r.Veto, Review: r.Review, Indicator: r.Indicator,
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -194,6 +195,12 @@ func validateRule(r *models.Rule) error {
 		if !slices.Contains(allowed, f) {
 			return fmt.Errorf("%s does not apply to a %s rule", f, r.Type)
 		}
+	}
+	// Several rules may feed one indicator (complaint words and media
+	// threats as two complaint rules): a call counts once whichever of
+	// them fires.
+	if r.Indicator != "" && !slices.Contains(models.RuleIndicators, r.Indicator) {
+		return fmt.Errorf("indicator %q is not an indicator (want %s)", r.Indicator, strings.Join(models.RuleIndicators, ", "))
 	}
 	for _, f := range []struct {
 		name string

@@ -35,6 +35,42 @@ func TestDefaultScorecard(t *testing.T) {
 	if _, err := NewChecker(sc); err != nil {
 		t.Fatal(err)
 	}
+	// The complaint rule of 投诉率 is declared, not guessed from its id.
+	var complaint []string
+	for _, r := range sc.Rules {
+		if r.Indicator == models.IndicatorComplaint {
+			complaint = append(complaint, r.ID)
+		}
+	}
+	if strings.Join(complaint, ",") != "complaint_risk" {
+		t.Errorf("complaint rules = %v, want complaint_risk", complaint)
+	}
+}
+
+// TestSeveralComplaintRules: a scorecard may split its complaint words
+// over several rules; each one's findings carry the indicator.
+func TestSeveralComplaintRules(t *testing.T) {
+	t.Parallel()
+	sc, err := ParseScorecard("x.yaml", []byte(header+
+		"  - {id: words, name: 投诉, type: keyword, speaker: customer, any: [投诉], expect: absent, review: true, indicator: complaint}\n"+
+		"  - {id: media, name: 媒体, type: keyword, speaker: customer, any: [记者], expect: absent, review: true, indicator: complaint}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewChecker(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, _ := c.Check(Call{DurationS: 10, Transcript: &models.Transcript{Utterances: []models.Utterance{
+		{Speaker: models.SpeakerCustomer, Start: 1, End: 3, Text: "我要投诉，还要找记者"}}}})
+	if len(hits) != 2 {
+		t.Fatalf("hits %+v", hits)
+	}
+	for _, h := range hits {
+		if h.Indicator != models.IndicatorComplaint {
+			t.Errorf("%s: indicator %q", h.Rule, h.Indicator)
+		}
+	}
 }
 
 // header is a valid scorecard head; rules are appended per test case.
@@ -133,6 +169,8 @@ func TestParseScorecardErrors(t *testing.T) {
 			"x.yaml: yaml: unmarshal errors:\n  line 7: field within not found in type models.Near"},
 		{"except typo", header + "  - {id: risk, name: A, type: keyword, any: [媒体], excepts: [找]}",
 			"x.yaml: yaml: unmarshal errors:\n  line 7: field excepts not found in type models.Rule"},
+		{"unknown indicator", header + "  - {id: risk, name: A, type: keyword, any: [投诉], review: true, indicator: complaints}",
+			`x.yaml: rule 1 (risk): indicator "complaints" is not an indicator (want complaint)`},
 		{"regex without pattern", header + "  - {id: a, name: A, type: regex}", "x.yaml: rule 1 (a): pattern is required"},
 		{"regex does not compile", header + "  - {id: a, name: A, type: regex, pattern: '(工号'}",
 			"x.yaml: rule 1 (a): pattern: error parsing regexp: missing closing ): `(工号`"},

@@ -48,6 +48,9 @@ func Score(sc *models.Scorecard, hits []models.Finding) (out []models.Finding, s
 			}
 			f.Veto = f.Veto || r.Veto
 			f.Review = f.Review || r.Review
+			if f.Indicator == "" {
+				f.Indicator = r.Indicator
+			}
 		}
 		cost := math.Max(0, math.Min(deduct, limit-spent[f.Rule]))
 		spent[f.Rule] += cost

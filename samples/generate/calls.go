@@ -113,12 +113,21 @@ func calls() []callSpec {
 			Queue: queue, StartedAt: t, Direction: "inbound",
 		}
 	}
+	// surveyed adds the caller's answer to the post-call survey (the IVR's
+	// 满意/基本满意/不满意): most callers are satisfied, the one who found the
+	// agent too fast only basically, the one who threatened to complain
+	// not; the caller told 不归我们管 hung up before the survey.
+	surveyed := func(m models.CallMeta, answer string) models.CallMeta {
+		m.Satisfaction = answer
+		return m
+	}
+	sat, basic, dissat := models.SatisfactionSatisfied, models.SatisfactionBasic, models.SatisfactionDissatisfied
 	female, male := "cmn+f3", "cmn+m3"
 	custF, custM := "cmn+f4", "cmn+m1"
 
 	return []callSpec{
 		{
-			meta:     meta("C20261125-0001", wang, "养老保险", at(9, 12, 0)),
+			meta:     surveyed(meta("C20261125-0001", wang, "养老保险", at(9, 12, 0)), sat),
 			scenario: "good call: pension payment date, passes every rule",
 			format:   formatPCM16, lead: 1.0, tail: 1.5,
 			agentVoice: female, custVoice: custM,
@@ -133,7 +142,7 @@ func calls() []callSpec {
 			},
 		},
 		{
-			meta:     meta("C20261125-0002", li, "就业失业", at(9, 47, 30)),
+			meta:     surveyed(meta("C20261125-0002", li, "就业失业", at(9, 47, 30)), sat),
 			scenario: "missing greeting: the agent opens without 您好",
 			format:   formatMuLaw, lead: 0.8, tail: 1.4,
 			agentVoice: male, custVoice: custF,
@@ -165,7 +174,7 @@ func calls() []callSpec {
 			},
 		},
 		{
-			meta:     meta("C20261125-0004", wang, "养老保险", at(10, 55, 40)),
+			meta:     surveyed(meta("C20261125-0004", wang, "养老保险", at(10, 55, 40)), sat),
 			scenario: "dead air: 12 s of silence while the agent checks the system",
 			format:   formatMuLaw, lead: 0.9, tail: 1.5,
 			agentVoice: female, custVoice: custM,
@@ -182,7 +191,7 @@ func calls() []callSpec {
 			},
 		},
 		{
-			meta:     meta("C20261125-0005", zhang, "医疗保险", at(13, 30, 5)),
+			meta:     surveyed(meta("C20261125-0005", zhang, "医疗保险", at(13, 30, 5)), sat),
 			scenario: "agent interruption: the agent talks over the customer for about 2 s",
 			format:   formatALaw, lead: 1.0, tail: 1.5,
 			agentVoice: female, custVoice: custM,
@@ -198,7 +207,7 @@ func calls() []callSpec {
 			},
 		},
 		{
-			meta:     meta("C20261125-0006", li, "医疗保险", at(14, 5, 20)),
+			meta:     surveyed(meta("C20261125-0006", li, "医疗保险", at(14, 5, 20)), basic),
 			scenario: "fast speech: the agent rattles off the social security card replacement steps",
 			format:   formatMuLaw, lead: 1.0, tail: 1.5,
 			agentVoice: male, custVoice: custF, agentSpeed: fastSpeed,
@@ -214,7 +223,7 @@ func calls() []callSpec {
 			},
 		},
 		{
-			meta:     meta("C20261125-0007", zhang, "医疗保险", at(14, 40, 50)),
+			meta:     surveyed(meta("C20261125-0007", zhang, "医疗保险", at(14, 40, 50)), sat),
 			scenario: "ASR homophones: 您号/公号/身份正 in the transcript, correct words in the audio",
 			format:   formatMuLaw, lead: 1.1, tail: 1.5,
 			agentVoice: female, custVoice: custF, asr: true,
@@ -229,7 +238,7 @@ func calls() []callSpec {
 			},
 		},
 		{
-			meta:     meta("C20261125-0008", wang, "养老保险", at(15, 15, 10)),
+			meta:     surveyed(meta("C20261125-0008", wang, "养老保险", at(15, 15, 10)), dissat),
 			scenario: "complaint risk: the customer threatens to complain and call 12345; the agent stays polite",
 			format:   formatMuLaw, lead: 0.9, tail: 1.5,
 			agentVoice: female, custVoice: custM,
@@ -245,7 +254,7 @@ func calls() []callSpec {
 			},
 		},
 		{
-			meta:     meta("C20261125-0009", chen, "劳动关系", at(16, 0, 0)),
+			meta:     surveyed(meta("C20261125-0009", chen, "劳动关系", at(16, 0, 0)), sat),
 			scenario: "good call in A-law: severance pay on termination",
 			format:   formatALaw, lead: 1.0, tail: 1.6,
 			agentVoice: male, custVoice: custF,
@@ -260,7 +269,7 @@ func calls() []callSpec {
 			},
 		},
 		{
-			meta:     meta("C20261125-0010", zhang, "医疗保险", at(16, 35, 25)),
+			meta:     surveyed(meta("C20261125-0010", zhang, "医疗保险", at(16, 35, 25)), sat),
 			scenario: "quiet agent headset: agent level far below -40 dBFS",
 			format:   formatPCM16, lead: 1.0, tail: 1.5,
 			agentVoice: female, custVoice: custM, agentDB: quietDB, agentHissDB: quietHissDB,
@@ -278,7 +287,7 @@ func calls() []callSpec {
 			},
 		},
 		{
-			meta:     meta("C20261125-0011", li, "就业失业", at(16, 52, 40)),
+			meta:     surveyed(meta("C20261125-0011", li, "就业失业", at(16, 52, 40)), sat),
 			scenario: "long hold: announced, but the caller waits over 60 s without a check back",
 			format:   formatMuLaw, lead: 0.8, tail: 1.4,
 			agentVoice: male, custVoice: custM,
@@ -297,7 +306,7 @@ func calls() []callSpec {
 			},
 		},
 		{
-			meta:     meta("C20261125-0012", wang, "养老保险", at(17, 10, 5)),
+			meta:     surveyed(meta("C20261125-0012", wang, "养老保险", at(17, 10, 5)), sat),
 			scenario: "key presses: the caller keys the last six digits of the ID card and #",
 			format:   formatMuLaw, lead: 0.9, tail: 1.5,
 			agentVoice: female, custVoice: custF,

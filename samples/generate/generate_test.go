@@ -372,6 +372,15 @@ func TestCommittedSamples(t *testing.T) {
 			if meta.AgentID == "" || meta.AgentName == "" || meta.Team == "" || meta.Queue == "" || meta.Direction != "inbound" {
 				t.Errorf("meta %+v has empty fields", meta)
 			}
+			// The sidecar is what the generator writes for the spec (the
+			// survey answer included), byte for byte.
+			want, err := json.MarshalIndent(spec.meta, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := os.ReadFile(base + models.SuffixMeta); err != nil || string(got) != string(want)+"\n" {
+				t.Errorf("%s%s differs from the spec's meta:\n%s\nwant\n%s", id, models.SuffixMeta, got, want)
+			}
 
 			var tr models.Transcript
 			readJSON(t, base+models.SuffixTranscript, &tr)
