@@ -28,32 +28,33 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
+	"github.com/callqa/callqa/store"
 )
 
 // Source is where the recordings come from: it lists them and opens them
-// with their sidecars. storage.LocalSource implements it, and so does the
+// with their sidecars. source.Local implements it, and so does the
 // S3 source.
 type Source interface {
 	pipeline.RecordingSource
-	List(ctx context.Context, prefix string, fn func(storage.Object) error) error
+	List(ctx context.Context, prefix string, fn func(source.Object) error) error
 }
 
-// ResultStore is what a run needs of the results store (*storage.Store):
+// ResultStore is what a run needs of the results store (*store.Store):
 // what is stored for a recording (to skip and count it), save results, and
 // keep the batch record.
 type ResultStore interface {
-	StoredCall(ctx context.Context, key string, sc models.ScorecardRef) (*storage.StoredCall, error)
+	StoredCall(ctx context.Context, key string, sc models.ScorecardRef) (*store.StoredCall, error)
 	SaveResult(ctx context.Context, batchID string, r *models.Result) error
-	StartBatch(ctx context.Context, b *storage.Batch) error
-	UpdateBatch(ctx context.Context, b *storage.Batch) error
-	FinishBatch(ctx context.Context, b *storage.Batch, status string) error
-	Clashes(ctx context.Context, f storage.ClashFilter) ([]storage.Clash, error)
+	StartBatch(ctx context.Context, b *store.Batch) error
+	UpdateBatch(ctx context.Context, b *store.Batch) error
+	FinishBatch(ctx context.Context, b *store.Batch, status string) error
+	Clashes(ctx context.Context, f store.ClashFilter) ([]store.Clash, error)
 }
 
 var (
-	_ Source      = (*storage.LocalSource)(nil)
-	_ ResultStore = (*storage.Store)(nil)
+	_ Source      = (*source.Local)(nil)
+	_ ResultStore = (*store.Store)(nil)
 )
 
 // Config tunes a run. The zero value is the documented default, except that
@@ -186,12 +187,12 @@ func (e errStore) Unwrap() error { return e.err }
 // same way with the batch marked failed. Calls that kept failing with a
 // transient fault are counted as failed, logged, and not stored, so that a
 // rerun tries them again.
-func Run(ctx context.Context, cfg Config, src Source, prefix string, eng *pipeline.Engine, store ResultStore) (*Summary, error) {
+func Run(ctx context.Context, cfg Config, src Source, prefix string, eng *pipeline.Engine, results ResultStore) (*Summary, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if src == nil || eng == nil || store == nil {
-		return nil, errors.New("batch run: nil source, engine or store")
+	if src == nil || eng == nil || results == nil {
+		return nil, errors.New("batch run: nil source, engine or results")
 	}
 	cfg = cfg.withDefaults()
 	sc := eng.Scorecard()
@@ -199,21 +200,21 @@ func Run(ctx context.Context, cfg Config, src Source, prefix string, eng *pipeli
 		cfg:   cfg,
 		src:   src,
 		eng:   eng,
-		store: store,
+		store: results,
 		ref:   models.ScorecardRef{ID: sc.ID, Version: sc.Version},
 	}
 	date := cfg.Date
 	if date == "" {
 		date = DateOfPrefix(prefix)
 	}
-	// The store's time zone dates the unprocessable calls as it stores them.
-	loc := storage.DefaultLocation()
-	if l, ok := store.(interface{ Location() *time.Location }); ok && l.Location() != nil {
+	// The results's time zone dates the unprocessable calls as it stores them.
+	loc := store.DefaultLocation()
+	if l, ok := results.(interface{ Location() *time.Location }); ok && l.Location() != nil {
 		loc = l.Location()
 	}
 	r.tally = newTally(date, loc)
-	r.batch = storage.Batch{Source: cfg.SourceName, Prefix: prefix, Date: date, Scorecard: r.ref}
-	if err := store.StartBatch(ctx, &r.batch); err != nil {
+	r.batch = store.Batch{Source: cfg.SourceName, Prefix: prefix, Date: date, Scorecard: r.ref}
+	if err := results.StartBatch(ctx, &r.batch); err != nil {
 		return nil, fmt.Errorf("batch run: %w", err)
 	}
 	return r.run(ctx, prefix)
@@ -226,7 +227,7 @@ type runner struct {
 	eng   *pipeline.Engine
 	store ResultStore
 	ref   models.ScorecardRef
-	batch storage.Batch // ID and labels; counts are copied from tally
+	batch store.Batch // ID and labels; counts are copied from tally
 	tally *tally
 }
 
@@ -243,7 +244,7 @@ func (r *runner) run(parent context.Context, prefix string) (*Summary, error) {
 	var listErr error
 	go func() {
 		defer close(keys)
-		listErr = r.src.List(ctx, prefix, func(o storage.Object) error {
+		listErr = r.src.List(ctx, prefix, func(o source.Object) error {
 			r.tally.listed()
 			select {
 			case keys <- o.Key:
@@ -277,18 +278,18 @@ func (r *runner) run(parent context.Context, prefix string) (*Summary, error) {
 
 	// The run is over: record it even when ctx is cancelled.
 	final := context.WithoutCancel(parent)
-	status := storage.BatchFinished
+	status := store.BatchFinished
 	var err, err2 error
 	cause := context.Cause(ctx)
 	switch {
 	case parent.Err() != nil:
-		status = storage.BatchInterrupted
+		status = store.BatchInterrupted
 		err = fmt.Errorf("batch %s interrupted: %w", r.batch.ID, context.Cause(parent))
 	case cause != nil && cause != context.Canceled:
-		status = storage.BatchFailed
+		status = store.BatchFailed
 		err = fmt.Errorf("batch %s: %w", r.batch.ID, cause)
 	case listErr != nil:
-		status = storage.BatchFailed
+		status = store.BatchFailed
 		err = fmt.Errorf("batch %s: list %s: %w", r.batch.ID, prefix, listErr)
 	}
 	r.tally.fill(&r.batch)
@@ -301,7 +302,7 @@ func (r *runner) run(parent context.Context, prefix string) (*Summary, error) {
 	sum := r.tally.summary(r.cfg, r.batch, time.Since(start))
 	// Call ids that another recording also carries: both are stored and
 	// counted, and the summary names them so the recorder can be fixed.
-	if sum.Clashes, err2 = r.store.Clashes(final, storage.ClashFilter{Scorecard: r.ref, Prefix: prefix}); err2 != nil {
+	if sum.Clashes, err2 = r.store.Clashes(final, store.ClashFilter{Scorecard: r.ref, Prefix: prefix}); err2 != nil {
 		log.ErrorContext(final, "listing call id clashes failed", "err", err2)
 	}
 	for _, c := range sum.Clashes {

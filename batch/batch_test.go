@@ -18,23 +18,24 @@ import (
 	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/report"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
+	"github.com/callqa/callqa/store"
 )
 
 // bundle is what a test needs: a generated folder, the real engine with
 // the default scorecard and a fresh SQLite store.
 type bundle struct {
 	root  string
-	src   *storage.LocalSource
+	src   *source.Local
 	eng   *pipeline.Engine
-	store *storage.Store
+	store *store.Store
 }
 
 func setup(t testing.TB, calls []genCall) *bundle {
 	t.Helper()
 	root := t.TempDir()
 	writeFolder(t, root, calls)
-	src, err := storage.NewLocalSource(root)
+	src, err := source.NewLocal(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func setup(t testing.TB, calls []genCall) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := storage.OpenStore(context.Background(), filepath.Join(t.TempDir(), "results.db"), nil)
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "results.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestRunFolder(t *testing.T) {
 	}
 	bt := sum.Batch
 	// 15 recordings on the 25th: 10 valid, 4 broken, 1 with broken metadata.
-	if bt.Total != 15 || bt.Inspected != 10 || bt.Unprocessable != 5 || bt.Failed != 0 || bt.Skipped != 0 || bt.Status != storage.BatchFinished || bt.Date != "2026-11-25" {
+	if bt.Total != 15 || bt.Inspected != 10 || bt.Unprocessable != 5 || bt.Failed != 0 || bt.Skipped != 0 || bt.Status != store.BatchFinished || bt.Date != "2026-11-25" {
 		t.Errorf("batch = %+v", bt)
 	}
 	if n := b.count(t, `SELECT COUNT(*) FROM results`); n != 15 {
@@ -181,7 +182,7 @@ func TestRunFolder(t *testing.T) {
 		t.Errorf("no progress line in %q", progress.String())
 	}
 	stored, err := b.store.GetBatch(ctx, bt.ID)
-	if err != nil || stored.Total != 15 || stored.Passed != 7 || stored.Status != storage.BatchFinished || stored.FinishedAt.IsZero() {
+	if err != nil || stored.Total != 15 || stored.Passed != 7 || stored.Status != store.BatchFinished || stored.FinishedAt.IsZero() {
 		t.Errorf("stored batch = %+v, %v", stored, err)
 	}
 	var text strings.Builder
@@ -247,7 +248,7 @@ func TestRunFolder(t *testing.T) {
 
 // cancelSource cancels the run when the n-th recording is opened.
 type cancelSource struct {
-	*storage.LocalSource
+	*source.Local
 	n      int32
 	opened atomic.Int32
 	cancel context.CancelFunc
@@ -257,7 +258,7 @@ func (s *cancelSource) Open(ctx context.Context, key string) (io.ReadCloser, err
 	if s.opened.Add(1) == s.n {
 		s.cancel()
 	}
-	return s.LocalSource.Open(ctx, key)
+	return s.Local.Open(ctx, key)
 }
 
 func TestRunInterrupted(t *testing.T) {
@@ -268,12 +269,12 @@ func TestRunInterrupted(t *testing.T) {
 	}
 	b := setup(t, calls)
 	ctx, cancel := context.WithCancel(context.Background())
-	src := &cancelSource{LocalSource: b.src, n: 8, cancel: cancel}
+	src := &cancelSource{Local: b.src, n: 8, cancel: cancel}
 	sum, err := Run(ctx, quiet(), src, "", b.eng, b.store)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted run error = %v, want context.Canceled", err)
 	}
-	if sum == nil || sum.Batch.Status != storage.BatchInterrupted {
+	if sum == nil || sum.Batch.Status != store.BatchInterrupted {
 		t.Fatalf("summary = %+v", sum)
 	}
 	stored := b.count(t, `SELECT COUNT(*) FROM results`)
@@ -281,7 +282,7 @@ func TestRunInterrupted(t *testing.T) {
 		t.Errorf("interrupted: %d stored, batch %+v", stored, sum.Batch)
 	}
 	b.checkWhole(t)
-	if got, err := b.store.GetBatch(context.Background(), sum.Batch.ID); err != nil || got.Status != storage.BatchInterrupted {
+	if got, err := b.store.GetBatch(context.Background(), sum.Batch.ID); err != nil || got.Status != store.BatchInterrupted {
 		t.Errorf("stored batch = %+v, %v", got, err)
 	}
 
@@ -302,7 +303,7 @@ func TestRunInterrupted(t *testing.T) {
 // flakySource fails opening some recordings with a transient (not a
 // not-found) error: "F-once" the first time only, "F-always" every time.
 type flakySource struct {
-	*storage.LocalSource
+	*source.Local
 	mu    sync.Mutex
 	tries map[string]int
 }
@@ -317,7 +318,7 @@ func (s *flakySource) Open(ctx context.Context, key string) (io.ReadCloser, erro
 	if strings.Contains(key, "F-always") || (strings.Contains(key, "F-once") && n == 1) {
 		return nil, errFlaky
 	}
-	return s.LocalSource.Open(ctx, key)
+	return s.Local.Open(ctx, key)
 }
 
 func TestRunTransientFaults(t *testing.T) {
@@ -327,7 +328,7 @@ func TestRunTransientFaults(t *testing.T) {
 		{name: "F-always", seconds: 20, polite: true},
 		{name: "OK", seconds: 20, polite: true},
 	})
-	src := &flakySource{LocalSource: b.src, tries: map[string]int{}}
+	src := &flakySource{Local: b.src, tries: map[string]int{}}
 	var logs strings.Builder
 	cfg := quiet()
 	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
@@ -373,7 +374,7 @@ func TestRunStoreFault(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "results store") {
 		t.Fatalf("Run with a broken store = %v", err)
 	}
-	if sum.Batch.Status != storage.BatchFailed {
+	if sum.Batch.Status != store.BatchFailed {
 		t.Errorf("batch status = %s, want failed", sum.Batch.Status)
 	}
 	if n := b.count(t, `SELECT COUNT(*) FROM results`); n != 0 {
@@ -428,7 +429,7 @@ func TestProgressLine(t *testing.T) {
 
 // countingSource counts the opens of each recording's meta sidecar.
 type countingSource struct {
-	*storage.LocalSource
+	*source.Local
 	mu   sync.Mutex
 	meta map[string]int
 }
@@ -439,16 +440,16 @@ func (s *countingSource) OpenSidecar(ctx context.Context, key, suffix string) (i
 		s.meta[key]++
 		s.mu.Unlock()
 	}
-	return s.LocalSource.OpenSidecar(ctx, key, suffix)
+	return s.Local.OpenSidecar(ctx, key, suffix)
 }
 
 // countingStore counts the store lookups of skipped calls.
 type countingStore struct {
-	*storage.Store
+	*store.Store
 	lookups atomic.Int32
 }
 
-func (s *countingStore) StoredCall(ctx context.Context, key string, sc models.ScorecardRef) (*storage.StoredCall, error) {
+func (s *countingStore) StoredCall(ctx context.Context, key string, sc models.ScorecardRef) (*store.StoredCall, error) {
 	s.lookups.Add(1)
 	return s.Store.StoredCall(ctx, key, sc)
 }
@@ -476,7 +477,7 @@ func TestRunSkipsByRecording(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	src := &countingSource{LocalSource: b.src, meta: map[string]int{}}
+	src := &countingSource{Local: b.src, meta: map[string]int{}}
 	st := &countingStore{Store: b.store}
 	sum, err := Run(ctx, quiet(), src, "", b.eng, st)
 	if err != nil {
@@ -622,7 +623,7 @@ func TestRunCallIDClash(t *testing.T) {
 	if len(sum2.Clashes) != 1 || sum2.Batch.Total != 1 || sum2.Batch.Skipped != 1 {
 		t.Errorf("run of the 26th: batch %+v, clashes %+v", sum2.Batch, sum2.Clashes)
 	}
-	gs, err := b.store.GroupCounts(ctx, storage.ReportFilter{Scorecard: b.ref()}, storage.GroupDay)
+	gs, err := b.store.GroupCounts(ctx, store.ReportFilter{Scorecard: b.ref()}, store.GroupDay)
 	if err != nil {
 		t.Fatal(err)
 	}

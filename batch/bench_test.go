@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 )
 
 // cpuTime is the user + system CPU time of this process so far.
@@ -33,7 +33,7 @@ func BenchmarkRun(b *testing.B) {
 			agent: fmt.Sprintf("A%d", i%12), team: fmt.Sprintf("T%d", i%3)})
 	}
 	bd := setup(b, gen)
-	st, err := storage.OpenStore(context.Background(), filepath.Join(b.TempDir(), "bench.db"), nil)
+	st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,13 +11,13 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 )
 
 // Summary sums a run up.
 type Summary struct {
 	// Batch is the batch record, with its final counts and status.
-	Batch storage.Batch `json:"batch"`
+	Batch store.Batch `json:"batch"`
 	// Elapsed is the run's wall time.
 	Elapsed time.Duration `json:"elapsed"`
 	// AudioSeconds is the audio inspected by this run (skipped calls
@@ -41,13 +41,13 @@ type Summary struct {
 	// Reanalysed counts the calls an earlier run had inspected with another
 	// audio analysis, inspected again by this one (per analysis in
 	// ReanalysedFrom).
-	Reanalysed     int                     `json:"reanalysed"`
-	ReanalysedFrom []storage.AnalysisCalls `json:"reanalysed_from,omitempty"`
+	Reanalysed     int                   `json:"reanalysed"`
+	ReanalysedFrom []store.AnalysisCalls `json:"reanalysed_from,omitempty"`
 	// Clashes are the call ids of the run's recordings that another
 	// recording also carries (this run's or any other): each recording is
 	// stored and counted as its own call. The text lists the first
 	// MaxListed.
-	Clashes []storage.Clash `json:"clashes"`
+	Clashes []store.Clash `json:"clashes"`
 	// ListFlags are added to the `callqa report --list unprocessable`
 	// command the text suggests for the calls it does not list (from
 	// Config.ListFlags).
@@ -228,7 +228,7 @@ type tally struct {
 	rules        map[string]*RuleHits
 	agents       map[string]*AgentStats
 	// unproc and failures are the calls not inspected; date and loc give
-	// an unprocessable call's date as the store does (storage.CallDate).
+	// an unprocessable call's date as the store does (store.CallDate).
 	unproc   []CallProblem
 	failures []CallProblem
 	// reanalysed counts the calls inspected again because another
@@ -264,13 +264,13 @@ func (t *tally) failed(key, reason string) {
 
 // add counts a result this run stored.
 func (t *tally) add(r *models.Result) {
-	c := storage.StoredCall{CallID: r.CallID, Status: r.Status, Passed: r.Passed,
+	c := store.StoredCall{CallID: r.CallID, Status: r.Status, Passed: r.Passed,
 		AgentID: r.Meta.AgentID, AgentName: r.Meta.AgentName, Team: r.Meta.Team}
 	seen := map[string]bool{}
 	for _, f := range r.Findings {
 		if !seen[f.Rule] {
 			seen[f.Rule] = true
-			c.Rules = append(c.Rules, storage.StoredRule{Rule: f.Rule, Name: f.Name})
+			c.Rules = append(c.Rules, store.StoredRule{Rule: f.Rule, Name: f.Name})
 		}
 	}
 	t.mu.Lock()
@@ -280,7 +280,7 @@ func (t *tally) add(r *models.Result) {
 		t.audioS += r.Audio.DurationS
 	}
 	if r.Status != models.StatusInspected {
-		date := storage.CallDate(r, t.date, t.loc)
+		date := store.CallDate(r, t.date, t.loc)
 		if date == "" { // as SaveResult: the day it was stored
 			date = time.Now().In(t.loc).Format(time.DateOnly)
 		}
@@ -300,7 +300,7 @@ func (t *tally) reanalyse(an models.AnalysisRef) {
 }
 
 // addStored counts a call an earlier run inspected, skipped by this one.
-func (t *tally) addStored(c *storage.StoredCall) {
+func (t *tally) addStored(c *store.StoredCall) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.skipped++
@@ -309,7 +309,7 @@ func (t *tally) addStored(c *storage.StoredCall) {
 
 // count adds a call's outcome to the figures; t.mu is held. Rules are
 // those its findings flagged, once each.
-func (t *tally) count(c *storage.StoredCall) {
+func (t *tally) count(c *store.StoredCall) {
 	if c.Status != models.StatusInspected {
 		t.unprocessabl++
 		return
@@ -363,13 +363,13 @@ func (t *tally) progress() progress {
 }
 
 // fill copies the counts into b.
-func (t *tally) fill(b *storage.Batch) {
+func (t *tally) fill(b *store.Batch) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b.Total, b.Inspected, b.Unprocessable, b.Passed, b.Failed, b.Skipped = t.total, t.inspected, t.unprocessabl, t.passed, t.failedN, t.skipped
 }
 
-func (t *tally) summary(cfg Config, b storage.Batch, elapsed time.Duration) *Summary {
+func (t *tally) summary(cfg Config, b store.Batch, elapsed time.Duration) *Summary {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	s := &Summary{Batch: b, Elapsed: elapsed, AudioSeconds: t.audioS, Processed: t.processed,
@@ -377,7 +377,7 @@ func (t *tally) summary(cfg Config, b storage.Batch, elapsed time.Duration) *Sum
 		Unprocessable: sortedProblems(t.unproc), Failed: sortedProblems(t.failures)}
 	for an, n := range t.reanalysed {
 		s.Reanalysed += n
-		s.ReanalysedFrom = append(s.ReanalysedFrom, storage.AnalysisCalls{Analysis: an, Calls: n})
+		s.ReanalysedFrom = append(s.ReanalysedFrom, store.AnalysisCalls{Analysis: an, Calls: n})
 	}
 	sort.Slice(s.ReanalysedFrom, func(i, j int) bool {
 		a, b := s.ReanalysedFrom[i], s.ReanalysedFrom[j]

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 )
 
 // problems returns n unprocessable calls X00.. on the given dates in turn.
@@ -26,8 +26,8 @@ func problems(n int, dates ...string) []CallProblem {
 // where to see them.
 func TestSummaryText(t *testing.T) {
 	t.Parallel()
-	batch := func(total, inspected, unproc, passed, failed int) storage.Batch {
-		return storage.Batch{ID: "b1", Status: storage.BatchFinished, Scorecard: models.ScorecardRef{ID: "hotline-12333", Version: 1},
+	batch := func(total, inspected, unproc, passed, failed int) store.Batch {
+		return store.Batch{ID: "b1", Status: store.BatchFinished, Scorecard: models.ScorecardRef{ID: "hotline-12333", Version: 1},
 			Total: total, Inspected: inspected, Unprocessable: unproc, Passed: passed, Failed: failed}
 	}
 	failed := func(n int) []CallProblem {

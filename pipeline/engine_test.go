@@ -19,7 +19,7 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -66,7 +66,7 @@ func defaultEngine(t testing.TB) *Engine {
 // TestSamplesGolden pins the full inspection result of every sample call.
 // Refresh with: go test ./pipeline -run TestSamplesGolden -update
 func TestSamplesGolden(t *testing.T) {
-	src, err := storage.NewLocalSource(samplesRoot)
+	src, err := source.NewLocal(samplesRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestSamplesGolden(t *testing.T) {
 // TestSampleScenarios checks that each sample call shows the scenario it
 // was made for, independently of the golden files.
 func TestSampleScenarios(t *testing.T) {
-	src, err := storage.NewLocalSource(samplesRoot)
+	src, err := source.NewLocal(samplesRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ type truth struct {
 // and with their count; hold music within 2 s, as the music score averages
 // about a second and a hold's first note may sound like a steady tone).
 func TestVoiceActivityAgainstTruth(t *testing.T) {
-	src, err := storage.NewLocalSource(samplesRoot)
+	src, err := source.NewLocal(samplesRoot)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,7 +346,7 @@ func TestInspectClassifiesErrors(t *testing.T) {
 	adpcm := append([]byte{}, call[:60]...)
 	adpcm[20] = 0x11 // IMA ADPCM format tag
 	write("adpcm.wav", adpcm)
-	src, err := storage.NewLocalSource(dir)
+	src, err := source.NewLocal(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -502,7 +502,7 @@ func TestInspectSurveyMeta(t *testing.T) {
 			}
 		}
 	}
-	src, err := storage.NewLocalSource(dir)
+	src, err := source.NewLocal(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

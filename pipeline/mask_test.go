@@ -13,7 +13,7 @@ import (
 	"github.com/callqa/callqa/pipeline/pii"
 	"github.com/callqa/callqa/pipeline/rules"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
 )
 
 // TestInspectMasksPersonalData inspects a call whose customer reads out a
@@ -38,7 +38,7 @@ func TestInspectMasksPersonalData(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	src, err := storage.NewLocalSource(dir)
+	src, err := source.NewLocal(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestMaskResultStored(t *testing.T) {
 
 	// A new result, masked again: nothing moves.
 	eng := defaultEngine(t)
-	src, err := storage.NewLocalSource(samplesRoot)
+	src, err := source.NewLocal(samplesRoot)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/transcript"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
 )
 
 // callRecorder is a Transcriber that keeps the Call it was given and
@@ -35,7 +35,7 @@ func TestTranscriberGetsTheAnalysis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := storage.NewLocalSource(samplesRoot)
+	src, err := source.NewLocal(samplesRoot)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,17 +5,17 @@ import (
 	"fmt"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 )
 
-// ClashStore is what the listing of call id clashes reads (*storage.Store).
+// ClashStore is what the listing of call id clashes reads (*store.Store).
 type ClashStore interface {
-	Clashes(ctx context.Context, f storage.ClashFilter) ([]storage.Clash, error)
+	Clashes(ctx context.Context, f store.ClashFilter) ([]store.Clash, error)
 	LatestScorecard(ctx context.Context) (models.ScorecardRef, error)
 }
 
 var (
-	_ ClashStore = (*storage.Store)(nil)
+	_ ClashStore = (*store.Store)(nil)
 	_ Report     = (*ClashList)(nil)
 )
 
@@ -51,7 +51,7 @@ func Clashes(ctx context.Context, st ClashStore, o Options) (*ClashList, error) 
 	if err != nil {
 		return nil, err
 	}
-	cs, err := st.Clashes(ctx, storage.ClashFilter{Scorecard: f.Scorecard, From: f.From, To: f.To})
+	cs, err := st.Clashes(ctx, store.ClashFilter{Scorecard: f.Scorecard, From: f.From, To: f.To})
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

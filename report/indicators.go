@@ -9,7 +9,8 @@ import (
 	"strings"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
+	"github.com/callqa/callqa/workbench"
 )
 
 // Indicator keys: the names IndicatorOptions.Targets and Weights (and the
@@ -95,23 +96,23 @@ func indicatorKeys() string {
 }
 
 // IndicatorStore is what the indicator rows read from the results store
-// (*storage.Store).
+// (*store.Store).
 type IndicatorStore interface {
-	IndicatorCounts(ctx context.Context, f storage.ReportFilter, by string) ([]storage.IndicatorCount, error)
+	IndicatorCounts(ctx context.Context, f store.ReportFilter, by string) ([]store.IndicatorCount, error)
 	LatestScorecard(ctx context.Context) (models.ScorecardRef, error)
-	OtherScorecards(ctx context.Context, f storage.ReportFilter) (int, []storage.ScorecardCalls, error)
-	Analyses(ctx context.Context, f storage.ReportFilter) ([]storage.AnalysisCalls, error)
+	OtherScorecards(ctx context.Context, f store.ReportFilter) (int, []store.ScorecardCalls, error)
+	Analyses(ctx context.Context, f store.ReportFilter) ([]store.AnalysisCalls, error)
 }
 
-// ReviewSource gives the reviewed pass rates (*storage.Workbench): they
+// ReviewSource gives the reviewed pass rates (*workbench.Workbench): they
 // need the scorecard, to re-score calls with overturned findings.
 type ReviewSource interface {
-	GroupedPassRates(ctx context.Context, sc *models.Scorecard, f storage.CallFilter, groups ...string) (map[string][]storage.PassRate, error)
+	GroupedPassRates(ctx context.Context, sc *models.Scorecard, f workbench.CallFilter, groups ...string) (map[string][]workbench.PassRate, error)
 }
 
 var (
-	_ IndicatorStore = (*storage.Store)(nil)
-	_ ReviewSource   = (*storage.Workbench)(nil)
+	_ IndicatorStore = (*store.Store)(nil)
+	_ ReviewSource   = (*workbench.Workbench)(nil)
 )
 
 // IndicatorOptions configure the indicator rows. The zero value is the
@@ -316,31 +317,31 @@ func Indicators(ctx context.Context, st IndicatorStore, o Options, ind Indicator
 		set.noReviewReason = fmt.Sprintf("未提供评分表 %s v%d", f.Scorecard.ID, f.Scorecard.Version)
 	}
 
-	totals, err := st.IndicatorCounts(ctx, f, storage.GroupAll)
+	totals, err := st.IndicatorCounts(ctx, f, store.GroupAll)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	if len(totals) != 1 {
 		return nil, fmt.Errorf("report: indicator totals: %d groups, want 1", len(totals))
 	}
-	var groups []storage.IndicatorCount
+	var groups []store.IndicatorCount
 	if ind.By != "" {
 		if groups, err = st.IndicatorCounts(ctx, f, ind.By); err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}
 	}
-	var reviewed map[string][]storage.PassRate
+	var reviewed map[string][]workbench.PassRate
 	if set.reviewed {
-		by := []string{storage.GroupAll}
+		by := []string{store.GroupAll}
 		if ind.By != "" {
 			by = append(by, ind.By)
 		}
-		cf := storage.CallFilter{ScorecardID: f.Scorecard.ID, ScorecardVersion: f.Scorecard.Version, From: f.From, To: f.To}
+		cf := workbench.CallFilter{ScorecardID: f.Scorecard.ID, ScorecardVersion: f.Scorecard.Version, From: f.From, To: f.To}
 		if reviewed, err = ind.Reviews.GroupedPassRates(ctx, ind.Scorecard, cf, by...); err != nil {
 			return nil, fmt.Errorf("report: %w", err)
 		}
 	}
-	reviewedOf := func(by, key string) *storage.PassRate {
+	reviewedOf := func(by, key string) *workbench.PassRate {
 		if !set.reviewed {
 			return nil
 		}
@@ -349,7 +350,7 @@ func Indicators(ctx context.Context, st IndicatorStore, o Options, ind Indicator
 				return &p
 			}
 		}
-		return &storage.PassRate{Key: key} // no inspected call in the group
+		return &workbench.PassRate{Key: key} // no inspected call in the group
 	}
 	om, err := omitted(ctx, st, f)
 	if err != nil {
@@ -366,14 +367,14 @@ func Indicators(ctx context.Context, st IndicatorStore, o Options, ind Indicator
 	}
 	total := totals[0]
 	total.Key, total.Label = "合计", "合计"
-	t.Total = set.group(total, reviewedOf(storage.GroupAll, ""), true)
+	t.Total = set.group(total, reviewedOf(store.GroupAll, ""), true)
 	t.Notes = set.notes(t, om)
 	return t, nil
 }
 
 // group computes the rows of one group; the spend applies to the total
 // only (it is the range's).
-func (s indicatorSettings) group(c storage.IndicatorCount, rv *storage.PassRate, total bool) IndicatorGroup {
+func (s indicatorSettings) group(c store.IndicatorCount, rv *workbench.PassRate, total bool) IndicatorGroup {
 	counts := IndicatorCounts{Results: c.Results, Answered: c.Answered, Unanswered: c.Results - c.Answered,
 		Inspected: c.Inspected, Passed: c.Passed, Unprocessable: c.Unprocessable,
 		ComplaintFlagged: c.ComplaintFlagged, ComplaintConfirmed: c.ComplaintConfirmed,
@@ -421,7 +422,7 @@ func pctText(r *float64) string {
 }
 
 // row computes one indicator of one group.
-func (s indicatorSettings) row(d IndicatorDef, c storage.IndicatorCount, n IndicatorCounts, total bool) IndicatorRow {
+func (s indicatorSettings) row(d IndicatorDef, c store.IndicatorCount, n IndicatorCounts, total bool) IndicatorRow {
 	r := IndicatorRow{Indicator: d.Key, Name: d.Name, LowerIsBetter: d.LowerIsBetter, Unit: d.Unit, Weight: d.Weight, Target: d.Target}
 	count := func(v int) *float64 { return fptr(float64(v)) }
 	sameReviewed := func() {

@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/store"
+	"github.com/callqa/callqa/workbench"
 )
 
 // indCard is the scorecard of the indicator fixture: complaint_risk is its
@@ -61,27 +63,27 @@ type indCall struct {
 //	成本控制情况   900 s answered = 0.25 h: 100/0.25 = 400 yuan/h, 5 × 100/400 = 1.25;
 //	               agent talk 520 s = 0.14 h
 var indFixture = []indCall{
-	{"A", "2026-11-25", "一组", false, true, false, models.SatisfactionDissatisfied, 100, 60, []float64{10}, []string{storage.DecisionConfirm}},
-	{"B", "2026-11-25", "一组", false, true, false, models.SatisfactionSatisfied, 200, 100, []float64{5}, []string{storage.DecisionOverturn}},
+	{"A", "2026-11-25", "一组", false, true, false, models.SatisfactionDissatisfied, 100, 60, []float64{10}, []string{workbench.DecisionConfirm}},
+	{"B", "2026-11-25", "一组", false, true, false, models.SatisfactionSatisfied, 200, 100, []float64{5}, []string{workbench.DecisionOverturn}},
 	{"C", "2026-11-25", "二组", false, false, false, models.SatisfactionBasic, 50, 20, []float64{3}, []string{""}},
-	{"D", "2026-11-26", "二组", false, true, false, "", 150, 90, []float64{1, 8}, []string{storage.DecisionOverturn, ""}},
+	{"D", "2026-11-26", "二组", false, true, false, "", 150, 90, []float64{1, 8}, []string{workbench.DecisionOverturn, ""}},
 	{"E", "2026-12-01", "一组", false, true, false, models.SatisfactionSatisfied, 300, 200, nil, nil},
 	{"F", "2026-12-01", "二组", true, false, false, models.SatisfactionSatisfied, 0, 0, nil, nil},
-	{"G", "2026-12-01", "一组", false, true, true, models.SatisfactionSatisfied, 30, 5, []float64{2}, []string{storage.DecisionConfirm}},
-	{"H", "2026-12-01", "二组", false, true, false, models.SatisfactionDissatisfied, 100, 50, []float64{2, 4}, []string{storage.DecisionConfirm, storage.DecisionOverturn}},
+	{"G", "2026-12-01", "一组", false, true, true, models.SatisfactionSatisfied, 30, 5, []float64{2}, []string{workbench.DecisionConfirm}},
+	{"H", "2026-12-01", "二组", false, true, false, models.SatisfactionDissatisfied, 100, 50, []float64{2, 4}, []string{workbench.DecisionConfirm, workbench.DecisionOverturn}},
 }
 
 // setupIndicators returns a fresh SQLite store holding indFixture with its
 // reviews, and the workbench over it.
-func setupIndicators(t *testing.T) (*storage.Store, *storage.Workbench) {
+func setupIndicators(t *testing.T) (*store.Store, *workbench.Workbench) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := storage.OpenStore(ctx, filepath.Join(t.TempDir(), "ind.db"), nil)
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "ind.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	wb, err := storage.NewWorkbench(st, storage.WorkbenchConfig{BcryptCost: bcrypt.MinCost})
+	wb, err := workbench.New(st, workbench.Config{BcryptCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,13 +121,13 @@ func setupIndicators(t *testing.T) (*storage.Store, *storage.Workbench) {
 			if d == "" {
 				continue
 			}
-			if err := wb.SaveReview(ctx, storage.Review{Recording: rec, CallID: c.id, Rule: "complaint_risk",
-				StartMS: storage.StartMS(c.complaints[i]), Decision: d, Reviewer: "qa"}, ""); err != nil {
+			if err := wb.SaveReview(ctx, workbench.Review{Recording: rec, CallID: c.id, Rule: "complaint_risk",
+				StartMS: workbench.StartMS(c.complaints[i]), Decision: d, Reviewer: "qa"}, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if c.id == "C" {
-			if err := wb.SaveVerdict(ctx, storage.Verdict{Recording: rec, CallID: c.id, Passed: true, Reviewer: "qa"}, ""); err != nil {
+			if err := wb.SaveVerdict(ctx, workbench.Verdict{Recording: rec, CallID: c.id, Passed: true, Reviewer: "qa"}, ""); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -6,20 +6,20 @@ import (
 	"strings"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 )
 
 // CallStore is what call listings read from the results store
-// (*storage.Store).
+// (*store.Store).
 type CallStore interface {
-	ListCalls(ctx context.Context, f storage.ListFilter) ([]storage.ListedCall, error)
+	ListCalls(ctx context.Context, f store.ListFilter) ([]store.ListedCall, error)
 	LatestScorecard(ctx context.Context) (models.ScorecardRef, error)
-	OtherScorecards(ctx context.Context, f storage.ReportFilter) (int, []storage.ScorecardCalls, error)
-	Analyses(ctx context.Context, f storage.ReportFilter) ([]storage.AnalysisCalls, error)
+	OtherScorecards(ctx context.Context, f store.ReportFilter) (int, []store.ScorecardCalls, error)
+	Analyses(ctx context.Context, f store.ReportFilter) ([]store.AnalysisCalls, error)
 }
 
 var (
-	_ CallStore = (*storage.Store)(nil)
+	_ CallStore = (*store.Store)(nil)
 	_ Report    = (*CallList)(nil)
 	_ Report    = (*UnprocessableList)(nil)
 )
@@ -63,12 +63,12 @@ func (l ListOptions) describe() string {
 }
 
 // listFilter resolves the scorecard and returns the store filter.
-func listFilter(ctx context.Context, st CallStore, o Options, l ListOptions, status string) (storage.ListFilter, error) {
+func listFilter(ctx context.Context, st CallStore, o Options, l ListOptions, status string) (store.ListFilter, error) {
 	f, err := o.filter(ctx, st)
 	if err != nil {
-		return storage.ListFilter{}, err
+		return store.ListFilter{}, err
 	}
-	return storage.ListFilter{ReportFilter: f, Status: status, Team: l.Team, AgentID: l.Agent, Queue: l.Queue,
+	return store.ListFilter{ReportFilter: f, Status: status, Team: l.Team, AgentID: l.Agent, Queue: l.Queue,
 		Rule: l.Rule, FailedOnly: l.FailedOnly}, nil
 }
 
@@ -123,7 +123,7 @@ func Calls(ctx context.Context, st CallStore, o Options, l ListOptions) (*CallLi
 		return nil, err
 	}
 	t := &CallList{Scorecard: f.Scorecard, From: o.From, To: o.To, Filters: l, Calls: make([]CallRow, 0, len(calls)), OtherScorecards: om}
-	total := storage.GroupCount{Key: "合计", Label: "合计"}
+	total := store.GroupCount{Key: "合计", Label: "合计"}
 	for _, c := range calls {
 		t.Calls = append(t.Calls, CallRow{CallID: c.CallID, Date: c.Date, AgentID: c.AgentID, AgentName: c.AgentName,
 			Team: c.Team, Queue: c.Queue, Score: c.Score, Passed: c.Passed, Veto: c.Veto, Review: c.Review,

@@ -28,16 +28,16 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 )
 
 // Groupings of a pass-rate report.
 const (
-	ByDay   = storage.GroupDay
-	ByMonth = storage.GroupMonth
-	ByTeam  = storage.GroupTeam
-	ByAgent = storage.GroupAgent
-	ByQueue = storage.GroupQueue
+	ByDay   = store.GroupDay
+	ByMonth = store.GroupMonth
+	ByTeam  = store.GroupTeam
+	ByAgent = store.GroupAgent
+	ByQueue = store.GroupQueue
 )
 
 // IndicatorName is the name of the annual-evaluation indicator the pass
@@ -59,16 +59,16 @@ const MaxPeriods = 3700
 // date range spans more than MaxPeriods days (months): bad input.
 var ErrRangeTooLong = errors.New("range too long")
 
-// Store is what reports read from the results store (*storage.Store).
+// Store is what reports read from the results store (*store.Store).
 type Store interface {
-	GroupCounts(ctx context.Context, f storage.ReportFilter, by string) ([]storage.GroupCount, error)
-	RuleCounts(ctx context.Context, f storage.ReportFilter) ([]storage.RuleCount, error)
+	GroupCounts(ctx context.Context, f store.ReportFilter, by string) ([]store.GroupCount, error)
+	RuleCounts(ctx context.Context, f store.ReportFilter) ([]store.RuleCount, error)
 	LatestScorecard(ctx context.Context) (models.ScorecardRef, error)
-	OtherScorecards(ctx context.Context, f storage.ReportFilter) (int, []storage.ScorecardCalls, error)
-	Analyses(ctx context.Context, f storage.ReportFilter) ([]storage.AnalysisCalls, error)
+	OtherScorecards(ctx context.Context, f store.ReportFilter) (int, []store.ScorecardCalls, error)
+	Analyses(ctx context.Context, f store.ReportFilter) ([]store.AnalysisCalls, error)
 }
 
-var _ Store = (*storage.Store)(nil)
+var _ Store = (*store.Store)(nil)
 
 // scorecardSource resolves the default scorecard of a report.
 type scorecardSource interface {
@@ -78,8 +78,8 @@ type scorecardSource interface {
 // omissionSource counts the calls a report leaves out, and the analyses
 // of those it covers.
 type omissionSource interface {
-	OtherScorecards(ctx context.Context, f storage.ReportFilter) (int, []storage.ScorecardCalls, error)
-	Analyses(ctx context.Context, f storage.ReportFilter) ([]storage.AnalysisCalls, error)
+	OtherScorecards(ctx context.Context, f store.ReportFilter) (int, []store.ScorecardCalls, error)
+	Analyses(ctx context.Context, f store.ReportFilter) ([]store.AnalysisCalls, error)
 }
 
 // Options select the results a report covers.
@@ -112,19 +112,19 @@ func (o Options) Validate() error {
 }
 
 // filter resolves the scorecard and returns the store filter.
-func (o Options) filter(ctx context.Context, st scorecardSource) (storage.ReportFilter, error) {
+func (o Options) filter(ctx context.Context, st scorecardSource) (store.ReportFilter, error) {
 	if err := o.Validate(); err != nil {
-		return storage.ReportFilter{}, err
+		return store.ReportFilter{}, err
 	}
 	sc := o.Scorecard
 	if sc.ID == "" {
 		latest, err := st.LatestScorecard(ctx)
 		if err != nil {
-			return storage.ReportFilter{}, fmt.Errorf("report: which scorecard: %w", err)
+			return store.ReportFilter{}, fmt.Errorf("report: which scorecard: %w", err)
 		}
 		sc = latest
 	}
-	return storage.ReportFilter{Scorecard: sc, From: o.From, To: o.To}, nil
+	return store.ReportFilter{Scorecard: sc, From: o.From, To: o.To}, nil
 }
 
 // Omitted are the calls of a report's date range that it leaves out
@@ -134,21 +134,21 @@ type Omitted struct {
 	// Calls counts them (each once).
 	Calls int `json:"calls"`
 	// Scorecards are those versions with how many of the calls each holds.
-	Scorecards []storage.ScorecardCalls `json:"scorecards"`
+	Scorecards []store.ScorecardCalls `json:"scorecards"`
 	// Analyses, set only when the calls the report covers were measured by
 	// more than one audio analysis (some not re-inspected since an
 	// upgrade), counts them per analysis, the most calls first.
-	Analyses []storage.AnalysisCalls `json:"analyses,omitempty"`
+	Analyses []store.AnalysisCalls `json:"analyses,omitempty"`
 }
 
 // omitted counts the calls a report on f leaves out.
-func omitted(ctx context.Context, st omissionSource, f storage.ReportFilter) (Omitted, error) {
+func omitted(ctx context.Context, st omissionSource, f store.ReportFilter) (Omitted, error) {
 	n, per, err := st.OtherScorecards(ctx, f)
 	if err != nil {
 		return Omitted{}, fmt.Errorf("report: %w", err)
 	}
 	if per == nil {
-		per = []storage.ScorecardCalls{}
+		per = []store.ScorecardCalls{}
 	}
 	ans, err := st.Analyses(ctx, f)
 	if err != nil {
@@ -228,7 +228,7 @@ func ratio(n, d int) *float64 {
 	return &r
 }
 
-func passRow(g storage.GroupCount) PassRow {
+func passRow(g store.GroupCount) PassRow {
 	r := PassRow{Group: g.Key, Label: g.Label, Inspected: g.Inspected, Passed: g.Passed,
 		Failed: g.Inspected - g.Passed, Unprocessable: g.Unprocessable, PassRate: ratio(g.Passed, g.Inspected)}
 	if g.Inspected > 0 {
@@ -261,7 +261,7 @@ func PassRates(ctx context.Context, st Store, o Options, by string) (*PassTable,
 		return nil, err
 	}
 	t := &PassTable{Scorecard: f.Scorecard, By: by, From: o.From, To: o.To, Rows: make([]PassRow, 0, len(groups)), OtherScorecards: om}
-	var total storage.GroupCount
+	var total store.GroupCount
 	for _, g := range groups {
 		t.Rows = append(t.Rows, passRow(g))
 		total.Inspected += g.Inspected
@@ -275,7 +275,7 @@ func PassRates(ctx context.Context, st Store, o Options, by string) (*PassTable,
 }
 
 // fillPeriods adds the days (months) without calls between from and to.
-func fillPeriods(groups []storage.GroupCount, by, from, to string) ([]storage.GroupCount, error) {
+func fillPeriods(groups []store.GroupCount, by, from, to string) ([]store.GroupCount, error) {
 	layout, step := time.DateOnly, func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }
 	if by == ByMonth {
 		layout, step = "2006-01", func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }
@@ -286,7 +286,7 @@ func fillPeriods(groups []storage.GroupCount, by, from, to string) ([]storage.Gr
 			to = to[:7]
 		}
 	}
-	have := map[string]storage.GroupCount{}
+	have := map[string]store.GroupCount{}
 	for _, g := range groups {
 		if _, err := time.Parse(layout, g.Key); err != nil {
 			continue // a result without a usable date: kept below
@@ -307,7 +307,7 @@ func fillPeriods(groups []storage.GroupCount, by, from, to string) ([]storage.Gr
 	if err := errors.Join(err1, err2); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	var out []storage.GroupCount
+	var out []store.GroupCount
 	for _, g := range groups {
 		if _, ok := have[g.Key]; !ok {
 			out = append(out, g)
@@ -320,7 +320,7 @@ func fillPeriods(groups []storage.GroupCount, by, from, to string) ([]storage.Gr
 		k := d.Format(layout)
 		g, ok := have[k]
 		if !ok {
-			g = storage.GroupCount{Key: k, Label: k}
+			g = store.GroupCount{Key: k, Label: k}
 		}
 		out = append(out, g)
 	}
@@ -382,7 +382,7 @@ func RuleHits(ctx context.Context, st Store, o Options) (*RuleTable, error) {
 }
 
 // totals returns the inspected and passed calls selected by f.
-func totals(ctx context.Context, st Store, f storage.ReportFilter) (inspected, passed int, err error) {
+func totals(ctx context.Context, st Store, f store.ReportFilter) (inspected, passed int, err error) {
 	gs, err := st.GroupCounts(ctx, f, ByMonth)
 	if err != nil {
 		return 0, 0, fmt.Errorf("report: %w", err)

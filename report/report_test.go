@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -13,9 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -52,10 +54,10 @@ var ruleNames = map[string]string{"greeting": "开场白", "silence": "长时间
 
 // setup returns a fresh SQLite store holding the fixture (plus a result
 // of an older scorecard version that must never show).
-func setup(t *testing.T) *storage.Store {
+func setup(t *testing.T) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := storage.OpenStore(ctx, filepath.Join(t.TempDir(), "r.db"), nil)
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "r.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,12 +275,12 @@ func TestOptionsErrors(t *testing.T) {
 			t.Errorf("Indicators(%+v) = nil error", ind)
 		}
 	}
-	empty, err := storage.OpenStore(ctx, filepath.Join(t.TempDir(), "e.db"), nil)
+	empty, err := store.Open(ctx, filepath.Join(t.TempDir(), "e.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer empty.Close()
-	if _, err := PassRates(ctx, empty, Options{}, ByDay); !storage.IsNotFound(err) {
+	if _, err := PassRates(ctx, empty, Options{}, ByDay); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("PassRates on an empty store = %v, want not found", err)
 	}
 }
@@ -487,7 +489,7 @@ func TestCSVNeutralizesFormulas(t *testing.T) {
 func TestOtherScorecards(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := storage.OpenStore(ctx, filepath.Join(t.TempDir(), "o.db"), nil)
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "o.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

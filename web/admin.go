@@ -6,11 +6,11 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/workbench"
 )
 
 type usersView struct {
-	Users   []storage.User
+	Users   []workbench.User
 	Me      string // the admin looking at the page, who cannot disable themselves
 	Error   string
 	Created string
@@ -42,20 +42,20 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 // userCreate adds a user from the admin page.
 func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 	name, role, pw := strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("role"), r.PostFormValue("password")
-	if err := storage.ValidateUserName(name); err != nil {
+	if err := workbench.ValidateUserName(name); err != nil {
 		s.renderUsers(w, r, http.StatusBadRequest, usersView{Error: "用户名无效：只能包含字母、数字和 . _ @ -"})
 		return
 	}
-	if !storage.ValidRole(role) {
+	if !workbench.ValidRole(role) {
 		s.renderUsers(w, r, http.StatusBadRequest, usersView{Error: "角色无效"})
 		return
 	}
-	if len([]rune(pw)) < storage.MinPasswordLen || len(pw) > 72 {
+	if len([]rune(pw)) < workbench.MinPasswordLen || len(pw) > 72 {
 		s.renderUsers(w, r, http.StatusBadRequest, usersView{Error: "密码长度应为 10–72 个字符"})
 		return
 	}
 	u, err := s.wb.AddUser(r.Context(), name, role, pw)
-	if errors.Is(err, storage.ErrUserExists) {
+	if errors.Is(err, workbench.ErrUserExists) {
 		s.renderUsers(w, r, http.StatusConflict, usersView{Error: "用户已存在"})
 		return
 	}
@@ -64,7 +64,7 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := sessionFrom(r.Context())
-	if err := s.audit(r.Context(), storage.AuditEntry{User: sess.User.Name, Action: storage.AuditUserAdd,
+	if err := s.audit(r.Context(), workbench.AuditEntry{User: sess.User.Name, Action: workbench.AuditUserAdd,
 		Detail: u.Name + " " + u.Role, Remote: remoteAddr(r)}); err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
@@ -93,7 +93,7 @@ func (s *Server) userStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := s.wb.SetUserDisabled(r.Context(), name, disabled, sess.User.Name, remoteAddr(r))
-	if errors.Is(err, storage.ErrNoUser) {
+	if errors.Is(err, workbench.ErrNoUser) {
 		s.renderUsers(w, r, http.StatusNotFound, usersView{Error: "用户不存在"})
 		return
 	}
@@ -110,9 +110,9 @@ func (s *Server) userStatus(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin/users?"+q.Encode(), http.StatusSeeOther)
 }
 
-func (s *Server) auditFilter(r *http.Request) (storage.AuditFilter, error) {
+func (s *Server) auditFilter(r *http.Request) (workbench.AuditFilter, error) {
 	q := r.URL.Query()
-	f := storage.AuditFilter{CallID: q.Get("call"), User: q.Get("user"), Action: q.Get("action"), Limit: 500}
+	f := workbench.AuditFilter{CallID: q.Get("call"), User: q.Get("user"), Action: q.Get("action"), Limit: 500}
 	for _, v := range []string{f.CallID, f.User, f.Action} {
 		if len(v) > 200 {
 			return f, badf("参数过长")
@@ -134,7 +134,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "audit", "审计日志", struct {
-		Filter  storage.AuditFilter
-		Entries []storage.AuditEntry
+		Filter  workbench.AuditFilter
+		Entries []workbench.AuditEntry
 	}{f, entries})
 }

@@ -9,7 +9,8 @@ import (
 	"net/http"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
+	"github.com/callqa/callqa/workbench"
 )
 
 // The JSON API mirrors the pages with the same authorisation:
@@ -58,11 +59,11 @@ func (s *Server) apiCalls(w http.ResponseWriter, r *http.Request) {
 
 // apiCallBody is GET /api/calls/{id}.
 type apiCallBody struct {
-	Result         *models.Result   `json:"result"`
-	Reviews        []storage.Review `json:"reviews"`
-	Verdict        *storage.Verdict `json:"verdict"`
-	ReviewedPassed bool             `json:"reviewed_passed"`
-	AudioURL       string           `json:"audio_url"`
+	Result         *models.Result     `json:"result"`
+	Reviews        []workbench.Review `json:"reviews"`
+	Verdict        *workbench.Verdict `json:"verdict"`
+	ReviewedPassed bool               `json:"reviewed_passed"`
+	AudioURL       string             `json:"audio_url"`
 	// ServedScorecard is the scorecard the workbench serves; Result is of
 	// another version when the call has no result of it, and
 	// ScorecardNotice then says so.
@@ -71,13 +72,13 @@ type apiCallBody struct {
 	// ScorecardsHeld are the scorecard versions in the results (pick one
 	// with ?scorecard=ID:VERSION); RescoreNotice says how overturns are
 	// re-scored when the server has no definition of the served version.
-	ScorecardsHeld []storage.ScorecardUsage `json:"scorecards"`
-	RescoreNotice  string                   `json:"rescore_notice,omitempty"`
+	ScorecardsHeld []store.ScorecardUsage `json:"scorecards"`
+	RescoreNotice  string                 `json:"rescore_notice,omitempty"`
 	// VerdictNotice says the verdict was given on another scorecard version.
 	VerdictNotice string `json:"verdict_notice,omitempty"`
 	// Clash lists the other recordings whose metadata carry the same
 	// call id (other calls, stored and counted apart).
-	Clash []storage.CallRecording `json:"clash,omitempty"`
+	Clash []workbench.CallRecording `json:"clash,omitempty"`
 }
 
 func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) {
@@ -102,7 +103,7 @@ func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if reviews == nil {
-		reviews = []storage.Review{}
+		reviews = []workbench.Review{}
 	}
 	s.json(w, http.StatusOK, apiCallBody{Result: v.Result, Reviews: reviews, Verdict: v.Verdict,
 		ReviewedPassed: v.ReviewedPassed, AudioURL: c.URL("audio"), Clash: v.Clash,
@@ -136,7 +137,7 @@ func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if reviews == nil {
-		reviews = []storage.Review{}
+		reviews = []workbench.Review{}
 	}
 	s.json(w, http.StatusOK, map[string]any{"reviews": reviews, "verdict": verdict})
 }
@@ -295,7 +296,7 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if users == nil {
-		users = []storage.User{}
+		users = []workbench.User{}
 	}
 	s.json(w, http.StatusOK, users)
 }
@@ -313,7 +314,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if entries == nil {
-		entries = []storage.AuditEntry{}
+		entries = []workbench.AuditEntry{}
 	}
 	s.json(w, http.StatusOK, entries)
 }

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/workbench"
 )
 
 // sessionCookie is the name of the session cookie.
@@ -21,8 +21,8 @@ const sessionCookie = "callqa_session"
 type ctxKey struct{}
 
 // sessionFrom returns the request's session, set by auth.
-func sessionFrom(ctx context.Context) *storage.Session {
-	s, _ := ctx.Value(ctxKey{}).(*storage.Session)
+func sessionFrom(ctx context.Context) *workbench.Session {
+	s, _ := ctx.Value(ctxKey{}).(*workbench.Session)
 	return s
 }
 
@@ -39,7 +39,7 @@ func (s *Server) auth(roles []string, h http.HandlerFunc) http.Handler {
 		}
 		sess, err := s.wb.Session(r.Context(), token)
 		if err != nil {
-			if !errors.Is(err, storage.ErrNoSession) {
+			if !errors.Is(err, workbench.ErrNoSession) {
 				s.fail(w, r, http.StatusInternalServerError, err)
 				return
 			}
@@ -70,7 +70,7 @@ func (s *Server) auth(roles []string, h http.HandlerFunc) http.Handler {
 				}
 				submitted = r.PostFormValue("csrf")
 			}
-			if !storage.CSRFEqual(sess.CSRF, submitted) {
+			if !workbench.CSRFEqual(sess.CSRF, submitted) {
 				s.fail(w, r, http.StatusForbidden, errors.New("CSRF 校验失败，请刷新页面后重试"))
 				return
 			}
@@ -261,7 +261,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 
 // login checks credentials under the rate limit and starts a session. It
 // returns the HTTP status and message of a failure.
-func (s *Server) login(w http.ResponseWriter, r *http.Request, name, password string) (*storage.Session, int, error) {
+func (s *Server) login(w http.ResponseWriter, r *http.Request, name, password string) (*workbench.Session, int, error) {
 	if !sameOrigin(r) {
 		return nil, http.StatusForbidden, errors.New("跨站请求被拒绝")
 	}
@@ -281,9 +281,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, name, password st
 		return nil, http.StatusTooManyRequests, fmt.Errorf("登录失败次数过多，请 %d 分钟后再试", int(wait.Minutes())+1)
 	}
 	u, err := s.wb.Authenticate(r.Context(), name, password)
-	if errors.Is(err, storage.ErrBadCredentials) {
+	if errors.Is(err, workbench.ErrBadCredentials) {
 		// The reserved attempt stays: it is the failure.
-		s.audit(r.Context(), storage.AuditEntry{User: name, Action: storage.AuditLoginFailed, Remote: remoteAddr(r)})
+		s.audit(r.Context(), workbench.AuditEntry{User: name, Action: workbench.AuditLoginFailed, Remote: remoteAddr(r)})
 		return nil, http.StatusUnauthorized, errors.New("用户名或密码错误")
 	}
 	if err != nil {
@@ -296,7 +296,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, name, password st
 		return nil, http.StatusInternalServerError, err
 	}
 	s.setSessionCookie(w, token, int(s.cfg.SessionTTL/time.Second))
-	s.audit(r.Context(), storage.AuditEntry{User: u.Name, Action: storage.AuditLogin, Remote: remoteAddr(r)})
+	s.audit(r.Context(), workbench.AuditEntry{User: u.Name, Action: workbench.AuditLogin, Remote: remoteAddr(r)})
 	return &sess, http.StatusOK, nil
 }
 
@@ -321,7 +321,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, status, "login", "登录", loginView{Error: err.Error(), Next: next, Name: name})
 		return
 	}
-	if next == "/" && sess.User.Role == storage.RoleViewer {
+	if next == "/" && sess.User.Role == workbench.RoleViewer {
 		next = "/dashboard"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
@@ -354,13 +354,13 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sess := sessionFrom(r.Context())
-	s.audit(r.Context(), storage.AuditEntry{User: sess.User.Name, Action: storage.AuditLogout, Remote: remoteAddr(r)})
+	s.audit(r.Context(), workbench.AuditEntry{User: sess.User.Name, Action: workbench.AuditLogout, Remote: remoteAddr(r)})
 	s.setSessionCookie(w, "", -1)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	if sessionFrom(r.Context()).User.Role == storage.RoleViewer {
+	if sessionFrom(r.Context()).User.Role == workbench.RoleViewer {
 		http.Redirect(w, r, "/dashboard", http.StatusSeeOther)
 		return
 	}

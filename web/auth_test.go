@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/workbench"
 )
 
 func TestSafeNext(t *testing.T) {
@@ -189,7 +189,7 @@ func TestLoginRateLimitParallel(t *testing.T) {
 	if count[http.StatusUnauthorized] != 5 || count[http.StatusTooManyRequests] != n-5 {
 		t.Errorf("statuses %v, want 5 × 401 and %d × 429", count, n-5)
 	}
-	log, err := b.wb.AuditLog(context.Background(), storage.AuditFilter{Action: storage.AuditLoginFailed})
+	log, err := b.wb.AuditLog(context.Background(), workbench.AuditFilter{Action: workbench.AuditLoginFailed})
 	if err != nil || len(log) != 5 {
 		t.Errorf("%d failed logins checked and audited (%v), want 5", len(log), err)
 	}
@@ -335,7 +335,7 @@ func TestTrustedProxy(t *testing.T) {
 		if resp := proxied(c, "/login", login, fwd("203.0.113.9")...); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("login through the proxy: %s %s", resp.Status, bodyOf(resp))
 		}
-		log, _ := b.wb.AuditLog(context.Background(), storage.AuditFilter{Action: storage.AuditLogin})
+		log, _ := b.wb.AuditLog(context.Background(), workbench.AuditFilter{Action: workbench.AuditLogin})
 		if len(log) != 1 || log[0].Remote != "203.0.113.9" {
 			t.Errorf("audited login %+v, want remote 203.0.113.9", log)
 		}
@@ -370,7 +370,7 @@ func TestTrustedProxy(t *testing.T) {
 		if resp.StatusCode >= 400 {
 			t.Fatalf("verdict through the proxy: %s %s", resp.Status, bodyOf(resp))
 		}
-		log, _ = b.wb.AuditLog(context.Background(), storage.AuditFilter{Action: storage.AuditVerdict})
+		log, _ = b.wb.AuditLog(context.Background(), workbench.AuditFilter{Action: workbench.AuditVerdict})
 		if len(log) != 1 || log[0].Remote != "203.0.113.77" {
 			t.Errorf("audited verdict %+v, want remote 203.0.113.77", log)
 		}
@@ -387,7 +387,7 @@ func TestTrustedProxy(t *testing.T) {
 		if resp := proxied(c, "/login", login, hdr...); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("login: %s", resp.Status)
 		}
-		log, _ := b.wb.AuditLog(context.Background(), storage.AuditFilter{Action: storage.AuditLogin})
+		log, _ := b.wb.AuditLog(context.Background(), workbench.AuditFilter{Action: workbench.AuditLogin})
 		if len(log) != 1 || log[0].Remote != "127.0.0.1" {
 			t.Errorf("audited login %+v, want the connection's address 127.0.0.1", log)
 		}
@@ -418,7 +418,7 @@ func TestSecureCookieDefault(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !secure {
 		t.Fatalf("login: %s, Secure %v; want 303 and a Secure cookie", resp.Status, secure)
 	}
-	var me struct{ User storage.User }
+	var me struct{ User workbench.User }
 	if code := c.getJSON("/api/me", &me).StatusCode; code != http.StatusOK || me.User.Name != "reviewer1" {
 		t.Fatalf("/api/me with the Secure cookie over http://127.0.0.1: %d %+v", code, me)
 	}
@@ -491,13 +491,13 @@ func TestUserStatus(t *testing.T) {
 	}
 	b.login(t, reviewer)
 
-	log, err := b.wb.AuditLog(ctx, storage.AuditFilter{User: "admin1"})
+	log, err := b.wb.AuditLog(ctx, workbench.AuditFilter{User: "admin1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, e := range log {
-		if e.Action == storage.AuditUserDisable || e.Action == storage.AuditUserEnable {
+		if e.Action == workbench.AuditUserDisable || e.Action == workbench.AuditUserEnable {
 			got = append(got, e.Action+" "+e.Detail+" "+e.Remote)
 		}
 	}

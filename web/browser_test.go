@@ -14,7 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/workbench"
 )
 
 var updateScreenshots = flag.Bool("update-screenshots", false, "copy the call page screenshot to docs/screenshot-call.png")
@@ -197,7 +197,7 @@ func TestBrowserReview(t *testing.T) {
 	}
 	// Overturning without a reason says so on the finding, and stays.
 	first := res.Findings[deducting[0]]
-	li0 := fmt.Sprintf(`#f-%s-%d`, first.Rule, storage.StartMS(first.Start))
+	li0 := fmt.Sprintf(`#f-%s-%d`, first.Rule, workbench.StartMS(first.Start))
 	do("overturn without a reason",
 		chromedp.Click(chromedp.CSS(li0+` button.overturn`)),
 		chromedp.WaitVisible(chromedp.CSS(li0+` .form-error`)),
@@ -209,7 +209,7 @@ func TestBrowserReview(t *testing.T) {
 	// Overturn every deducting finding (the call fails until none is left).
 	for _, i := range deducting {
 		f := res.Findings[i]
-		li := fmt.Sprintf(`#f-%s-%d`, f.Rule, storage.StartMS(f.Start))
+		li := fmt.Sprintf(`#f-%s-%d`, f.Rule, workbench.StartMS(f.Start))
 		do("overturn "+li,
 			chromedp.WaitVisible(chromedp.CSS(li+` input[name="comment"]`)),
 			chromedp.SendKeys(chromedp.CSS(li+` input[name="comment"]`), "浏览器测试：误报"),
@@ -228,7 +228,7 @@ func TestBrowserReview(t *testing.T) {
 	shot("dashboard.png")
 
 	// The server saw the playback.
-	log, err := b.wb.AuditLog(context.Background(), storage.AuditFilter{CallID: call, Action: storage.AuditPlayback})
+	log, err := b.wb.AuditLog(context.Background(), workbench.AuditFilter{CallID: call, Action: workbench.AuditPlayback})
 	if err != nil || len(log) == 0 {
 		t.Errorf("playback not audited: %v %v", log, err)
 	}

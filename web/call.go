@@ -19,7 +19,8 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/rules"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
+	"github.com/callqa/callqa/workbench"
 )
 
 // maxCommentLen bounds review and verdict comments (characters).
@@ -48,7 +49,7 @@ type findingView struct {
 	Index    int
 	Finding  models.Finding
 	StartMS  int64
-	Review   *storage.Review
+	Review   *workbench.Review
 	RuleName string
 	// Explain says what the rule found, from the finding's structured
 	// evidence (its Evidence text for results stored before it had any).
@@ -81,19 +82,19 @@ type callView struct {
 	// docs/workbench.md).
 	VerdictNotice  string
 	Findings       []findingView
-	EarlierReviews []storage.Review
-	Verdict        *storage.Verdict
+	EarlierReviews []workbench.Review
+	Verdict        *workbench.Verdict
 	ReviewedPassed bool
 	Waveform       template.HTML
 	Lines          []lineView
 	BaseScore      float64
 	Deducted       float64
 	Duration       float64
-	Audit          []storage.AuditEntry
+	Audit          []workbench.AuditEntry
 	Reviewed       int
 	// Clash lists the other recordings whose metadata carry the same call
 	// id: they are other calls, stored and counted apart.
-	Clash []storage.CallRecording
+	Clash []workbench.CallRecording
 	// FormError is a review or verdict form refused (a bad request), shown
 	// where it was filled in.
 	FormError *formError
@@ -113,9 +114,9 @@ const lowCoverage = 0.5
 // else to its newest result of any scorecard, with a notice.
 func (s *Server) callResult(ctx context.Context, c callRef, sv *served) (res *models.Result, notice string, err error) {
 	res, err = s.wb.LatestResult(ctx, c.Rec, sv.Ref.ID, sv.Ref.Version)
-	if errors.Is(err, storage.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) {
 		res, err = s.wb.LatestResult(ctx, c.Rec, sv.Ref.ID, 0)
-		if errors.Is(err, storage.ErrNotFound) {
+		if errors.Is(err, store.ErrNotFound) {
 			res, err = s.wb.LatestResult(ctx, c.Rec, "", 0)
 		}
 		switch {
@@ -151,18 +152,18 @@ func (s *Server) callData(r *http.Request, c callRef, sv *served) (*callView, er
 		v.VerdictNotice = fmt.Sprintf("此结论是在评分表 %s v%d 的质检结果上作出的，按通话沿用至当前结果（评分表 %s v%d）",
 			verdict.ScorecardID, verdict.ScorecardVersion, res.Scorecard.ID, res.Scorecard.Version)
 	}
-	byKey := map[string]*storage.Review{}
+	byKey := map[string]*workbench.Review{}
 	for i := range reviews {
 		rv := &reviews[i]
 		byKey[rv.Rule+"@"+strconv.FormatInt(rv.StartMS, 10)] = rv
 	}
-	used := map[*storage.Review]bool{}
+	used := map[*workbench.Review]bool{}
 	byID := map[string]*models.Rule{}
 	for i := range sv.Rules {
 		byID[sv.Rules[i].ID] = &sv.Rules[i]
 	}
 	for i, f := range res.Findings {
-		ms := storage.StartMS(f.Start)
+		ms := workbench.StartMS(f.Start)
 		rv := byKey[f.Rule+"@"+strconv.FormatInt(ms, 10)]
 		if rv != nil {
 			used[rv] = true
@@ -186,7 +187,7 @@ func (s *Server) callData(r *http.Request, c callRef, sv *served) (*callView, er
 		// were taken from.
 		v.BaseScore = res.Score + v.Deducted
 	}
-	v.ReviewedPassed = storage.ReviewedVerdict(sv.Scorecard, res, reviews, verdict)
+	v.ReviewedPassed = workbench.ReviewedVerdict(sv.Scorecard, res, reviews, verdict)
 	v.Waveform = waveformSVG(res)
 	v.Lines = transcriptLines(res)
 	v.CoverageWarnings = coverageWarnings(res)
@@ -409,7 +410,7 @@ func runeSlice(s string, start, end int) string {
 type callRef struct {
 	ID, Rec string
 	// others are the other recordings that carry the same call id.
-	others []storage.CallRecording
+	others []workbench.CallRecording
 }
 
 // URL is the call's page (or sub-resource) URL.
@@ -419,7 +420,7 @@ func (c callRef) URL(sub ...string) string { return callURL(c.ID, c.Rec, sub...)
 // without saying which: the answer lists them (300 Multiple Choices).
 type ambiguousCall struct {
 	id   string
-	recs []storage.CallRecording
+	recs []workbench.CallRecording
 }
 
 func (a ambiguousCall) Error() string {
@@ -452,7 +453,7 @@ func (s *Server) callOf(r *http.Request) (callRef, error) {
 	}
 	switch {
 	case len(recs) == 0 || rec != "" && c.Rec == "":
-		return callRef{}, fmt.Errorf("call %s: %w", id, storage.ErrNotFound)
+		return callRef{}, fmt.Errorf("call %s: %w", id, store.ErrNotFound)
 	case c.Rec == "":
 		return callRef{}, ambiguousCall{id: id, recs: recs}
 	}
@@ -472,7 +473,7 @@ func (s *Server) failCall(w http.ResponseWriter, r *http.Request, err error) {
 		s.fail(w, r, http.StatusRequestEntityTooLarge, tl)
 	case errors.As(err, &b):
 		s.fail(w, r, http.StatusBadRequest, err)
-	case errors.Is(err, storage.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, errors.New("找不到该通话"))
 	default:
 		s.fail(w, r, http.StatusInternalServerError, err)
@@ -484,7 +485,7 @@ func (s *Server) failCall(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) ambiguous(w http.ResponseWriter, r *http.Request, a ambiguousCall) {
 	if isAPI(r) || strings.Contains(r.Header.Get("Accept"), "application/json") {
 		type choice struct {
-			storage.CallRecording
+			workbench.CallRecording
 			URL string `json:"url"`
 		}
 		body := struct {
@@ -500,7 +501,7 @@ func (s *Server) ambiguous(w http.ResponseWriter, r *http.Request, a ambiguousCa
 	s.render(w, r, http.StatusMultipleChoices, "choose", "通话 "+a.id, struct {
 		ID         string
 		Message    string
-		Recordings []storage.CallRecording
+		Recordings []workbench.CallRecording
 	}{a.id, a.Error(), a.recs})
 }
 
@@ -539,7 +540,7 @@ func (s *Server) renderCall(w http.ResponseWriter, r *http.Request, c callRef, s
 		s.failCall(w, r, err)
 		return
 	}
-	v.Audit, err = s.wb.AuditLog(r.Context(), storage.AuditFilter{Recording: c.Rec, Limit: 30})
+	v.Audit, err = s.wb.AuditLog(r.Context(), workbench.AuditFilter{Recording: c.Rec, Limit: 30})
 	if err != nil {
 		s.fail(w, r, http.StatusInternalServerError, err)
 		return
@@ -563,15 +564,15 @@ type reviewInput struct {
 
 // saveReview validates a review against the call's current findings and
 // stores it.
-func (s *Server) saveReview(r *http.Request, c callRef, in reviewInput) (*storage.Review, error) {
-	if in.Decision != storage.DecisionConfirm && in.Decision != storage.DecisionOverturn {
+func (s *Server) saveReview(r *http.Request, c callRef, in reviewInput) (*workbench.Review, error) {
+	if in.Decision != workbench.DecisionConfirm && in.Decision != workbench.DecisionOverturn {
 		return nil, badf("decision 应为 confirm 或 overturn")
 	}
 	var err error
 	if in.Comment, err = checkComment(in.Comment); err != nil {
 		return nil, err
 	}
-	if in.Decision == storage.DecisionOverturn && strings.TrimSpace(in.Comment) == "" {
+	if in.Decision == workbench.DecisionOverturn && strings.TrimSpace(in.Comment) == "" {
 		return nil, badf("推翻时请填写理由")
 	}
 	sv, err := s.scorecardFor(r)
@@ -584,7 +585,7 @@ func (s *Server) saveReview(r *http.Request, c callRef, in reviewInput) (*storag
 	}
 	found := false
 	for _, f := range res.Findings {
-		if f.Rule == in.Rule && storage.StartMS(f.Start) == in.StartMS {
+		if f.Rule == in.Rule && workbench.StartMS(f.Start) == in.StartMS {
 			found = true
 			break
 		}
@@ -592,7 +593,7 @@ func (s *Server) saveReview(r *http.Request, c callRef, in reviewInput) (*storag
 	if !found {
 		return nil, badf("该通话没有规则 %q 在 %d ms 处的命中", in.Rule, in.StartMS)
 	}
-	rv := storage.Review{Recording: c.Rec, CallID: c.ID, Rule: in.Rule, StartMS: in.StartMS, Decision: in.Decision,
+	rv := workbench.Review{Recording: c.Rec, CallID: c.ID, Rule: in.Rule, StartMS: in.StartMS, Decision: in.Decision,
 		Comment: strings.TrimSpace(in.Comment), Reviewer: sessionFrom(r.Context()).User.Name,
 		ScorecardID: res.Scorecard.ID, ScorecardVersion: res.Scorecard.Version, ReviewedAt: s.now()}
 	if err := s.wb.SaveReview(r.Context(), rv, remoteAddr(r)); err != nil {
@@ -607,7 +608,7 @@ type verdictInput struct {
 	Comment string `json:"comment"`
 }
 
-func (s *Server) saveVerdict(r *http.Request, c callRef, in verdictInput) (*storage.Verdict, error) {
+func (s *Server) saveVerdict(r *http.Request, c callRef, in verdictInput) (*workbench.Verdict, error) {
 	if in.Verdict != "pass" && in.Verdict != "fail" {
 		return nil, badf("verdict 应为 pass 或 fail")
 	}
@@ -623,7 +624,7 @@ func (s *Server) saveVerdict(r *http.Request, c callRef, in verdictInput) (*stor
 	if err != nil {
 		return nil, err
 	}
-	v := storage.Verdict{Recording: c.Rec, CallID: c.ID, Passed: in.Verdict == "pass", Comment: strings.TrimSpace(in.Comment),
+	v := workbench.Verdict{Recording: c.Rec, CallID: c.ID, Passed: in.Verdict == "pass", Comment: strings.TrimSpace(in.Comment),
 		Reviewer: sessionFrom(r.Context()).User.Name, ScorecardID: res.Scorecard.ID,
 		ScorecardVersion: res.Scorecard.Version, ReviewedAt: s.now()}
 	if err := s.wb.SaveVerdict(r.Context(), v, remoteAddr(r)); err != nil {
@@ -708,7 +709,7 @@ func (s *Server) recordListen(r *http.Request, c callRef) error {
 		}
 	}
 	s.listenMu.Unlock()
-	err := s.audit(ctx, storage.AuditEntry{User: sess.User.Name, Action: storage.AuditPlayback, CallID: c.ID,
+	err := s.audit(ctx, workbench.AuditEntry{User: sess.User.Name, Action: workbench.AuditPlayback, CallID: c.ID,
 		Recording: c.Rec, Detail: c.Rec, Remote: remoteAddr(r)})
 	if err != nil {
 		s.listenMu.Lock()

@@ -15,7 +15,8 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/report"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
+	"github.com/callqa/callqa/workbench"
 )
 
 // rateRow is one row of a pass-rate table: the machine figures from the
@@ -125,10 +126,10 @@ const partTotal = "total"
 // dashFilter reads the dashboard's date range. Without from and to, it is
 // the current month in the hotline's time zone, so that neither the page
 // nor an export loads every call ever inspected.
-func (s *Server) dashFilter(q url.Values, sv *served) (storage.CallFilter, error) {
+func (s *Server) dashFilter(q url.Values, sv *served) (workbench.CallFilter, error) {
 	for k := range q {
 		if k != "from" && k != "to" && k != "format" && k != "spend" && k != scorecardParam {
-			return storage.CallFilter{}, badf("未知参数 %q", k)
+			return workbench.CallFilter{}, badf("未知参数 %q", k)
 		}
 	}
 	cf, err := s.callFilter(url.Values{"from": {q.Get("from")}, "to": {q.Get("to")}}, sv)
@@ -195,9 +196,9 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 	}
 	// The reviewed figures of the total and of the tables wanted, grouped
 	// by the database (a month is hundreds of thousands of calls).
-	var reviewedBy map[string][]storage.PassRate
+	var reviewedBy map[string][]workbench.PassRate
 	if needTotal {
-		by := []string{storage.GroupAll}
+		by := []string{store.GroupAll}
 		for _, g := range groups {
 			if want(g.table) {
 				by = append(by, g.by)
@@ -207,7 +208,7 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 			return nil, err
 		}
 	}
-	row := func(pr report.PassRow, rv storage.PassRate) rateRow {
+	row := func(pr report.PassRow, rv workbench.PassRate) rateRow {
 		x := rateRow{Key: pr.Group, Label: pr.Label, Inspected: pr.Inspected, Passed: pr.Passed,
 			Unprocessable: pr.Unprocessable, AvgScore: opt(pr.AvgScore), Rate: opt(pr.PassRate),
 			ReviewedPassed: rv.ReviewedPassed, Verdicts: rv.Verdicts, ReviewedRate: math.NaN()}
@@ -229,8 +230,8 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 			return nil, err
 		}
 		if !haveTotal {
-			all := reviewedBy[storage.GroupAll]
-			var total storage.PassRate
+			all := reviewedBy[store.GroupAll]
+			var total workbench.PassRate
 			if len(all) == 1 {
 				total = all[0]
 			}
@@ -239,7 +240,7 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 		if !want(g.table) {
 			continue
 		}
-		reviewed := map[string]storage.PassRate{}
+		reviewed := map[string]workbench.PassRate{}
 		for _, p := range reviewedBy[g.by] {
 			reviewed[p.Key] = p
 		}
@@ -366,13 +367,13 @@ func indicatorLines(rows []report.IndicatorRow) []indicatorLine {
 type knownRates struct {
 	report.ReviewSource
 	sc    *models.Scorecard
-	cf    storage.CallFilter
-	rates map[string][]storage.PassRate
+	cf    workbench.CallFilter
+	rates map[string][]workbench.PassRate
 }
 
-func (k knownRates) GroupedPassRates(ctx context.Context, sc *models.Scorecard, f storage.CallFilter, groups ...string) (map[string][]storage.PassRate, error) {
+func (k knownRates) GroupedPassRates(ctx context.Context, sc *models.Scorecard, f workbench.CallFilter, groups ...string) (map[string][]workbench.PassRate, error) {
 	if sc == k.sc && f == k.cf {
-		out := map[string][]storage.PassRate{}
+		out := map[string][]workbench.PassRate{}
 		for _, g := range groups {
 			rs, ok := k.rates[g]
 			if !ok {
@@ -387,7 +388,7 @@ func (k knownRates) GroupedPassRates(ctx context.Context, sc *models.Scorecard, 
 
 // ruleRows fills the rule table: hit rates from the report package,
 // overturn rates from the reviews of the findings counted.
-func (s *Server) ruleRows(ctx context.Context, d *dashboard, ro report.Options, cf storage.CallFilter) error {
+func (s *Server) ruleRows(ctx context.Context, d *dashboard, ro report.Options, cf workbench.CallFilter) error {
 	rules, err := report.RuleHits(ctx, s.store, ro)
 	if err != nil {
 		return err
@@ -396,7 +397,7 @@ func (s *Server) ruleRows(ctx context.Context, d *dashboard, ro report.Options, 
 	if err != nil {
 		return err
 	}
-	ov := map[string]storage.RuleOverturn{}
+	ov := map[string]workbench.RuleOverturn{}
 	for _, o := range overturns {
 		ov[o.Rule] = o
 	}

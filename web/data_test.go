@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/workbench"
 )
 
 // TestDashboardExportLinks renders a dated dashboard and follows every
@@ -136,7 +136,7 @@ func TestDashboardParts(t *testing.T) {
 // playbacks counts the playback audit entries of a call.
 func (b *bundle) playbacks(t *testing.T, id string) int {
 	t.Helper()
-	log, err := b.wb.AuditLog(context.Background(), storage.AuditFilter{Action: storage.AuditPlayback, CallID: id})
+	log, err := b.wb.AuditLog(context.Background(), workbench.AuditFilter{Action: workbench.AuditPlayback, CallID: id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -616,7 +616,7 @@ func TestCallIDClash(t *testing.T) {
 	if resp := rev.get(callURL(id, "2026/11/25/other.wav")); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a recording that does not carry the call id: %d, want 404", resp.StatusCode)
 	}
-	entries, err := b.wb.AuditLog(context.Background(), storage.AuditFilter{Recording: recA})
+	entries, err := b.wb.AuditLog(context.Background(), workbench.AuditFilter{Recording: recA})
 	if err != nil || len(entries) != 1 || entries[0].CallID != id {
 		t.Errorf("audit of %s = %+v, %v", recA, entries, err)
 	}
@@ -700,7 +700,7 @@ func TestHotlineTimeZone(t *testing.T) {
 			if _, err := b.st.DB().Exec(`DELETE FROM results`); err != nil {
 				t.Fatal(err)
 			}
-			var p storage.QueuePage
+			var p workbench.QueuePage
 			if resp := c.getJSON("/api/calls", &p); resp.StatusCode != 200 || p.From != tc.today || p.To != tc.today {
 				t.Errorf("queue range %s..%s, want %s", p.From, p.To, tc.today)
 			}

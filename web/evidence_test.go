@@ -9,7 +9,7 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
 )
 
 // TestCallPageEvidence: the call page highlights and explains findings
@@ -52,7 +52,7 @@ func TestCallPageOneSidedMasked(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	src, err := storage.NewLocalSource(b.src)
+	src, err := source.NewLocal(b.src)
 	if err != nil {
 		t.Fatal(err)
 	}

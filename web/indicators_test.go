@@ -11,9 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/report"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/workbench"
 )
 
 // callComplaint is the sample call whose customer threatens to complain.
@@ -27,9 +28,9 @@ const callComplaint = "C20261125-0008"
 // dissatisfied).
 func TestDashboardIndicators(t *testing.T) {
 	t.Parallel()
-	for _, be := range backends(t) {
-		t.Run(be.name, func(t *testing.T) {
-			dashboardIndicators(t, setupDB(t, Config{InsecureCookies: true, CalibrationRate: -1}, be.fresh(t)))
+	for _, be := range testsvc.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) {
+			dashboardIndicators(t, setupDB(t, Config{InsecureCookies: true, CalibrationRate: -1}, be.Fresh(t)))
 		})
 	}
 }
@@ -111,7 +112,7 @@ func dashboardIndicators(t *testing.T, b *bundle) {
 		t.Fatalf("%s has no complaint finding: %+v", callComplaint, r.Findings)
 	}
 	resp := rc.postForm("/calls/"+callComplaint+"/reviews", url.Values{"rule": {complaint.Rule},
-		"start_ms": {strconv.FormatInt(storage.StartMS(complaint.Start), 10)}, "decision": {"confirm"}})
+		"start_ms": {strconv.FormatInt(workbench.StartMS(complaint.Start), 10)}, "decision": {"confirm"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("confirm: %d %s", resp.StatusCode, bodyOf(resp))
 	}

@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/report"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/workbench"
 )
 
 // callFilter reads the shared filter parameters: from, to (YYYY-MM-DD),
 // team, agent, queue, rule; the results are those of the served scorecard
 // version.
-func (s *Server) callFilter(q url.Values, sv *served) (storage.CallFilter, error) {
-	f := storage.CallFilter{
+func (s *Server) callFilter(q url.Values, sv *served) (workbench.CallFilter, error) {
+	f := workbench.CallFilter{
 		ScorecardID: sv.Ref.ID, ScorecardVersion: sv.Ref.Version,
 		From: q.Get("from"), To: q.Get("to"),
 		Team: q.Get("team"), Agent: q.Get("agent"), Queue: q.Get("queue"), Rule: q.Get("rule"),
@@ -47,30 +47,30 @@ func (s *Server) callFilter(q url.Values, sv *served) (storage.CallFilter, error
 // calls however long ago they were inspected, without loading a year of
 // calls to pick the flagged ones; today, in the hotline's time zone
 // (Config.Location), when there are none.
-func (s *Server) queueFilter(q url.Values, sv *served, lastDay func() (string, error)) (storage.QueueFilter, error) {
+func (s *Server) queueFilter(q url.Values, sv *served, lastDay func() (string, error)) (workbench.QueueFilter, error) {
 	cf, err := s.callFilter(q, sv)
 	if err != nil {
-		return storage.QueueFilter{}, err
+		return workbench.QueueFilter{}, err
 	}
 	if cf.From == "" && cf.To == "" {
 		day, err := lastDay()
 		if err != nil {
-			return storage.QueueFilter{}, err
+			return workbench.QueueFilter{}, err
 		}
 		if day == "" {
 			day = s.today().Format(time.DateOnly)
 		}
 		cf.From, cf.To = day, day
 	}
-	f := storage.QueueFilter{CallFilter: cf, CalibrationRate: s.cfg.CalibrationRate, PageSize: s.cfg.PageSize, Page: 1,
+	f := workbench.QueueFilter{CallFilter: cf, CalibrationRate: s.cfg.CalibrationRate, PageSize: s.cfg.PageSize, Page: 1,
 		Status: q.Get("status"), Reason: q.Get("reason"), Sort: q.Get("sort")}
-	if f.Status != "" && f.Status != storage.StatusPending && f.Status != storage.StatusReviewed {
+	if f.Status != "" && f.Status != workbench.StatusPending && f.Status != workbench.StatusReviewed {
 		return f, badf("参数 status=%q 无效（pending 或 reviewed）", f.Status)
 	}
-	if f.Reason != "" && !slices.Contains([]string{storage.ReasonVeto, storage.ReasonFailed, storage.ReasonReview, storage.ReasonCalibration}, f.Reason) {
+	if f.Reason != "" && !slices.Contains([]string{workbench.ReasonVeto, workbench.ReasonFailed, workbench.ReasonReview, workbench.ReasonCalibration}, f.Reason) {
 		return f, badf("参数 reason=%q 无效", f.Reason)
 	}
-	if f.Sort != "" && !slices.Contains(storage.QueueSorts, f.Sort) {
+	if f.Sort != "" && !slices.Contains(workbench.QueueSorts, f.Sort) {
 		return f, badf("参数 sort=%q 无效", f.Sort)
 	}
 	if v := q.Get("page"); v != "" {
@@ -108,8 +108,8 @@ func (s *Server) failFilter(w http.ResponseWriter, r *http.Request, err error) {
 
 type queueView struct {
 	Card     *served
-	Filter   storage.QueueFilter
-	Page     *storage.QueuePage
+	Filter   workbench.QueueFilter
+	Page     *workbench.QueuePage
 	Pages    int
 	Query    url.Values
 	Rules    []ruleOption
@@ -172,7 +172,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 	if f.Page < v.Pages {
 		v.NextURL = withParam(q, "page", strconv.Itoa(f.Page+1))
 	}
-	for _, so := range storage.QueueSorts {
+	for _, so := range workbench.QueueSorts {
 		v.SortURLs[so] = withParam(withoutPage(q), "sort", so)
 	}
 	s.render(w, r, http.StatusOK, "queue", "待复核队列", v)

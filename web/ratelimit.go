@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/workbench"
 )
 
 // loginLimiter counts login attempts in a sliding window, under two keys:
@@ -184,7 +184,7 @@ type refusal struct {
 
 // refused counts a refused login and returns the entry to write now, if
 // any.
-func (l *refusalLog) refused(now time.Time, remote, name string) (storage.AuditEntry, bool) {
+func (l *refusalLog) refused(now time.Time, remote, name string) (workbench.AuditEntry, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.m == nil {
@@ -199,7 +199,7 @@ func (l *refusalLog) refused(now time.Time, remote, name string) (storage.AuditE
 	r.pending++
 	r.last, r.remote, r.name = now, remote, name
 	if !r.written.IsZero() && now.Sub(r.written) < refusedEvery && now.Sub(r.written) >= 0 {
-		return storage.AuditEntry{}, false
+		return workbench.AuditEntry{}, false
 	}
 	return l.take(now, r), true
 }
@@ -207,10 +207,10 @@ func (l *refusalLog) refused(now time.Time, remote, name string) (storage.AuditE
 // due returns the entries of the refusals counted and not yet written:
 // those whose last entry is refusedEvery old, or all of them. It forgets
 // the clients with nothing pending for a while.
-func (l *refusalLog) due(now time.Time, all bool) []storage.AuditEntry {
+func (l *refusalLog) due(now time.Time, all bool) []workbench.AuditEntry {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []storage.AuditEntry
+	var out []workbench.AuditEntry
 	for k, r := range l.m {
 		age := now.Sub(r.written)
 		switch {
@@ -225,8 +225,8 @@ func (l *refusalLog) due(now time.Time, all bool) []storage.AuditEntry {
 }
 
 // take makes the entry of r's pending refusals; l.mu is held.
-func (l *refusalLog) take(now time.Time, r *refusal) storage.AuditEntry {
-	e := storage.AuditEntry{At: r.last, User: r.name, Action: storage.AuditLoginRefused,
+func (l *refusalLog) take(now time.Time, r *refusal) workbench.AuditEntry {
+	e := workbench.AuditEntry{At: r.last, User: r.name, Action: workbench.AuditLoginRefused,
 		Detail: fmt.Sprintf(loginRefusedFormat, r.pending), Remote: r.remote}
 	r.pending, r.written = 0, now
 	return e

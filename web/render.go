@@ -11,13 +11,13 @@ import (
 	"path"
 	"strings"
 
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/workbench"
 )
 
 // page is what every page template receives.
 type page struct {
 	Title string
-	User  *storage.User
+	User  *workbench.User
 	CSRF  string
 	Path  string
 	Data  any
@@ -54,15 +54,15 @@ var funcs = template.FuncMap{
 	"secs": func(v float64) string { return fmt.Sprintf("%.1f", v) },
 	"reason": func(r string) string {
 		return map[string]string{
-			storage.ReasonVeto: "一票否决", storage.ReasonFailed: "不合格",
-			storage.ReasonReview: "投诉风险", storage.ReasonCalibration: "抽样校准",
+			workbench.ReasonVeto: "一票否决", workbench.ReasonFailed: "不合格",
+			workbench.ReasonReview: "投诉风险", workbench.ReasonCalibration: "抽样校准",
 		}[r]
 	},
 	"decision": func(d string) string {
-		return map[string]string{storage.DecisionConfirm: "已确认", storage.DecisionOverturn: "已推翻"}[d]
+		return map[string]string{workbench.DecisionConfirm: "已确认", workbench.DecisionOverturn: "已推翻"}[d]
 	},
 	"role": func(r string) string {
-		return map[string]string{storage.RoleAdmin: "管理员", storage.RoleReviewer: "质检员", storage.RoleViewer: "查看者"}[r]
+		return map[string]string{workbench.RoleAdmin: "管理员", workbench.RoleReviewer: "质检员", workbench.RoleViewer: "查看者"}[r]
 	},
 	// speaker names a speaker in Chinese: "" for none, an unknown one
 	// as it is.
@@ -187,10 +187,10 @@ func badf(format string, args ...any) error { return badRequest{fmt.Sprintf(form
 // actionText names an audit action in Chinese (an unknown one as it is).
 func actionText(a string) string {
 	if t, ok := map[string]string{
-		storage.AuditLogin: "登录", storage.AuditLoginFailed: "登录失败", storage.AuditLoginRefused: "登录被拒（限流）",
-		storage.AuditLogout: "退出", storage.AuditUserAdd: "创建用户", storage.AuditUserDisable: "停用用户",
-		storage.AuditUserEnable: "启用用户", storage.AuditUserPasswd: "修改密码", storage.AuditReview: "复核",
-		storage.AuditVerdict: "结论", storage.AuditPlayback: "播放录音",
+		workbench.AuditLogin: "登录", workbench.AuditLoginFailed: "登录失败", workbench.AuditLoginRefused: "登录被拒（限流）",
+		workbench.AuditLogout: "退出", workbench.AuditUserAdd: "创建用户", workbench.AuditUserDisable: "停用用户",
+		workbench.AuditUserEnable: "启用用户", workbench.AuditUserPasswd: "修改密码", workbench.AuditReview: "复核",
+		workbench.AuditVerdict: "结论", workbench.AuditPlayback: "播放录音",
 	}[a]; ok {
 		return t
 	}
@@ -205,11 +205,11 @@ func auditDetail(action, detail string) string {
 	word, rest, _ := strings.Cut(detail, " ")
 	var words map[string]string
 	switch action {
-	case storage.AuditReview:
-		words = map[string]string{storage.DecisionConfirm: "确认", storage.DecisionOverturn: "推翻"}
-	case storage.AuditVerdict:
+	case workbench.AuditReview:
+		words = map[string]string{workbench.DecisionConfirm: "确认", workbench.DecisionOverturn: "推翻"}
+	case workbench.AuditVerdict:
 		words = map[string]string{"pass": "判定合格", "fail": "判定不合格"}
-	case storage.AuditLoginRefused:
+	case workbench.AuditLoginRefused:
 		var n int
 		if _, err := fmt.Sscanf(detail, loginRefusedFormat, &n); err == nil {
 			return fmt.Sprintf("%d 次登录尝试被拒绝（失败次数过多）", n)

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 )
 
 // Which scorecard a request is served with.
@@ -60,7 +60,7 @@ type served struct {
 	Basis models.ScorecardRef
 	// Held are the scorecard versions in the results, most recently used
 	// first.
-	Held []storage.ScorecardUsage
+	Held []store.ScorecardUsage
 	// Default is true when Ref is the default (not chosen).
 	Default bool
 }
@@ -122,12 +122,12 @@ func parseRef(v string) (models.ScorecardRef, bool) {
 type heldCache struct {
 	mu   sync.Mutex
 	at   time.Time
-	held []storage.ScorecardUsage
+	held []store.ScorecardUsage
 }
 
 // held lists the scorecard versions in the results, most recently used
 // first.
-func (s *Server) held(ctx context.Context) ([]storage.ScorecardUsage, error) {
+func (s *Server) held(ctx context.Context) ([]store.ScorecardUsage, error) {
 	now := s.now()
 	s.heldCache.mu.Lock()
 	defer s.heldCache.mu.Unlock()
@@ -153,7 +153,7 @@ func (s *Server) scorecardFor(r *http.Request) (*served, error) {
 	}
 	own := models.ScorecardRef{ID: s.sc.ID, Version: s.sc.Version}
 	known := func(ref models.ScorecardRef) bool {
-		return ref == own || slices.ContainsFunc(held, func(u storage.ScorecardUsage) bool { return u.Scorecard == ref })
+		return ref == own || slices.ContainsFunc(held, func(u store.ScorecardUsage) bool { return u.Scorecard == ref })
 	}
 	def := own
 	if s.cfg.LatestScorecard && len(held) > 0 {
@@ -210,7 +210,7 @@ func (s *Server) rememberScorecard(w http.ResponseWriter, r *http.Request, sv *s
 }
 
 // heldList writes the versions in the results for a message.
-func heldList(held []storage.ScorecardUsage) string {
+func heldList(held []store.ScorecardUsage) string {
 	if len(held) == 0 {
 		return "无"
 	}
@@ -231,7 +231,7 @@ func (s *Server) ruleOptions(ctx context.Context, sv *served) ([]ruleOption, err
 		}
 		return out, nil
 	}
-	counts, err := s.store.RuleCounts(ctx, storage.ReportFilter{Scorecard: sv.Ref})
+	counts, err := s.store.RuleCounts(ctx, store.ReportFilter{Scorecard: sv.Ref})
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/workbench"
 )
 
 // TestServedScorecard runs the workbench, as serve does without
@@ -17,9 +18,9 @@ import (
 // across pages, and overturns are re-scored only with a definition.
 func TestServedScorecard(t *testing.T) {
 	t.Parallel()
-	for _, be := range backends(t) {
-		t.Run(be.name, func(t *testing.T) {
-			servedScorecard(t, setupDB(t, Config{InsecureCookies: true, LatestScorecard: true}, be.fresh(t)))
+	for _, be := range testsvc.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) {
+			servedScorecard(t, setupDB(t, Config{InsecureCookies: true, LatestScorecard: true}, be.Fresh(t)))
 		})
 	}
 }
@@ -47,7 +48,7 @@ func servedScorecard(t *testing.T, b *bundle) {
 	b.clock.advance(heldTTL) // the versions held are read again
 
 	rev := b.login(t, reviewer)
-	var p storage.QueuePage
+	var p workbench.QueuePage
 	if resp := rev.getJSON("/api/calls?from=2026-11-25&to=2026-11-25", &p); resp.StatusCode != 200 || p.Total != 1 || p.Items[0].CallID != callTaboo {
 		t.Fatalf("queue of the newest scorecard: %d %+v", resp.StatusCode, p)
 	}
@@ -108,7 +109,7 @@ func servedScorecard(t *testing.T, b *bundle) {
 	// re-scores it to passed; my-card, without a definition, does not
 	// (the reviewer's verdict decides).
 	for _, f := range tabooFindings {
-		body := fmt.Sprintf(`{"rule":%q,"start_ms":%d,"decision":"overturn","comment":"误报"}`, f.Rule, storage.StartMS(f.Start))
+		body := fmt.Sprintf(`{"rule":%q,"start_ms":%d,"decision":"overturn","comment":"误报"}`, f.Rule, workbench.StartMS(f.Start))
 		if resp := rev.postJSON("/api/calls/"+callTaboo+"/reviews", body); resp.StatusCode != 200 {
 			t.Fatalf("overturn: %d %s", resp.StatusCode, bodyOf(resp))
 		}

@@ -19,7 +19,8 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/report"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
+	"github.com/callqa/callqa/workbench"
 )
 
 //go:embed templates/*.html
@@ -47,7 +48,7 @@ type Config struct {
 	// PageSize is the review queue's page length; default 50, at most 500.
 	PageSize int
 	// CalibrationRate is the share of passed calls drawn into the review
-	// queue for calibration; default storage.DefaultCalibrationRate (2 %),
+	// queue for calibration; default workbench.DefaultCalibrationRate (2 %),
 	// negative for none.
 	CalibrationRate float64
 	// LoginMaxFailures failed logins per client address (an IPv6 client's
@@ -114,7 +115,7 @@ func (c Config) withDefaults() Config {
 		c.PageSize = 50
 	}
 	if c.CalibrationRate == 0 {
-		c.CalibrationRate = storage.DefaultCalibrationRate
+		c.CalibrationRate = workbench.DefaultCalibrationRate
 	}
 	if c.LoginMaxFailures == 0 {
 		c.LoginMaxFailures = 5
@@ -181,10 +182,10 @@ func (c Config) Validate() error {
 // Deps are the workbench's collaborators.
 type Deps struct {
 	// Store is the results store (reports read it).
-	Store *storage.Store
+	Store *store.Store
 	// Workbench keeps users, sessions, reviews and the audit trail.
-	Workbench *storage.Workbench
-	// Source opens recordings for playback (storage.LocalSource, the S3
+	Workbench *workbench.Workbench
+	// Source opens recordings for playback (source.Local, the S3
 	// source: any pipeline.RecordingSource).
 	Source Recordings
 	// Scorecard is the scorecard whose results the queue and dashboard
@@ -207,8 +208,8 @@ type Recordings interface {
 // audio files.
 type Server struct {
 	cfg     Config
-	store   *storage.Store
-	wb      *storage.Workbench
+	store   *store.Store
+	wb      *workbench.Workbench
 	src     Recordings
 	sc      *models.Scorecard
 	now     func() time.Time
@@ -299,9 +300,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // role sets, from the most to the least privileged.
 var (
-	rolesAdmin    = []string{storage.RoleAdmin}
-	rolesReviewer = []string{storage.RoleAdmin, storage.RoleReviewer}
-	rolesAll      = []string{storage.RoleAdmin, storage.RoleReviewer, storage.RoleViewer}
+	rolesAdmin    = []string{workbench.RoleAdmin}
+	rolesReviewer = []string{workbench.RoleAdmin, workbench.RoleReviewer}
+	rolesAll      = []string{workbench.RoleAdmin, workbench.RoleReviewer, workbench.RoleViewer}
 )
 
 func (s *Server) routes() {
@@ -355,7 +356,7 @@ func remoteAddr(r *http.Request) string { return clientOf(r).addr }
 
 // audit records an audit entry; a failure is logged, not shown to the user,
 // except for playback where the caller decides.
-func (s *Server) audit(ctx context.Context, e storage.AuditEntry) error {
+func (s *Server) audit(ctx context.Context, e workbench.AuditEntry) error {
 	err := s.wb.Audit(ctx, e)
 	if err != nil {
 		s.logger.ErrorContext(ctx, "audit", "action", e.Action, "user", e.User, "err", err)

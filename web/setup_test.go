@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"github.com/callqa/callqa/internal/testsvc"
 	"io"
 	"io/fs"
 	"net/http"
@@ -16,12 +15,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callqa/callqa/source"
+	"github.com/callqa/callqa/store"
+	"github.com/callqa/callqa/workbench"
+
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
 
 	"net/http/httptest"
 )
@@ -43,8 +45,8 @@ const testPassword = "correct horse battery"
 type bundle struct {
 	srv   *Server
 	ts    *httptest.Server
-	st    *storage.Store
-	wb    *storage.Workbench
+	st    *store.Store
+	wb    *workbench.Workbench
 	sc    *models.Scorecard
 	src   string // the recordings folder (a copy of the samples)
 	clock *testClock
@@ -105,33 +107,12 @@ func setup(t *testing.T, cfg Config) *bundle {
 	return setupDB(t, cfg, filepath.Join(t.TempDir(), "callqa.db"))
 }
 
-// backend is a results database under test: SQLite always, PostgreSQL when
-// CALLQA_TEST_POSTGRES names a server (required when CI is set).
-type backend struct {
-	name  string
-	fresh func(t *testing.T) string
-}
-
-func backends(t *testing.T) []backend {
-	t.Helper()
-	bs := []backend{{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "callqa.db") }}}
-	pg := os.Getenv("CALLQA_TEST_POSTGRES")
-	if pg == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CALLQA_TEST_POSTGRES is not set, and CI is: the workbench must be tested on PostgreSQL")
-		}
-		t.Log("PostgreSQL skipped: set CALLQA_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-		return bs
-	}
-	return append(bs, backend{"postgres", func(t *testing.T) string { return testsvc.Postgres(t) }})
-}
-
 // setupDB is setup on the results database at dbURL.
 func setupDB(t *testing.T, cfg Config, dbURL string) *bundle {
 	t.Helper()
 	ctx := context.Background()
 	dir := copySamples(t)
-	src, err := storage.NewLocalSource(dir)
+	src, err := source.NewLocal(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +124,7 @@ func setupDB(t *testing.T, cfg Config, dbURL string) *bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := storage.OpenStore(ctx, dbURL, nil)
+	st, err := store.Open(ctx, dbURL, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,11 +144,11 @@ func setupDB(t *testing.T, cfg Config, dbURL string) *bundle {
 		}
 	}
 	clock := &testClock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
-	wb, err := storage.NewWorkbench(st, storage.WorkbenchConfig{BcryptCost: bcrypt.MinCost, Now: clock.now})
+	wb, err := workbench.New(st, workbench.Config{BcryptCost: bcrypt.MinCost, Now: clock.now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, role := range []string{storage.RoleAdmin, storage.RoleReviewer, storage.RoleViewer} {
+	for _, role := range []string{workbench.RoleAdmin, workbench.RoleReviewer, workbench.RoleViewer} {
 		if _, err := wb.AddUser(ctx, role+"1", role, testPassword); err != nil {
 			t.Fatal(err)
 		}

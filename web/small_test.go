@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/workbench"
 )
 
 // TestReviewFormErrors posts refused review and verdict forms: the answer
@@ -23,7 +23,7 @@ func TestReviewFormErrors(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Config{InsecureCookies: true})
 	f := firstDeduction(t, b.result(t, callGreeting))
-	ms := strconv.FormatInt(storage.StartMS(f.Start), 10)
+	ms := strconv.FormatInt(workbench.StartMS(f.Start), 10)
 	rev := b.login(t, reviewer)
 	call := "/calls/" + callGreeting
 
@@ -82,7 +82,7 @@ func TestActionLogChinese(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Config{InsecureCookies: true})
 	f := firstDeduction(t, b.result(t, callGreeting))
-	ms := strconv.FormatInt(storage.StartMS(f.Start), 10)
+	ms := strconv.FormatInt(workbench.StartMS(f.Start), 10)
 	rev := b.login(t, reviewer)
 	call := "/calls/" + callGreeting
 	for _, form := range []url.Values{
@@ -97,7 +97,7 @@ func TestActionLogChinese(t *testing.T) {
 		t.Fatalf("verdict: %d", resp.StatusCode)
 	}
 	page := bodyOf(rev.get(call))
-	at := fmt.Sprintf("%s@%.3fs", f.Rule, float64(storage.StartMS(f.Start))/1000)
+	at := fmt.Sprintf("%s@%.3fs", f.Rule, float64(workbench.StartMS(f.Start))/1000)
 	for _, want := range []string{"复核 确认 " + at, "复核 推翻 " + at + " 误报", "结论 判定合格 可以"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("action log lacks %q", want)
@@ -131,7 +131,7 @@ func TestLoginRefusedAudited(t *testing.T) {
 	}
 	refused := func() (entries, attempts int) {
 		t.Helper()
-		var log []storage.AuditEntry
+		var log []workbench.AuditEntry
 		if resp := b.login(t, admin).getJSON("/api/audit?action=login_refused", &log); resp.StatusCode != 200 {
 			t.Fatalf("audit: %d", resp.StatusCode)
 		}
@@ -144,7 +144,7 @@ func TestLoginRefusedAudited(t *testing.T) {
 		}
 		return len(log), attempts
 	}
-	failed, _ := b.wb.AuditLog(context.Background(), storage.AuditFilter{Action: storage.AuditLoginFailed})
+	failed, _ := b.wb.AuditLog(context.Background(), workbench.AuditFilter{Action: workbench.AuditLoginFailed})
 	if len(failed) != 5 {
 		t.Errorf("%d login_failed entries, want 5", len(failed))
 	}
@@ -172,7 +172,7 @@ func TestRefusalLogClose(t *testing.T) {
 		c.postForm("/login", url.Values{"name": {"nobody"}, "password": {"wrong password"}})
 	}
 	b.srv.Close()
-	log, err := b.wb.AuditLog(context.Background(), storage.AuditFilter{Action: storage.AuditLoginRefused})
+	log, err := b.wb.AuditLog(context.Background(), workbench.AuditFilter{Action: workbench.AuditLoginRefused})
 	details := map[string]bool{}
 	for _, e := range log {
 		details[e.Detail] = true
@@ -189,7 +189,7 @@ func TestBodyLimits(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Config{InsecureCookies: true})
 	f := firstDeduction(t, b.result(t, callGreeting))
-	ms := storage.StartMS(f.Start)
+	ms := workbench.StartMS(f.Start)
 	rev := b.login(t, reviewer)
 	call := "/calls/" + callGreeting
 	big := strings.Repeat("长", 4<<20) // 12 MB of text, 36 MB encoded

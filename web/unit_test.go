@@ -17,7 +17,7 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/decode"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/workbench"
 )
 
 // memFile is an in-memory io.WriteSeeker.
@@ -297,7 +297,7 @@ func FuzzQueueFilter(f *testing.F) {
 				}
 			}
 		}
-		if fl.Status != "" && fl.Status != storage.StatusPending && fl.Status != storage.StatusReviewed {
+		if fl.Status != "" && fl.Status != workbench.StatusPending && fl.Status != workbench.StatusReviewed {
 			t.Fatalf("accepted status %q", fl.Status)
 		}
 	})

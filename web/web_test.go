@@ -15,16 +15,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
+	"github.com/callqa/callqa/workbench"
 )
 
 const (
 	anon     = "anonymous"
-	admin    = storage.RoleAdmin
-	reviewer = storage.RoleReviewer
-	viewer   = storage.RoleViewer
+	admin    = workbench.RoleAdmin
+	reviewer = workbench.RoleReviewer
+	viewer   = workbench.RoleViewer
 )
 
 var roles = []string{anon, admin, reviewer, viewer}
@@ -34,15 +36,15 @@ var roles = []string{anon, admin, reviewer, viewer}
 // session, 403 for a role without access.
 func TestRoutesByRole(t *testing.T) {
 	t.Parallel()
-	for _, be := range backends(t) {
-		t.Run(be.name, func(t *testing.T) { routesByRole(t, setupDB(t, Config{InsecureCookies: true}, be.fresh(t))) })
+	for _, be := range testsvc.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) { routesByRole(t, setupDB(t, Config{InsecureCookies: true}, be.Fresh(t))) })
 	}
 }
 
 func routesByRole(t *testing.T, b *bundle) {
 	r := b.result(t, callGreeting)
 	f := firstDeduction(t, r)
-	ms := strconv.FormatInt(storage.StartMS(f.Start), 10)
+	ms := strconv.FormatInt(workbench.StartMS(f.Start), 10)
 	call := "/calls/" + callGreeting
 	api := "/api/calls/" + callGreeting
 	reviewForm := url.Values{"rule": {f.Rule}, "start_ms": {ms}, "decision": {"confirm"}}
@@ -152,7 +154,7 @@ func routesByRole(t *testing.T, b *bundle) {
 	if got := strings.Join(names, ","); got != "admin1,new-admin,reviewer1,viewer1" {
 		t.Errorf("users = %s", got)
 	}
-	log, _ := b.wb.AuditLog(ctx, storage.AuditFilter{Action: storage.AuditReview})
+	log, _ := b.wb.AuditLog(ctx, workbench.AuditFilter{Action: workbench.AuditReview})
 	for _, e := range log {
 		if e.User != "admin1" && e.User != "reviewer1" {
 			t.Errorf("review by %s recorded", e.User)
@@ -186,7 +188,7 @@ func TestCSRF(t *testing.T) {
 	b := setup(t, Config{InsecureCookies: true})
 	r := b.result(t, callGreeting)
 	f := firstDeduction(t, r)
-	ms := strconv.FormatInt(storage.StartMS(f.Start), 10)
+	ms := strconv.FormatInt(workbench.StartMS(f.Start), 10)
 	c := b.login(t, reviewer)
 	other := b.login(t, admin)
 	path := "/calls/" + callGreeting + "/reviews"
@@ -255,7 +257,7 @@ func TestBadParameters(t *testing.T) {
 	b := setup(t, Config{InsecureCookies: true})
 	r := b.result(t, callGreeting)
 	f := firstDeduction(t, r)
-	ms := strconv.FormatInt(storage.StartMS(f.Start), 10)
+	ms := strconv.FormatInt(workbench.StartMS(f.Start), 10)
 	rev := b.login(t, reviewer)
 	adm := b.login(t, admin)
 	call := "/calls/" + callGreeting
@@ -350,8 +352,8 @@ func TestBadParameters(t *testing.T) {
 	if us, _ := b.wb.Users(ctx); len(us) != 3 {
 		t.Errorf("%d users, want 3", len(us))
 	}
-	for _, a := range []string{storage.AuditReview, storage.AuditVerdict, storage.AuditUserAdd} {
-		if log, _ := b.wb.AuditLog(ctx, storage.AuditFilter{Action: a}); len(log) != 0 {
+	for _, a := range []string{workbench.AuditReview, workbench.AuditVerdict, workbench.AuditUserAdd} {
+		if log, _ := b.wb.AuditLog(ctx, workbench.AuditFilter{Action: a}); len(log) != 0 {
 			t.Errorf("audit %s written: %+v", a, log)
 		}
 	}
@@ -362,9 +364,9 @@ func TestBadParameters(t *testing.T) {
 // new scorecard version.
 func TestReviewFlow(t *testing.T) {
 	t.Parallel()
-	for _, be := range backends(t) {
-		t.Run(be.name, func(t *testing.T) {
-			reviewFlow(t, setupDB(t, Config{InsecureCookies: true, CalibrationRate: -1}, be.fresh(t)))
+	for _, be := range testsvc.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) {
+			reviewFlow(t, setupDB(t, Config{InsecureCookies: true, CalibrationRate: -1}, be.Fresh(t)))
 		})
 	}
 }
@@ -403,11 +405,11 @@ func reviewFlow(t *testing.T, b *bundle) {
 		t.Fatalf("before review: %+v", before)
 	}
 	// The queue lists the failed call as pending.
-	var q storage.QueuePage
+	var q workbench.QueuePage
 	c.getJSON("/api/calls?status=pending", &q)
 	found := false
 	for _, it := range q.Items {
-		found = found || it.CallID == call && it.Reason == storage.ReasonVeto
+		found = found || it.CallID == call && it.Reason == workbench.ReasonVeto
 	}
 	if !found || q.Counts.Calibration != 0 {
 		t.Fatalf("queue: %+v", q)
@@ -420,7 +422,7 @@ func reviewFlow(t *testing.T, b *bundle) {
 	overturn := func(f models.Finding) {
 		t.Helper()
 		resp := c.postForm("/calls/"+call+"/reviews", url.Values{"rule": {f.Rule},
-			"start_ms": {strconv.FormatInt(storage.StartMS(f.Start), 10)}, "decision": {"overturn"}, "comment": {"ASR 误识别"}})
+			"start_ms": {strconv.FormatInt(workbench.StartMS(f.Start), 10)}, "decision": {"overturn"}, "comment": {"ASR 误识别"}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("overturn: %d %s", resp.StatusCode, bodyOf(resp))
 		}
@@ -496,7 +498,7 @@ func reviewFlow(t *testing.T, b *bundle) {
 	}
 
 	// The audit trail has login, reviews and the verdict.
-	log, err := b.wb.AuditLog(context.Background(), storage.AuditFilter{User: "reviewer1"})
+	log, err := b.wb.AuditLog(context.Background(), workbench.AuditFilter{User: "reviewer1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -504,7 +506,7 @@ func reviewFlow(t *testing.T, b *bundle) {
 	for _, e := range log {
 		actions[e.Action]++
 	}
-	if actions[storage.AuditLogin] != 1 || actions[storage.AuditReview] != len(deducting) || actions[storage.AuditVerdict] != 1 {
+	if actions[workbench.AuditLogin] != 1 || actions[workbench.AuditReview] != len(deducting) || actions[workbench.AuditVerdict] != 1 {
 		t.Errorf("audit actions %v", actions)
 	}
 
@@ -580,7 +582,7 @@ func TestAudio(t *testing.T) {
 		})
 	}
 	// One playback entry per listening (the first request), not per range.
-	log, _ := b.wb.AuditLog(context.Background(), storage.AuditFilter{Action: storage.AuditPlayback})
+	log, _ := b.wb.AuditLog(context.Background(), workbench.AuditFilter{Action: workbench.AuditPlayback})
 	if len(log) != 3 || log[0].User != "reviewer1" || log[0].CallID == "" {
 		t.Errorf("playback audit: %+v", log)
 	}
@@ -593,7 +595,7 @@ func TestAudio(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, err := storage.NewLocalSource(b.src)
+	src, err := source.NewLocal(b.src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -621,7 +623,7 @@ func TestAudio(t *testing.T) {
 	}
 	// Neither failed request (422, 404) is a listen.
 	for _, id := range []string{"BAD-0001", callTaboo} {
-		if log, _ := b.wb.AuditLog(context.Background(), storage.AuditFilter{Action: storage.AuditPlayback, CallID: id}); len(log) != 0 {
+		if log, _ := b.wb.AuditLog(context.Background(), workbench.AuditFilter{Action: workbench.AuditPlayback, CallID: id}); len(log) != 0 {
 			t.Errorf("failed playback of %s audited: %+v", id, log)
 		}
 	}
@@ -652,7 +654,7 @@ func TestLoginRateLimit(t *testing.T) {
 	if code := try("reviewer1", testPassword); code != http.StatusSeeOther {
 		t.Fatalf("after the window: %d", code)
 	}
-	log, _ := b.wb.AuditLog(context.Background(), storage.AuditFilter{Action: storage.AuditLoginFailed})
+	log, _ := b.wb.AuditLog(context.Background(), workbench.AuditFilter{Action: workbench.AuditLoginFailed})
 	if len(log) != 5 {
 		t.Errorf("%d failed logins audited, want 5", len(log))
 	}
@@ -742,7 +744,7 @@ func TestQueueDefaultDates(t *testing.T) {
 	for _, tc := range tests {
 		b.clock.advance(tc.advance)
 		c := b.login(t, reviewer)
-		var p storage.QueuePage
+		var p workbench.QueuePage
 		if resp := c.getJSON("/api/calls"+tc.query, &p); resp.StatusCode != 200 {
 			t.Fatalf("%s: status %d", tc.name, resp.StatusCode)
 		}
@@ -772,7 +774,7 @@ func TestQueueDefaultDates(t *testing.T) {
 	if err := b.st.SaveResult(context.Background(), "", &r); err != nil {
 		t.Fatal(err)
 	}
-	var p storage.QueuePage
+	var p workbench.QueuePage
 	if b.login(t, reviewer).getJSON("/api/calls", &p); p.From != "2026-12-02" || p.To != "2026-12-02" {
 		t.Errorf("after a later call: %s..%s, want 2026-12-02", p.From, p.To)
 	}

@@ -6,7 +6,7 @@
 // Task types (payloads are versioned JSON):
 //
 //   - call:inspect inspects one recording: exactly pipeline.Engine.InspectKey
-//     then storage.Store.SaveResult, the code path of the embedded batch. Its
+//     then store.Store.SaveResult, the code path of the embedded batch. Its
 //     TaskID is derived from the recording key and the scorecard version, so
 //     an enqueue repeated by a retry, a second scheduler or an operator never
 //     inspects a call twice.

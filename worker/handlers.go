@@ -13,7 +13,8 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
+	"github.com/callqa/callqa/store"
 )
 
 // Inspector inspects one call; *pipeline.Engine is the implementation.
@@ -26,15 +27,15 @@ type Inspector interface {
 var _ Inspector = (*pipeline.Engine)(nil)
 
 // Source is a recording source that can also list a day's recordings
-// (*storage.S3Source and *storage.LocalSource).
+// (*source.S3 and *source.Local).
 type Source interface {
 	pipeline.RecordingSource
-	List(ctx context.Context, prefix string, fn func(storage.Object) error) error
+	List(ctx context.Context, prefix string, fn func(source.Object) error) error
 }
 
 var (
-	_ Source = (*storage.S3Source)(nil)
-	_ Source = (*storage.LocalSource)(nil)
+	_ Source = (*source.S3)(nil)
+	_ Source = (*source.Local)(nil)
 )
 
 // SourceFunc opens the source named by a payload's Source field
@@ -42,7 +43,7 @@ var (
 // input (never retried); any other error is transient.
 type SourceFunc func(ctx context.Context, spec string) (Source, error)
 
-// ResultStore is where results go; *storage.Store implements it.
+// ResultStore is where results go; *store.Store implements it.
 type ResultStore interface {
 	SaveResult(ctx context.Context, batchID string, r *models.Result) error
 	RecordingStatus(ctx context.Context, key string, sc models.ScorecardRef) (string, models.AnalysisRef, error)
@@ -51,15 +52,15 @@ type ResultStore interface {
 	AddBatchKey(ctx context.Context, id, key string) (bool, error)
 }
 
-// BatchStore records batches; *storage.Store implements it.
+// BatchStore records batches; *store.Store implements it.
 type BatchStore interface {
-	GetBatch(ctx context.Context, id string) (*storage.Batch, error)
-	StartBatch(ctx context.Context, b *storage.Batch) error
-	UpdateBatch(ctx context.Context, b *storage.Batch) error
+	GetBatch(ctx context.Context, id string) (*store.Batch, error)
+	StartBatch(ctx context.Context, b *store.Batch) error
+	UpdateBatch(ctx context.Context, b *store.Batch) error
 }
 
 // PlanStore records batches, their recordings and whether their plan
-// listed every recording; *storage.Store implements it.
+// listed every recording; *store.Store implements it.
 type PlanStore interface {
 	BatchStore
 	// ClearPlanned is called before a listing starts, MarkPlanned (which
@@ -69,13 +70,13 @@ type PlanStore interface {
 	// AddPlanKeys records listed recordings as the batch's;
 	// BatchProgress counts them and their results.
 	AddPlanKeys(ctx context.Context, id string, keys []string) error
-	BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (int, storage.ResultCounts, error)
+	BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (int, store.ResultCounts, error)
 	// WithResult says which recordings already have a result: those are
 	// not enqueued again.
 	WithResult(ctx context.Context, sc models.ScorecardRef, an models.AnalysisRef, keys []string) (map[string]bool, error)
 }
 
-var _ PlanStore = (*storage.Store)(nil)
+var _ PlanStore = (*store.Store)(nil)
 
 // TaskInspector looks a task up, runs an archived one again, deletes
 // one; *asynq.Inspector implements it. A re-plan uses it for the
@@ -132,11 +133,11 @@ type InspectHandler struct {
 }
 
 // NewInspectHandler returns the call:inspect handler. metrics may be nil.
-func NewInspectHandler(eng Inspector, store ResultStore, sources SourceFunc, metrics *Metrics, logger *slog.Logger) *InspectHandler {
+func NewInspectHandler(eng Inspector, results ResultStore, sources SourceFunc, metrics *Metrics, logger *slog.Logger) *InspectHandler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &InspectHandler{eng: eng, store: store, sources: &sourceCache{open: sources}, metrics: metrics, logger: logger}
+	return &InspectHandler{eng: eng, store: results, sources: &sourceCache{open: sources}, metrics: metrics, logger: logger}
 }
 
 // ProcessTask inspects the task's recording and stores the result: exactly
@@ -233,14 +234,14 @@ func (h *InspectHandler) phase(ctx context.Context, name string) func() {
 	}
 }
 
-// logNoBucket logs an error wrapping storage.ErrNoBucket at error level:
+// logNoBucket logs an error wrapping source.ErrNoBucket at error level:
 // the task is retried like any transient fault, but every task of the
 // source will fail until someone creates the bucket or fixes the source's
 // name, so it must not read like one flaky request.
-func logNoBucket(ctx context.Context, log *slog.Logger, source string, err error) {
-	if errors.Is(err, storage.ErrNoBucket) {
-		log.ErrorContext(ctx, "recordings bucket does not exist: every task of this source fails (and is retried) until it is created or the source is corrected",
-			"source", source, "err", err)
+func logNoBucket(ctx context.Context, log *slog.Logger, spec string, err error) {
+	if errors.Is(err, source.ErrNoBucket) {
+		log.ErrorContext(ctx, "recordings bucket does not exist: every task of this spec fails (and is retried) until it is created or the spec is corrected",
+			"spec", spec, "err", err)
 	}
 }
 
@@ -287,7 +288,7 @@ type planCounts struct {
 // not enqueued, and every call:inspect task has a TaskID, so a retried plan
 // enqueues only what is missing. The batch total is updated every page of
 // the listing for progress, but the batch is marked planned (see
-// storage.Store.MarkPlanned) only once the listing returned without error:
+// store.Store.MarkPlanned) only once the listing returned without error:
 // a listing that fails half way never makes a partial day look complete.
 //
 // A re-plan (PlanPayload.Replan) also runs again the task of a recording
@@ -317,7 +318,7 @@ func (h *PlanHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("plan %s: %w", p.Date, err)
 	}
 	var n planCounts
-	page := make([]storage.Object, 0, h.pageSize)
+	page := make([]source.Object, 0, h.pageSize)
 	flush := func() error {
 		if len(page) == 0 {
 			return nil
@@ -329,7 +330,7 @@ func (h *PlanHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		h.logger.InfoContext(ctx, "planning", "batch", b.ID, "listed", n.listed, "enqueued", n.enqueued)
 		return nil
 	}
-	err = src.List(ctx, b.Prefix, func(o storage.Object) error {
+	err = src.List(ctx, b.Prefix, func(o source.Object) error {
 		page = append(page, o)
 		n.listed++
 		if len(page) == h.pageSize {
@@ -359,7 +360,7 @@ func (h *PlanHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 // enqueuePage records a page of listed recordings as the batch's, enqueues
 // those without a result and updates the batch row: its total, and back
 // to running when a finished batch gains work (late recordings).
-func (h *PlanHandler) enqueuePage(ctx context.Context, p PlanPayload, b *storage.Batch, page []storage.Object, n *planCounts) error {
+func (h *PlanHandler) enqueuePage(ctx context.Context, p PlanPayload, b *store.Batch, page []source.Object, n *planCounts) error {
 	keys := make([]string, len(page))
 	for i, o := range page {
 		keys[i] = o.Key
@@ -407,8 +408,8 @@ func (h *PlanHandler) enqueuePage(ctx context.Context, p PlanPayload, b *storage
 		return err
 	}
 	b.Total = total
-	if work > 0 && b.Status != storage.BatchRunning {
-		b.Status, b.FinishedAt = storage.BatchRunning, time.Time{}
+	if work > 0 && b.Status != store.BatchRunning {
+		b.Status, b.FinishedAt = store.BatchRunning, time.Time{}
 		h.logger.InfoContext(ctx, "batch reopened", "batch", b.ID)
 	}
 	return h.store.UpdateBatch(ctx, b)
@@ -448,17 +449,17 @@ func (h *PlanHandler) runAgain(ctx context.Context, queue, id string, task *asyn
 }
 
 // batch returns the date's batch, creating it if needed.
-func (h *PlanHandler) batch(ctx context.Context, p PlanPayload) (*storage.Batch, error) {
+func (h *PlanHandler) batch(ctx context.Context, p PlanPayload) (*store.Batch, error) {
 	id := BatchID(p.Date, p.Scorecard)
 	b, err := h.store.GetBatch(ctx, id)
 	if err == nil {
 		return b, nil
 	}
-	if !storage.IsNotFound(err) {
+	if !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("plan %s: %w", p.Date, err)
 	}
-	b = &storage.Batch{ID: id, Source: p.Source, Prefix: DatePrefix(p.Date), Date: p.Date,
-		Scorecard: p.Scorecard, Status: storage.BatchRunning}
+	b = &store.Batch{ID: id, Source: p.Source, Prefix: DatePrefix(p.Date), Date: p.Date,
+		Scorecard: p.Scorecard, Status: store.BatchRunning}
 	if err := h.store.StartBatch(ctx, b); err != nil {
 		return nil, fmt.Errorf("plan %s: %w", p.Date, err)
 	}

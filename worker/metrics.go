@@ -120,7 +120,7 @@ func NewRegistry(inspector *asynq.Inspector) (*prometheus.Registry, *Metrics) {
 // go_sql_wait_count_total, go_sql_max_idle_closed_total, ... labelled
 // db_name="callqa") and callqa_db_connections_opened_total, the
 // connections opened so far as opened reports them
-// (storage.Store.ConnectionsOpened): a pool that churns shows there.
+// (store.Store.ConnectionsOpened): a pool that churns shows there.
 func RegisterDBMetrics(reg prometheus.Registerer, db *sql.DB, opened func() int64) {
 	reg.MustRegister(collectors.NewDBStatsCollector(db, "callqa"),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{

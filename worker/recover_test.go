@@ -12,7 +12,7 @@ import (
 
 	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/pipeline/analyse"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/worker"
 )
 
@@ -180,7 +180,7 @@ func TestReplan(t *testing.T) {
 	f.deleteResult(t, broken)
 	st = f.status(t)
 	checkStatus(t, "results lost", st, 3, 1, false, true)
-	if row, err := f.store.GetBatch(ctx, f.id); err != nil || row.Status != storage.BatchRunning || !row.FinishedAt.IsZero() {
+	if row, err := f.store.GetBatch(ctx, f.id); err != nil || row.Status != store.BatchRunning || !row.FinishedAt.IsZero() {
 		t.Fatalf("batch row of an incomplete batch: %+v, %v; want running again", row, err)
 	}
 	copySample(t, f.dir, "C20261125-0005")
@@ -208,7 +208,7 @@ func TestReplan(t *testing.T) {
 			t.Errorf("%s: %d results (%v), want 1", key, n, err)
 		}
 	}
-	if row, err := f.store.GetBatch(ctx, f.id); err != nil || row.Status != storage.BatchFinished || row.Total != 4 {
+	if row, err := f.store.GetBatch(ctx, f.id); err != nil || row.Status != store.BatchFinished || row.Total != 4 {
 		t.Fatalf("batch row after the re-plan: %+v, %v; want finished, total 4", row, err)
 	}
 	if !strings.Contains(f.logs.String(), "run_again=2") {

@@ -11,7 +11,8 @@ import (
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
+	"github.com/callqa/callqa/store"
 )
 
 // BenchmarkSaveResult measures the "save" phase of a fleet call: storing
@@ -33,7 +34,7 @@ func BenchmarkSaveResult(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	src, err := storage.NewLocalSource(samples)
+	src, err := source.NewLocal(samples)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func BenchmarkSaveResult(b *testing.B) {
 		b.Run(v.name, func(b *testing.B) {
 			// A fresh schema each run: both variants write to tables of
 			// the same size.
-			st, err := storage.OpenStore(ctx, testsvc.Postgres(b), nil, storage.WithPool(storage.PoolFor(1)))
+			st, err := store.Open(ctx, testsvc.Postgres(b), store.Options{Pool: store.PoolFor(1)})
 			if err != nil {
 				b.Fatal(err)
 			}

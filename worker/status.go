@@ -13,27 +13,27 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 )
 
-// StatusStore reads batch progress; *storage.Store implements it.
+// StatusStore reads batch progress; *store.Store implements it.
 type StatusStore interface {
-	GetBatch(ctx context.Context, id string) (*storage.Batch, error)
-	UpdateBatch(ctx context.Context, b *storage.Batch) error
-	CountPrefix(ctx context.Context, sc models.ScorecardRef, prefix string) (storage.ResultCounts, error)
+	GetBatch(ctx context.Context, id string) (*store.Batch, error)
+	UpdateBatch(ctx context.Context, b *store.Batch) error
+	CountPrefix(ctx context.Context, sc models.ScorecardRef, prefix string) (store.ResultCounts, error)
 	Planned(ctx context.Context, id string) (total int, planned bool, err error)
-	BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (int, storage.ResultCounts, error)
-	Clashes(ctx context.Context, f storage.ClashFilter) ([]storage.Clash, error)
+	BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (int, store.ResultCounts, error)
+	Clashes(ctx context.Context, f store.ClashFilter) ([]store.Clash, error)
 }
 
-var _ StatusStore = (*storage.Store)(nil)
+var _ StatusStore = (*store.Store)(nil)
 
 // Status is the progress of a fleet batch.
 type Status struct {
 	// Batch is the batch's row; while its plan waits for a worker there
 	// is none yet, and Batch has only the ID, Date, Prefix and Scorecard
 	// (Status "").
-	Batch *storage.Batch `json:"batch"`
+	Batch *store.Batch `json:"batch"`
 	// Planning is true while the batch:plan task is queued, running or
 	// waiting for a retry.
 	Planning bool `json:"planning"`
@@ -50,8 +50,8 @@ type Status struct {
 	// added to it.
 	Total int `json:"total"`
 	// Results tallies the calls of the batch with a result.
-	Results storage.ResultCounts `json:"results"`
-	Done    int                  `json:"done"`
+	Results store.ResultCounts `json:"results"`
+	Done    int                `json:"done"`
 	// Retrying and Archived count the batch's call:inspect tasks waiting
 	// for a retry and given up (dead; unprocessable calls are archived
 	// too, with their result stored).
@@ -79,7 +79,7 @@ type Status struct {
 	Queues []QueueStatus `json:"queues"`
 	// Clashes are the call ids of the batch's recordings that another
 	// recording also carries: each is stored and counted as its own call.
-	Clashes []storage.Clash `json:"clashes,omitempty"`
+	Clashes []store.Clash `json:"clashes,omitempty"`
 }
 
 // QueueStatus is a queue's size by task state.
@@ -100,17 +100,17 @@ type QueueStatus struct {
 // batch is no longer complete (it gained recordings), the row goes back
 // to running. A batch with no row yet, whose plan is queued (no worker
 // has taken it yet) or failed before creating it, is reported as planning
-// or plan failed; with no plan either, the error wraps storage.ErrNotFound.
-func BatchStatus(ctx context.Context, q *asynq.Inspector, store StatusStore, id string) (*Status, error) {
-	b, err := store.GetBatch(ctx, id)
-	if storage.IsNotFound(err) {
+// or plan failed; with no plan either, the error wraps store.ErrNotFound.
+func BatchStatus(ctx context.Context, q *asynq.Inspector, results StatusStore, id string) (*Status, error) {
+	b, err := results.GetBatch(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
 		return planOnlyStatus(q, id, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
 	st := &Status{Batch: b, Total: b.Total}
-	if _, st.Planned, err = store.Planned(ctx, id); err != nil {
+	if _, st.Planned, err = results.Planned(ctx, id); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
 	if b.Date != "" {
@@ -135,20 +135,20 @@ func BatchStatus(ctx context.Context, q *asynq.Inspector, store StatusStore, id 
 			return nil, fmt.Errorf("status: plan task: %w", err)
 		}
 	}
-	total, counts, err := store.BatchProgress(ctx, id, b.Scorecard)
+	total, counts, err := results.BatchProgress(ctx, id, b.Scorecard)
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
 	if total > 0 {
 		st.Total, st.Results = total, counts
-	} else if st.Results, err = store.CountPrefix(ctx, b.Scorecard, b.Prefix); err != nil {
+	} else if st.Results, err = results.CountPrefix(ctx, b.Scorecard, b.Prefix); err != nil {
 		// A batch planned before its recordings were recorded: the
 		// results under its prefix.
 		return nil, fmt.Errorf("status: %w", err)
 	}
 	st.Done = st.Results.Done()
 	st.Missing = max(st.Total-st.Done, 0)
-	if st.Clashes, err = store.Clashes(ctx, storage.ClashFilter{Scorecard: b.Scorecard, Prefix: b.Prefix}); err != nil {
+	if st.Clashes, err = results.Clashes(ctx, store.ClashFilter{Scorecard: b.Scorecard, Prefix: b.Prefix}); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
 	retry, err := batchTasks(q, id, (*asynq.Inspector).ListRetryTasks, false)
@@ -182,17 +182,17 @@ func BatchStatus(ctx context.Context, q *asynq.Inspector, store StatusStore, id 
 			r := float64(st.Results.Passed) / float64(st.Results.Inspected)
 			st.PassRate = &r
 		}
-		if b.Status == storage.BatchRunning {
+		if b.Status == store.BatchRunning {
 			b.Inspected, b.Unprocessable, b.Passed = st.Results.Inspected, st.Results.Unprocessable, st.Results.Passed
-			b.Status, b.FinishedAt = storage.BatchFinished, time.Now()
-			if err := store.UpdateBatch(ctx, b); err != nil {
+			b.Status, b.FinishedAt = store.BatchFinished, time.Now()
+			if err := results.UpdateBatch(ctx, b); err != nil {
 				return nil, fmt.Errorf("status: %w", err)
 			}
 		}
-	case b.Status == storage.BatchFinished:
+	case b.Status == store.BatchFinished:
 		// Late recordings (a re-plan or enqueue --key) reopened it.
-		b.Total, b.Status, b.FinishedAt = st.Total, storage.BatchRunning, time.Time{}
-		if err := store.UpdateBatch(ctx, b); err != nil {
+		b.Total, b.Status, b.FinishedAt = st.Total, store.BatchRunning, time.Time{}
+		if err := results.UpdateBatch(ctx, b); err != nil {
 			return nil, fmt.Errorf("status: %w", err)
 		}
 	}
@@ -214,7 +214,7 @@ func planOnlyStatus(q *asynq.Inspector, id string, notFound error) (*Status, err
 	case err != nil:
 		return nil, fmt.Errorf("status: plan task: %w", err)
 	}
-	st := &Status{Batch: &storage.Batch{ID: id, Date: date, Prefix: DatePrefix(date), Scorecard: sc}}
+	st := &Status{Batch: &store.Batch{ID: id, Date: date, Prefix: DatePrefix(date), Scorecard: sc}}
 	switch info.State {
 	case asynq.TaskStateArchived:
 		st.PlanFailed, st.PlanError = true, info.LastErr

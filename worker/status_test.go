@@ -12,22 +12,23 @@ import (
 	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/analyse"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
+	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/worker"
 )
 
 // failingList is a real source whose listing breaks after `after`
 // recordings, as an S3 listing does when the server fails on page N.
 type failingList struct {
-	*storage.LocalSource
+	*source.Local
 	after int
 }
 
 var errListing = errors.New("listing failed (test)")
 
-func (f failingList) List(ctx context.Context, prefix string, fn func(storage.Object) error) error {
+func (f failingList) List(ctx context.Context, prefix string, fn func(source.Object) error) error {
 	n := 0
-	return f.LocalSource.List(ctx, prefix, func(o storage.Object) error {
+	return f.Local.List(ctx, prefix, func(o source.Object) error {
 		if n == f.after {
 			return errListing
 		}
@@ -58,11 +59,11 @@ func TestBatchStatusPartialPlan(t *testing.T) {
 		t.Run(be.name, func(t *testing.T) {
 			ctx := context.Background()
 			b := setup(t)
-			store, err := storage.OpenStore(ctx, be.url(t), nil)
+			results, err := store.Open(ctx, be.url(t), store.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer store.Close()
+			defer results.Close()
 			client := asynq.NewClient(redisOpt)
 			defer client.Close()
 			insp := asynq.NewInspector(redisOpt)
@@ -75,15 +76,15 @@ func TestBatchStatusPartialPlan(t *testing.T) {
 				case "local":
 					return b.src, nil
 				case "broken-listing":
-					return failingList{LocalSource: b.src, after: 2}, nil
+					return failingList{Local: b.src, after: 2}, nil
 				}
 				return nil, models.BadInput(errors.New("bad source"))
 			}
-			inspect := worker.NewInspectHandler(b.eng, store, sources, nil, nil)
+			inspect := worker.NewInspectHandler(b.eng, results, sources, nil, nil)
 			const date = "2026-11-25"
 			id := worker.BatchID(date, b.ref)
 			plan := func(source string) error {
-				h := worker.NewPlanHandler(store, sources, client, insp, worker.TimeoutConfig{}, analyse.Config{}.Ref(), nil)
+				h := worker.NewPlanHandler(results, sources, client, insp, worker.TimeoutConfig{}, analyse.Config{}.Ref(), nil)
 				worker.SetPageSize(h, 1) // the total is written after every key
 				task, err := worker.NewPlanTask(worker.PlanPayload{Source: source, Date: date, Scorecard: b.ref})
 				if err != nil {
@@ -111,7 +112,7 @@ func TestBatchStatusPartialPlan(t *testing.T) {
 			}
 			status := func(step string, want worker.Status, wantBatch string) {
 				t.Helper()
-				st, err := worker.BatchStatus(ctx, insp, store, id)
+				st, err := worker.BatchStatus(ctx, insp, results, id)
 				if err != nil {
 					t.Fatalf("%s: BatchStatus: %v", step, err)
 				}
@@ -123,7 +124,7 @@ func TestBatchStatusPartialPlan(t *testing.T) {
 						step, st.Planning, st.Planned, st.PlanFailed, st.Total, st.Done, st.Complete, st.PassRate,
 						want.Planning, want.Planned, want.PlanFailed, want.Total, want.Done, want.Complete)
 				}
-				row, err := store.GetBatch(ctx, id)
+				row, err := results.GetBatch(ctx, id)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -142,26 +143,26 @@ func TestBatchStatusPartialPlan(t *testing.T) {
 			}
 			// Its retries ran out: the plan task is archived.
 			archivePlan(t, client, insp, date, b)
-			status("plan archived", worker.Status{PlanFailed: true, Total: 2, Done: 2}, storage.BatchRunning)
+			status("plan archived", worker.Status{PlanFailed: true, Total: 2, Done: 2}, store.BatchRunning)
 			// Archived tasks are eventually deleted: still not complete.
 			if err := insp.DeleteTask(worker.QueueDefault, worker.PlanTaskID(date, b.ref)); err != nil {
 				t.Fatal(err)
 			}
-			status("plan task gone", worker.Status{Total: 2, Done: 2}, storage.BatchRunning)
+			status("plan task gone", worker.Status{Total: 2, Done: 2}, store.BatchRunning)
 
 			// The plan runs again and lists the whole day.
 			if err := plan("local"); err != nil {
 				t.Fatal(err)
 			}
-			status("planned", worker.Status{Planned: true, Total: 3, Done: 2}, storage.BatchRunning)
+			status("planned", worker.Status{Planned: true, Total: 3, Done: 2}, store.BatchRunning)
 			inspectPending()
-			status("all done", worker.Status{Planned: true, Total: 3, Done: 3, Complete: true}, storage.BatchFinished)
+			status("all done", worker.Status{Planned: true, Total: 3, Done: 3, Complete: true}, store.BatchFinished)
 
 			// A plan that starts again and fails un-plans the batch.
 			if err := plan("broken-listing"); err == nil {
 				t.Fatal("second broken listing succeeded")
 			}
-			if _, planned, err := store.Planned(ctx, id); err != nil || planned {
+			if _, planned, err := results.Planned(ctx, id); err != nil || planned {
 				t.Fatalf("Planned after a failed re-plan = %v, %v; want false", planned, err)
 			}
 		})

@@ -27,7 +27,8 @@ import (
 	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/pipeline/analyse"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
+	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/worker"
 )
 
@@ -37,9 +38,9 @@ const samples = "../samples"
 // bundle is what the handler tests work with.
 type bundle struct {
 	dir     string // the local source's root
-	src     *storage.LocalSource
+	src     *source.Local
 	eng     *pipeline.Engine
-	store   *storage.Store
+	store   *store.Store
 	ref     models.ScorecardRef
 	metrics *worker.Metrics
 	handler *worker.InspectHandler
@@ -75,7 +76,7 @@ func setup(t testing.TB) *bundle {
 		t.Fatal(err)
 	}
 	var err error
-	if b.src, err = storage.NewLocalSource(b.dir); err != nil {
+	if b.src, err = source.NewLocal(b.dir); err != nil {
 		t.Fatal(err)
 	}
 	sc, err := scorecards.Default()
@@ -86,7 +87,7 @@ func setup(t testing.TB) *bundle {
 	if b.eng, err = pipeline.NewEngine(sc, pipeline.Config{}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if b.store, err = storage.OpenStore(context.Background(), filepath.Join(t.TempDir(), "results.db"), nil); err != nil {
+	if b.store, err = store.Open(context.Background(), filepath.Join(t.TempDir(), "results.db"), store.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.store.Close() })
@@ -103,7 +104,7 @@ func (b *bundle) sourceFunc(ctx context.Context, spec string) (worker.Source, er
 	case spec == "local":
 		return b.src, nil
 	case strings.HasPrefix(spec, "s3://down"):
-		return storage.NewS3Source(ctx, storage.S3Config{Endpoint: "127.0.0.1:1", Bucket: "down", MaxRetries: 1})
+		return source.NewS3(ctx, source.S3Config{Endpoint: "127.0.0.1:1", Bucket: "down", MaxRetries: 1})
 	}
 	return nil, models.BadInput(errors.New("bad source"))
 }
@@ -142,7 +143,7 @@ func TestInspectProcessTask(t *testing.T) {
 		wantStatus  string // stored result status, "" for none
 		wantCallID  string
 		wantPassed  bool
-		// wantUnreachable: the error must match storage.ErrUnreachable.
+		// wantUnreachable: the error must match source.ErrUnreachable.
 		wantUnreachable bool
 	}{
 		{name: "pcm call passes", payload: worker.InspectPayload{Key: "2026/11/25/C20261125-0001.wav"},
@@ -176,7 +177,7 @@ func TestInspectProcessTask(t *testing.T) {
 			}
 			// What the task log says: a storage outage is an unreachable
 			// store, not a body cut short.
-			if tt.wantUnreachable && (!errors.Is(err, storage.ErrUnreachable) || strings.Contains(err.Error(), "interrupted")) {
+			if tt.wantUnreachable && (!errors.Is(err, source.ErrUnreachable) || strings.Contains(err.Error(), "interrupted")) {
 				t.Errorf("ProcessTask() = %v; want ErrUnreachable, not an interrupted read", err)
 			}
 			if tt.wantStatus == "" {
@@ -413,7 +414,7 @@ func TestPlanProcessTask(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if batch.Total != 3 || batch.Prefix != "2026/11/25/" || batch.Status != storage.BatchRunning {
+		if batch.Total != 3 || batch.Prefix != "2026/11/25/" || batch.Status != store.BatchRunning {
 			t.Fatalf("batch %+v", batch)
 		}
 	}
@@ -594,8 +595,8 @@ func TestInspectS3BucketAndAccess(t *testing.T) {
 	b := setup(t)
 	srv := testsvc.StartS3(t)
 	ctx := context.Background()
-	s3src := func(bucket, secret string) *storage.S3Source {
-		s, err := storage.NewS3Source(ctx, storage.S3Config{Endpoint: srv.Endpoint, Bucket: bucket,
+	s3src := func(bucket, secret string) *source.S3 {
+		s, err := source.NewS3(ctx, source.S3Config{Endpoint: srv.Endpoint, Bucket: bucket,
 			AccessKey: srv.AccessKey, SecretKey: secret, MaxRetries: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -635,14 +636,14 @@ func TestInspectS3BucketAndAccess(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			store, err := storage.OpenStore(ctx, filepath.Join(t.TempDir(), "results.db"), nil)
+			results, err := store.Open(ctx, filepath.Join(t.TempDir(), "results.db"), store.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer store.Close()
+			defer results.Close()
 			var logs logBuffer
 			logger := slog.New(slog.NewTextHandler(&logs, nil))
-			h := worker.NewInspectHandler(b.eng, store, func(_ context.Context, spec string) (worker.Source, error) {
+			h := worker.NewInspectHandler(b.eng, results, func(_ context.Context, spec string) (worker.Source, error) {
 				if s, ok := sources[spec]; ok {
 					return s, nil
 				}
@@ -652,11 +653,11 @@ func TestInspectS3BucketAndAccess(t *testing.T) {
 			if got := worker.Outcome(err); got != tt.wantOutcome {
 				t.Fatalf("ProcessTask() = %v: outcome %s, want %s", err, got, tt.wantOutcome)
 			}
-			if storage.IsNotFound(err) {
+			if source.IsNotFound(err) || errors.Is(err, store.ErrNotFound) {
 				t.Errorf("ProcessTask() = %v: matches ErrNotFound", err)
 			}
 			var n int
-			if err := store.DB().QueryRow(`SELECT COUNT(*) FROM results`).Scan(&n); err != nil {
+			if err := results.DB().QueryRow(`SELECT COUNT(*) FROM results`).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			if (n == 1) != tt.wantStored || n > 1 {
@@ -706,14 +707,14 @@ func writeLongWAV(t *testing.T, path string, seconds int) int64 {
 // that cancels the task's context once `after` bytes have been read, i.e.
 // while the engine is in the middle of the recording.
 type cancellingSource struct {
-	*storage.LocalSource
+	*source.Local
 	after  int64
 	cancel context.CancelFunc
 	read   *atomic.Int64
 }
 
 func (s cancellingSource) Open(ctx context.Context, key string) (io.ReadCloser, error) {
-	rc, err := s.LocalSource.Open(ctx, key)
+	rc, err := s.Local.Open(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -755,7 +756,7 @@ func TestInspectCancelledMidRecording(t *testing.T) {
 	size := writeLongWAV(t, filepath.Join(b.dir, filepath.FromSlash(key)), 3600)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	src := cancellingSource{LocalSource: b.src, after: 1 << 20, cancel: cancel, read: new(atomic.Int64)}
+	src := cancellingSource{Local: b.src, after: 1 << 20, cancel: cancel, read: new(atomic.Int64)}
 	h := worker.NewInspectHandler(b.eng, b.store, func(context.Context, string) (worker.Source, error) { return src, nil }, nil, nil)
 	start := time.Now()
 	err := h.ProcessTask(ctx, b.task(t, worker.InspectPayload{Key: key, Size: size}))

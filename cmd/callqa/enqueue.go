@@ -13,7 +13,7 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
 	"github.com/callqa/callqa/worker"
 )
 
@@ -133,7 +133,7 @@ func inspectTask(ctx context.Context, ff *fleetFlags, spec, key string, ref mode
 		return nil, badInput(err)
 	}
 	rc, err := src.Open(ctx, key)
-	if storage.IsNotFound(err) {
+	if source.IsNotFound(err) {
 		return nil, badInput(fmt.Errorf("enqueue: no recording %s in %s", key, spec))
 	}
 	if err != nil {

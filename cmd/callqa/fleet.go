@@ -14,7 +14,8 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
+	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/worker"
 )
 
@@ -26,7 +27,7 @@ type fleetFlags struct {
 	databaseURL string
 	source      string
 	scorecard   string
-	s3          storage.S3Config
+	s3          source.S3Config
 	s3SSL       bool
 }
 
@@ -117,15 +118,15 @@ func (f *fleetFlags) openSource(ctx context.Context, spec string) (worker.Source
 		}
 		cfg := f.s3
 		cfg.Bucket, cfg.Prefix, cfg.UseSSL = bucket, prefix, f.s3SSL
-		src, err := storage.NewS3Source(ctx, cfg)
+		src, err := source.NewS3(ctx, cfg)
 		if err != nil {
 			return nil, models.BadInput(fmt.Errorf("bad source: %v", err))
 		}
 		return src, nil
 	}
-	src, err := storage.NewLocalSource(spec)
+	src, err := source.NewLocal(spec)
 	if err != nil {
-		if storage.IsNotFound(err) {
+		if source.IsNotFound(err) {
 			// A folder may be a network mount that is not there yet.
 			return nil, err
 		}
@@ -143,18 +144,18 @@ func (f *fleetFlags) loadScorecard() (*models.Scorecard, error) {
 	return sc, nil
 }
 
-// openStore opens --database-url with the options given (a pool size).
+// openStore opens --database-url with the pool given (zero: the default).
 // Call dates are taken in CALLQA_TZ (the hotline's zone, Asia/Shanghai by
 // default), as callqa run takes them.
-func (f *fleetFlags) openStore(ctx context.Context, e *env, opts ...storage.StoreOption) (*storage.Store, error) {
+func (f *fleetFlags) openStore(ctx context.Context, e *env, pool store.PoolConfig) (*store.Store, error) {
 	if f.databaseURL == "" {
 		return nil, badInput(errors.New("--database-url is required (postgres://... for a fleet)"))
 	}
-	loc, err := parseZone("CALLQA_TZ", envOr(e, "CALLQA_TZ", storage.DefaultTimeZone))
+	loc, err := parseZone("CALLQA_TZ", envOr(e, "CALLQA_TZ", store.DefaultTimeZone))
 	if err != nil {
 		return nil, err
 	}
-	st, err := storage.OpenStore(ctx, f.databaseURL, e.logger, append([]storage.StoreOption{storage.WithLocation(loc)}, opts...)...)
+	st, err := store.Open(ctx, f.databaseURL, store.Options{Location: loc, Pool: pool, Logger: e.logger})
 	if err != nil {
 		return nil, fmt.Errorf("results store: %w", err)
 	}

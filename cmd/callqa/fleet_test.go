@@ -17,7 +17,7 @@ import (
 	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/worker"
 )
 
@@ -161,13 +161,13 @@ func TestFleetCommands(t *testing.T) {
 			t.Errorf("enqueue --date %v of a pending plan: %s", args, out)
 		}
 	}
-	store, err := storage.OpenStore(context.Background(), db, nil)
+	results, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = store.StartBatch(context.Background(), &storage.Batch{ID: batchID, Source: samples, Prefix: "2026/11/25/",
+	err = results.StartBatch(context.Background(), &store.Batch{ID: batchID, Source: samples, Prefix: "2026/11/25/",
 		Date: date, Scorecard: ref, Total: 0})
-	store.Close()
+	results.Close()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
 )
 
 const inspectSynopsis = "inspect RECORDING [--transcript F] [--meta F] [--scorecard F] [--json] " + asrSynopsis
@@ -82,7 +82,7 @@ func cmdInspect(ctx context.Context, e *env, args []string) error {
 // overrideSource serves a recording from a folder, with sidecars given
 // explicitly on the command line taking the place of those found by name.
 type overrideSource struct {
-	*storage.LocalSource
+	*source.Local
 	sidecars map[string]string // suffix -> path
 }
 
@@ -94,7 +94,7 @@ func (o overrideSource) OpenSidecar(ctx context.Context, key, suffix string) (io
 		}
 		return f, nil
 	}
-	return o.LocalSource.OpenSidecar(ctx, key, suffix)
+	return o.Local.OpenSidecar(ctx, key, suffix)
 }
 
 // singleFileSource returns a source for one recording path and its key.
@@ -103,11 +103,11 @@ func singleFileSource(recording, transcriptPath, metaPath string) (pipeline.Reco
 	if dir == "" {
 		dir = "."
 	}
-	local, err := storage.NewLocalSource(dir)
+	local, err := source.NewLocal(dir)
 	if err != nil {
 		return nil, "", err
 	}
-	over := overrideSource{LocalSource: local, sidecars: map[string]string{}}
+	over := overrideSource{Local: local, sidecars: map[string]string{}}
 	for suffix, p := range map[string]string{models.SuffixTranscript: transcriptPath, models.SuffixMeta: metaPath} {
 		if p == "" {
 			continue

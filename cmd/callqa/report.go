@@ -17,7 +17,8 @@ import (
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/report"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
+	"github.com/callqa/callqa/workbench"
 )
 
 const reportSynopsis = "report [--db FILE] [--from D --to D] [--by day|month|team|agent|queue|rule | --indicator [--by day|month|team|agent|queue] [--target [NAME=]VALUE]... [--weight [NAME=]VALUE]... [--spend YUAN] [--satisfaction-basic=false] [--scorecard F] | --list calls|unprocessable|clashes [--team T] [--agent ID] [--queue Q] [--rule RULE] [--failed]] [--format table|csv|json|xlsx] [-o FILE]"
@@ -169,7 +170,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 			return badInput(err)
 		}
 	}
-	st, err := storage.OpenStore(ctx, *db, e.logger)
+	st, err := store.Open(ctx, *db, store.Options{Logger: e.logger})
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
@@ -196,7 +197,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	default:
 		rep, err = report.PassRates(ctx, st, opts, *by)
 	}
-	if storage.IsNotFound(err) {
+	if errors.Is(err, store.ErrNotFound) {
 		return badInput(fmt.Errorf("%w (database %s)", err, *db))
 	}
 	if errors.Is(err, report.ErrRangeTooLong) {
@@ -224,7 +225,7 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 }
 
 // newestVersion returns the newest version of scorecard id in the results.
-func newestVersion(ctx context.Context, st *storage.Store, id string) (int, error) {
+func newestVersion(ctx context.Context, st *store.Store, id string) (int, error) {
 	us, err := st.Scorecards(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("report: %w", err)
@@ -346,7 +347,7 @@ func indicatorDefaults(what string) string {
 // the reviews. card is the one given with --scorecard (nil: the built-in
 // one, used only when it is of the results' id and version; otherwise the
 // reviewed pass rate is left out, with the reason).
-func reviewedScorecard(ctx context.Context, st *storage.Store, ref models.ScorecardRef, card *models.Scorecard, ind *report.IndicatorOptions) error {
+func reviewedScorecard(ctx context.Context, st *store.Store, ref models.ScorecardRef, card *models.Scorecard, ind *report.IndicatorOptions) error {
 	if ref.ID == "" {
 		latest, err := st.LatestScorecard(ctx)
 		if err != nil {
@@ -369,7 +370,7 @@ func reviewedScorecard(ctx context.Context, st *storage.Store, ref models.Scorec
 		}
 		card = builtin
 	}
-	wb, err := storage.NewWorkbench(st, storage.WorkbenchConfig{BcryptCost: bcrypt.MinCost}) // no password is hashed here
+	wb, err := workbench.New(st, workbench.Config{BcryptCost: bcrypt.MinCost}) // no password is hashed here
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}

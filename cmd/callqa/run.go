@@ -9,11 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/callqa/callqa/batch"
 	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
-	"golang.org/x/term"
+	"github.com/callqa/callqa/source"
+	"github.com/callqa/callqa/store"
 )
 
 const runSynopsis = "run SOURCE [--date YYYY-MM-DD | --prefix P] [--scorecard F] [--db FILE] [--workers N] [--force] [--tz ZONE] " + asrSynopsis
@@ -60,7 +62,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
-	src, err := storage.NewLocalSource(pos[0])
+	src, err := source.NewLocal(pos[0])
 	if err != nil {
 		return badInput(fmt.Errorf("run: %w", err))
 	}
@@ -76,7 +78,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return badInput(err)
 	}
-	st, err := storage.OpenStore(ctx, *db, e.logger, storage.WithLocation(loc))
+	st, err := store.Open(ctx, *db, store.Options{Logger: e.logger, Location: loc})
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}

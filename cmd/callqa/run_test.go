@@ -15,8 +15,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/callqa/callqa/batch"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/callqa/callqa/batch"
 )
 
 // runCmd runs the command line args in-process and returns its exit code,

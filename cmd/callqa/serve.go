@@ -15,8 +15,9 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/report"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/web"
+	"github.com/callqa/callqa/workbench"
 )
 
 const serveSynopsis = "serve [--tz ZONE] [--db URL] [--source DIR|s3://bucket/prefix] [--addr 127.0.0.1:8080] [--scorecard F] [--trusted-proxy CIDR]... [--insecure-cookies] [--db-max-conns N] [--cache-dir DIR] [--target [NAME=]VALUE]... [--weight [NAME=]VALUE]... [--satisfaction-basic=false]"
@@ -110,13 +111,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return badInput(fmt.Errorf("--source: %w", err))
 	}
-	st, err := storage.OpenStore(ctx, *db, e.logger, storage.WithLocation(loc),
-		storage.WithPool(storage.PoolConfig{MaxOpen: *dbConns, MaxIdle: *dbConns}))
+	st, err := store.Open(ctx, *db, store.Options{Logger: e.logger, Location: loc, Pool: store.PoolConfig{MaxOpen: *dbConns, MaxIdle: *dbConns}})
 	if err != nil {
 		return fmt.Errorf("results store: %w", err)
 	}
 	defer st.Close()
-	wb, err := storage.NewWorkbench(st, storage.WorkbenchConfig{})
+	wb, err := workbench.New(st, workbench.Config{})
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 
 // bootstrapAdmin creates the user "admin" with a generated password when
 // the workbench has no user yet, and prints the password once.
-func bootstrapAdmin(ctx context.Context, e *env, wb *storage.Workbench) error {
+func bootstrapAdmin(ctx context.Context, e *env, wb *workbench.Workbench) error {
 	users, err := wb.Users(ctx)
 	if err != nil {
 		return err
@@ -195,10 +195,10 @@ func bootstrapAdmin(ctx context.Context, e *env, wb *storage.Workbench) error {
 		return nil
 	}
 	pw := generatePassword()
-	if _, err := wb.AddUser(ctx, "admin", storage.RoleAdmin, pw); err != nil {
+	if _, err := wb.AddUser(ctx, "admin", workbench.RoleAdmin, pw); err != nil {
 		return err
 	}
-	if err := wb.Audit(ctx, storage.AuditEntry{User: "callqa serve", Action: storage.AuditUserAdd, Detail: "admin admin (bootstrap)"}); err != nil {
+	if err := wb.Audit(ctx, workbench.AuditEntry{User: "callqa serve", Action: workbench.AuditUserAdd, Detail: "admin admin (bootstrap)"}); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "no workbench user yet: created user admin (role admin) with password %s\n(shown once; add users with 'callqa user add NAME --role R')\n", pw)

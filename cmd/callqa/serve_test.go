@@ -17,7 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
+	"github.com/callqa/callqa/workbench"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while a command writes it.
@@ -71,12 +72,12 @@ func TestUserAdd(t *testing.T) {
 	if code, _, errOut := runCmdStdin(t, "short\n", "user", "add", "zhao", "--role", "viewer", "--password-stdin", "--db", db); code != exitBadInput || !strings.Contains(errOut, "password") {
 		t.Errorf("short password: exit %d, stderr %q", code, errOut)
 	}
-	st, err := storage.OpenStore(context.Background(), db, nil)
+	st, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	wb, err := storage.NewWorkbench(st, storage.WorkbenchConfig{})
+	wb, err := workbench.New(st, workbench.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,12 +355,12 @@ func TestUserManage(t *testing.T) {
 	if code, _, _ := runCmdStdin(t, "correct horse battery\n", "user", "add", "li", "--role", "viewer", "--password-stdin", "--db", db); code != exitOK {
 		t.Fatal("add li")
 	}
-	st, err := storage.OpenStore(ctx, db, nil)
+	st, err := store.Open(ctx, db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	wb, err := storage.NewWorkbench(st, storage.WorkbenchConfig{})
+	wb, err := workbench.New(st, workbench.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +389,7 @@ func TestUserManage(t *testing.T) {
 	if live(wangTok) || !live(liTok) {
 		t.Errorf("after disabling wang: wang's session live %v, li's %v; want false, true", live(wangTok), live(liTok))
 	}
-	if _, err := wb.Authenticate(ctx, "wang", "correct horse battery"); !errors.Is(err, storage.ErrBadCredentials) {
+	if _, err := wb.Authenticate(ctx, "wang", "correct horse battery"); !errors.Is(err, workbench.ErrBadCredentials) {
 		t.Errorf("disabled wang logs in: %v", err)
 	}
 	_, out, _ = runCmd(t, "user", "list", "--db", db)
@@ -441,7 +442,7 @@ func TestUserManage(t *testing.T) {
 	}
 	session("wang", "battery staple horse") // the refused passwd changed nothing
 
-	log, err := wb.AuditLog(ctx, storage.AuditFilter{User: "cli"})
+	log, err := wb.AuditLog(ctx, workbench.AuditFilter{User: "cli"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/worker"
 )
 
@@ -65,13 +65,13 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 		printQueues(e, qs)
 		return nil
 	}
-	store, err := ff.openStore(ctx, e)
+	results, err := ff.openStore(ctx, e, store.PoolConfig{})
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	st, err := worker.BatchStatus(ctx, inspector, store, *batch)
-	if storage.IsNotFound(err) {
+	defer results.Close()
+	st, err := worker.BatchStatus(ctx, inspector, results, *batch)
+	if errors.Is(err, store.ErrNotFound) {
 		return badInput(fmt.Errorf("status: no batch %s", *batch))
 	}
 	if err != nil {

@@ -10,7 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
+	"github.com/callqa/callqa/workbench"
 )
 
 const userSynopsis = `user add NAME --role admin|reviewer|viewer [--password-stdin] [--db URL]
@@ -74,11 +75,11 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 			return usageError(fs, userSynopsis, "user "+sub+" takes one NAME")
 		}
 		name = pos[0]
-		if err := storage.ValidateUserName(name); err != nil {
+		if err := workbench.ValidateUserName(name); err != nil {
 			return badInput(err)
 		}
 	}
-	if role != nil && !storage.ValidRole(*role) {
+	if role != nil && !workbench.ValidRole(*role) {
 		return usageError(fs, userSynopsis, fmt.Sprintf("--role %q: want admin, reviewer or viewer", *role))
 	}
 	var pw string
@@ -90,12 +91,12 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 		generated = !*fromStdin
 	}
 
-	st, err := storage.OpenStore(ctx, *db, e.logger)
+	st, err := store.Open(ctx, *db, store.Options{Logger: e.logger})
 	if err != nil {
 		return fmt.Errorf("results store: %w", err)
 	}
 	defer st.Close()
-	wb, err := storage.NewWorkbench(st, storage.WorkbenchConfig{})
+	wb, err := workbench.New(st, workbench.Config{})
 	if err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 		return userList(ctx, e, wb)
 	case "disable", "enable":
 		err := wb.SetUserDisabled(ctx, name, sub == "disable", cliActor, "")
-		if errors.Is(err, storage.ErrNoUser) {
+		if errors.Is(err, workbench.ErrNoUser) {
 			return badInput(err)
 		}
 		if err != nil {
@@ -120,7 +121,7 @@ func cmdUser(ctx context.Context, e *env, args []string) error {
 		return nil
 	default: // passwd
 		err := wb.SetPassword(ctx, name, pw, cliActor, "")
-		if errors.Is(err, storage.ErrNoUser) {
+		if errors.Is(err, workbench.ErrNoUser) {
 			return badInput(err)
 		}
 		if err != nil {
@@ -146,21 +147,21 @@ func readPassword(e *env, fromStdin bool) (string, error) {
 		return "", fmt.Errorf("read password: %w", err)
 	}
 	pw := strings.TrimRight(line, "\r\n")
-	if len([]rune(pw)) < storage.MinPasswordLen || len(pw) > 72 {
-		return "", badInput(fmt.Errorf("password: want %d to 72 characters", storage.MinPasswordLen))
+	if len([]rune(pw)) < workbench.MinPasswordLen || len(pw) > 72 {
+		return "", badInput(fmt.Errorf("password: want %d to 72 characters", workbench.MinPasswordLen))
 	}
 	return pw, nil
 }
 
-func userAdd(ctx context.Context, e *env, wb *storage.Workbench, name, role, pw string, generated bool) error {
+func userAdd(ctx context.Context, e *env, wb *workbench.Workbench, name, role, pw string, generated bool) error {
 	u, err := wb.AddUser(ctx, name, role, pw)
-	if errors.Is(err, storage.ErrUserExists) {
+	if errors.Is(err, workbench.ErrUserExists) {
 		return badInput(err)
 	}
 	if err != nil {
 		return err
 	}
-	if err := wb.Audit(ctx, storage.AuditEntry{User: "callqa user add", Action: storage.AuditUserAdd, Detail: u.Name + " " + u.Role}); err != nil {
+	if err := wb.Audit(ctx, workbench.AuditEntry{User: "callqa user add", Action: workbench.AuditUserAdd, Detail: u.Name + " " + u.Role}); err != nil {
 		return err
 	}
 	if generated {
@@ -173,7 +174,7 @@ func userAdd(ctx context.Context, e *env, wb *storage.Workbench, name, role, pw 
 
 // userList prints the users, one a line: name, role, status, creation
 // time (UTC).
-func userList(ctx context.Context, e *env, wb *storage.Workbench) error {
+func userList(ctx context.Context, e *env, wb *workbench.Workbench) error {
 	users, err := wb.Users(ctx)
 	if err != nil {
 		return err

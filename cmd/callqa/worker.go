@@ -13,7 +13,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/callqa/callqa/pipeline"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/worker"
 )
 
@@ -60,9 +60,9 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	if *dbConns < 0 {
 		return badInput(fmt.Errorf("--db-max-conns %d must not be negative", *dbConns))
 	}
-	pool := storage.PoolFor(cfg.WithDefaults().Concurrency)
+	pool := store.PoolFor(cfg.WithDefaults().Concurrency)
 	if *dbConns > 0 {
-		pool = storage.PoolConfig{MaxOpen: *dbConns, MaxIdle: *dbConns}
+		pool = store.PoolConfig{MaxOpen: *dbConns, MaxIdle: *dbConns}
 	}
 	redisOpt, err := ff.redisOpt()
 	if err != nil {
@@ -82,26 +82,26 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return badInput(err)
 	}
-	store, err := ff.openStore(ctx, e, storage.WithPool(pool))
+	results, err := ff.openStore(ctx, e, pool)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer results.Close()
 
 	client := asynq.NewClient(redisOpt)
 	defer client.Close()
 	inspector := asynq.NewInspector(redisOpt)
 	defer inspector.Close()
 	reg, metrics := worker.NewRegistry(inspector)
-	worker.RegisterDBMetrics(reg, store.DB(), store.ConnectionsOpened)
+	worker.RegisterDBMetrics(reg, results.DB(), results.ConnectionsOpened)
 
 	srv, err := worker.NewServer(redisOpt, cfg, e.logger)
 	if err != nil {
 		return badInput(err)
 	}
 	mux := worker.NewMux(worker.Handlers{
-		Inspect: worker.NewInspectHandler(eng, store, ff.openSource, metrics, e.logger),
-		Plan:    worker.NewPlanHandler(store, ff.openSource, client, inspector, cfg.Timeouts, eng.Analysis(), e.logger),
+		Inspect: worker.NewInspectHandler(eng, results, ff.openSource, metrics, e.logger),
+		Plan:    worker.NewPlanHandler(results, ff.openSource, client, inspector, cfg.Timeouts, eng.Analysis(), e.logger),
 		Nightly: worker.NewNightlyHandler(client, time.Now, e.logger),
 	}, metrics, e.logger)
 
@@ -112,7 +112,7 @@ func cmdWorker(ctx context.Context, e *env, args []string) error {
 		}
 		var handler http.Handler = worker.OpsHandler(reg, map[string]worker.Checker{
 			"redis":    func(context.Context) error { return client.Ping() },
-			"database": func(ctx context.Context) error { return store.DB().PingContext(ctx) },
+			"database": func(ctx context.Context) error { return results.DB().PingContext(ctx) },
 		})
 		if *pprofOn {
 			mux := http.NewServeMux()

@@ -340,3 +340,27 @@ func (r *RedisServer) Restart(t testing.TB) {
 	r.stop()
 	r.start(t)
 }
+
+// Backend is a results database under test.
+type Backend struct {
+	Name  string                    // "sqlite" or "postgres"
+	Fresh func(t *testing.T) string // the URL of a fresh, empty database
+}
+
+// Backends returns SQLite (always) and PostgreSQL when CALLQA_TEST_POSTGRES
+// names a server (required when CI is set); every Fresh call gets a new
+// database (a temporary file, or a schema dropped at the end of the test).
+func Backends(t *testing.T) []Backend {
+	t.Helper()
+	bs := []Backend{{Name: "sqlite", Fresh: func(t *testing.T) string {
+		return "sqlite:" + filepath.Join(t.TempDir(), "results.db")
+	}}}
+	if os.Getenv("CALLQA_TEST_POSTGRES") == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CALLQA_TEST_POSTGRES is not set, and CI is: the PostgreSQL backend must be tested")
+		}
+		t.Log("PostgreSQL backend skipped: set CALLQA_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to test it")
+		return bs
+	}
+	return append(bs, Backend{Name: "postgres", Fresh: func(t *testing.T) string { return Postgres(t) }})
+}

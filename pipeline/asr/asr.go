@@ -169,7 +169,7 @@ func (c Config) withDefaults() Config {
 }
 
 // SidecarWriter is implemented by sources that can store a sidecar next to
-// a recording (storage.LocalSource, storage.S3Source).
+// a recording (source.Local, source.S3).
 type SidecarWriter interface {
 	WriteSidecar(ctx context.Context, key, suffix string, data []byte) error
 }

@@ -24,7 +24,7 @@ import (
 	"github.com/callqa/callqa/pipeline/decode"
 	"github.com/callqa/callqa/pipeline/transcript"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
 )
 
 // fakeASR is an in-test server implementing POST /v1/audio/transcriptions
@@ -230,13 +230,13 @@ func writeTones(t *testing.T, dir, key string, seconds float64, ch0, ch1 []model
 	}
 }
 
-func setup(t *testing.T, srv *fakeASR, cfg asr.Config) (*asr.Client, *storage.LocalSource, string) {
+func setup(t *testing.T, srv *fakeASR, cfg asr.Config) (*asr.Client, *source.Local, string) {
 	t.Helper()
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	dir := t.TempDir()
 	writeCall(t, dir, "2026/11/25/C1.wav")
-	src, err := storage.NewLocalSource(dir)
+	src, err := source.NewLocal(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,7 +433,7 @@ func TestTranscribeServiceFaults(t *testing.T) {
 			t.Cleanup(ts.Close)
 			dir := t.TempDir()
 			writeCall(t, dir, "2026/11/25/C1.wav")
-			src, err := storage.NewLocalSource(dir)
+			src, err := source.NewLocal(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -479,7 +479,7 @@ func TestTranscribeMissingRecording(t *testing.T) {
 	srv := &fakeASR{t: t}
 	c, src, _ := setup(t, srv, asr.Config{})
 	_, err := c.Transcribe(context.Background(), src, "2026/11/25/NOPE.wav", transcript.Call{})
-	if !storage.IsNotFound(err) {
+	if !source.IsNotFound(err) {
 		t.Fatalf("Transcribe(missing) = %v, want not found", err)
 	}
 }
@@ -693,13 +693,13 @@ func TestSidecarMasked(t *testing.T) {
 
 // countingSource counts how often each recording is opened.
 type countingSource struct {
-	*storage.LocalSource
+	*source.Local
 	opens atomic.Int32
 }
 
 func (s *countingSource) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	s.opens.Add(1)
-	return s.LocalSource.Open(ctx, key)
+	return s.Local.Open(ctx, key)
 }
 
 // TestEngineDecodesOnce: inspected by the engine, a call without a
@@ -709,7 +709,7 @@ func TestEngineDecodesOnce(t *testing.T) {
 	t.Parallel()
 	srv := &fakeASR{t: t}
 	c, local, dir := setup(t, srv, asr.Config{})
-	src := &countingSource{LocalSource: local}
+	src := &countingSource{Local: local}
 	sc, err := scorecards.Default()
 	if err != nil {
 		t.Fatal(err)

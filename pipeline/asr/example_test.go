@@ -14,7 +14,7 @@ import (
 	"github.com/callqa/callqa/pipeline/asr"
 	"github.com/callqa/callqa/pipeline/decode"
 	"github.com/callqa/callqa/pipeline/transcript"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
 )
 
 // Example transcribes a stereo call with a service that, like Whisper,
@@ -39,7 +39,7 @@ func Example() {
 	f, _ := os.Create(filepath.Join(dir, "C1.wav"))
 	decode.WritePCM16(f, 8000, 2, make([]int16, 2*3*8000))
 	f.Close()
-	src, _ := storage.NewLocalSource(dir)
+	src, _ := source.NewLocal(dir)
 
 	c, err := asr.New(asr.Config{URL: srv.URL, Model: "whisper-1", TempDir: dir}, nil)
 	if err != nil {

@@ -14,7 +14,8 @@ import (
 	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
+	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/worker"
 )
 
@@ -94,9 +95,9 @@ func BenchmarkFleet(b *testing.B) {
 					b.ReportMetric(1000*sum/n, "ms-"+phase+"/call")
 				}
 			}
-			// Each worker's pool (storage.PoolFor) opens its connections
+			// Each worker's pool (store.PoolFor) opens its connections
 			// once and reuses them from batch to batch.
-			if bound := bc.workers * storage.PoolFor(bc.concurrency).MaxOpen; conns > float64(bound) {
+			if bound := bc.workers * store.PoolFor(bc.concurrency).MaxOpen; conns > float64(bound) {
 				b.Errorf("the workers opened %v PostgreSQL connections in %d batches, want at most %d in all", conns, b.N, bound)
 			}
 		})
@@ -104,7 +105,7 @@ func BenchmarkFleet(b *testing.B) {
 	b.Run("embedded", func(b *testing.B) {
 		local := b.TempDir()
 		ids := makeCalls(b, local, 10)
-		src, err := storage.NewLocalSource(local)
+		src, err := source.NewLocal(local)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -121,7 +122,7 @@ func BenchmarkFleet(b *testing.B) {
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()
-			st, err := storage.OpenStore(ctx, filepath.Join(b.TempDir(), "results.db"), nil)
+			st, err := store.Open(ctx, filepath.Join(b.TempDir(), "results.db"), store.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}

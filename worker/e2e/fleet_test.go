@@ -31,7 +31,8 @@ import (
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/scorecards"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
+	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/worker"
 )
 
@@ -140,12 +141,12 @@ type fleet struct {
 	local     string // the calls on disk (for the embedded run)
 	ids       []string
 	s3        *testsvc.S3
-	src       *storage.S3Source
+	src       *source.S3
 	redisDB   int
 	redisAddr string
 	redisURL  string
 	pgURL     string
-	store     *storage.Store
+	store     *store.Store
 	insp      *asynq.Inspector
 	ref       models.ScorecardRef
 	logs      string
@@ -178,7 +179,7 @@ func newFleetOn(t testing.TB, addr string, redisDB, copies int) *fleet {
 
 	ctx := context.Background()
 	var err error
-	f.src, err = storage.NewS3Source(ctx, storage.S3Config{Endpoint: f.s3.Endpoint, Bucket: bucket,
+	f.src, err = source.NewS3(ctx, source.S3Config{Endpoint: f.s3.Endpoint, Bucket: bucket,
 		AccessKey: f.s3.AccessKey, SecretKey: f.s3.SecretKey, Prefix: prefix})
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +201,7 @@ func newFleetOn(t testing.TB, addr string, redisDB, copies int) *fleet {
 	if err != nil {
 		t.Fatalf("upload: %v", err)
 	}
-	if f.store, err = storage.OpenStore(ctx, f.pgURL, nil); err != nil {
+	if f.store, err = store.Open(ctx, f.pgURL, store.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.store.Close() })
@@ -386,11 +387,11 @@ func (f *fleet) checkResults(st *worker.Status) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	local, err := storage.NewLocalSource(f.local)
+	local, err := source.NewLocal(f.local)
 	if err != nil {
 		t.Fatal(err)
 	}
-	lite, err := storage.OpenStore(ctx, filepath.Join(t.TempDir(), "embedded.db"), nil)
+	lite, err := store.Open(ctx, filepath.Join(t.TempDir(), "embedded.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -604,7 +605,7 @@ func TestFleet(t *testing.T) {
 	}
 	// The batch row is marked finished with the counts.
 	b, err := f.store.GetBatch(context.Background(), worker.BatchID(date, f.ref))
-	if err != nil || b.Status != storage.BatchFinished || b.Inspected != st.Results.Inspected {
+	if err != nil || b.Status != store.BatchFinished || b.Inspected != st.Results.Inspected {
 		t.Errorf("batch row %+v (%v)", b, err)
 	}
 	// Human-readable status.

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/internal/testsvc"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/worker"
 )
 
@@ -182,7 +182,7 @@ func TestFleetLateRecordings(t *testing.T) {
 	if out := f.callqa("status", "--date", date); !strings.Contains(out, ": running") || !strings.Contains(out, fmt.Sprintf("total %d  done %d  missing 2", n+2, n)) {
 		t.Errorf("status text after the re-plan:\n%s", out)
 	}
-	if b, err := f.store.GetBatch(context.Background(), worker.BatchID(date, f.ref)); err != nil || b.Status != storage.BatchRunning || b.Total != n+2 {
+	if b, err := f.store.GetBatch(context.Background(), worker.BatchID(date, f.ref)); err != nil || b.Status != store.BatchRunning || b.Total != n+2 {
 		t.Errorf("batch row after the re-plan: %+v, %v; want running, total %d", b, err, n+2)
 	}
 	f.stop(planner)

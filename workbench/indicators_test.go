@@ -1,4 +1,4 @@
-package storage
+package workbench
 
 import (
 	"context"
@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/store"
 )
 
 // indicatorCall is one result of the indicator fixture.
@@ -58,7 +60,7 @@ var indicatorFixture = []indicatorCall{
 
 // saveIndicatorFixture stores the fixture with its reviews, and results
 // of another scorecard version that must not count.
-func saveIndicatorFixture(t *testing.T, st *Store, wb *Workbench) {
+func saveIndicatorFixture(t *testing.T, st *store.Store, wb *Workbench) {
 	t.Helper()
 	ctx := context.Background()
 	cst := time.FixedZone("CST", 8*3600)
@@ -119,8 +121,8 @@ func saveIndicatorFixture(t *testing.T, st *Store, wb *Workbench) {
 	}
 }
 
-// countString renders an IndicatorCount compactly.
-func countString(c IndicatorCount) string {
+// countString renders an store.IndicatorCount compactly.
+func countString(c store.IndicatorCount) string {
 	return fmt.Sprintf("%s/%s results=%d answered=%d inspected=%d passed=%d unprocessable=%d complaint=%d/%d/%d/%d survey=%d:%d/%d/%d time=%g/%g",
 		c.Key, c.Label, c.Results, c.Answered, c.Inspected, c.Passed, c.Unprocessable,
 		c.ComplaintFlagged, c.ComplaintConfirmed, c.ComplaintPending, c.ComplaintOverturned(),
@@ -133,33 +135,33 @@ func countString(c IndicatorCount) string {
 func TestIndicatorCounts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f := ReportFilter{Scorecard: models.ScorecardRef{ID: "hotline", Version: 1}}
+	f := store.ReportFilter{Scorecard: models.ScorecardRef{ID: "hotline", Version: 1}}
 	tests := []struct {
 		name string
-		f    ReportFilter
+		f    store.ReportFilter
 		by   string
 		want []string
 	}{
-		{"all", f, GroupAll, []string{
+		{"all", f, store.GroupAll, []string{
 			"/ results=8 answered=7 inspected=7 passed=6 unprocessable=1 complaint=5/2/2/1 survey=6:3/1/2 time=900/520"}},
 		// 11: A B C D; 12: E F G H (G not answered).
-		{"by month", f, GroupMonth, []string{
+		{"by month", f, store.GroupMonth, []string{
 			"2026-11/2026-11 results=4 answered=4 inspected=4 passed=3 unprocessable=0 complaint=4/1/2/1 survey=3:1/1/1 time=500/270",
 			"2026-12/2026-12 results=4 answered=3 inspected=3 passed=3 unprocessable=1 complaint=1/1/0/0 survey=3:2/0/1 time=400/250"}},
 		// 一组: A B E G; 二组: C D F H.
-		{"by team", f, GroupTeam, []string{
+		{"by team", f, store.GroupTeam, []string{
 			"一组/一组 results=4 answered=3 inspected=4 passed=4 unprocessable=0 complaint=2/1/0/1 survey=3:2/0/1 time=600/360",
 			"二组/二组 results=4 answered=4 inspected=3 passed=2 unprocessable=1 complaint=3/1/2/0 survey=3:1/1/1 time=300/160"}},
-		{"by agent", f, GroupAgent, []string{
+		{"by agent", f, store.GroupAgent, []string{
 			"A-一组/坐席一组 results=4 answered=3 inspected=4 passed=4 unprocessable=0 complaint=2/1/0/1 survey=3:2/0/1 time=600/360",
 			"A-二组/坐席二组 results=4 answered=4 inspected=3 passed=2 unprocessable=1 complaint=3/1/2/0 survey=3:1/1/1 time=300/160"}},
-		{"one day", ReportFilter{Scorecard: f.Scorecard, From: "2026-11-26", To: "2026-11-26"}, GroupDay, []string{
+		{"one day", store.ReportFilter{Scorecard: f.Scorecard, From: "2026-11-26", To: "2026-11-26"}, store.GroupDay, []string{
 			"2026-11-26/2026-11-26 results=1 answered=1 inspected=1 passed=1 unprocessable=0 complaint=1/0/1/0 survey=0:0/0/0 time=150/90"}},
-		{"nothing selected", ReportFilter{Scorecard: f.Scorecard, From: "2027-01-01"}, GroupAll, []string{
+		{"nothing selected", store.ReportFilter{Scorecard: f.Scorecard, From: "2027-01-01"}, store.GroupAll, []string{
 			"/ results=0 answered=0 inspected=0 passed=0 unprocessable=0 complaint=0/0/0/0 survey=0:0/0/0 time=0/0"}},
-		{"nothing selected by team", ReportFilter{Scorecard: f.Scorecard, From: "2027-01-01"}, GroupTeam, nil},
+		{"nothing selected by team", store.ReportFilter{Scorecard: f.Scorecard, From: "2027-01-01"}, store.GroupTeam, nil},
 	}
-	eachBackend(t, func(t *testing.T, st *Store, wb *Workbench) {
+	eachBackend(t, func(t *testing.T, st *store.Store, wb *Workbench) {
 		saveIndicatorFixture(t, st, wb)
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -183,12 +185,12 @@ func TestIndicatorCounts(t *testing.T) {
 		// fails; 12: E G H pass (F is unprocessable).
 		sc := &models.Scorecard{ID: "hotline", Version: 1, BaseScore: 100, PassScore: 85,
 			Rules: []models.Rule{{ID: "complaint_risk", Name: "投诉风险", Review: true, Indicator: models.IndicatorComplaint}}}
-		rates, err := wb.GroupedPassRates(ctx, sc, CallFilter{ScorecardID: "hotline", ScorecardVersion: 1}, GroupMonth)
+		rates, err := wb.GroupedPassRates(ctx, sc, CallFilter{ScorecardID: "hotline", ScorecardVersion: 1}, store.GroupMonth)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var got []string
-		for _, r := range rates[GroupMonth] {
+		for _, r := range rates[store.GroupMonth] {
 			got = append(got, fmt.Sprintf("%s %d/%d", r.Key, r.ReviewedPassed, r.Calls))
 		}
 		if strings.Join(got, ",") != "2026-11 3/4,2026-12 3/3" {
@@ -202,9 +204,9 @@ func TestIndicatorCounts(t *testing.T) {
 func TestSaveResultIndicatorColumns(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	eachBackend(t, func(t *testing.T, st *Store, wb *Workbench) {
+	eachBackend(t, func(t *testing.T, st *store.Store, wb *Workbench) {
 		no := false
-		r := &models.Result{CallID: "C1", Recording: "2026/11/25/C1.wav", Status: models.StatusInspected, Scorecard: sc1,
+		r := &models.Result{CallID: "C1", Recording: "2026/11/25/C1.wav", Status: models.StatusInspected, Scorecard: testsvc.Scorecard,
 			Meta:     models.CallMeta{Answered: &no, Satisfaction: models.SatisfactionBasic},
 			Metrics:  &models.Metrics{Agent: &models.SpeakerMetrics{TalkS: 12.5}},
 			Findings: []models.Finding{{Rule: "risk", Start: 1, Indicator: models.IndicatorComplaint}, {Rule: "greeting", Start: 0}}}
@@ -213,11 +215,11 @@ func TestSaveResultIndicatorColumns(t *testing.T) {
 			var answered, complaint int
 			var sat string
 			var talk float64
-			if err := st.db.QueryRowContext(ctx, `SELECT answered, satisfaction, agent_talk_s, complaint FROM results WHERE recording = $1`,
+			if err := st.DB().QueryRowContext(ctx, `SELECT answered, satisfaction, agent_talk_s, complaint FROM results WHERE recording = $1`,
 				r.Recording).Scan(&answered, &sat, &talk, &complaint); err != nil {
 				t.Fatal(err)
 			}
-			rows, err := st.db.QueryContext(ctx, `SELECT rule, indicator FROM findings WHERE recording = $1 ORDER BY seq`, r.Recording)
+			rows, err := st.DB().QueryContext(ctx, `SELECT rule, indicator FROM findings WHERE recording = $1 ORDER BY seq`, r.Recording)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -248,66 +250,4 @@ func TestSaveResultIndicatorColumns(t *testing.T) {
 			t.Errorf("columns after a re-save %s, want %s", got, want)
 		}
 	})
-}
-
-// TestMigrateIndicators fills a database at the schema before the
-// indicator columns and checks the backfill: the agent's talk time from
-// result_json, the complaint findings of the built-in card's
-// complaint_risk rule (and of no other card's), answered and not surveyed
-// for every old result.
-func TestMigrateIndicators(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	for _, be := range backends(t) {
-		t.Run(be.name, func(t *testing.T) {
-			url := be.fresh(t)
-			old, err := openStoreUpTo(ctx, url, nil, 302)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ins := func(rec, card, status, doc string) string {
-				return `INSERT INTO results (recording, scorecard_id, scorecard_version, call_id, status, call_date, inspected_at, result_json)
-					VALUES ('` + rec + `', '` + card + `', 1, 'x', '` + status + `', '2026-11-25', '2026-11-25T10:00:00.000000000Z', '` + doc + `')`
-			}
-			stmts := []string{
-				ins("a.wav", "hotline-12333", "inspected", `{"metrics": {"agent": {"talk_s": 39.8}, "customer": {"talk_s": 20}}, "meta": {"team": "一组"}}`),
-				ins("b.wav", "hotline-12333", "inspected", `{"metrics": {"mixed": {"talk_s": 50}}}`),
-				ins("c.wav", "custom", "inspected", `{"metrics": {"agent": {"talk_s": 7}}}`),
-				ins("d.wav", "hotline-12333", "unprocessable", `{}`),
-				`INSERT INTO findings (recording, scorecard_id, scorecard_version, seq, rule) VALUES ('a.wav', 'hotline-12333', 1, 0, 'greeting')`,
-				`INSERT INTO findings (recording, scorecard_id, scorecard_version, seq, rule) VALUES ('a.wav', 'hotline-12333', 1, 1, 'complaint_risk')`,
-				`INSERT INTO findings (recording, scorecard_id, scorecard_version, seq, rule) VALUES ('c.wav', 'custom', 1, 0, 'complaint_risk')`,
-			}
-			for _, q := range stmts {
-				if _, err := old.db.ExecContext(ctx, q); err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
-			old.Close()
-			st := openURL(t, url)
-			rows, err := st.db.QueryContext(ctx, `SELECT recording, answered, satisfaction, agent_talk_s, complaint FROM results ORDER BY recording`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var got []string
-			for rows.Next() {
-				var rec, sat string
-				var answered, complaint int
-				var talk float64
-				if err := rows.Scan(&rec, &answered, &sat, &talk, &complaint); err != nil {
-					t.Fatal(err)
-				}
-				got = append(got, fmt.Sprintf("%s %d %q %g %d", rec, answered, sat, talk, complaint))
-			}
-			want := []string{`a.wav 1 "" 39.8 1`, `b.wav 1 "" 0 0`, `c.wav 1 "" 7 0`, `d.wav 1 "" 0 0`}
-			if strings.Join(got, "|") != strings.Join(want, "|") {
-				t.Errorf("results\n got %v\nwant %v", got, want)
-			}
-			var n int
-			if err := st.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM findings WHERE indicator = 'complaint'`).Scan(&n); err != nil || n != 1 {
-				t.Errorf("complaint findings = %d, %v; want 1 (the built-in card's)", n, err)
-			}
-		})
-	}
 }

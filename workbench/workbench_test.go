@@ -1,4 +1,4 @@
-package storage
+package workbench
 
 import (
 	"context"
@@ -8,16 +8,19 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/score"
-	"golang.org/x/crypto/bcrypt"
+	"github.com/callqa/callqa/store"
 )
 
 // eachBackend runs fn on a fresh store (with the workbench tables) of
 // every backend under test: SQLite, and PostgreSQL when configured.
-func eachBackend(t *testing.T, fn func(t *testing.T, st *Store, wb *Workbench)) {
-	for _, be := range backends(t) {
-		t.Run(be.name, func(t *testing.T) {
+func eachBackend(t *testing.T, fn func(t *testing.T, st *store.Store, wb *Workbench)) {
+	for _, be := range testsvc.Backends(t) {
+		t.Run(be.Name, func(t *testing.T) {
 			st, wb := openWorkbench(t, be)
 			fn(t, st, wb)
 		})
@@ -25,10 +28,14 @@ func eachBackend(t *testing.T, fn func(t *testing.T, st *Store, wb *Workbench)) 
 }
 
 // openWorkbench opens a fresh results store with the workbench tables.
-func openWorkbench(t *testing.T, be backend) (*Store, *Workbench) {
+func openWorkbench(t *testing.T, be testsvc.Backend) (*store.Store, *Workbench) {
 	t.Helper()
-	st := openStore(t, be)
-	wb, err := NewWorkbench(st, WorkbenchConfig{BcryptCost: bcrypt.MinCost})
+	st, err := store.Open(context.Background(), be.Fresh(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	wb, err := New(st, Config{BcryptCost: bcrypt.MinCost})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +45,7 @@ func openWorkbench(t *testing.T, be backend) (*Store, *Workbench) {
 func TestUsersAndSessions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	eachBackend(t, func(t *testing.T, _ *Store, wb *Workbench) {
+	eachBackend(t, func(t *testing.T, _ *store.Store, wb *Workbench) {
 
 		bad := []struct{ name, role, pw string }{
 			{"", RoleAdmin, "long-enough-pw"},
@@ -158,7 +165,7 @@ func assertTokenNotStored(t *testing.T, wb *Workbench, token string) {
 func TestUserDisableAndPassword(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	eachBackend(t, func(t *testing.T, _ *Store, wb *Workbench) {
+	eachBackend(t, func(t *testing.T, _ *store.Store, wb *Workbench) {
 		for _, name := range []string{"ann", "bob"} {
 			if _, err := wb.AddUser(ctx, name, RoleReviewer, "correct horse"); err != nil {
 				t.Fatal(err)
@@ -263,7 +270,7 @@ func TestUserDisableAndPassword(t *testing.T) {
 func TestWorkbenchTimeOrder(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	eachBackend(t, func(t *testing.T, _ *Store, wb *Workbench) {
+	eachBackend(t, func(t *testing.T, _ *store.Store, wb *Workbench) {
 		base := time.Date(2026, 11, 25, 9, 0, 5, 0, time.UTC)
 		// Inserted in a shuffled order; RFC3339Nano would store
 		// "…05Z", "…05.5Z", "…05.05Z", "…05.123456789Z".
@@ -346,7 +353,7 @@ func TestWorkbenchTimeOrder(t *testing.T) {
 func key(id string) string { return "2026/11/25/" + id + ".wav" }
 
 // saveCall stores an inspected result with the given findings.
-func saveCall(t *testing.T, st *Store, id string, version int, passed bool, findings ...models.Finding) {
+func saveCall(t *testing.T, st *store.Store, id string, version int, passed bool, findings ...models.Finding) {
 	t.Helper()
 	started := time.Date(2026, 11, 25, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	score, review := 100.0, false
@@ -395,7 +402,7 @@ func hitOf(sc *models.Scorecard, rule string, start float64) models.Finding {
 
 // saveScored stores a call scored by score.Score as the engine scores it:
 // its findings carry their cost after capping.
-func saveScored(t *testing.T, st *Store, sc *models.Scorecard, id string, version int, hits ...models.Finding) *models.Result {
+func saveScored(t *testing.T, st *store.Store, sc *models.Scorecard, id string, version int, hits ...models.Finding) *models.Result {
 	t.Helper()
 	started := time.Date(2026, 11, 25, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 	findings, sco, passed, review := score.Score(sc, hits)
@@ -466,7 +473,7 @@ func TestReviewedPassRate(t *testing.T) {
 		{id: "verdict-fail-beats-pass", verdict: &fail, machine: true, want: false},
 		{id: "verdict-pass-beats-veto", hits: []models.Finding{h("rude", 12)}, verdict: &pass, machine: false, want: true},
 	}
-	eachBackend(t, func(t *testing.T, st *Store, wb *Workbench) {
+	eachBackend(t, func(t *testing.T, st *store.Store, wb *Workbench) {
 		want := map[string]bool{}
 		results := map[string]*models.Result{}
 		for _, tc := range tests {
@@ -559,7 +566,7 @@ func TestReviewedPassRate(t *testing.T) {
 		if r, err := wb.LatestResult(ctx, key("partial-overturn-passes"), "hotline", 0); err != nil || r.Scorecard.Version != 2 {
 			t.Fatalf("LatestResult = %+v, %v", r, err)
 		}
-		if _, err := wb.LatestResult(ctx, key("nope"), "", 0); !errors.Is(err, ErrNotFound) {
+		if _, err := wb.LatestResult(ctx, key("nope"), "", 0); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("LatestResult(missing) = %v", err)
 		}
 		if _, err := wb.Outcomes(ctx, nil, filter); err == nil {
@@ -587,7 +594,7 @@ func TestReviewedPassRate(t *testing.T) {
 func TestQueue(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	eachBackend(t, func(t *testing.T, st *Store, wb *Workbench) {
+	eachBackend(t, func(t *testing.T, st *store.Store, wb *Workbench) {
 		greet := models.Finding{Rule: "greeting", Start: 1, Deduct: 10}
 		veto := models.Finding{Rule: "rude", Start: 2, Veto: true}
 		risk := models.Finding{Rule: "complaint", Start: 3, Review: true}
@@ -666,7 +673,7 @@ func TestQueue(t *testing.T) {
 func TestOverturnRatesCountFindingsOfTheResult(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	eachBackend(t, func(t *testing.T, st *Store, wb *Workbench) {
+	eachBackend(t, func(t *testing.T, st *store.Store, wb *Workbench) {
 		greet := func(start float64) models.Finding { return models.Finding{Rule: "greeting", Start: start, Deduct: 10} }
 		closing := func(start float64) models.Finding { return models.Finding{Rule: "closing", Start: start, Deduct: 10} }
 		// Version 1: greeting at 1.0004 s (1000 ms) and closing at 60 s.
@@ -706,25 +713,25 @@ func TestOverturnRatesCountFindingsOfTheResult(t *testing.T) {
 }
 
 // TestLatestResultVersion checks that LatestResult returns the asked
-// version, the newest for 0, and ErrNotFound for a version the call lacks.
+// version, the newest for 0, and store.ErrNotFound for a version the call lacks.
 func TestLatestResultVersion(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	eachBackend(t, func(t *testing.T, st *Store, wb *Workbench) {
+	eachBackend(t, func(t *testing.T, st *store.Store, wb *Workbench) {
 		saveCall(t, st, "two", 1, true)
 		saveCall(t, st, "two", 2, true)
 		saveCall(t, st, "one", 1, true)
 		tests := []struct {
 			id      string
 			version int
-			want    int // 0: ErrNotFound
+			want    int // 0: store.ErrNotFound
 		}{
 			{"two", 1, 1}, {"two", 2, 2}, {"two", 0, 2}, {"one", 1, 1}, {"one", 0, 1}, {"one", 2, 0},
 		}
 		for _, tc := range tests {
 			r, err := wb.LatestResult(ctx, key(tc.id), "hotline", tc.version)
 			switch {
-			case tc.want == 0 && !errors.Is(err, ErrNotFound):
+			case tc.want == 0 && !errors.Is(err, store.ErrNotFound):
 				t.Errorf("LatestResult(%s, v%d) = %v, want ErrNotFound", tc.id, tc.version, err)
 			case tc.want != 0 && (err != nil || r.Scorecard.Version != tc.want):
 				t.Errorf("LatestResult(%s, v%d) = %+v, %v; want version %d", tc.id, tc.version, r, err, tc.want)
@@ -740,7 +747,7 @@ func TestGroupedPassRatesAgreeWithOutcomes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	sc := reviewScorecard()
-	eachBackend(t, func(t *testing.T, st *Store, wb *Workbench) {
+	eachBackend(t, func(t *testing.T, st *store.Store, wb *Workbench) {
 		seedOutcomes(t, st, wb, sc, 400, 1)
 		by := make([]string, len(dashboardKeys))
 		for i, k := range dashboardKeys {
@@ -789,7 +796,7 @@ func TestGroupedPassRatesAgreeWithOutcomes(t *testing.T) {
 		if _, err := wb.GroupedPassRates(ctx, sc, CallFilter{}, "planet"); err == nil {
 			t.Error("GroupedPassRates by an unknown grouping: no error")
 		}
-		if _, err := wb.GroupedPassRates(ctx, nil, CallFilter{}, GroupAll); err == nil {
+		if _, err := wb.GroupedPassRates(ctx, nil, CallFilter{}, store.GroupAll); err == nil {
 			t.Error("GroupedPassRates with a nil scorecard: no error")
 		}
 	})

@@ -1,4 +1,4 @@
-package storage
+package source
 
 import (
 	"bytes"
@@ -100,17 +100,17 @@ func (c S3Config) withDefaults() S3Config {
 	return c
 }
 
-// S3Source reads recordings and sidecars from an S3 bucket (MinIO, or any
+// S3 reads recordings and sidecars from an S3 bucket (MinIO, or any
 // S3-compatible server) and writes sidecars back. It is safe for concurrent
 // use.
-type S3Source struct {
+type S3 struct {
 	cfg    S3Config
 	client *minio.Client
 }
 
-// NewS3Source connects to the bucket described by cfg. It does not contact
+// NewS3 connects to the bucket described by cfg. It does not contact
 // the server; use Ping to check that the bucket answers.
-func NewS3Source(ctx context.Context, cfg S3Config) (*S3Source, error) {
+func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("s3 source: %w", err)
 	}
@@ -131,23 +131,23 @@ func NewS3Source(ctx context.Context, cfg S3Config) (*S3Source, error) {
 		return nil, fmt.Errorf("s3 source %s: %w", cfg.Endpoint, err)
 	}
 	_ = ctx // reserved: minio.New does no I/O
-	return &S3Source{cfg: cfg, client: client}, nil
+	return &S3{cfg: cfg, client: client}, nil
 }
 
 // Client returns the underlying minio client (for tests and tools that
 // upload recordings).
-func (s *S3Source) Client() *minio.Client { return s.client }
+func (s *S3) Client() *minio.Client { return s.client }
 
 // Bucket returns the bucket name.
-func (s *S3Source) Bucket() string { return s.cfg.Bucket }
+func (s *S3) Bucket() string { return s.cfg.Bucket }
 
 // String describes the source as an s3:// URL.
-func (s *S3Source) String() string {
+func (s *S3) String() string {
 	return "s3://" + s.cfg.Bucket + "/" + s.cfg.Prefix
 }
 
 // Ping checks that the bucket exists and answers.
-func (s *S3Source) Ping(ctx context.Context) error {
+func (s *S3) Ping(ctx context.Context) error {
 	ok, err := s.client.BucketExists(ctx, s.cfg.Bucket)
 	if err != nil {
 		return fmt.Errorf("s3 ping %s: %w", s.cfg.Bucket, classify(err))
@@ -162,7 +162,7 @@ func (s *S3Source) Ping(ctx context.Context) error {
 // source's Prefix), recursively, in key order. Listing is paginated by the
 // server (1000 keys a page) and streamed: millions of keys are never held in
 // memory. An error from fn stops the listing and is returned.
-func (s *S3Source) List(ctx context.Context, prefix string, fn func(Object) error) error {
+func (s *S3) List(ctx context.Context, prefix string, fn func(Object) error) error {
 	opts := minio.ListObjectsOptions{Prefix: s.cfg.Prefix + prefix, Recursive: true}
 	for info := range s.client.ListObjectsIter(ctx, s.cfg.Bucket, opts) {
 		if info.Err != nil {
@@ -235,7 +235,7 @@ func (o *S3Object) ModTime() time.Time { return o.info.LastModified }
 // a missing object is reported now and the returned object knows its Size.
 // A missing key matches ErrNotFound; a missing bucket matches ErrNoBucket
 // (not ErrNotFound); anything else (access denied, network) is transient.
-func (s *S3Source) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+func (s *S3) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	return s.open(ctx, key)
 }
 
@@ -243,7 +243,7 @@ func (s *S3Source) Open(ctx context.Context, key string) (io.ReadCloser, error) 
 // is a HEAD request, whose 404 has no body, and minio-go reports every
 // HEAD 404 on an object as NoSuchKey, even when the bucket is missing
 // (checked against versitygw). A GET's error body names the real code.
-func (s *S3Source) open(ctx context.Context, key string) (*S3Object, error) {
+func (s *S3) open(ctx context.Context, key string) (*S3Object, error) {
 	full := s.cfg.Prefix + key
 	r := trace.StartRegion(ctx, "s3 get")
 	body, info, _, err := minio.Core{Client: s.client}.GetObject(ctx, s.cfg.Bucket, full, minio.GetObjectOptions{})
@@ -256,17 +256,17 @@ func (s *S3Source) open(ctx context.Context, key string) (*S3Object, error) {
 
 // OpenSidecar opens the sidecar of the recording at key with the given
 // suffix (e.g. models.SuffixMeta). A missing sidecar matches ErrNotFound.
-func (s *S3Source) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
+func (s *S3) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
 	return s.open(ctx, models.SidecarKey(key, suffix))
 }
 
 // WriteSidecar stores data as the sidecar of the recording at key.
-func (s *S3Source) WriteSidecar(ctx context.Context, key, suffix string, data []byte) error {
+func (s *S3) WriteSidecar(ctx context.Context, key, suffix string, data []byte) error {
 	return s.Put(ctx, models.SidecarKey(key, suffix), data)
 }
 
 // Put stores data at key (relative to the source's Prefix).
-func (s *S3Source) Put(ctx context.Context, key string, data []byte) error {
+func (s *S3) Put(ctx context.Context, key string, data []byte) error {
 	ct := "application/octet-stream"
 	switch {
 	case strings.HasSuffix(key, ".json"):
@@ -284,7 +284,7 @@ func (s *S3Source) Put(ctx context.Context, key string, data []byte) error {
 
 // PresignGet returns a URL that lets a browser GET the object at key for
 // ttl (at most 7 days, as S3 allows), e.g. to play a recording back.
-func (s *S3Source) PresignGet(ctx context.Context, key string, ttl time.Duration) (*url.URL, error) {
+func (s *S3) PresignGet(ctx context.Context, key string, ttl time.Duration) (*url.URL, error) {
 	u, err := s.client.PresignedGetObject(ctx, s.cfg.Bucket, s.cfg.Prefix+key, ttl, nil)
 	if err != nil {
 		return nil, fmt.Errorf("s3 presign %s: %w", key, err)

@@ -1,4 +1,4 @@
-package storage_test
+package source_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
 )
 
 // TestS3SourceReusesConnections: a body that its reader leaves before its
@@ -50,7 +50,7 @@ func TestS3SourceReusesConnections(t *testing.T) {
 	}
 	srv.Start()
 	defer srv.Close()
-	src, err := storage.NewS3Source(context.Background(), storage.S3Config{Endpoint: strings.TrimPrefix(srv.URL, "http://"),
+	src, err := source.NewS3(context.Background(), source.S3Config{Endpoint: strings.TrimPrefix(srv.URL, "http://"),
 		Bucket: "recordings", AccessKey: "a", SecretKey: "s"})
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +77,7 @@ func TestS3SourceReusesConnections(t *testing.T) {
 		}
 		rc.Close()
 		// A missing transcript.
-		if _, err := src.OpenSidecar(ctx, "C1.wav", ".transcript.json"); !storage.IsNotFound(err) {
+		if _, err := src.OpenSidecar(ctx, "C1.wav", ".transcript.json"); !source.IsNotFound(err) {
 			t.Fatalf("missing sidecar: %v", err)
 		}
 		if got := opened.Load(); got != 1 {

@@ -1,4 +1,4 @@
-package storage_test
+package source_test
 
 import (
 	"bytes"
@@ -18,15 +18,15 @@ import (
 	"github.com/minio/minio-go/v7"
 
 	"github.com/callqa/callqa/internal/testsvc"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/source"
 )
 
 // s3Setup starts versitygw, creates a bucket and returns a source on it.
-func s3Setup(t *testing.T, prefix string) (*storage.S3Source, *testsvc.S3) {
+func s3Setup(t *testing.T, prefix string) (*source.S3, *testsvc.S3) {
 	t.Helper()
 	srv := testsvc.StartS3(t)
 	ctx := context.Background()
-	src, err := storage.NewS3Source(ctx, storage.S3Config{
+	src, err := source.NewS3(ctx, source.S3Config{
 		Endpoint: srv.Endpoint, Bucket: "recordings", AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Prefix: prefix,
 	})
 	if err != nil {
@@ -41,16 +41,16 @@ func s3Setup(t *testing.T, prefix string) (*storage.S3Source, *testsvc.S3) {
 func TestS3ConfigValidate(t *testing.T) {
 	tests := []struct {
 		name string
-		cfg  storage.S3Config
+		cfg  source.S3Config
 		want string // substring of the error, "" for valid
 	}{
-		{"valid", storage.S3Config{Endpoint: "minio:9000", Bucket: "b", AccessKey: "a", SecretKey: "s"}, ""},
-		{"anonymous", storage.S3Config{Endpoint: "minio:9000", Bucket: "b"}, ""},
-		{"no endpoint", storage.S3Config{Bucket: "b"}, "Endpoint"},
-		{"scheme", storage.S3Config{Endpoint: "http://minio:9000", Bucket: "b"}, "Endpoint"},
-		{"no bucket", storage.S3Config{Endpoint: "minio:9000"}, "Bucket"},
-		{"half keys", storage.S3Config{Endpoint: "minio:9000", Bucket: "b", AccessKey: "a"}, "SecretKey"},
-		{"retries", storage.S3Config{Endpoint: "minio:9000", Bucket: "b", MaxRetries: -1}, "MaxRetries"},
+		{"valid", source.S3Config{Endpoint: "minio:9000", Bucket: "b", AccessKey: "a", SecretKey: "s"}, ""},
+		{"anonymous", source.S3Config{Endpoint: "minio:9000", Bucket: "b"}, ""},
+		{"no endpoint", source.S3Config{Bucket: "b"}, "Endpoint"},
+		{"scheme", source.S3Config{Endpoint: "http://minio:9000", Bucket: "b"}, "Endpoint"},
+		{"no bucket", source.S3Config{Endpoint: "minio:9000"}, "Bucket"},
+		{"half keys", source.S3Config{Endpoint: "minio:9000", Bucket: "b", AccessKey: "a"}, "SecretKey"},
+		{"retries", source.S3Config{Endpoint: "minio:9000", Bucket: "b", MaxRetries: -1}, "MaxRetries"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,7 +117,7 @@ func TestS3SourceOpen(t *testing.T) {
 			} else {
 				_, err = src.OpenSidecar(ctx, tt.key, tt.suffix)
 			}
-			if !errors.Is(err, storage.ErrNotFound) || !errors.Is(err, fs.ErrNotExist) || !storage.IsNotFound(err) {
+			if !errors.Is(err, source.ErrNotFound) || !errors.Is(err, fs.ErrNotExist) || !source.IsNotFound(err) {
 				t.Fatalf("err = %v, want ErrNotFound", err)
 			}
 		})
@@ -186,7 +186,7 @@ func TestS3SourceList(t *testing.T) {
 	}
 
 	var got []string
-	err := src.List(ctx, "2026/11/25/", func(o storage.Object) error {
+	err := src.List(ctx, "2026/11/25/", func(o source.Object) error {
 		if o.Size != 1 || o.ModTime.IsZero() {
 			t.Errorf("%s: size %d, modtime %v", o.Key, o.Size, o.ModTime)
 		}
@@ -209,7 +209,7 @@ func TestS3SourceList(t *testing.T) {
 
 	stop := errors.New("stop")
 	calls := 0
-	err = src.List(ctx, "2026/11/25/", func(storage.Object) error { calls++; return stop })
+	err = src.List(ctx, "2026/11/25/", func(source.Object) error { calls++; return stop })
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Fatalf("List with failing fn: err %v after %d calls, want stop after 1", err, calls)
 	}
@@ -225,7 +225,7 @@ func TestS3SourceCutConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	proxy := cuttingProxy(t, srv.Endpoint, 64<<10)
-	cut, err := storage.NewS3Source(ctx, storage.S3Config{
+	cut, err := source.NewS3(ctx, source.S3Config{
 		Endpoint: proxy, Bucket: "recordings", AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, MaxRetries: 1,
 	})
 	if err != nil {
@@ -240,7 +240,7 @@ func TestS3SourceCutConnection(t *testing.T) {
 	if n >= int64(len(body)) {
 		t.Fatalf("read the whole body (%d bytes) through a cutting proxy", n)
 	}
-	if !errors.Is(err, storage.ErrInterrupted) || errors.Is(err, io.ErrUnexpectedEOF) || storage.IsNotFound(err) {
+	if !errors.Is(err, source.ErrInterrupted) || errors.Is(err, io.ErrUnexpectedEOF) || source.IsNotFound(err) {
 		t.Fatalf("read error after %d bytes = %v, want ErrInterrupted only", n, err)
 	}
 }
@@ -261,8 +261,8 @@ func TestS3SourceNoBucketOrAccess(t *testing.T) {
 	if err := src.Put(ctx, "2026/11/25/C1.wav", []byte("RIFF")); err != nil {
 		t.Fatal(err)
 	}
-	open := func(bucket, secret string) *storage.S3Source {
-		s, err := storage.NewS3Source(ctx, storage.S3Config{Endpoint: srv.Endpoint, Bucket: bucket,
+	open := func(bucket, secret string) *source.S3 {
+		s, err := source.NewS3(ctx, source.S3Config{Endpoint: srv.Endpoint, Bucket: bucket,
 			AccessKey: srv.AccessKey, SecretKey: secret, Prefix: "calls", MaxRetries: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -271,7 +271,7 @@ func TestS3SourceNoBucketOrAccess(t *testing.T) {
 	}
 	tests := []struct {
 		name         string
-		src          *storage.S3Source
+		src          *source.S3
 		key          string
 		wantNotFound bool
 		wantNoBucket bool
@@ -287,10 +287,10 @@ func TestS3SourceNoBucketOrAccess(t *testing.T) {
 				if err == nil {
 					t.Fatalf("%s: no error", op)
 				}
-				if got := storage.IsNotFound(err); got != wantNotFound {
+				if got := source.IsNotFound(err); got != wantNotFound {
 					t.Errorf("%s: IsNotFound(%v) = %v, want %v", op, err, got, wantNotFound)
 				}
-				if got := errors.Is(err, storage.ErrNoBucket); got != wantNoBucket {
+				if got := errors.Is(err, source.ErrNoBucket); got != wantNoBucket {
 					t.Errorf("%s: errors.Is(%v, ErrNoBucket) = %v, want %v", op, err, got, wantNoBucket)
 				}
 			}
@@ -301,7 +301,7 @@ func TestS3SourceNoBucketOrAccess(t *testing.T) {
 			if tt.src == src {
 				return // listing and pinging the real bucket succeed
 			}
-			check("List", tt.src.List(ctx, "2026/11/25/", func(storage.Object) error { return nil }), false, tt.wantNoBucket)
+			check("List", tt.src.List(ctx, "2026/11/25/", func(source.Object) error { return nil }), false, tt.wantNoBucket)
 			check("Ping", tt.src.Ping(ctx), false, tt.wantNoBucket)
 		})
 	}
@@ -326,7 +326,7 @@ func TestS3SourceUnreachable(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			src, err := storage.NewS3Source(ctx, storage.S3Config{Endpoint: tt.endpoint, Bucket: "recordings",
+			src, err := source.NewS3(ctx, source.S3Config{Endpoint: tt.endpoint, Bucket: "recordings",
 				AccessKey: "a", SecretKey: "s", MaxRetries: 1})
 			if err != nil {
 				t.Fatal(err)
@@ -336,12 +336,12 @@ func TestS3SourceUnreachable(t *testing.T) {
 			for op, err := range map[string]error{
 				"Open":        openErr,
 				"OpenSidecar": sidecarErr,
-				"List":        src.List(ctx, "2026/11/25/", func(storage.Object) error { return nil }),
+				"List":        src.List(ctx, "2026/11/25/", func(source.Object) error { return nil }),
 				"Ping":        src.Ping(ctx),
 				"Put":         src.Put(ctx, "2026/11/25/C1.transcript.json", []byte("{}")),
 			} {
-				if !errors.Is(err, storage.ErrUnreachable) || errors.Is(err, storage.ErrInterrupted) ||
-					storage.IsNotFound(err) || errors.Is(err, storage.ErrNoBucket) {
+				if !errors.Is(err, source.ErrUnreachable) || errors.Is(err, source.ErrInterrupted) ||
+					source.IsNotFound(err) || errors.Is(err, source.ErrNoBucket) {
 					t.Errorf("%s: %v; want ErrUnreachable only", op, err)
 				}
 				if err != nil && strings.Contains(err.Error(), "interrupted") {

@@ -1,4 +1,4 @@
-package storage
+package store
 
 import (
 	"context"
@@ -78,20 +78,9 @@ func PoolFor(concurrency int) PoolConfig {
 	return PoolConfig{MaxOpen: n, MaxIdle: n}
 }
 
-// WithPool sizes the PostgreSQL connection pool (see PoolConfig); without
-// it, OpenStore uses PoolConfig{}'s defaults. SQLite stores are not
-// affected: their connections are the file, opened in process, and an
-// in-memory database must not be closed under its user.
-func WithPool(c PoolConfig) StoreOption {
-	return func(s *Store) { s.pool = c }
-}
-
 // openPostgres opens the PostgreSQL pool at url, sized by s.pool, through
 // a connector that counts the connections it opens.
 func (s *Store) openPostgres(url string) (*sql.DB, error) {
-	if err := s.pool.Validate(); err != nil {
-		return nil, err
-	}
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, err
@@ -106,7 +95,7 @@ func (s *Store) openPostgres(url string) (*sql.DB, error) {
 }
 
 // ConnectionsOpened returns how many database connections the store has
-// opened since OpenStore (PostgreSQL; 0 for SQLite): with
+// opened since Open (PostgreSQL; 0 for SQLite): with
 // sql.DB.Stats().OpenConnections, what tells a well-sized pool from one
 // that churns.
 func (s *Store) ConnectionsOpened() int64 { return s.opened.Load() }

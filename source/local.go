@@ -1,4 +1,4 @@
-package storage
+package source
 
 import (
 	"context"
@@ -14,19 +14,19 @@ import (
 	"github.com/callqa/callqa/models"
 )
 
-// LocalSource is a folder of recordings, laid out by day as
+// Local is a folder of recordings, laid out by day as
 // ROOT/2026/11/25/<call>.wav with the sidecars (<call>.transcript.json,
 // <call>.meta.json) next to each recording. Keys are slash-separated paths
 // relative to the root. Symbolic links inside the root are followed: the
 // operator controls the folder; keys from elsewhere (queue payloads) are
 // checked so that they cannot name a file outside it.
-type LocalSource struct {
+type Local struct {
 	root string
 }
 
-// NewLocalSource returns the source rooted at the folder root, which must
+// NewLocal returns the source rooted at the folder root, which must
 // exist.
-func NewLocalSource(root string) (*LocalSource, error) {
+func NewLocal(root string) (*Local, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("local source %s: %w", root, err)
@@ -41,14 +41,14 @@ func NewLocalSource(root string) (*LocalSource, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("local source %s: not a folder", root)
 	}
-	return &LocalSource{root: abs}, nil
+	return &Local{root: abs}, nil
 }
 
 // Root returns the absolute path of the folder.
-func (s *LocalSource) Root() string { return s.root }
+func (s *Local) Root() string { return s.root }
 
 // path maps a key to a file path, rejecting keys that escape the root.
-func (s *LocalSource) path(key string) (string, error) {
+func (s *Local) path(key string) (string, error) {
 	if !fs.ValidPath(key) || key == "." || strings.Contains(key, `\`) {
 		return "", fmt.Errorf("invalid key %q: must be a slash-separated path inside the source", key)
 	}
@@ -57,7 +57,7 @@ func (s *LocalSource) path(key string) (string, error) {
 
 // Open opens the recording key for reading. A missing file yields an error
 // wrapping ErrNotFound.
-func (s *LocalSource) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+func (s *Local) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("open %s: %w", key, err)
 	}
@@ -82,14 +82,14 @@ func (s *LocalSource) Open(ctx context.Context, key string) (io.ReadCloser, erro
 // OpenSidecar opens the sidecar of recording key with the given suffix
 // (models.SuffixMeta, models.SuffixTranscript...). A missing sidecar
 // yields an error wrapping ErrNotFound.
-func (s *LocalSource) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
+func (s *Local) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
 	return s.Open(ctx, models.SidecarKey(key, suffix))
 }
 
 // WriteSidecar writes the sidecar of recording key atomically: the data
 // goes to a temporary file in the same folder, which is then renamed over
 // the sidecar, so readers see either the old or the new content.
-func (s *LocalSource) WriteSidecar(ctx context.Context, key, suffix string, data []byte) error {
+func (s *Local) WriteSidecar(ctx context.Context, key, suffix string, data []byte) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("write sidecar %s: %w", key, err)
 	}
@@ -134,7 +134,7 @@ func (s *LocalSource) WriteSidecar(ctx context.Context, key, suffix string, data
 // two links to the same folder) is not walked again, so that a recording is
 // listed once; a dangling link to a recording is listed (size 0), so that
 // it is reported as unprocessable rather than lost.
-func (s *LocalSource) List(ctx context.Context, prefix string, fn func(Object) error) error {
+func (s *Local) List(ctx context.Context, prefix string, fn func(Object) error) error {
 	prefix = strings.Trim(prefix, "/")
 	dir := s.root
 	if prefix != "" {

@@ -1,38 +1,40 @@
-package storage
+package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 
+	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
 )
 
 func TestFleetQueries(t *testing.T) {
 	t.Parallel()
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
+	for _, b := range testsvc.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
 			s := openStore(t, b)
 			ctx := context.Background()
-			broken := unprocessable("C9", "2026-11-25")
+			broken := testsvc.Unprocessable("C9", "2026-11-25")
 			broken.Recording = "2026/11/25/C9.wav"
-			other := result("D1", "2026-11-26", "一组", "1001", true, 100)
+			other := testsvc.Result("D1", "2026-11-26", "一组", "1001", true, 100)
 			other.Recording = "2026/11/26/D1.wav"
-			underscore := result("E1", "2026-11-25", "一组", "1001", true, 100)
+			underscore := testsvc.Result("E1", "2026-11-25", "一组", "1001", true, 100)
 			underscore.Recording = "2026_11_25_E1.wav" // LIKE wildcards must be escaped
-			v2 := result("C1", "2026-11-25", "一组", "1001", true, 100)
+			v2 := testsvc.Result("C1", "2026-11-25", "一组", "1001", true, 100)
 			v2.Scorecard.Version = 2
 			for _, r := range []*models.Result{
-				result("C1", "2026-11-25", "一组", "1001", true, 95),
-				result("C2", "2026-11-25", "一组", "1002", false, 50, "taboo"),
-				result("C3", "2026-11-25", "二组", "1003", true, 90),
+				testsvc.Result("C1", "2026-11-25", "一组", "1001", true, 95),
+				testsvc.Result("C2", "2026-11-25", "一组", "1002", false, 50, "taboo"),
+				testsvc.Result("C3", "2026-11-25", "二组", "1003", true, 90),
 				broken, other, underscore, v2,
 			} {
 				if err := s.SaveResult(ctx, "", r); err != nil {
 					t.Fatal(err)
 				}
 			}
-			got, err := s.CountPrefix(ctx, sc1, "2026/11/25/")
+			got, err := s.CountPrefix(ctx, testsvc.Scorecard, "2026/11/25/")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,10 +47,10 @@ func TestFleetQueries(t *testing.T) {
 				sc   models.ScorecardRef
 				want string
 			}{
-				{"2026/11/25/C1.wav", sc1, models.StatusInspected},
-				{"2026/11/25/C9.wav", sc1, models.StatusUnprocessable},
-				{"2026/11/25/C4.wav", sc1, ""},
-				{"2026/11/25/C3.wav", models.ScorecardRef{ID: sc1.ID, Version: 2}, ""},
+				{"2026/11/25/C1.wav", testsvc.Scorecard, models.StatusInspected},
+				{"2026/11/25/C9.wav", testsvc.Scorecard, models.StatusUnprocessable},
+				{"2026/11/25/C4.wav", testsvc.Scorecard, ""},
+				{"2026/11/25/C3.wav", models.ScorecardRef{ID: testsvc.Scorecard.ID, Version: 2}, ""},
 			} {
 				got, _, err := s.RecordingStatus(ctx, tt.key, tt.sc)
 				if err != nil || got != tt.want {
@@ -64,13 +66,13 @@ func TestFleetQueries(t *testing.T) {
 // an unknown batch is ErrNotFound and marks nothing.
 func TestPlannedMark(t *testing.T) {
 	t.Parallel()
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
+	for _, b := range testsvc.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
 			s := openStore(t, b)
 			ctx := context.Background()
 			batch := &Batch{ID: "fleet-2026-11-25-hotline-12333-v1", Source: "s3://recordings", Prefix: "2026/11/25/",
-				Date: "2026-11-25", Scorecard: sc1, Total: 1000}
+				Date: "2026-11-25", Scorecard: testsvc.Scorecard, Total: 1000}
 			if err := s.StartBatch(ctx, batch); err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +103,7 @@ func TestPlannedMark(t *testing.T) {
 				t.Fatal(err)
 			}
 			planned("cleared", false, 0)
-			if err := s.MarkPlanned(ctx, "fleet-nope", 3); !IsNotFound(err) {
+			if err := s.MarkPlanned(ctx, "fleet-nope", 3); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("MarkPlanned(unknown batch) = %v, want ErrNotFound", err)
 			}
 			if _, ok, err := s.Planned(ctx, "fleet-nope"); ok || err != nil {

@@ -1,102 +1,41 @@
-package storage
+package store
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/callqa/callqa/internal/testsvc"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
+	"github.com/callqa/callqa/internal/testsvc"
+
 	"github.com/callqa/callqa/models"
 )
 
-// backend is one results-store backend under test.
-type backend struct {
-	name  string
-	fresh func(t *testing.T) string // the URL of a fresh, empty database
-}
-
-// backends returns SQLite (always) and PostgreSQL when CALLQA_TEST_POSTGRES
-// names a server; every call gets a fresh database (a temporary file, or a
-// new schema dropped at the end of the test).
-func backends(t *testing.T) []backend {
-	t.Helper()
-	bs := []backend{{name: "sqlite", fresh: func(t *testing.T) string {
-		return "sqlite:" + filepath.Join(t.TempDir(), "results.db")
-	}}}
-	pg := os.Getenv("CALLQA_TEST_POSTGRES")
-	if pg == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("CALLQA_TEST_POSTGRES is not set, and CI is: the PostgreSQL backend must be tested")
-		}
-		t.Log("PostgreSQL backend skipped: set CALLQA_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test?sslmode=disable to test it")
-		return bs
-	}
-	return append(bs, backend{name: "postgres", fresh: func(t *testing.T) string { return testsvc.Postgres(t) }})
-}
-
 // openStore opens a fresh store on backend b, closed at the end of the test.
-func openStore(t *testing.T, b backend) *Store {
+func openStore(t *testing.T, b testsvc.Backend) *Store {
 	t.Helper()
-	return openURL(t, b.fresh(t))
+	return openURL(t, b.Fresh(t))
 }
 
 // openURL opens the store at url, closed at the end of the test.
 func openURL(t *testing.T, url string) *Store {
 	t.Helper()
-	s, err := OpenStore(context.Background(), url, nil)
+	s, err := Open(context.Background(), url, Options{})
 	if err != nil {
-		t.Fatalf("OpenStore(%s): %v", url, err)
+		t.Fatalf("Open(%s): %v", url, err)
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
 }
 
-var sc1 = models.ScorecardRef{ID: "hotline-12333", Version: 1}
-
-func at(s string) *time.Time {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		panic(err)
-	}
-	return &t
-}
-
-// result builds an inspected or unprocessable result for tests.
-func result(callID, date, team, agent string, passed bool, score float64, rules ...string) *models.Result {
-	r := &models.Result{
-		CallID:    callID,
-		Recording: "2026/11/25/" + callID + ".wav",
-		Status:    models.StatusInspected,
-		Scorecard: sc1,
-		Analysis:  &models.AnalysisRef{VAD: "silero-v5", Version: 2},
-		Meta:      models.CallMeta{CallID: callID, AgentID: agent, AgentName: "名" + agent, Team: team, Queue: "社保", StartedAt: at(date + "T09:30:00+08:00")},
-		Audio:     &models.AudioInfo{Format: "pcm_s16le", SampleRate: 8000, Channels: 2, DurationS: 60},
-		Score:     score,
-		Passed:    passed,
-		Findings:  []models.Finding{},
-	}
-	for i, rule := range rules {
-		r.Findings = append(r.Findings, models.Finding{Rule: rule, Name: "规则" + rule, Start: float64(i), End: float64(i) + 1, Speaker: models.SpeakerAgent, Evidence: "证据", Deduct: 5})
-	}
-	return r
-}
-
-func unprocessable(callID, date string) *models.Result {
-	return &models.Result{CallID: callID, Recording: "x/" + callID + ".wav", Status: models.StatusUnprocessable,
-		Error: "decode: not a RIFF file", Scorecard: sc1, Meta: models.CallMeta{StartedAt: at(date + "T10:00:00+08:00"), Team: "一组"}, Findings: []models.Finding{}}
-}
-
 func TestStore(t *testing.T) {
 	t.Parallel()
-	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) {
+	for _, b := range testsvc.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
 			t.Run("migrations", func(t *testing.T) { testMigrations(t, b) })
 			t.Run("save", func(t *testing.T) { testSave(t, openStore(t, b)) })
@@ -114,9 +53,9 @@ func TestStore(t *testing.T) {
 	}
 }
 
-func testMigrations(t *testing.T, b backend) {
+func testMigrations(t *testing.T, b testsvc.Backend) {
 	ctx := context.Background()
-	url := b.fresh(t)
+	url := b.Fresh(t)
 	s := openURL(t, url)
 	v, err := s.SchemaVersion(ctx)
 	if err != nil {
@@ -130,10 +69,10 @@ func testMigrations(t *testing.T, b backend) {
 		t.Errorf("schema version = %d, want %d", v, want)
 	}
 	// Opening again applies nothing and keeps the data.
-	if err := s.SaveResult(ctx, "", result("C1", "2026-11-25", "一组", "A1", true, 95)); err != nil {
+	if err := s.SaveResult(ctx, "", testsvc.Result("C1", "2026-11-25", "一组", "A1", true, 95)); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := OpenStore(ctx, url, nil)
+	s2, err := Open(ctx, url, Options{})
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
@@ -145,20 +84,20 @@ func testMigrations(t *testing.T, b backend) {
 	if n != len(ms) {
 		t.Errorf("schema_migrations has %d rows, want %d", n, len(ms))
 	}
-	if ok, err := s2.HasResult(ctx, "2026/11/25/C1.wav", sc1); err != nil || !ok {
+	if ok, err := s2.HasResult(ctx, "2026/11/25/C1.wav", testsvc.Scorecard); err != nil || !ok {
 		t.Errorf("after reopen HasResult = %v, %v", ok, err)
 	}
 }
 
 func testSave(t *testing.T, s *Store) {
 	ctx := context.Background()
-	r := result("C1", "2026-11-25", "一组", "A1", false, 70, "greeting", "silence", "greeting")
+	r := testsvc.Result("C1", "2026-11-25", "一组", "A1", false, 70, "greeting", "silence", "greeting")
 	r.Review = true
 	r.Findings[1].Veto = true
 	if err := s.SaveResult(ctx, "b1", r); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.GetResult(ctx, "2026/11/25/C1.wav", sc1)
+	got, err := s.GetResult(ctx, "2026/11/25/C1.wav", testsvc.Scorecard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +119,7 @@ func testSave(t *testing.T, s *Store) {
 	}
 
 	// Saving again replaces the row and its findings, never duplicates.
-	r2 := result("C1", "2026-11-25", "一组", "A1", true, 95, "greeting")
+	r2 := testsvc.Result("C1", "2026-11-25", "一组", "A1", true, 95, "greeting")
 	if err := s.SaveResult(ctx, "b2", r2); err != nil {
 		t.Fatal(err)
 	}
@@ -193,32 +132,32 @@ func testSave(t *testing.T, s *Store) {
 	}
 
 	// Another scorecard version is another row.
-	r3 := result("C1", "2026-11-25", "一组", "A1", true, 100)
+	r3 := testsvc.Result("C1", "2026-11-25", "一组", "A1", true, 100)
 	r3.Scorecard.Version = 2
 	if err := s.SaveResult(ctx, "", r3); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := s.HasResult(ctx, "2026/11/25/C1.wav", models.ScorecardRef{ID: sc1.ID, Version: 2}); err != nil || !ok {
+	if ok, err := s.HasResult(ctx, "2026/11/25/C1.wav", models.ScorecardRef{ID: testsvc.Scorecard.ID, Version: 2}); err != nil || !ok {
 		t.Errorf("HasResult v2 = %v, %v", ok, err)
 	}
-	if ok, err := s.HasResult(ctx, "2026/11/25/C2.wav", sc1); err != nil || ok {
+	if ok, err := s.HasResult(ctx, "2026/11/25/C2.wav", testsvc.Scorecard); err != nil || ok {
 		t.Errorf("HasResult(C2) = %v, %v; want false", ok, err)
 	}
-	if _, err := s.GetResult(ctx, "2026/11/25/C2.wav", sc1); !errors.Is(err, ErrNotFound) {
+	if _, err := s.GetResult(ctx, "2026/11/25/C2.wav", testsvc.Scorecard); !errors.Is(err, ErrNotFound) {
 		t.Errorf("GetResult(C2) error = %v, want ErrNotFound", err)
 	}
 
 	// Unprocessable results keep their reason.
-	if err := s.SaveResult(ctx, "", unprocessable("U1", "2026-11-25")); err != nil {
+	if err := s.SaveResult(ctx, "", testsvc.Unprocessable("U1", "2026-11-25")); err != nil {
 		t.Fatal(err)
 	}
-	u, err := s.GetResult(ctx, "x/U1.wav", sc1)
+	u, err := s.GetResult(ctx, "x/U1.wav", testsvc.Scorecard)
 	if err != nil || u.Status != models.StatusUnprocessable || u.Error != "decode: not a RIFF file" {
 		t.Errorf("unprocessable = %+v, %v", u, err)
 	}
 
 	// Invalid results are refused.
-	for _, bad := range []*models.Result{nil, {Scorecard: sc1, Status: "inspected"}, {CallID: "X", Status: "inspected"}, {CallID: "X", Recording: "x.wav", Scorecard: sc1, Status: "odd"}, {CallID: "X", Scorecard: sc1, Status: "inspected"}} {
+	for _, bad := range []*models.Result{nil, {Scorecard: testsvc.Scorecard, Status: "inspected"}, {CallID: "X", Status: "inspected"}, {CallID: "X", Recording: "x.wav", Scorecard: testsvc.Scorecard, Status: "odd"}, {CallID: "X", Scorecard: testsvc.Scorecard, Status: "inspected"}} {
 		if err := s.SaveResult(ctx, "", bad); err == nil {
 			t.Errorf("SaveResult(%+v) = nil, want an error", bad)
 		}
@@ -229,7 +168,7 @@ func testSave(t *testing.T, s *Store) {
 // that the previous result is untouched: a result is never half-written.
 func testRollback(t *testing.T, s *Store) {
 	ctx := context.Background()
-	if err := s.SaveResult(ctx, "", result("C1", "2026-11-25", "一组", "A1", true, 95, "greeting")); err != nil {
+	if err := s.SaveResult(ctx, "", testsvc.Result("C1", "2026-11-25", "一组", "A1", true, 95, "greeting")); err != nil {
 		t.Fatal(err)
 	}
 	var ddl []string
@@ -246,10 +185,10 @@ func testRollback(t *testing.T, s *Store) {
 			t.Fatal(err)
 		}
 	}
-	if err := s.SaveResult(ctx, "", result("C1", "2026-11-25", "二组", "A9", false, 10, "silence", "overtalk", "boom")); err == nil {
+	if err := s.SaveResult(ctx, "", testsvc.Result("C1", "2026-11-25", "二组", "A9", false, 10, "silence", "overtalk", "boom")); err == nil {
 		t.Fatal("SaveResult with a failing finding = nil, want an error")
 	}
-	got, err := s.GetResult(ctx, "2026/11/25/C1.wav", sc1)
+	got, err := s.GetResult(ctx, "2026/11/25/C1.wav", testsvc.Scorecard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,10 +222,10 @@ func testConcurrent(t *testing.T, s *Store) {
 			for i := range calls {
 				// Every worker writes every call: the same rows, replaced.
 				id := fmt.Sprintf("C%02d", (i+w)%calls)
-				if err := s.SaveResult(ctx, "", result(id, "2026-11-25", "一组", "A1", i%2 == 0, 80, "a", "b")); err != nil {
+				if err := s.SaveResult(ctx, "", testsvc.Result(id, "2026-11-25", "一组", "A1", i%2 == 0, 80, "a", "b")); err != nil {
 					errs <- err
 				}
-				if _, err := s.HasResult(ctx, "2026/11/25/"+id+".wav", sc1); err != nil {
+				if _, err := s.HasResult(ctx, "2026/11/25/"+id+".wav", testsvc.Scorecard); err != nil {
 					errs <- err
 				}
 			}
@@ -308,7 +247,7 @@ func testConcurrent(t *testing.T, s *Store) {
 
 func testBatches(t *testing.T, s *Store) {
 	ctx := context.Background()
-	b := &Batch{Source: "/data/recordings", Prefix: "2026/11/25", Date: "2026-11-25", Scorecard: sc1}
+	b := &Batch{Source: "/data/recordings", Prefix: "2026/11/25", Date: "2026-11-25", Scorecard: testsvc.Scorecard}
 	if err := s.StartBatch(ctx, b); err != nil {
 		t.Fatal(err)
 	}
@@ -319,7 +258,7 @@ func testBatches(t *testing.T, s *Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != BatchRunning || !got.FinishedAt.IsZero() || got.Prefix != "2026/11/25" || got.Scorecard != sc1 || !got.StartedAt.Equal(b.StartedAt) {
+	if got.Status != BatchRunning || !got.FinishedAt.IsZero() || got.Prefix != "2026/11/25" || got.Scorecard != testsvc.Scorecard || !got.StartedAt.Equal(b.StartedAt) {
 		t.Errorf("GetBatch = %+v", got)
 	}
 	b.Total, b.Inspected, b.Unprocessable, b.Passed, b.Failed, b.Skipped = 10, 7, 2, 5, 1, 3
@@ -346,10 +285,10 @@ func testBatches(t *testing.T, s *Store) {
 	}
 
 	// A result without a date of its own takes its batch's date.
-	r := result("N1", "2026-11-25", "一组", "A1", true, 90)
+	r := testsvc.Result("N1", "2026-11-25", "一组", "A1", true, 90)
 	r.Meta.StartedAt = nil
 	r.Recording = "flat/N1.wav"
-	b2 := &Batch{Source: "x", Date: "2026-10-01", Scorecard: sc1}
+	b2 := &Batch{Source: "x", Date: "2026-10-01", Scorecard: testsvc.Scorecard}
 	if err := s.StartBatch(ctx, b2); err != nil {
 		t.Fatal(err)
 	}
@@ -370,15 +309,15 @@ func testQueries(t *testing.T, s *Store) {
 	}
 	rs := []*models.Result{
 		// 2026-11-24: team 一组, 2 inspected (1 passed), 1 unprocessable.
-		result("D1", "2026-11-24", "一组", "A1", true, 90),
-		result("D2", "2026-11-24", "一组", "A2", false, 60, "greeting", "greeting", "silence"),
-		unprocessable("D3", "2026-11-24"),
+		testsvc.Result("D1", "2026-11-24", "一组", "A1", true, 90),
+		testsvc.Result("D2", "2026-11-24", "一组", "A2", false, 60, "greeting", "greeting", "silence"),
+		testsvc.Unprocessable("D3", "2026-11-24"),
 		// 2026-11-25: team 二组 never passes; team 一组 passes once.
-		result("E1", "2026-11-25", "二组", "B1", false, 50, "greeting"),
-		result("E2", "2026-11-25", "二组", "B1", false, 40, "silence", "overtalk"),
-		result("E3", "2026-11-25", "一组", "A1", true, 100),
+		testsvc.Result("E1", "2026-11-25", "二组", "B1", false, 50, "greeting"),
+		testsvc.Result("E2", "2026-11-25", "二组", "B1", false, 40, "silence", "overtalk"),
+		testsvc.Result("E3", "2026-11-25", "一组", "A1", true, 100),
 		// 2026-12-01: next month.
-		result("F1", "2026-12-01", "一组", "A1", true, 85, "overtalk"),
+		testsvc.Result("F1", "2026-12-01", "一组", "A1", true, 85, "overtalk"),
 	}
 	for _, r := range rs {
 		if err := s.SaveResult(ctx, "", r); err != nil {
@@ -386,17 +325,17 @@ func testQueries(t *testing.T, s *Store) {
 		}
 	}
 	// Another scorecard version must not leak into the figures.
-	other := result("Z1", "2026-11-25", "一组", "A1", false, 0, "greeting")
+	other := testsvc.Result("Z1", "2026-11-25", "一组", "A1", false, 0, "greeting")
 	other.Scorecard.Version = 0
 	s.now = func() time.Time { return time.Now().Add(-time.Hour) }
 	if err := s.SaveResult(ctx, "", other); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.LatestScorecard(ctx); err != nil || got != sc1 {
-		t.Errorf("LatestScorecard = %v, %v; want %v", got, err, sc1)
+	if got, err := s.LatestScorecard(ctx); err != nil || got != testsvc.Scorecard {
+		t.Errorf("LatestScorecard = %v, %v; want %v", got, err, testsvc.Scorecard)
 	}
 
-	all := ReportFilter{Scorecard: sc1}
+	all := ReportFilter{Scorecard: testsvc.Scorecard}
 	tests := []struct {
 		name string
 		f    ReportFilter
@@ -412,11 +351,11 @@ func testQueries(t *testing.T, s *Store) {
 			{Key: "2026-11", Label: "2026-11", Inspected: 5, Passed: 2, Unprocessable: 1, ScoreSum: 340},
 			{Key: "2026-12", Label: "2026-12", Inspected: 1, Passed: 1, ScoreSum: 85},
 		}},
-		{"team in November", ReportFilter{Scorecard: sc1, From: "2026-11-01", To: "2026-11-30"}, GroupTeam, []GroupCount{
+		{"team in November", ReportFilter{Scorecard: testsvc.Scorecard, From: "2026-11-01", To: "2026-11-30"}, GroupTeam, []GroupCount{
 			{Key: "一组", Label: "一组", Inspected: 3, Passed: 2, Unprocessable: 1, ScoreSum: 250},
 			{Key: "二组", Label: "二组", Inspected: 2, Passed: 0, ScoreSum: 90},
 		}},
-		{"agent from the 25th", ReportFilter{Scorecard: sc1, From: "2026-11-25"}, GroupAgent, []GroupCount{
+		{"agent from the 25th", ReportFilter{Scorecard: testsvc.Scorecard, From: "2026-11-25"}, GroupAgent, []GroupCount{
 			{Key: "A1", Label: "名A1", Inspected: 2, Passed: 2, ScoreSum: 185},
 			{Key: "B1", Label: "名B1", Inspected: 2, Passed: 0, ScoreSum: 90},
 		}},
@@ -424,7 +363,7 @@ func testQueries(t *testing.T, s *Store) {
 			{Key: "", Label: "", Inspected: 0, Unprocessable: 1},
 			{Key: "社保", Label: "社保", Inspected: 6, Passed: 3, ScoreSum: 425},
 		}},
-		{"empty range", ReportFilter{Scorecard: sc1, From: "2027-01-01"}, GroupDay, nil},
+		{"empty range", ReportFilter{Scorecard: testsvc.Scorecard, From: "2027-01-01"}, GroupDay, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -441,7 +380,7 @@ func testQueries(t *testing.T, s *Store) {
 		t.Error("GroupCounts(planet) = nil error")
 	}
 
-	rules, err := s.RuleCounts(ctx, ReportFilter{Scorecard: sc1, To: "2026-11-30"})
+	rules, err := s.RuleCounts(ctx, ReportFilter{Scorecard: testsvc.Scorecard, To: "2026-11-30"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,12 +404,12 @@ func TestCallDate(t *testing.T) {
 		want      string
 	}{
 		// 23:30 in Beijing is the 25th there, the 25th 15:30 UTC: the call's own zone wins.
-		{"meta in its own zone", at("2026-11-25T23:30:00+08:00"), "2026/11/24/C.wav", "2026-01-01", "2026-11-25"},
-		{"meta just after midnight", at("2026-11-26T00:10:00+08:00"), "", "", "2026-11-26"},
+		{"meta in its own zone", testsvc.At("2026-11-25T23:30:00+08:00"), "2026/11/24/C.wav", "2026-01-01", "2026-11-25"},
+		{"meta just after midnight", testsvc.At("2026-11-26T00:10:00+08:00"), "", "", "2026-11-26"},
 		// Metadata written in UTC: 17:30Z is 01:30 the next day in Shanghai.
-		{"meta in UTC", at("2026-11-24T17:30:00Z"), "2026/11/24/C.wav", "", "2026-11-25"},
-		{"meta in UTC, before 16:00", at("2026-11-24T15:59:59Z"), "", "", "2026-11-24"},
-		{"meta in another offset", at("2026-11-24T12:00:00-05:00"), "", "", "2026-11-25"},
+		{"meta in UTC", testsvc.At("2026-11-24T17:30:00Z"), "2026/11/24/C.wav", "", "2026-11-25"},
+		{"meta in UTC, before 16:00", testsvc.At("2026-11-24T15:59:59Z"), "", "", "2026-11-24"},
+		{"meta in another offset", testsvc.At("2026-11-24T12:00:00-05:00"), "", "", "2026-11-25"},
 		{"key date path", nil, "recordings/2026/11/24/C.wav", "2026-01-01", "2026-11-24"},
 		{"key date at the start", nil, "2026/02/03/C.wav", "", "2026-02-03"},
 		{"impossible key date", nil, "2026/13/40/C.wav", "2026-01-01", "2026-01-01"},
@@ -538,9 +477,9 @@ func TestOpenStoreErrors(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	for _, u := range []string{"", "sqlite:", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2"} {
-		if s, err := OpenStore(ctx, u, nil); err == nil {
+		if s, err := Open(ctx, u, Options{}); err == nil {
 			s.Close()
-			t.Errorf("OpenStore(%q) = nil error", u)
+			t.Errorf("Open(%q) = nil error", u)
 		}
 	}
 }
@@ -548,22 +487,22 @@ func TestOpenStoreErrors(t *testing.T) {
 // testTimeZone saves a call whose metadata gives started_at in UTC: its
 // date is the hotline's (Asia/Shanghai) by default, and the configured
 // zone's with WithLocation.
-func testTimeZone(t *testing.T, b backend) {
+func testTimeZone(t *testing.T, b testsvc.Backend) {
 	ctx := context.Background()
-	r := result("TZ1", "2026-11-25", "一组", "A1", true, 95)
-	r.Meta.StartedAt = at("2026-11-24T17:30:00Z")
+	r := testsvc.Result("TZ1", "2026-11-25", "一组", "A1", true, 95)
+	r.Meta.StartedAt = testsvc.At("2026-11-24T17:30:00Z")
 	tests := []struct {
 		name string
-		opts []StoreOption
+		opts Options
 		want string
 	}{
-		{"default", nil, "2026-11-25"},
-		{"nil location", []StoreOption{WithLocation(nil)}, "2026-11-25"},
-		{"UTC", []StoreOption{WithLocation(time.UTC)}, "2026-11-24"},
+		{"default", Options{}, "2026-11-25"},
+		{"nil location", Options{Location: nil}, "2026-11-25"},
+		{"UTC", Options{Location: time.UTC}, "2026-11-24"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := OpenStore(ctx, b.fresh(t), nil, tt.opts...)
+			s, err := Open(ctx, b.Fresh(t), tt.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -575,7 +514,7 @@ func testTimeZone(t *testing.T, b backend) {
 			if err := s.db.QueryRow(`SELECT call_date FROM results WHERE call_id = 'TZ1'`).Scan(&date); err != nil || date != tt.want {
 				t.Errorf("call_date = %q, %v; want %s", date, err, tt.want)
 			}
-			gs, err := s.GroupCounts(ctx, ReportFilter{Scorecard: sc1, From: tt.want, To: tt.want}, GroupDay)
+			gs, err := s.GroupCounts(ctx, ReportFilter{Scorecard: testsvc.Scorecard, From: tt.want, To: tt.want}, GroupDay)
 			if err != nil || len(gs) != 1 || gs[0].Inspected != 1 {
 				t.Errorf("GroupCounts on %s = %+v, %v", tt.want, gs, err)
 			}
@@ -593,17 +532,17 @@ func testTimeOrder(t *testing.T, s *Store) {
 	s.now = func() time.Time { return clock }
 
 	// v2 at 10:00:03.000, then v1 at 10:00:03.500: v1 is the latest used.
-	v2 := result("C1", "2026-11-25", "一组", "A1", true, 95)
+	v2 := testsvc.Result("C1", "2026-11-25", "一组", "A1", true, 95)
 	v2.Scorecard.Version = 2
 	if err := s.SaveResult(ctx, "", v2); err != nil {
 		t.Fatal(err)
 	}
 	clock = base.Add(500 * time.Millisecond)
-	if err := s.SaveResult(ctx, "", result("C1", "2026-11-25", "一组", "A1", true, 95)); err != nil {
+	if err := s.SaveResult(ctx, "", testsvc.Result("C1", "2026-11-25", "一组", "A1", true, 95)); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.LatestScorecard(ctx); err != nil || got != sc1 {
-		t.Errorf("LatestScorecard = %v, %v; want %v (saved 0.5 s later)", got, err, sc1)
+	if got, err := s.LatestScorecard(ctx); err != nil || got != testsvc.Scorecard {
+		t.Errorf("LatestScorecard = %v, %v; want %v (saved 0.5 s later)", got, err, testsvc.Scorecard)
 	}
 	us, err := s.Scorecards(ctx)
 	if err != nil || len(us) != 2 || us[0].LastInspected != "2026-11-25T10:00:03.500000000Z" || us[1].LastInspected != "2026-11-25T10:00:03.000000000Z" {
@@ -614,22 +553,22 @@ func testTimeOrder(t *testing.T, s *Store) {
 	// call id are the newest.
 	for i, st := range []string{models.StatusUnprocessable, models.StatusInspected} {
 		clock = base.Add(time.Duration(i) * 500 * time.Millisecond)
-		r := result(fmt.Sprint("K", i), "2026-11-25", "一组", "A1", true, 95)
+		r := testsvc.Result(fmt.Sprint("K", i), "2026-11-25", "一组", "A1", true, 95)
 		r.Recording, r.Status = "r/K.wav", st
 		if err := s.SaveResult(ctx, "", r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got, an, err := s.RecordingStatus(ctx, "r/K.wav", sc1); err != nil || got != models.StatusInspected || an.VAD != "silero-v5" {
+	if got, an, err := s.RecordingStatus(ctx, "r/K.wav", testsvc.Scorecard); err != nil || got != models.StatusInspected || an.VAD != "silero-v5" {
 		t.Errorf("RecordingStatus = %q, %v; want the newest, inspected", got, err)
 	}
-	if got, err := s.StoredCall(ctx, "r/K.wav", sc1); err != nil || got == nil || got.CallID != "K1" {
+	if got, err := s.StoredCall(ctx, "r/K.wav", testsvc.Scorecard); err != nil || got == nil || got.CallID != "K1" {
 		t.Errorf("StoredCall = %+v, %v; want K1", got, err)
 	}
 
 	// Batch times keep their order and read back exactly, and rows written
 	// in the old layout still read.
-	b := &Batch{Source: "x", Scorecard: sc1, StartedAt: base}
+	b := &Batch{Source: "x", Scorecard: testsvc.Scorecard, StartedAt: base}
 	if err := s.StartBatch(ctx, b); err != nil {
 		t.Fatal(err)
 	}
@@ -658,11 +597,11 @@ func testTimeOrder(t *testing.T, s *Store) {
 // testStoredCall reads back what a rerun needs of a stored result.
 func testStoredCall(t *testing.T, s *Store) {
 	ctx := context.Background()
-	r := result("C1", "2026-11-25", "一组", "A1", false, 70, "greeting", "silence", "greeting")
+	r := testsvc.Result("C1", "2026-11-25", "一组", "A1", false, 70, "greeting", "silence", "greeting")
 	if err := s.SaveResult(ctx, "", r); err != nil {
 		t.Fatal(err)
 	}
-	u := unprocessable("U1", "2026-11-25")
+	u := testsvc.Unprocessable("U1", "2026-11-25")
 	if err := s.SaveResult(ctx, "", u); err != nil {
 		t.Fatal(err)
 	}
@@ -671,10 +610,10 @@ func testStoredCall(t *testing.T, s *Store) {
 		sc   models.ScorecardRef
 		want string
 	}{
-		{r.Recording, sc1, "&{CallID:C1 Status:inspected Passed:false AgentID:A1 AgentName:名A1 Team:一组 Analysis:silero-v5 v2 Rules:[{Rule:greeting Name:规则greeting} {Rule:silence Name:规则silence}]}"},
-		{u.Recording, sc1, "&{CallID:U1 Status:unprocessable Passed:false AgentID: AgentName: Team:一组 Analysis: v0 Rules:[]}"},
-		{r.Recording, models.ScorecardRef{ID: sc1.ID, Version: 2}, "<nil>"},
-		{"2026/11/25/none.wav", sc1, "<nil>"},
+		{r.Recording, testsvc.Scorecard, "&{CallID:C1 Status:inspected Passed:false AgentID:A1 AgentName:名A1 Team:一组 Analysis:silero-v5 v2 Rules:[{Rule:greeting Name:规则greeting} {Rule:silence Name:规则silence}]}"},
+		{u.Recording, testsvc.Scorecard, "&{CallID:U1 Status:unprocessable Passed:false AgentID: AgentName: Team:一组 Analysis: v0 Rules:[]}"},
+		{r.Recording, models.ScorecardRef{ID: testsvc.Scorecard.ID, Version: 2}, "<nil>"},
+		{"2026/11/25/none.wav", testsvc.Scorecard, "<nil>"},
 	}
 	for _, tt := range tests {
 		got, err := s.StoredCall(ctx, tt.key, tt.sc)
@@ -692,7 +631,7 @@ func testStoredCall(t *testing.T, s *Store) {
 	if err := s.SaveResult(ctx, "", r); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.StoredCall(ctx, r.Recording, sc1); err != nil || got == nil || !got.Passed {
+	if got, err := s.StoredCall(ctx, r.Recording, testsvc.Scorecard); err != nil || got == nil || !got.Passed {
 		t.Errorf("StoredCall of a passed call = %+v, %v", got, err)
 	}
 }
@@ -702,22 +641,22 @@ func testStoredCall(t *testing.T, s *Store) {
 // remains, so the call is counted once.
 func testSupersede(t *testing.T, s *Store) {
 	ctx := context.Background()
-	broken := unprocessable("0001", "2026-11-25")
+	broken := testsvc.Unprocessable("0001", "2026-11-25")
 	broken.Recording = "2026/11/25/0001.wav"
 	if err := s.SaveResult(ctx, "", broken); err != nil {
 		t.Fatal(err)
 	}
 	// The same call id under another scorecard version stays.
-	v2 := result("C-0001", "2026-11-25", "一组", "A1", true, 90, "silence")
+	v2 := testsvc.Result("C-0001", "2026-11-25", "一组", "A1", true, 90, "silence")
 	v2.Recording, v2.Scorecard.Version = broken.Recording, 2
 	// Another recording stays.
-	other := result("C-0002", "2026-11-25", "一组", "A1", true, 90, "greeting")
+	other := testsvc.Result("C-0002", "2026-11-25", "一组", "A1", true, 90, "greeting")
 	for _, r := range []*models.Result{v2, other} {
 		if err := s.SaveResult(ctx, "", r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	fixed := result("C-0001", "2026-11-25", "一组", "A1", false, 60, "greeting", "taboo")
+	fixed := testsvc.Result("C-0001", "2026-11-25", "一组", "A1", false, 60, "greeting", "taboo")
 	fixed.Recording = broken.Recording
 	if err := s.SaveResult(ctx, "", fixed); err != nil {
 		t.Fatal(err)
@@ -739,7 +678,7 @@ func testSupersede(t *testing.T, s *Store) {
 	if n := count(`SELECT COUNT(*) FROM findings`); n != 4 {
 		t.Errorf("%d findings, want 4", n)
 	}
-	gs, err := s.GroupCounts(ctx, ReportFilter{Scorecard: sc1}, GroupDay)
+	gs, err := s.GroupCounts(ctx, ReportFilter{Scorecard: testsvc.Scorecard}, GroupDay)
 	if err != nil || len(gs) != 1 || gs[0].Inspected != 2 || gs[0].Unprocessable != 0 {
 		t.Errorf("GroupCounts = %+v, %v; want 2 inspected, 0 unprocessable", gs, err)
 	}
@@ -755,22 +694,22 @@ func testOtherScorecards(t *testing.T, s *Store) {
 	}
 	for _, r := range []*models.Result{
 		// 11-24: inspected with v1 only.
-		v(result("A1", "2026-11-24", "一组", "1", true, 90), 1),
-		v(result("A2", "2026-11-24", "一组", "1", false, 50), 1),
-		v(unprocessable("A3", "2026-11-24"), 1),
+		v(testsvc.Result("A1", "2026-11-24", "一组", "1", true, 90), 1),
+		v(testsvc.Result("A2", "2026-11-24", "一组", "1", false, 50), 1),
+		v(testsvc.Unprocessable("A3", "2026-11-24"), 1),
 		// 11-25: with v2; B1 with v1 too.
-		v(result("B1", "2026-11-25", "一组", "1", true, 90), 2),
-		v(result("B1", "2026-11-25", "一组", "1", true, 90), 1),
-		v(result("B2", "2026-11-25", "一组", "1", true, 90), 2),
+		v(testsvc.Result("B1", "2026-11-25", "一组", "1", true, 90), 2),
+		v(testsvc.Result("B1", "2026-11-25", "一组", "1", true, 90), 1),
+		v(testsvc.Result("B2", "2026-11-25", "一组", "1", true, 90), 2),
 		// 11-26: with v3 and v1.
-		v(result("C1", "2026-11-26", "一组", "1", true, 90), 3),
-		v(result("C1", "2026-11-26", "一组", "1", true, 90), 1),
+		v(testsvc.Result("C1", "2026-11-26", "一组", "1", true, 90), 3),
+		v(testsvc.Result("C1", "2026-11-26", "一组", "1", true, 90), 1),
 	} {
 		if err := s.SaveResult(ctx, "", r); err != nil {
 			t.Fatal(err)
 		}
 	}
-	v2 := models.ScorecardRef{ID: sc1.ID, Version: 2}
+	v2 := models.ScorecardRef{ID: testsvc.Scorecard.ID, Version: 2}
 	tests := []struct {
 		name string
 		f    ReportFilter
@@ -780,7 +719,7 @@ func testOtherScorecards(t *testing.T, s *Store) {
 		{"the 24th", ReportFilter{Scorecard: v2, From: "2026-11-24", To: "2026-11-24"}, "3 [{Scorecard:{ID:hotline-12333 Version:1} Calls:3}]"},
 		{"the 25th", ReportFilter{Scorecard: v2, From: "2026-11-25", To: "2026-11-25"}, "0 []"},
 		{"from the 25th", ReportFilter{Scorecard: v2, From: "2026-11-25"}, "1 [{Scorecard:{ID:hotline-12333 Version:3} Calls:1} {Scorecard:{ID:hotline-12333 Version:1} Calls:1}]"},
-		{"v1 misses B2", ReportFilter{Scorecard: sc1}, "1 [{Scorecard:{ID:hotline-12333 Version:2} Calls:1}]"},
+		{"v1 misses B2", ReportFilter{Scorecard: testsvc.Scorecard}, "1 [{Scorecard:{ID:hotline-12333 Version:2} Calls:1}]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -803,24 +742,24 @@ func testOtherScorecards(t *testing.T, s *Store) {
 // that every listing adds up to the GroupCounts row of its group.
 func testListCalls(t *testing.T, s *Store) {
 	ctx := context.Background()
-	veto := result("e0", "2026-11-25", "二组", "B2", false, 70, "taboo")
+	veto := testsvc.Result("e0", "2026-11-25", "二组", "B2", false, 70, "taboo")
 	veto.Findings[0].Veto = true
 	veto.Review = true
-	noTeam := result("G1", "2026-11-25", "", "C1", true, 95)
+	noTeam := testsvc.Result("G1", "2026-11-25", "", "C1", true, 95)
 	noTeam.Meta.Queue = "医保"
 	rs := []*models.Result{
-		result("D1", "2026-11-24", "一组", "A1", true, 90),
-		result("D2", "2026-11-24", "一组", "A2", false, 60, "greeting", "greeting", "silence"),
-		unprocessable("D3", "2026-11-24"),
-		result("E1", "2026-11-25", "二组", "B1", false, 50, "greeting"),
-		result("E2", "2026-11-25", "二组", "B1", false, 40, "silence", "overtalk"),
-		result("E3", "2026-11-25", "一组", "A1", true, 100),
+		testsvc.Result("D1", "2026-11-24", "一组", "A1", true, 90),
+		testsvc.Result("D2", "2026-11-24", "一组", "A2", false, 60, "greeting", "greeting", "silence"),
+		testsvc.Unprocessable("D3", "2026-11-24"),
+		testsvc.Result("E1", "2026-11-25", "二组", "B1", false, 50, "greeting"),
+		testsvc.Result("E2", "2026-11-25", "二组", "B1", false, 40, "silence", "overtalk"),
+		testsvc.Result("E3", "2026-11-25", "一组", "A1", true, 100),
 		veto,
 		noTeam,
-		result("F1", "2026-12-01", "一组", "A1", true, 85, "overtalk"),
+		testsvc.Result("F1", "2026-12-01", "一组", "A1", true, 85, "overtalk"),
 	}
 	// Another scorecard version must not show.
-	other := result("Z1", "2026-11-25", "一组", "A1", false, 0, "greeting")
+	other := testsvc.Result("Z1", "2026-11-25", "一组", "A1", false, 0, "greeting")
 	other.Scorecard.Version = 0
 	for _, r := range append(rs, other) {
 		if err := s.SaveResult(ctx, "", r); err != nil {
@@ -828,7 +767,7 @@ func testListCalls(t *testing.T, s *Store) {
 		}
 	}
 	str := func(v string) *string { return &v }
-	all := ReportFilter{Scorecard: sc1}
+	all := ReportFilter{Scorecard: testsvc.Scorecard}
 	ins := func(f ListFilter) ListFilter { f.ReportFilter, f.Status = all, models.StatusInspected; return f }
 	tests := []struct {
 		name string
@@ -844,7 +783,7 @@ func testListCalls(t *testing.T, s *Store) {
 		{"rule", ins(ListFilter{Rule: "greeting"}), "D2 E1"},
 		{"rule, failed", ins(ListFilter{Rule: "overtalk", FailedOnly: true}), "E2"},
 		{"failed", ins(ListFilter{FailedOnly: true}), "D2 E1 E2 e0"},
-		{"one day, one team", ListFilter{ReportFilter: ReportFilter{Scorecard: sc1, From: "2026-11-25", To: "2026-11-25"},
+		{"one day, one team", ListFilter{ReportFilter: ReportFilter{Scorecard: testsvc.Scorecard, From: "2026-11-25", To: "2026-11-25"},
 			Status: models.StatusInspected, Team: str("二组")}, "E1 E2 e0"},
 		{"nothing", ins(ListFilter{Rule: "planet"}), ""},
 		{"unprocessable", ListFilter{ReportFilter: all, Status: models.StatusUnprocessable}, "D3"},
@@ -867,7 +806,7 @@ func testListCalls(t *testing.T, s *Store) {
 	}
 
 	// The columns of a call.
-	got, err := s.ListCalls(ctx, ListFilter{ReportFilter: ReportFilter{Scorecard: sc1, To: "2026-11-25"}, Status: models.StatusInspected, Rule: "taboo"})
+	got, err := s.ListCalls(ctx, ListFilter{ReportFilter: ReportFilter{Scorecard: testsvc.Scorecard, To: "2026-11-25"}, Status: models.StatusInspected, Rule: "taboo"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
 // Package storage holds where recordings come from (a local folder or an S3
 // bucket) and where inspection results go (SQLite or PostgreSQL).
-package storage
+package source
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package storage
+package source
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/callqa/callqa/pipeline"
 )
 
-var _ pipeline.RecordingSource = (*LocalSource)(nil)
+var _ pipeline.RecordingSource = (*Local)(nil)
 
 // tree writes files (slash paths relative to root, with their content).
 func tree(t *testing.T, files map[string]string) string {
@@ -32,7 +32,7 @@ func tree(t *testing.T, files map[string]string) string {
 	return root
 }
 
-func listKeys(t *testing.T, s *LocalSource, prefix string) []string {
+func listKeys(t *testing.T, s *Local, prefix string) []string {
 	t.Helper()
 	var keys []string
 	if err := s.List(context.Background(), prefix, func(o Object) error {
@@ -44,7 +44,7 @@ func listKeys(t *testing.T, s *LocalSource, prefix string) []string {
 	return keys
 }
 
-func TestLocalSourceList(t *testing.T) {
+func TestLocalList(t *testing.T) {
 	t.Parallel()
 	root := tree(t, map[string]string{
 		"2026/11/25/B.wav":             "b",
@@ -59,7 +59,7 @@ func TestLocalSourceList(t *testing.T) {
 		"notes.txt":                    "x",
 		"G.wav":                        "g",
 	})
-	s, err := NewLocalSource(root)
+	s, err := NewLocal(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,13 +109,13 @@ func TestLocalSourceList(t *testing.T) {
 	}
 }
 
-func TestLocalSourceOpen(t *testing.T) {
+func TestLocalOpen(t *testing.T) {
 	t.Parallel()
 	root := tree(t, map[string]string{
 		"2026/11/25/A.wav":       "RIFF",
 		"2026/11/25/A.meta.json": `{"agent_id":"1"}`,
 	})
-	s, err := NewLocalSource(root)
+	s, err := NewLocal(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,18 +153,18 @@ func TestLocalSourceOpen(t *testing.T) {
 	if _, err := s.Open(cctx, "2026/11/25/A.wav"); !errors.Is(err, context.Canceled) {
 		t.Errorf("Open(cancelled) = %v", err)
 	}
-	if _, err := NewLocalSource(filepath.Join(root, "nope")); !IsNotFound(err) {
-		t.Errorf("NewLocalSource(missing) = %v", err)
+	if _, err := NewLocal(filepath.Join(root, "nope")); !IsNotFound(err) {
+		t.Errorf("NewLocal(missing) = %v", err)
 	}
-	if _, err := NewLocalSource(filepath.Join(root, "2026/11/25/A.wav")); err == nil {
-		t.Error("NewLocalSource(file) = nil error")
+	if _, err := NewLocal(filepath.Join(root, "2026/11/25/A.wav")); err == nil {
+		t.Error("NewLocal(file) = nil error")
 	}
 }
 
-func TestLocalSourceWriteSidecar(t *testing.T) {
+func TestLocalWriteSidecar(t *testing.T) {
 	t.Parallel()
 	root := tree(t, map[string]string{"2026/11/25/A.wav": "RIFF"})
-	s, err := NewLocalSource(root)
+	s, err := NewLocal(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,13 +190,13 @@ func TestLocalSourceWriteSidecar(t *testing.T) {
 	}
 }
 
-// FuzzLocalSourceKey checks that no key reaches a file outside the root.
-func FuzzLocalSourceKey(f *testing.F) {
+// FuzzLocalKey checks that no key reaches a file outside the root.
+func FuzzLocalKey(f *testing.F) {
 	for _, k := range []string{"2026/11/25/A.wav", "../x", "a/../../x", "/etc/passwd", "", ".", "a/./b", `..\x`} {
 		f.Add(k)
 	}
 	root := f.TempDir()
-	s, err := NewLocalSource(root)
+	s, err := NewLocal(root)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -212,11 +212,11 @@ func FuzzLocalSourceKey(f *testing.F) {
 	})
 }
 
-// TestLocalSourceListSymlinks lists recordings reached through symbolic
+// TestLocalListSymlinks lists recordings reached through symbolic
 // links: a day folder on a NAS mount, a root that is itself a link, a
 // linked recording, a link loop, two links to one folder and a dangling
 // link. Keys stay relative to the root as given.
-func TestLocalSourceListSymlinks(t *testing.T) {
+func TestLocalListSymlinks(t *testing.T) {
 	t.Parallel()
 	nas := tree(t, map[string]string{
 		"day25/A.wav":       "a",
@@ -249,7 +249,7 @@ func TestLocalSourceListSymlinks(t *testing.T) {
 	link(root, linkedRoot)
 
 	for _, r := range []string{root, linkedRoot} {
-		s, err := NewLocalSource(r)
+		s, err := NewLocal(r)
 		if err != nil {
 			t.Fatal(err)
 		}

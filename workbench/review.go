@@ -1,4 +1,4 @@
-package storage
+package workbench
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/score"
+	"github.com/callqa/callqa/store"
 )
 
 // Review decisions on a finding.
@@ -208,7 +209,7 @@ func (w *Workbench) Verdict(ctx context.Context, key string) (*Verdict, error) {
 // LatestResult returns the result of the call recorded at key with version
 // of the scorecard, or with its newest version when version is 0 (any
 // scorecard when scorecardID is empty). A call without such a result is
-// ErrNotFound.
+// store.ErrNotFound.
 func (w *Workbench) LatestResult(ctx context.Context, key, scorecardID string, version int) (*models.Result, error) {
 	query := `SELECT result_json FROM results WHERE recording = ?`
 	args := []any{key}
@@ -224,7 +225,7 @@ func (w *Workbench) LatestResult(ctx context.Context, key, scorecardID string, v
 	var js string
 	err := w.db.QueryRowContext(ctx, w.q(query), args...).Scan(&js)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("result %s: %w", key, ErrNotFound)
+		return nil, fmt.Errorf("result %s: %w", key, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("result %s: %w", key, err)
@@ -760,37 +761,31 @@ func reviewedPassed(sc *models.Scorecard, passed bool, findings []models.Finding
 	return ok
 }
 
-// GroupAll is the grouping of GroupedPassRates that puts every call in one
-// group with an empty key. Its other groupings are GroupDay, GroupMonth,
-// GroupTeam, GroupAgent (keyed by agent id, labelled with the agent name)
-// and GroupQueue.
-const GroupAll = "all"
-
 // groupKey is the key, in grouping by, of a call of that day, team, agent
 // id and queue; ok is false for an unknown grouping.
 func groupKey(by, day, team, agent, queue string) (key string, ok bool) {
 	switch by {
-	case GroupAll:
+	case store.GroupAll:
 		return "", true
-	case GroupDay:
+	case store.GroupDay:
 		return day, true
-	case GroupMonth:
+	case store.GroupMonth:
 		if len(day) >= 7 {
 			return day[:7], true
 		}
 		return day, true
-	case GroupTeam:
+	case store.GroupTeam:
 		return team, true
-	case GroupAgent:
+	case store.GroupAgent:
 		return agent, true
-	case GroupQueue:
+	case store.GroupQueue:
 		return queue, true
 	}
 	return "", false
 }
 
-// GroupedPassRates returns, for each grouping in groups (GroupAll,
-// GroupDay, GroupMonth, GroupTeam, GroupAgent, GroupQueue), the same figures as
+// GroupedPassRates returns, for each grouping in groups (store.GroupAll,
+// store.GroupDay, store.GroupMonth, store.GroupTeam, store.GroupAgent, store.GroupQueue), the same figures as
 // GroupPassRates over Outcomes(ctx, sc, f) grouped the same way (the
 // agent's label aside: here the smallest name the agent's calls carry,
 // there the first call's), without loading one row per call. One query
@@ -860,12 +855,12 @@ func (acc groupAcc) add(day, team, agent, queue, agentName string, c PassRate) {
 		g := gs[k]
 		if g == nil {
 			g = &PassRate{Key: k}
-			if by == GroupAgent {
+			if by == store.GroupAgent {
 				g.Label = agentName
 			}
 			gs[k] = g
 		}
-		if by == GroupAgent && agentName < g.Label {
+		if by == store.GroupAgent && agentName < g.Label {
 			g.Label = agentName
 		}
 		g.Calls += c.Calls

@@ -1,4 +1,4 @@
-package storage
+package workbench
 
 import (
 	"context"
@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/pipeline/score"
-	"golang.org/x/crypto/bcrypt"
+	"github.com/callqa/callqa/store"
 )
 
 // seedOutcomes stores n inspected calls of sc spread over 30 days, 7 teams
@@ -20,7 +22,7 @@ import (
 // confirmations, a re-inspection with version 2 and unprocessable calls.
 // One call in every reviewedEvery goes through those cases; the others are
 // clean, passed with one finding, or failed and not reviewed.
-func seedOutcomes(tb testing.TB, st *Store, wb *Workbench, sc *models.Scorecard, n, reviewedEvery int) {
+func seedOutcomes(tb testing.TB, st *store.Store, wb *Workbench, sc *models.Scorecard, n, reviewedEvery int) {
 	tb.Helper()
 	ctx := context.Background()
 	h := func(rule string, start float64) models.Finding { return hitOf(sc, rule, start) }
@@ -105,11 +107,11 @@ var dashboardKeys = []struct {
 	by  string
 	key func(CallOutcome) (string, string)
 }{
-	{GroupAll, nil},
-	{GroupDay, func(o CallOutcome) (string, string) { return o.CallDate, "" }},
-	{GroupTeam, func(o CallOutcome) (string, string) { return o.Team, "" }},
-	{GroupAgent, func(o CallOutcome) (string, string) { return o.AgentID, o.AgentName }},
-	{GroupQueue, func(o CallOutcome) (string, string) { return o.Queue, "" }},
+	{store.GroupAll, nil},
+	{store.GroupDay, func(o CallOutcome) (string, string) { return o.CallDate, "" }},
+	{store.GroupTeam, func(o CallOutcome) (string, string) { return o.Team, "" }},
+	{store.GroupAgent, func(o CallOutcome) (string, string) { return o.AgentID, o.AgentName }},
+	{store.GroupQueue, func(o CallOutcome) (string, string) { return o.Queue, "" }},
 }
 
 // BenchmarkDashboardGroups compares the dashboard's reviewed figures (the
@@ -118,12 +120,12 @@ var dashboardKeys = []struct {
 // (GroupedPassRates), over 20,000 calls in SQLite.
 func BenchmarkDashboardGroups(b *testing.B) {
 	ctx := context.Background()
-	st, err := OpenStore(ctx, "sqlite:"+filepath.Join(b.TempDir(), "results.db"), nil)
+	st, err := store.Open(ctx, "sqlite:"+filepath.Join(b.TempDir(), "results.db"), store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	wb, err := NewWorkbench(st, WorkbenchConfig{BcryptCost: bcrypt.MinCost})
+	wb, err := New(st, Config{BcryptCost: bcrypt.MinCost})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -144,7 +146,7 @@ func BenchmarkDashboardGroups(b *testing.B) {
 	})
 	b.Run("grouped", func(b *testing.B) {
 		b.ReportAllocs()
-		by := []string{GroupAll, GroupDay, GroupTeam, GroupAgent, GroupQueue}
+		by := []string{store.GroupAll, store.GroupDay, store.GroupTeam, store.GroupAgent, store.GroupQueue}
 		for b.Loop() {
 			if _, err := wb.GroupedPassRates(ctx, sc, f, by...); err != nil {
 				b.Fatal(err)

@@ -1,4 +1,4 @@
-package storage
+package workbench
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/callqa/callqa/store"
 )
 
 // Roles of workbench users. An admin may do everything; a reviewer reviews
@@ -91,9 +93,9 @@ type AuditEntry struct {
 	Remote    string `json:"remote,omitempty"`
 }
 
-// WorkbenchConfig configures a Workbench store. The zero value means
+// Config configures a Workbench store. The zero value means
 // bcrypt's default cost and the wall clock.
-type WorkbenchConfig struct {
+type Config struct {
 	// BcryptCost is the password hashing cost; 0 means bcrypt.DefaultCost.
 	// Tests lower it to bcrypt.MinCost.
 	BcryptCost int
@@ -102,7 +104,7 @@ type WorkbenchConfig struct {
 }
 
 // Validate reports a configuration that cannot work.
-func (c WorkbenchConfig) Validate() error {
+func (c Config) Validate() error {
 	if c.BcryptCost != 0 && (c.BcryptCost < bcrypt.MinCost || c.BcryptCost > bcrypt.MaxCost) {
 		return fmt.Errorf("workbench config: BcryptCost %d outside [%d, %d]", c.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
 	}
@@ -122,13 +124,13 @@ type Workbench struct {
 	dummyHash []byte
 }
 
-// NewWorkbench returns the workbench store in the results store's database
+// New returns the workbench store in the results store's database
 // (OpenStore has applied its migrations, 0100 included).
-func NewWorkbench(s *Store, cfg WorkbenchConfig) (*Workbench, error) {
+func New(s *store.Store, cfg Config) (*Workbench, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	w := &Workbench{db: s.db, cost: cfg.BcryptCost, now: cfg.Now}
+	w := &Workbench{db: s.DB(), cost: cfg.BcryptCost, now: cfg.Now}
 	if w.cost == 0 {
 		w.cost = bcrypt.DefaultCost
 	}
@@ -165,16 +167,16 @@ func (w *Workbench) q(query string) string {
 func (w *Workbench) stamp() string { return formatWorkbenchTime(w.now()) }
 
 // formatWorkbenchTime formats t for the users, sessions and audit tables:
-// storeTimeLayout (UTC, nine fractional digits, fixed width), so that text
+// store.TimeLayout (UTC, nine fractional digits, fixed width), so that text
 // comparison (ORDER BY at, expires_at < now) orders as the times do.
 // time.RFC3339Nano would not: it drops trailing zeros, and "…05Z" sorts
 // after "…05.5Z".
-func formatWorkbenchTime(t time.Time) string { return t.UTC().Format(storeTimeLayout) }
+func formatWorkbenchTime(t time.Time) string { return t.UTC().Format(store.TimeLayout) }
 
-// parseTime reads a time of the workbench tables: storeTimeLayout, or
+// parseTime reads a time of the workbench tables: store.TimeLayout, or
 // RFC 3339 with any number of fractional digits as earlier versions wrote.
 func parseTime(s string) time.Time {
-	t, err := time.Parse(storeTimeLayout, s)
+	t, err := time.Parse(store.TimeLayout, s)
 	if err != nil {
 		t, _ = time.Parse(time.RFC3339Nano, s)
 	}

@@ -1,4 +1,4 @@
-package storage
+package store
 
 import (
 	"context"
@@ -71,15 +71,19 @@ type Store struct {
 	now func() time.Time
 	// loc is the time zone in which a call's date is taken.
 	loc *time.Location
-	// pool sizes the PostgreSQL pool (WithPool); opened counts the
+	// pool sizes the PostgreSQL pool (Options.Pool); opened counts the
 	// connections it opened (see pool.go).
 	pool   PoolConfig
 	opened atomic.Int64
 }
 
+// ErrNotFound is returned (wrapped) when a result, batch or scorecard
+// asked for is not in the store.
+var ErrNotFound = errors.New("not found")
+
 // DefaultTimeZone is the time zone of the hotline (China Standard Time):
-// the day a call belongs to is taken there unless WithLocation says
-// otherwise.
+// the day a call belongs to is taken there unless Options.Location
+// says otherwise.
 const DefaultTimeZone = "Asia/Shanghai"
 
 // DefaultLocation returns the location of DefaultTimeZone. Without a time
@@ -93,37 +97,48 @@ func DefaultLocation() *time.Location {
 	return time.FixedZone("CST", 8*3600)
 }
 
-// StoreOption sets an option of OpenStore.
-type StoreOption func(*Store)
-
-// WithLocation sets the time zone in which the day of a call is taken
-// (CallDate); nil keeps the default, DefaultLocation().
-func WithLocation(loc *time.Location) StoreOption {
-	return func(s *Store) {
-		if loc != nil {
-			s.loc = loc
-		}
-	}
+// Options configures Open. The zero value is the documented default.
+type Options struct {
+	// Location is the time zone in which the day of a call is taken
+	// (CallDate). Default DefaultLocation().
+	Location *time.Location
+	// Pool sizes the PostgreSQL connection pool (see PoolConfig); SQLite
+	// stores are not affected: their connections are the file, opened in
+	// process, and an in-memory database must not be closed under its
+	// user. Default PoolConfig{}'s defaults.
+	Pool PoolConfig
+	// Logger receives migration and slow-path messages. Default: discarded.
+	Logger *slog.Logger
 }
 
-// OpenStore opens the results store named by url and applies the pending
+// Validate reports options that cannot work.
+func (o Options) Validate() error {
+	if err := o.Pool.Validate(); err != nil {
+		return fmt.Errorf("store options: %w", err)
+	}
+	return nil
+}
+
+// Open opens the results store named by url and applies the pending
 // migrations. url is a file path or sqlite:PATH for SQLite (the folder is
 // created if needed), or a postgres:// or postgresql:// URL for PostgreSQL
 // (query parameters such as sslmode and search_path are passed through).
-// The options are applied in order.
-func OpenStore(ctx context.Context, url string, logger *slog.Logger, opts ...StoreOption) (*Store, error) {
-	return openStoreUpTo(ctx, url, logger, math.MaxInt, opts...)
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	return openUpTo(ctx, url, opts, math.MaxInt)
 }
 
-// openStoreUpTo is OpenStore applying the migrations up to version upTo only
+// openUpTo is Open applying the migrations up to version upTo only
 // (tests of a migration start from the schema before it).
-func openStoreUpTo(ctx context.Context, url string, logger *slog.Logger, upTo int, opts ...StoreOption) (*Store, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
+func openUpTo(ctx context.Context, url string, opts Options, upTo int) (*Store, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s := &Store{logger: logger, now: time.Now, loc: DefaultLocation()}
-	for _, o := range opts {
-		o(s)
+	s := &Store{logger: opts.Logger, now: time.Now, loc: opts.Location, pool: opts.Pool}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.loc == nil {
+		s.loc = DefaultLocation()
 	}
 	var err error
 	switch {
@@ -639,20 +654,20 @@ func NewBatchID(now time.Time) string {
 	return now.UTC().Format("20060102T150405.000") + "-" + hex.EncodeToString(b[:])
 }
 
-// storeTimeLayout is the layout of the times the store writes (results'
+// TimeLayout is the layout of the times the store writes (results'
 // inspected_at, batches' started_at and finished_at): UTC with nine
 // fractional digits, fixed width, so that the strings sort (ORDER BY, MAX)
 // as the times do. time.RFC3339Nano drops trailing zeros, and "…03Z"
 // sorts after "…03.5Z".
-const storeTimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+const TimeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 
-// formatStoreTime formats t in storeTimeLayout, in UTC; "" for the zero
+// formatStoreTime formats t in TimeLayout, in UTC; "" for the zero
 // time.
 func formatStoreTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(storeTimeLayout)
+	return t.UTC().Format(TimeLayout)
 }
 
 // parseStoreTime reads a time written by formatStoreTime, or by earlier

@@ -1,4 +1,4 @@
-package storage
+package store
 
 import (
 	"context"
@@ -18,6 +18,11 @@ const (
 	GroupAgent = "agent"
 	GroupQueue = "queue"
 )
+
+// GroupAll is the grouping that puts every call in one group with an
+// empty key. The others are GroupDay, GroupMonth, GroupTeam, GroupAgent
+// (keyed by agent id, labelled with the agent name) and GroupQueue.
+const GroupAll = "all"
 
 // groupExpr is the SQL (same in both dialects) of each grouping's key.
 var groupExpr = map[string]string{

@@ -1,4 +1,4 @@
-package storage_test
+package store_test
 
 import (
 	"context"
@@ -10,26 +10,25 @@ import (
 
 	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 )
 
 func TestPoolConfig(t *testing.T) {
 	t.Parallel()
-	if got := storage.PoolFor(8); got.MaxOpen != 12 || got.MaxIdle != 12 {
+	if got := store.PoolFor(8); got.MaxOpen != 12 || got.MaxIdle != 12 {
 		t.Errorf("PoolFor(8) = %+v, want 12 open and 12 idle", got)
 	}
-	d := storage.PoolConfig{MaxOpen: 4, MaxIdle: 10}.WithDefaults()
+	d := store.PoolConfig{MaxOpen: 4, MaxIdle: 10}.WithDefaults()
 	if d.MaxIdle != 4 || d.MaxLifetime != 30*time.Minute || d.MaxIdleTime != 5*time.Minute {
 		t.Errorf("WithDefaults() = %+v", d)
 	}
-	for _, c := range []storage.PoolConfig{{MaxOpen: -1}, {MaxIdle: -1}, {MaxLifetime: -1}, {MaxIdleTime: -1}} {
+	for _, c := range []store.PoolConfig{{MaxOpen: -1}, {MaxIdle: -1}, {MaxLifetime: -1}, {MaxIdleTime: -1}} {
 		err := c.Validate()
 		if err == nil || !strings.Contains(err.Error(), "PoolConfig.Max") {
 			t.Errorf("Validate(%+v) = %v, want an error naming the field", c, err)
 		}
 	}
-	if _, err := storage.OpenStore(context.Background(), testsvc.PostgresBaseURL(), nil,
-		storage.WithPool(storage.PoolConfig{MaxOpen: -1})); err == nil || !strings.Contains(err.Error(), "MaxOpen") {
+	if _, err := store.Open(context.Background(), testsvc.PostgresBaseURL(), store.Options{Pool: store.PoolConfig{MaxOpen: -1}}); err == nil || !strings.Contains(err.Error(), "MaxOpen") {
 		t.Errorf("OpenStore with a negative pool = %v", err)
 	}
 }
@@ -45,9 +44,9 @@ func TestPoolConnectionsBounded(t *testing.T) {
 	t.Parallel()
 	const concurrency, calls = 8, 320
 	sc := models.ScorecardRef{ID: "hotline-12333", Version: 1}
-	run := func(t *testing.T, pool storage.PoolConfig) int64 {
+	run := func(t *testing.T, pool store.PoolConfig) int64 {
 		ctx := context.Background()
-		st, err := storage.OpenStore(ctx, testsvc.Postgres(t), nil, storage.WithPool(pool))
+		st, err := store.Open(ctx, testsvc.Postgres(t), store.Options{Pool: pool})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,10 +88,10 @@ func TestPoolConnectionsBounded(t *testing.T) {
 		}
 		return st.ConnectionsOpened() - before
 	}
-	sized := storage.PoolFor(concurrency)
+	sized := store.PoolFor(concurrency)
 	var opened, churned int64
 	t.Run("PoolFor", func(t *testing.T) { opened = run(t, sized) })
-	t.Run("two idle", func(t *testing.T) { churned = run(t, storage.PoolConfig{MaxOpen: 100, MaxIdle: 2}) })
+	t.Run("two idle", func(t *testing.T) { churned = run(t, store.PoolConfig{MaxOpen: 100, MaxIdle: 2}) })
 	t.Logf("%d calls at concurrency %d: %d connections opened with PoolFor(%d), %d with 2 idle connections",
 		calls, concurrency, opened, concurrency, churned)
 	if opened > int64(sized.MaxOpen) {

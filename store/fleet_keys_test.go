@@ -1,4 +1,4 @@
-package storage_test
+package store_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/storage"
+	"github.com/callqa/callqa/store"
 )
 
 // TestBatchKeys: a batch's total is the number of keys its plans listed
@@ -28,7 +28,7 @@ func TestBatchKeys(t *testing.T) {
 		t.Run(be.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st, err := storage.OpenStore(ctx, be.url(t), nil)
+			st, err := store.Open(ctx, be.url(t), store.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,26 +52,26 @@ func TestBatchKeys(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			progress := func(step string, batch string, wantTotal int, want storage.ResultCounts) {
+			progress := func(step string, batch string, wantTotal int, want store.ResultCounts) {
 				t.Helper()
 				total, c, err := st.BatchProgress(ctx, batch, sc)
 				if err != nil || total != wantTotal || c != want {
 					t.Fatalf("%s: BatchProgress = %d, %+v, %v; want %d, %+v", step, total, c, err, wantTotal, want)
 				}
 			}
-			progress("no keys", id, 0, storage.ResultCounts{})
+			progress("no keys", id, 0, store.ResultCounts{})
 			// A listing, then the same listing again (a retried plan).
 			for range 2 {
 				if err := st.AddPlanKeys(ctx, id, keys[:1000]); err != nil {
 					t.Fatal(err)
 				}
 			}
-			progress("listed", id, 1000, storage.ResultCounts{})
+			progress("listed", id, 1000, store.ResultCounts{})
 			save(key(0), models.StatusInspected, true)
 			save(key(1), models.StatusInspected, false)
 			save(key(2), models.StatusUnprocessable, false)
 			save("2026/11/25/ELSEWHERE.wav", models.StatusInspected, true) // not a key of the batch
-			progress("three results", id, 1000, storage.ResultCounts{Inspected: 2, Unprocessable: 1, Passed: 1})
+			progress("three results", id, 1000, store.ResultCounts{Inspected: 2, Unprocessable: 1, Passed: 1})
 			// A replan lists more (late recordings); enqueue --key adds one.
 			if err := st.AddPlanKeys(ctx, id, keys); err != nil {
 				t.Fatal(err)
@@ -91,8 +91,8 @@ func TestBatchKeys(t *testing.T) {
 				}
 			}
 			save("2026/11/25/LATE.wav", models.StatusInspected, true)
-			progress("extended", id, 1201, storage.ResultCounts{Inspected: 3, Unprocessable: 1, Passed: 2})
-			progress("old batch", old, 0, storage.ResultCounts{})
+			progress("extended", id, 1201, store.ResultCounts{Inspected: 3, Unprocessable: 1, Passed: 2})
+			progress("old batch", old, 0, store.ResultCounts{})
 
 			// An inspected result of an older analysis is no result: the
 			// call is planned again.
