@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/outcome"
 	"github.com/callqa/callqa/store"
 )
 
@@ -87,11 +88,11 @@ type AgentStats struct {
 }
 
 // PassRate returns passed/inspected, and false when no call was inspected.
-func (a AgentStats) PassRate() (float64, bool) { return rate(a.Passed, a.Inspected) }
+func (a AgentStats) PassRate() (float64, bool) { return outcome.Rate(a.Passed, a.Inspected) }
 
 // PassRate returns the run's pass rate (passed / inspected; unprocessable
 // calls are not in the denominator), and false when no call was inspected.
-func (s *Summary) PassRate() (float64, bool) { return rate(s.Batch.Passed, s.Batch.Inspected) }
+func (s *Summary) PassRate() (float64, bool) { return outcome.Rate(s.Batch.Passed, s.Batch.Inspected) }
 
 // CallsPerSecond is the rate at which this run processed calls.
 func (s *Summary) CallsPerSecond() float64 {
@@ -99,13 +100,6 @@ func (s *Summary) CallsPerSecond() float64 {
 		return 0
 	}
 	return float64(s.Processed) / s.Elapsed.Seconds()
-}
-
-func rate(n, d int) (float64, bool) {
-	if d == 0 {
-		return 0, false
-	}
-	return float64(n) / float64(d), true
 }
 
 // FormatRate formats a rate as a percentage with one decimal, or "-" when
@@ -185,7 +179,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 	if len(s.TopRules) > 0 {
 		sb.WriteString("top rules hit:\n")
 		for _, r := range s.TopRules {
-			fmt.Fprintf(&sb, "  %s %s %d %s (%s)\n", pad(r.Rule, 20), pad(r.Name, 14), r.Calls, plural(r.Calls, "call", "calls"), FormatRate(rate(r.Calls, b.Inspected)))
+			fmt.Fprintf(&sb, "  %s %s %d %s (%s)\n", pad(r.Rule, 20), pad(r.Name, 14), r.Calls, plural(r.Calls, "call", "calls"), FormatRate(outcome.Rate(r.Calls, b.Inspected)))
 		}
 	}
 	if len(s.WorstAgents) > 0 {
@@ -215,18 +209,16 @@ func plural(n int, one, many string) string {
 
 // tally counts a run's outcomes; safe for concurrent use.
 type tally struct {
-	mu           sync.Mutex
-	total        int
-	listingOver  bool
-	inspected    int
-	unprocessabl int
-	passed       int
-	failedN      int
-	skipped      int
-	processed    int
-	audioS       float64
-	rules        map[string]*RuleHits
-	agents       map[string]*AgentStats
+	mu          sync.Mutex
+	total       int
+	listingOver bool
+	counts      outcome.Counts
+	failedN     int
+	skipped     int
+	processed   int
+	audioS      float64
+	rules       map[string]*RuleHits
+	agents      map[string]*AgentStats
 	// unproc and failures are the calls not inspected; date and loc give
 	// an unprocessable call's date as the store does (store.CallDate).
 	unproc   []CallProblem
@@ -310,13 +302,9 @@ func (t *tally) addStored(c *store.StoredCall) {
 // count adds a call's outcome to the figures; t.mu is held. Rules are
 // those its findings flagged, once each.
 func (t *tally) count(c *store.StoredCall) {
+	t.counts.Add(c.Status, c.Passed, 1)
 	if c.Status != models.StatusInspected {
-		t.unprocessabl++
 		return
-	}
-	t.inspected++
-	if c.Passed {
-		t.passed++
 	}
 	for _, rl := range c.Rules {
 		h := t.rules[rl.Rule]
@@ -356,7 +344,7 @@ func (t *tally) progress() progress {
 	defer t.mu.Unlock()
 	return progress{
 		total:       t.total,
-		done:        t.inspected + t.unprocessabl + t.failedN,
+		done:        t.counts.Results() + t.failedN,
 		processed:   t.processed + t.failedN,
 		listingOver: t.listingOver,
 	}
@@ -366,7 +354,7 @@ func (t *tally) progress() progress {
 func (t *tally) fill(b *store.Batch) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	b.Total, b.Inspected, b.Unprocessable, b.Passed, b.Failed, b.Skipped = t.total, t.inspected, t.unprocessabl, t.passed, t.failedN, t.skipped
+	b.Total, b.Inspected, b.Unprocessable, b.Passed, b.Failed, b.Skipped = t.total, t.counts.Inspected, t.counts.Unprocessable, t.counts.Passed, t.failedN, t.skipped
 }
 
 func (t *tally) summary(cfg Config, b store.Batch, elapsed time.Duration) *Summary {

@@ -1,6 +1,9 @@
 package models
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Inspection statuses of a Result.
 const (
@@ -152,6 +155,10 @@ type Envelope struct {
 	Customer []int8  `json:"customer,omitempty"`
 	Mixed    []int8  `json:"mixed,omitempty"`
 }
+
+// StartMS is a finding's start in whole milliseconds (half away from
+// zero): the key a review of the finding is stored under.
+func StartMS(start float64) int64 { return int64(math.Round(start * 1000)) }
 
 // Finding is one rule hit, pointing at a moment of the call with the
 // evidence a reviewer needs to check it.

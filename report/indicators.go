@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/outcome"
 	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/workbench"
 )
@@ -380,7 +381,7 @@ func (s indicatorSettings) group(c store.IndicatorCount, rv *workbench.PassRate,
 		ComplaintFlagged: c.ComplaintFlagged, ComplaintConfirmed: c.ComplaintConfirmed,
 		ComplaintOverturned: c.ComplaintOverturned(), ComplaintPending: c.ComplaintPending,
 		Surveyed: c.Surveyed, Satisfied: c.Satisfied, Basic: c.Basic, Dissatisfied: c.Dissatisfied,
-		SurveyRate: ratio(c.Surveyed, c.Answered), AnsweredHours: hours(c.AnsweredS), AgentTalkHours: hours(c.AgentTalkS)}
+		SurveyRate: outcome.RatePtr(c.Surveyed, c.Answered), AnsweredHours: hours(c.AnsweredS), AgentTalkHours: hours(c.AgentTalkS)}
 	if rv != nil {
 		counts.ReviewedPassed, counts.Verdicts = &rv.ReviewedPassed, &rv.Verdicts
 	}
@@ -430,10 +431,10 @@ func (s indicatorSettings) row(d IndicatorDef, c store.IndicatorCount, n Indicat
 	}
 	switch d.Key {
 	case IndicatorPass:
-		r.Numerator, r.Denominator, r.Machine = count(c.Passed), count(c.Inspected), ratio(c.Passed, c.Inspected)
+		r.Numerator, r.Denominator, r.Machine = count(c.Passed), count(c.Inspected), outcome.RatePtr(c.Passed, c.Inspected)
 		r.Detail = fmt.Sprintf("质检 %d 通，合格 %d 通，无法处理 %d 通", c.Inspected, c.Passed, c.Unprocessable)
 		if n.ReviewedPassed != nil {
-			r.ReviewedNumerator, r.Reviewed = count(*n.ReviewedPassed), ratio(*n.ReviewedPassed, c.Inspected)
+			r.ReviewedNumerator, r.Reviewed = count(*n.ReviewedPassed), outcome.RatePtr(*n.ReviewedPassed, c.Inspected)
 			r.Detail += fmt.Sprintf("；复核后合格 %d 通（复核结论 %d 通）", *n.ReviewedPassed, *n.Verdicts)
 		} else {
 			r.Detail += "；复核后数值不可用：" + s.noReviewReason
@@ -448,7 +449,7 @@ func (s indicatorSettings) row(d IndicatorDef, c store.IndicatorCount, n Indicat
 			break
 		}
 		r.Numerator, r.ReviewedNumerator, r.Denominator = count(c.ComplaintFlagged), count(c.ComplaintConfirmed), count(c.Answered)
-		r.Machine, r.Reviewed = ratio(c.ComplaintFlagged, c.Answered), ratio(c.ComplaintConfirmed, c.Answered)
+		r.Machine, r.Reviewed = outcome.RatePtr(c.ComplaintFlagged, c.Answered), outcome.RatePtr(c.ComplaintConfirmed, c.Answered)
 		r.Detail += fmt.Sprintf("；疑似投诉 %d 通：成立 %d、推翻 %d、待复核 %d", c.ComplaintFlagged, c.ComplaintConfirmed,
 			n.ComplaintOverturned, c.ComplaintPending)
 	case IndicatorSatisfaction:
@@ -456,7 +457,7 @@ func (s indicatorSettings) row(d IndicatorDef, c store.IndicatorCount, n Indicat
 		if s.onlySatisfied {
 			num, how = c.Satisfied, "只计满意"
 		}
-		r.Numerator, r.Denominator, r.Machine = count(num), count(c.Surveyed), ratio(num, c.Surveyed)
+		r.Numerator, r.Denominator, r.Machine = count(num), count(c.Surveyed), outcome.RatePtr(num, c.Surveyed)
 		sameReviewed()
 		r.Detail = fmt.Sprintf("参评 %d 通（参评率 %s）：满意 %d、基本满意 %d、不满意 %d；%s",
 			c.Surveyed, pctText(n.SurveyRate), c.Satisfied, c.Basic, c.Dissatisfied, how)

@@ -122,7 +122,7 @@ func setupIndicators(t *testing.T) (*store.Store, *workbench.Workbench) {
 				continue
 			}
 			if err := wb.SaveReview(ctx, workbench.Review{Recording: rec, CallID: c.id, Rule: "complaint_risk",
-				StartMS: workbench.StartMS(c.complaints[i]), Decision: d, Reviewer: "qa"}, ""); err != nil {
+				StartMS: models.StartMS(c.complaints[i]), Decision: d, Reviewer: "qa"}, ""); err != nil {
 				t.Fatal(err)
 			}
 		}

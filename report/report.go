@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/outcome"
 	"github.com/callqa/callqa/store"
 )
 
@@ -220,17 +221,9 @@ type PassTable struct {
 	OtherScorecards Omitted `json:"other_scorecards"`
 }
 
-func ratio(n, d int) *float64 {
-	if d == 0 {
-		return nil
-	}
-	r := float64(n) / float64(d)
-	return &r
-}
-
 func passRow(g store.GroupCount) PassRow {
 	r := PassRow{Group: g.Key, Label: g.Label, Inspected: g.Inspected, Passed: g.Passed,
-		Failed: g.Inspected - g.Passed, Unprocessable: g.Unprocessable, PassRate: ratio(g.Passed, g.Inspected)}
+		Failed: g.Failed(), Unprocessable: g.Unprocessable, PassRate: outcome.RatePtr(g.Passed, g.Inspected)}
 	if g.Inspected > 0 {
 		avg := math.Round(g.ScoreSum/float64(g.Inspected)*100) / 100
 		r.AvgScore = &avg
@@ -376,7 +369,7 @@ func RuleHits(ctx context.Context, st Store, o Options) (*RuleTable, error) {
 	t := &RuleTable{Scorecard: f.Scorecard, From: o.From, To: o.To, Inspected: inspected, Rows: make([]RuleRow, 0, len(counts)), OtherScorecards: om}
 	for _, c := range counts {
 		t.Rows = append(t.Rows, RuleRow{Rule: c.Rule, Name: c.Name, Calls: c.Calls, Hits: c.Hits, Inspected: inspected,
-			HitRate: ratio(c.Calls, inspected), Deduct: math.Round(c.Deduct*100) / 100, Vetoes: c.Vetoes})
+			HitRate: outcome.RatePtr(c.Calls, inspected), Deduct: math.Round(c.Deduct*100) / 100, Vetoes: c.Vetoes})
 	}
 	return t, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/outcome"
 )
 
 // RecordingStatus returns the status (models.StatusInspected or
@@ -28,23 +29,11 @@ func (s *Store) RecordingStatus(ctx context.Context, key string, sc models.Score
 	return status, an, nil
 }
 
-// ResultCounts tallies stored results.
-type ResultCounts struct {
-	// Inspected and Unprocessable count results by status.
-	Inspected     int `json:"inspected"`
-	Unprocessable int `json:"unprocessable"`
-	// Passed is among Inspected.
-	Passed int `json:"passed"`
-}
-
-// Done is the number of calls with a result.
-func (c ResultCounts) Done() int { return c.Inspected + c.Unprocessable }
-
 // CountPrefix tallies the results of scorecard version sc whose recording
 // key starts with prefix (e.g. "2026/11/25/"): the progress of a fleet
 // batch, whichever run stored each result.
-func (s *Store) CountPrefix(ctx context.Context, sc models.ScorecardRef, prefix string) (ResultCounts, error) {
-	var c ResultCounts
+func (s *Store) CountPrefix(ctx context.Context, sc models.ScorecardRef, prefix string) (outcome.Counts, error) {
+	var c outcome.Counts
 	esc := likePrefix(prefix)
 	rows, err := s.db.QueryContext(ctx, `SELECT status, passed, COUNT(*) FROM results
 		WHERE scorecard_id = $1 AND scorecard_version = $2 AND recording LIKE $3 ESCAPE '\'

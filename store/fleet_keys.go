@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/outcome"
 )
 
 // keysPerStatement bounds the keys of one multi-row statement: two
@@ -109,7 +110,7 @@ func (s *Store) WithResult(ctx context.Context, sc models.ScorecardRef, an model
 // BatchProgress returns the number of recordings of fleet batch id (its
 // recorded keys: 0 for a batch planned before they were recorded) and the
 // tally of their results for scorecard version sc.
-func (s *Store) BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (total int, c ResultCounts, err error) {
+func (s *Store) BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (total int, c outcome.Counts, err error) {
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM fleet_plan_keys WHERE batch_id = $1`, id).Scan(&total); err != nil {
 		return 0, c, fmt.Errorf("batch progress %s: %w", id, err)
 	}
@@ -129,23 +130,10 @@ func (s *Store) BatchProgress(ctx context.Context, id string, sc models.Scorecar
 		if err := rows.Scan(&status, &passed, &n); err != nil {
 			return 0, c, fmt.Errorf("batch progress %s: %w", id, err)
 		}
-		c.add(status, passed != 0, n)
+		c.Add(status, passed != 0, n)
 	}
 	if err := rows.Err(); err != nil {
 		return 0, c, fmt.Errorf("batch progress %s: %w", id, err)
 	}
 	return total, c, nil
-}
-
-// add counts n results of status (passed among the inspected ones).
-func (c *ResultCounts) add(status string, passed bool, n int) {
-	switch status {
-	case models.StatusInspected:
-		c.Inspected += n
-		if passed {
-			c.Passed += n
-		}
-	case models.StatusUnprocessable:
-		c.Unprocessable += n
-	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/outcome"
 	"github.com/callqa/callqa/store"
 )
 
@@ -52,26 +53,26 @@ func TestBatchKeys(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			progress := func(step string, batch string, wantTotal int, want store.ResultCounts) {
+			progress := func(step string, batch string, wantTotal int, want outcome.Counts) {
 				t.Helper()
 				total, c, err := st.BatchProgress(ctx, batch, sc)
 				if err != nil || total != wantTotal || c != want {
 					t.Fatalf("%s: BatchProgress = %d, %+v, %v; want %d, %+v", step, total, c, err, wantTotal, want)
 				}
 			}
-			progress("no keys", id, 0, store.ResultCounts{})
+			progress("no keys", id, 0, outcome.Counts{})
 			// A listing, then the same listing again (a retried plan).
 			for range 2 {
 				if err := st.AddPlanKeys(ctx, id, keys[:1000]); err != nil {
 					t.Fatal(err)
 				}
 			}
-			progress("listed", id, 1000, store.ResultCounts{})
+			progress("listed", id, 1000, outcome.Counts{})
 			save(key(0), models.StatusInspected, true)
 			save(key(1), models.StatusInspected, false)
 			save(key(2), models.StatusUnprocessable, false)
 			save("2026/11/25/ELSEWHERE.wav", models.StatusInspected, true) // not a key of the batch
-			progress("three results", id, 1000, store.ResultCounts{Inspected: 2, Unprocessable: 1, Passed: 1})
+			progress("three results", id, 1000, outcome.Counts{Inspected: 2, Unprocessable: 1, Passed: 1})
 			// A replan lists more (late recordings); enqueue --key adds one.
 			if err := st.AddPlanKeys(ctx, id, keys); err != nil {
 				t.Fatal(err)
@@ -91,8 +92,8 @@ func TestBatchKeys(t *testing.T) {
 				}
 			}
 			save("2026/11/25/LATE.wav", models.StatusInspected, true)
-			progress("extended", id, 1201, store.ResultCounts{Inspected: 3, Unprocessable: 1, Passed: 2})
-			progress("old batch", old, 0, store.ResultCounts{})
+			progress("extended", id, 1201, outcome.Counts{Inspected: 3, Unprocessable: 1, Passed: 2})
+			progress("old batch", old, 0, outcome.Counts{})
 
 			// An inspected result of an older analysis is no result: the
 			// call is planned again.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/outcome"
 )
 
 func TestFleetQueries(t *testing.T) {
@@ -38,8 +39,8 @@ func TestFleetQueries(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := ResultCounts{Inspected: 3, Unprocessable: 1, Passed: 2}
-			if got != want || got.Done() != 4 {
+			want := outcome.Counts{Inspected: 3, Unprocessable: 1, Passed: 2}
+			if got != want || got.Results() != 4 {
 				t.Fatalf("CountPrefix = %+v, want %+v", got, want)
 			}
 			for _, tt := range []struct {

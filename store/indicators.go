@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+
+	"github.com/callqa/callqa/outcome"
 )
 
 // IndicatorCount is what the evaluation indicators count of one group of
@@ -20,9 +22,9 @@ type IndicatorCount struct {
 	// those whose metadata does not say "answered": false: the calls
 	// answered, the denominator of 投诉率.
 	Results, Answered int
-	// Inspected, Passed and Unprocessable are the pass rate's counts
-	// (answered or not: every inspected call is in 质量控制合格率).
-	Inspected, Passed, Unprocessable int
+	// Counts are the pass rate's (answered or not: every inspected call
+	// is in 质量控制合格率).
+	outcome.Counts
 	// ComplaintFlagged counts the answered calls a complaint rule flagged
 	// (a finding whose rule declares indicator: complaint).
 	// ComplaintConfirmed counts those of them with a complaint finding a

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/outcome"
 )
 
 // Report groupings of GroupCounts.
@@ -64,9 +65,8 @@ type GroupCount struct {
 	Key string
 	// Label is the agent's name for GroupAgent, else Key.
 	Label string
-	// Inspected counts inspected calls, Passed those that passed,
-	// Unprocessable the calls that could not be inspected.
-	Inspected, Passed, Unprocessable int
+	// Counts are the group's outcomes.
+	outcome.Counts
 	// ScoreSum is the sum of the scores of the inspected calls.
 	ScoreSum float64
 }

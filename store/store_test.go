@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/internal/testsvc"
+	"github.com/callqa/callqa/outcome"
 
 	"github.com/callqa/callqa/models"
 )
@@ -343,25 +344,25 @@ func testQueries(t *testing.T, s *Store) {
 		want []GroupCount
 	}{
 		{"day", all, GroupDay, []GroupCount{
-			{Key: "2026-11-24", Label: "2026-11-24", Inspected: 2, Passed: 1, Unprocessable: 1, ScoreSum: 150},
-			{Key: "2026-11-25", Label: "2026-11-25", Inspected: 3, Passed: 1, ScoreSum: 190},
-			{Key: "2026-12-01", Label: "2026-12-01", Inspected: 1, Passed: 1, ScoreSum: 85},
+			{Key: "2026-11-24", Label: "2026-11-24", Counts: outcome.Counts{Inspected: 2, Passed: 1, Unprocessable: 1}, ScoreSum: 150},
+			{Key: "2026-11-25", Label: "2026-11-25", Counts: outcome.Counts{Inspected: 3, Passed: 1}, ScoreSum: 190},
+			{Key: "2026-12-01", Label: "2026-12-01", Counts: outcome.Counts{Inspected: 1, Passed: 1}, ScoreSum: 85},
 		}},
 		{"month", all, GroupMonth, []GroupCount{
-			{Key: "2026-11", Label: "2026-11", Inspected: 5, Passed: 2, Unprocessable: 1, ScoreSum: 340},
-			{Key: "2026-12", Label: "2026-12", Inspected: 1, Passed: 1, ScoreSum: 85},
+			{Key: "2026-11", Label: "2026-11", Counts: outcome.Counts{Inspected: 5, Passed: 2, Unprocessable: 1}, ScoreSum: 340},
+			{Key: "2026-12", Label: "2026-12", Counts: outcome.Counts{Inspected: 1, Passed: 1}, ScoreSum: 85},
 		}},
 		{"team in November", ReportFilter{Scorecard: testsvc.Scorecard, From: "2026-11-01", To: "2026-11-30"}, GroupTeam, []GroupCount{
-			{Key: "一组", Label: "一组", Inspected: 3, Passed: 2, Unprocessable: 1, ScoreSum: 250},
-			{Key: "二组", Label: "二组", Inspected: 2, Passed: 0, ScoreSum: 90},
+			{Key: "一组", Label: "一组", Counts: outcome.Counts{Inspected: 3, Passed: 2, Unprocessable: 1}, ScoreSum: 250},
+			{Key: "二组", Label: "二组", Counts: outcome.Counts{Inspected: 2, Passed: 0}, ScoreSum: 90},
 		}},
 		{"agent from the 25th", ReportFilter{Scorecard: testsvc.Scorecard, From: "2026-11-25"}, GroupAgent, []GroupCount{
-			{Key: "A1", Label: "名A1", Inspected: 2, Passed: 2, ScoreSum: 185},
-			{Key: "B1", Label: "名B1", Inspected: 2, Passed: 0, ScoreSum: 90},
+			{Key: "A1", Label: "名A1", Counts: outcome.Counts{Inspected: 2, Passed: 2}, ScoreSum: 185},
+			{Key: "B1", Label: "名B1", Counts: outcome.Counts{Inspected: 2, Passed: 0}, ScoreSum: 90},
 		}},
 		{"queue", all, GroupQueue, []GroupCount{
-			{Key: "", Label: "", Inspected: 0, Unprocessable: 1},
-			{Key: "社保", Label: "社保", Inspected: 6, Passed: 3, ScoreSum: 425},
+			{Key: "", Label: "", Counts: outcome.Counts{Inspected: 0, Unprocessable: 1}},
+			{Key: "社保", Label: "社保", Counts: outcome.Counts{Inspected: 6, Passed: 3}, ScoreSum: 425},
 		}},
 		{"empty range", ReportFilter{Scorecard: testsvc.Scorecard, From: "2027-01-01"}, GroupDay, nil},
 	}

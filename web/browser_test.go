@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/workbench"
 )
 
@@ -197,7 +198,7 @@ func TestBrowserReview(t *testing.T) {
 	}
 	// Overturning without a reason says so on the finding, and stays.
 	first := res.Findings[deducting[0]]
-	li0 := fmt.Sprintf(`#f-%s-%d`, first.Rule, workbench.StartMS(first.Start))
+	li0 := fmt.Sprintf(`#f-%s-%d`, first.Rule, models.StartMS(first.Start))
 	do("overturn without a reason",
 		chromedp.Click(chromedp.CSS(li0+` button.overturn`)),
 		chromedp.WaitVisible(chromedp.CSS(li0+` .form-error`)),
@@ -209,7 +210,7 @@ func TestBrowserReview(t *testing.T) {
 	// Overturn every deducting finding (the call fails until none is left).
 	for _, i := range deducting {
 		f := res.Findings[i]
-		li := fmt.Sprintf(`#f-%s-%d`, f.Rule, workbench.StartMS(f.Start))
+		li := fmt.Sprintf(`#f-%s-%d`, f.Rule, models.StartMS(f.Start))
 		do("overturn "+li,
 			chromedp.WaitVisible(chromedp.CSS(li+` input[name="comment"]`)),
 			chromedp.SendKeys(chromedp.CSS(li+` input[name="comment"]`), "浏览器测试：误报"),

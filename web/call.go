@@ -163,7 +163,7 @@ func (s *Server) callData(r *http.Request, c callRef, sv *served) (*callView, er
 		byID[sv.Rules[i].ID] = &sv.Rules[i]
 	}
 	for i, f := range res.Findings {
-		ms := workbench.StartMS(f.Start)
+		ms := models.StartMS(f.Start)
 		rv := byKey[f.Rule+"@"+strconv.FormatInt(ms, 10)]
 		if rv != nil {
 			used[rv] = true
@@ -585,7 +585,7 @@ func (s *Server) saveReview(r *http.Request, c callRef, in reviewInput) (*workbe
 	}
 	found := false
 	for _, f := range res.Findings {
-		if f.Rule == in.Rule && workbench.StartMS(f.Start) == in.StartMS {
+		if f.Rule == in.Rule && models.StartMS(f.Start) == in.StartMS {
 			found = true
 			break
 		}

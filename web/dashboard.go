@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/outcome"
 	"github.com/callqa/callqa/report"
 	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/workbench"
@@ -215,8 +216,8 @@ func (s *Server) dashboardData(r *http.Request, parts ...string) (*dashboard, er
 		if x.Label == "" {
 			x.Label = "（未填）"
 		}
-		if pr.Inspected > 0 {
-			x.ReviewedRate = float64(rv.ReviewedPassed) / float64(pr.Inspected)
+		if r, ok := outcome.Rate(rv.ReviewedPassed, pr.Inspected); ok {
+			x.ReviewedRate = r
 		}
 		return x
 	}

@@ -14,7 +14,6 @@ import (
 	"github.com/callqa/callqa/internal/testsvc"
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/report"
-	"github.com/callqa/callqa/workbench"
 )
 
 // callComplaint is the sample call whose customer threatens to complain.
@@ -112,7 +111,7 @@ func dashboardIndicators(t *testing.T, b *bundle) {
 		t.Fatalf("%s has no complaint finding: %+v", callComplaint, r.Findings)
 	}
 	resp := rc.postForm("/calls/"+callComplaint+"/reviews", url.Values{"rule": {complaint.Rule},
-		"start_ms": {strconv.FormatInt(workbench.StartMS(complaint.Start), 10)}, "decision": {"confirm"}})
+		"start_ms": {strconv.FormatInt(models.StartMS(complaint.Start), 10)}, "decision": {"confirm"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("confirm: %d %s", resp.StatusCode, bodyOf(resp))
 	}

@@ -109,7 +109,7 @@ func servedScorecard(t *testing.T, b *bundle) {
 	// re-scores it to passed; my-card, without a definition, does not
 	// (the reviewer's verdict decides).
 	for _, f := range tabooFindings {
-		body := fmt.Sprintf(`{"rule":%q,"start_ms":%d,"decision":"overturn","comment":"误报"}`, f.Rule, workbench.StartMS(f.Start))
+		body := fmt.Sprintf(`{"rule":%q,"start_ms":%d,"decision":"overturn","comment":"误报"}`, f.Rule, models.StartMS(f.Start))
 		if resp := rev.postJSON("/api/calls/"+callTaboo+"/reviews", body); resp.StatusCode != 200 {
 			t.Fatalf("overturn: %d %s", resp.StatusCode, bodyOf(resp))
 		}

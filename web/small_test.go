@@ -23,7 +23,7 @@ func TestReviewFormErrors(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Config{InsecureCookies: true})
 	f := firstDeduction(t, b.result(t, callGreeting))
-	ms := strconv.FormatInt(workbench.StartMS(f.Start), 10)
+	ms := strconv.FormatInt(models.StartMS(f.Start), 10)
 	rev := b.login(t, reviewer)
 	call := "/calls/" + callGreeting
 
@@ -82,7 +82,7 @@ func TestActionLogChinese(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Config{InsecureCookies: true})
 	f := firstDeduction(t, b.result(t, callGreeting))
-	ms := strconv.FormatInt(workbench.StartMS(f.Start), 10)
+	ms := strconv.FormatInt(models.StartMS(f.Start), 10)
 	rev := b.login(t, reviewer)
 	call := "/calls/" + callGreeting
 	for _, form := range []url.Values{
@@ -97,7 +97,7 @@ func TestActionLogChinese(t *testing.T) {
 		t.Fatalf("verdict: %d", resp.StatusCode)
 	}
 	page := bodyOf(rev.get(call))
-	at := fmt.Sprintf("%s@%.3fs", f.Rule, float64(workbench.StartMS(f.Start))/1000)
+	at := fmt.Sprintf("%s@%.3fs", f.Rule, float64(models.StartMS(f.Start))/1000)
 	for _, want := range []string{"复核 确认 " + at, "复核 推翻 " + at + " 误报", "结论 判定合格 可以"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("action log lacks %q", want)
@@ -189,7 +189,7 @@ func TestBodyLimits(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Config{InsecureCookies: true})
 	f := firstDeduction(t, b.result(t, callGreeting))
-	ms := workbench.StartMS(f.Start)
+	ms := models.StartMS(f.Start)
 	rev := b.login(t, reviewer)
 	call := "/calls/" + callGreeting
 	big := strings.Repeat("长", 4<<20) // 12 MB of text, 36 MB encoded

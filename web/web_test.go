@@ -44,7 +44,7 @@ func TestRoutesByRole(t *testing.T) {
 func routesByRole(t *testing.T, b *bundle) {
 	r := b.result(t, callGreeting)
 	f := firstDeduction(t, r)
-	ms := strconv.FormatInt(workbench.StartMS(f.Start), 10)
+	ms := strconv.FormatInt(models.StartMS(f.Start), 10)
 	call := "/calls/" + callGreeting
 	api := "/api/calls/" + callGreeting
 	reviewForm := url.Values{"rule": {f.Rule}, "start_ms": {ms}, "decision": {"confirm"}}
@@ -188,7 +188,7 @@ func TestCSRF(t *testing.T) {
 	b := setup(t, Config{InsecureCookies: true})
 	r := b.result(t, callGreeting)
 	f := firstDeduction(t, r)
-	ms := strconv.FormatInt(workbench.StartMS(f.Start), 10)
+	ms := strconv.FormatInt(models.StartMS(f.Start), 10)
 	c := b.login(t, reviewer)
 	other := b.login(t, admin)
 	path := "/calls/" + callGreeting + "/reviews"
@@ -257,7 +257,7 @@ func TestBadParameters(t *testing.T) {
 	b := setup(t, Config{InsecureCookies: true})
 	r := b.result(t, callGreeting)
 	f := firstDeduction(t, r)
-	ms := strconv.FormatInt(workbench.StartMS(f.Start), 10)
+	ms := strconv.FormatInt(models.StartMS(f.Start), 10)
 	rev := b.login(t, reviewer)
 	adm := b.login(t, admin)
 	call := "/calls/" + callGreeting
@@ -422,7 +422,7 @@ func reviewFlow(t *testing.T, b *bundle) {
 	overturn := func(f models.Finding) {
 		t.Helper()
 		resp := c.postForm("/calls/"+call+"/reviews", url.Values{"rule": {f.Rule},
-			"start_ms": {strconv.FormatInt(workbench.StartMS(f.Start), 10)}, "decision": {"overturn"}, "comment": {"ASR 误识别"}})
+			"start_ms": {strconv.FormatInt(models.StartMS(f.Start), 10)}, "decision": {"overturn"}, "comment": {"ASR 误识别"}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("overturn: %d %s", resp.StatusCode, bodyOf(resp))
 		}

@@ -64,11 +64,11 @@ func TestCallIDClash(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := fmt.Sprint(gs); got != "[{2026-11-25 2026-11-25 3 2 0 275} {2026-11-26 2026-11-26 1 1 0 90}]" {
+			if got := fmt.Sprint(gs); got != "[{2026-11-25 2026-11-25 {3 0 2} 275} {2026-11-26 2026-11-26 {1 0 1} 90}]" {
 				t.Errorf("GroupCounts by day = %s", got)
 			}
 			for prefix, want := range map[string]int{"2026/11/25/": 3, "2026/11/26/": 1} {
-				if c, err := st.CountPrefix(ctx, testsvc.Scorecard, prefix); err != nil || c.Done() != want {
+				if c, err := st.CountPrefix(ctx, testsvc.Scorecard, prefix); err != nil || c.Results() != want {
 					t.Errorf("CountPrefix(%s) = %+v, %v; want %d done", prefix, c, err, want)
 				}
 			}

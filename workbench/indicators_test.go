@@ -95,7 +95,7 @@ func saveIndicatorFixture(t *testing.T, st *store.Store, wb *Workbench) {
 		}
 		review := func(rule string, start float64, decision string) {
 			t.Helper()
-			if err := wb.SaveReview(ctx, Review{Recording: rec, CallID: c.id, Rule: rule, StartMS: StartMS(start),
+			if err := wb.SaveReview(ctx, Review{Recording: rec, CallID: c.id, Rule: rule, StartMS: models.StartMS(start),
 				Decision: decision, Reviewer: "qa"}, ""); err != nil {
 				t.Fatal(err)
 			}

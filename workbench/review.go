@@ -7,13 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"math"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/pipeline/score"
+	"github.com/callqa/callqa/outcome"
 	"github.com/callqa/callqa/store"
 )
 
@@ -71,9 +70,6 @@ type Verdict struct {
 	ScorecardVersion int       `json:"scorecard_version,omitempty"`
 	ReviewedAt       time.Time `json:"reviewed_at"`
 }
-
-// StartMS is a finding start in whole milliseconds, the key reviews use.
-func StartMS(start float64) int64 { return int64(math.Round(start * 1000)) }
 
 // SaveReview records (or replaces) a review of a finding and its audit entry
 // in one transaction.
@@ -374,7 +370,7 @@ func (w *Workbench) Outcomes(ctx context.Context, sc *models.Scorecard, f CallFi
 		return nil, fmt.Errorf("outcomes: %w", err)
 	}
 	for k, i := range rescore {
-		out[i].ReviewedPassed = reviewedPassed(sc, false, findings[k], overturned[k.recording])
+		out[i].ReviewedPassed = outcome.ReviewedPassed(sc, false, nil, findings[k], overturned[k.recording].has)
 	}
 	return out, nil
 }
@@ -392,7 +388,7 @@ const rescoreCond = ` AND r.passed = 0 AND v.passed IS NULL
 
 // rescoreInputs loads the stored findings and the overturned review keys of
 // the results Outcomes re-scores (where and args are the filter's).
-func (w *Workbench) rescoreInputs(ctx context.Context, where string, args []any) (map[resultKey][]models.Finding, map[string]map[reviewKey]bool, error) {
+func (w *Workbench) rescoreInputs(ctx context.Context, where string, args []any) (map[resultKey][]models.Finding, map[string]reviewKeys, error) {
 	findings := map[resultKey][]models.Finding{}
 	rows, err := w.db.QueryContext(ctx, w.q(`SELECT fd.recording, fd.scorecard_id, fd.scorecard_version, fd.rule, fd.start_s, fd.end_s, fd.deduct, fd.veto, fd.review
 		FROM findings fd JOIN results r ON r.recording = fd.recording AND r.scorecard_id = fd.scorecard_id AND r.scorecard_version = fd.scorecard_version
@@ -417,7 +413,7 @@ func (w *Workbench) rescoreInputs(ctx context.Context, where string, args []any)
 	}
 	rows.Close()
 
-	overturned := map[string]map[reviewKey]bool{}
+	overturned := map[string]reviewKeys{}
 	rows, err = w.db.QueryContext(ctx, w.q(`SELECT rv.recording, rv.rule, rv.start_ms FROM reviews rv
 		WHERE rv.decision = 'overturn' AND rv.recording IN (SELECT r.recording FROM results r LEFT JOIN verdicts v ON v.recording = r.recording
 		WHERE `+where+rescoreCond+`)`), args...)
@@ -432,7 +428,7 @@ func (w *Workbench) rescoreInputs(ctx context.Context, where string, args []any)
 			return nil, nil, fmt.Errorf("overturns: %w", err)
 		}
 		if overturned[id] == nil {
-			overturned[id] = map[reviewKey]bool{}
+			overturned[id] = reviewKeys{}
 		}
 		overturned[id][k] = true
 	}
@@ -657,6 +653,13 @@ type PassRate struct {
 	ReviewedRate   float64 `json:"reviewed_rate"`
 }
 
+// setRates sets the group's rates from its counts (outcome.Rate); a group
+// always has calls.
+func (g *PassRate) setRates() {
+	g.Rate, _ = outcome.Rate(g.Passed, g.Calls)
+	g.ReviewedRate, _ = outcome.Rate(g.ReviewedPassed, g.Calls)
+}
+
 // GroupPassRates groups outcomes by key (e.g. the call date) and returns
 // the machine and reviewed pass rate of each group, by key. A nil key puts
 // every call in one group with an empty key.
@@ -689,42 +692,29 @@ func GroupPassRates(outcomes []CallOutcome, key func(CallOutcome) (key, label st
 	out := make([]PassRate, 0, len(keys))
 	for _, k := range keys {
 		g := groups[k]
-		g.Rate = float64(g.Passed) / float64(g.Calls)
-		g.ReviewedRate = float64(g.ReviewedPassed) / float64(g.Calls)
+		g.setRates()
 		out = append(out, *g)
 	}
 	return out
 }
 
-// ReviewedVerdict is the reviewed verdict of one result, the rule of the
-// reviewed pass rate (Outcomes computes the same for many calls):
-//
-//  1. a reviewer's final verdict v, where there is one, replaces the machine's;
-//  2. otherwise a call the machine passed stays passed (overturning a
-//     finding never costs points);
-//  3. otherwise, if some of its findings were overturned, the call is
-//     re-scored as the engine scores it (score.Score with sc) from its
-//     findings minus the overturned ones: a partial overturn that lifts the
-//     score to the pass mark passes it, a veto left standing still fails
-//     it, and a later hit of a capped rule that cost nothing now costs the
-//     deduction of the overturned one. Each finding's raw deduction is its
-//     rule's deduct in sc (a stored finding carries its cost after capping),
-//     or its stored cost when sc lacks the rule;
-//  4. otherwise the machine's failed stands.
-//
-// sc is the scorecard the result was scored with (its base, pass mark and
-// rules); the workbench passes the one it serves. It must not be nil.
+// ReviewedVerdict is the reviewed verdict of one result given its reviews
+// and final verdict (outcome.ReviewedPassed, which Outcomes and
+// GroupedPassRates compute for many calls at once). sc is the scorecard
+// the result was scored with (its base, pass mark and rules); the
+// workbench passes the one it serves. It must not be nil.
 func ReviewedVerdict(sc *models.Scorecard, r *models.Result, reviews []Review, v *Verdict) bool {
+	var verdict *bool
 	if v != nil {
-		return v.Passed
+		verdict = &v.Passed
 	}
-	overturned := map[reviewKey]bool{}
+	overturned := reviewKeys{}
 	for _, rv := range reviews {
 		if rv.Decision == DecisionOverturn {
 			overturned[reviewKey{rv.Rule, rv.StartMS}] = true
 		}
 	}
-	return reviewedPassed(sc, r.Passed, r.Findings, overturned)
+	return outcome.ReviewedPassed(sc, r.Passed, verdict, r.Findings, overturned.has)
 }
 
 // reviewKey is what a review is keyed by within a call.
@@ -733,33 +723,12 @@ type reviewKey struct {
 	startMS int64
 }
 
-// reviewedPassed is steps 2 to 4 of ReviewedVerdict: the verdict of a call
-// without a final verdict, given its machine verdict, its stored findings
-// and the keys of its overturned findings.
-func reviewedPassed(sc *models.Scorecard, passed bool, findings []models.Finding, overturned map[reviewKey]bool) bool {
-	if passed || len(overturned) == 0 {
-		return passed
-	}
-	deduct := make(map[string]float64, len(sc.Rules))
-	for _, r := range sc.Rules {
-		deduct[r.ID] = r.Deduct
-	}
-	hits := make([]models.Finding, 0, len(findings))
-	for _, f := range findings {
-		if overturned[reviewKey{f.Rule, StartMS(f.Start)}] {
-			continue
-		}
-		if d, ok := deduct[f.Rule]; ok {
-			f.Deduct = d
-		}
-		hits = append(hits, f)
-	}
-	if len(hits) == len(findings) {
-		return passed // nothing overturned applies to this result
-	}
-	_, _, ok, _ := score.Score(sc, hits)
-	return ok
-}
+// reviewKeys is the set of overturned findings of a call.
+type reviewKeys map[reviewKey]bool
+
+// has reports whether the finding of rule at startMS is in the set; a nil
+// set has none.
+func (ks reviewKeys) has(rule string, startMS int64) bool { return ks[reviewKey{rule, startMS}] }
 
 // groupKey is the key, in grouping by, of a call of that day, team, agent
 // id and queue; ok is false for an unknown grouping.
@@ -793,7 +762,7 @@ func groupKey(by, day, team, agent, queue string) (key string, ok bool) {
 // verdicts and the reviewed passes that need no re-scoring (a final
 // verdict decides, else a machine pass stands); only the calls Outcomes
 // re-scores (failed, no final verdict, an overturned finding) are
-// re-scored, in Go by reviewedPassed, and the passes added to their
+// re-scored, in Go by outcome.ReviewedPassed, and the passes added to their
 // groups. sc must not be nil.
 func (w *Workbench) GroupedPassRates(ctx context.Context, sc *models.Scorecard, f CallFilter, groups ...string) (map[string][]PassRate, error) {
 	if sc == nil {
@@ -876,8 +845,7 @@ func (acc groupAcc) rates() map[string][]PassRate {
 	for by, gs := range acc {
 		rates := make([]PassRate, 0, len(gs))
 		for _, g := range gs {
-			g.Rate = float64(g.Passed) / float64(g.Calls)
-			g.ReviewedRate = float64(g.ReviewedPassed) / float64(g.Calls)
+			g.setRates()
 			rates = append(rates, *g)
 		}
 		sort.Slice(rates, func(i, j int) bool { return rates[i].Key < rates[j].Key })
@@ -921,7 +889,7 @@ func (w *Workbench) addRescored(ctx context.Context, sc *models.Scorecard, where
 		return err
 	}
 	for _, c := range calls {
-		if !reviewedPassed(sc, false, findings[c.key], overturned[c.key.recording]) {
+		if !outcome.ReviewedPassed(sc, false, nil, findings[c.key], overturned[c.key.recording].has) {
 			continue
 		}
 		for by, gs := range acc {

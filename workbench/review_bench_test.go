@@ -87,7 +87,7 @@ func seedOutcomes(tb testing.TB, st *store.Store, wb *Workbench, sc *models.Scor
 		}
 		for _, d := range c.reviews {
 			f := c.hits[d.hit]
-			err := wb.SaveReview(ctx, Review{Recording: "2026/11/" + id + ".wav", CallID: id, Rule: f.Rule, StartMS: StartMS(f.Start), Decision: d.decision,
+			err := wb.SaveReview(ctx, Review{Recording: "2026/11/" + id + ".wav", CallID: id, Rule: f.Rule, StartMS: models.StartMS(f.Start), Decision: d.decision,
 				Reviewer: "ann", ScorecardID: sc.ID, ScorecardVersion: 1}, "")
 			if err != nil {
 				tb.Fatal(err)

@@ -484,7 +484,7 @@ func TestReviewedPassRate(t *testing.T) {
 			results[tc.id] = r
 			for _, d := range tc.reviews {
 				f := tc.hits[d.hit]
-				err := wb.SaveReview(ctx, Review{Recording: key(tc.id), CallID: tc.id, Rule: f.Rule, StartMS: StartMS(f.Start), Decision: d.decision,
+				err := wb.SaveReview(ctx, Review{Recording: key(tc.id), CallID: tc.id, Rule: f.Rule, StartMS: models.StartMS(f.Start), Decision: d.decision,
 					Reviewer: "ann", ScorecardID: "hotline", ScorecardVersion: 1}, "127.0.0.1")
 				if err != nil {
 					t.Fatal(err)
@@ -679,7 +679,7 @@ func TestOverturnRatesCountFindingsOfTheResult(t *testing.T) {
 		// Version 1: greeting at 1.0004 s (1000 ms) and closing at 60 s.
 		saveCall(t, st, "moved", 1, false, greet(1.0004), closing(60))
 		for _, rv := range []Review{
-			{Recording: key("moved"), CallID: "moved", Rule: "greeting", StartMS: StartMS(1.0004), Decision: DecisionOverturn, Comment: "误判", Reviewer: "ann", ScorecardID: "hotline", ScorecardVersion: 1},
+			{Recording: key("moved"), CallID: "moved", Rule: "greeting", StartMS: models.StartMS(1.0004), Decision: DecisionOverturn, Comment: "误判", Reviewer: "ann", ScorecardID: "hotline", ScorecardVersion: 1},
 			{Recording: key("moved"), CallID: "moved", Rule: "closing", StartMS: 60000, Decision: DecisionConfirm, Reviewer: "ann", ScorecardID: "hotline", ScorecardVersion: 1},
 		} {
 			if err := wb.SaveReview(ctx, rv, "127.0.0.1"); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/outcome"
 	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/source"
 	"github.com/callqa/callqa/store"
@@ -70,7 +71,7 @@ type PlanStore interface {
 	// AddPlanKeys records listed recordings as the batch's;
 	// BatchProgress counts them and their results.
 	AddPlanKeys(ctx context.Context, id string, keys []string) error
-	BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (int, store.ResultCounts, error)
+	BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (int, outcome.Counts, error)
 	// WithResult says which recordings already have a result: those are
 	// not enqueued again.
 	WithResult(ctx context.Context, sc models.ScorecardRef, an models.AnalysisRef, keys []string) (map[string]bool, error)

@@ -13,6 +13,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/outcome"
 	"github.com/callqa/callqa/store"
 )
 
@@ -20,9 +21,9 @@ import (
 type StatusStore interface {
 	GetBatch(ctx context.Context, id string) (*store.Batch, error)
 	UpdateBatch(ctx context.Context, b *store.Batch) error
-	CountPrefix(ctx context.Context, sc models.ScorecardRef, prefix string) (store.ResultCounts, error)
+	CountPrefix(ctx context.Context, sc models.ScorecardRef, prefix string) (outcome.Counts, error)
 	Planned(ctx context.Context, id string) (total int, planned bool, err error)
-	BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (int, store.ResultCounts, error)
+	BatchProgress(ctx context.Context, id string, sc models.ScorecardRef) (int, outcome.Counts, error)
 	Clashes(ctx context.Context, f store.ClashFilter) ([]store.Clash, error)
 }
 
@@ -50,8 +51,8 @@ type Status struct {
 	// added to it.
 	Total int `json:"total"`
 	// Results tallies the calls of the batch with a result.
-	Results store.ResultCounts `json:"results"`
-	Done    int                `json:"done"`
+	Results outcome.Counts `json:"results"`
+	Done    int            `json:"done"`
 	// Retrying and Archived count the batch's call:inspect tasks waiting
 	// for a retry and given up (dead; unprocessable calls are archived
 	// too, with their result stored).
@@ -146,7 +147,7 @@ func BatchStatus(ctx context.Context, q *asynq.Inspector, results StatusStore, i
 		// results under its prefix.
 		return nil, fmt.Errorf("status: %w", err)
 	}
-	st.Done = st.Results.Done()
+	st.Done = st.Results.Results()
 	st.Missing = max(st.Total-st.Done, 0)
 	if st.Clashes, err = results.Clashes(ctx, store.ClashFilter{Scorecard: b.Scorecard, Prefix: b.Prefix}); err != nil {
 		return nil, fmt.Errorf("status: %w", err)
@@ -178,10 +179,7 @@ func BatchStatus(ctx context.Context, q *asynq.Inspector, results StatusStore, i
 	}
 	switch {
 	case st.Complete:
-		if st.Results.Inspected > 0 {
-			r := float64(st.Results.Passed) / float64(st.Results.Inspected)
-			st.PassRate = &r
-		}
+		st.PassRate = outcome.RatePtr(st.Results.Passed, st.Results.Inspected)
 		if b.Status == store.BatchRunning {
 			b.Inspected, b.Unprocessable, b.Passed = st.Results.Inspected, st.Results.Unprocessable, st.Results.Passed
 			b.Status, b.FinishedAt = store.BatchFinished, time.Now()

@@ -65,3 +65,34 @@ func Score(sc *models.Scorecard, hits []models.Finding) (out []models.Finding, s
 	passed = score >= sc.PassScore && !veto
 	return out, score, passed, review
 }
+
+// Rescore is the verdict of a call scored with sc from its stored findings
+// without those a reviewer overturned (overturned reports them by rule and
+// models.StartMS of their start). Each remaining finding costs its rule's
+// deduct in sc again (a stored finding carries its cost after capping, so
+// a later hit of a capped rule that cost nothing now costs the deduction
+// of the overturned one), or its stored cost when sc lacks the rule; a
+// veto left standing still fails the call. rescored is false when no
+// finding was overturned: the stored verdict stands and passed means
+// nothing. sc must not be nil.
+func Rescore(sc *models.Scorecard, findings []models.Finding, overturned func(rule string, startMS int64) bool) (passed, rescored bool) {
+	deduct := make(map[string]float64, len(sc.Rules))
+	for _, r := range sc.Rules {
+		deduct[r.ID] = r.Deduct
+	}
+	hits := make([]models.Finding, 0, len(findings))
+	for _, f := range findings {
+		if overturned(f.Rule, models.StartMS(f.Start)) {
+			continue
+		}
+		if d, ok := deduct[f.Rule]; ok {
+			f.Deduct = d
+		}
+		hits = append(hits, f)
+	}
+	if len(hits) == len(findings) {
+		return false, false
+	}
+	_, _, passed, _ = Score(sc, hits)
+	return passed, true
+}

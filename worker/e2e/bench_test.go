@@ -73,11 +73,11 @@ func BenchmarkFleet(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if c.Done() == len(f.ids) {
+					if c.Results() == len(f.ids) {
 						break
 					}
 					if time.Now().After(deadline) {
-						b.Fatalf("%d of %d calls done after 5 minutes", c.Done(), len(f.ids))
+						b.Fatalf("%d of %d calls done after 5 minutes", c.Results(), len(f.ids))
 					}
 					time.Sleep(20 * time.Millisecond)
 				}

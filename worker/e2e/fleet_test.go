@@ -644,16 +644,16 @@ func TestFleetWorkerKilled(t *testing.T) {
 		}
 		// The 4 broken calls sort first and take no time: kill it in a
 		// valid call.
-		if len(active) > 0 && c.Done() >= 5 {
+		if len(active) > 0 && c.Results() >= 5 {
 			if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
 			orphan = active[0].ID
-			t.Logf("killed the worker after %d results, with task %s active", c.Done(), orphan)
+			t.Logf("killed the worker after %d results, with task %s active", c.Results(), orphan)
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the worker never got going: %d results", c.Done())
+			t.Fatalf("the worker never got going: %d results", c.Results())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -727,7 +727,7 @@ func TestFleetDrain(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(active) > 0 && c.Done() >= 5 { // past the 4 broken calls: a real one, ~3 s long
+		if len(active) > 0 && c.Results() >= 5 { // past the 4 broken calls: a real one, ~3 s long
 			inFlight = active[0]
 		}
 		if time.Now().After(deadline) {
