@@ -122,6 +122,25 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
+// benchFirstDetector measures what a process's first detector at rate
+// costs: the embedded model's first Load and that rate's network, without
+// the caching of Load (callqa inspect of an 8 kHz call pays it once).
+func benchFirstDetector(b *testing.B, rate int) {
+	b.ReportAllocs()
+	for b.Loop() {
+		m, err := embeddedModel()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := m.NewDetector(rate); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFirstDetector8k(b *testing.B)  { benchFirstDetector(b, 8000) }
+func BenchmarkFirstDetector16k(b *testing.B) { benchFirstDetector(b, 16000) }
+
 // BenchmarkGemvLSTM is the LSTM's mat-vec (512x256) with each kernel.
 func BenchmarkGemvLSTM(b *testing.B) {
 	m, err := Load()
