@@ -109,8 +109,8 @@ func BenchmarkSTFT8k(b *testing.B) {
 	}
 }
 
-// BenchmarkDecode is what the first Load costs: parsing the embedded ONNX
-// file and preparing the layouts.
+// BenchmarkDecode is Decode of the ONNX file: parsing it and preparing
+// both rates' layouts (Load reads the weights files instead).
 func BenchmarkDecode(b *testing.B) {
 	data := []byte(onnxFile)
 	b.SetBytes(int64(len(data)))
