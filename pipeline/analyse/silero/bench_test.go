@@ -109,8 +109,8 @@ func BenchmarkSTFT8k(b *testing.B) {
 	}
 }
 
-// BenchmarkDecode is what the first Load costs: parsing the embedded ONNX
-// file and preparing the layouts.
+// BenchmarkDecode is Decode of the ONNX file: parsing it and preparing
+// both rates' layouts (Load reads the weights files instead).
 func BenchmarkDecode(b *testing.B) {
 	data := []byte(onnxFile)
 	b.SetBytes(int64(len(data)))
@@ -121,6 +121,25 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// benchFirstDetector measures what a process's first detector at rate
+// costs: the embedded model's first Load and that rate's network, without
+// the caching of Load (callqa inspect of an 8 kHz call pays it once).
+func benchFirstDetector(b *testing.B, rate int) {
+	b.ReportAllocs()
+	for b.Loop() {
+		m, err := embeddedModel()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := m.NewDetector(rate); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFirstDetector8k(b *testing.B)  { benchFirstDetector(b, 8000) }
+func BenchmarkFirstDetector16k(b *testing.B) { benchFirstDetector(b, 16000) }
 
 // BenchmarkGemvLSTM is the LSTM's mat-vec (512x256) with each kernel.
 func BenchmarkGemvLSTM(b *testing.B) {

@@ -18,10 +18,16 @@
 //   - one LSTM cell with 128 units, whose state (h, c) is kept;
 //   - ReLU, a 1x1 convolution to one value and a sigmoid.
 //
-// The 8 kHz and 16 kHz networks have separate weights; both are read from
-// the upstream ONNX file, embedded byte for byte (silero_vad.onnx, sha256
-// 1a153a22...88e3), by a small protobuf reader, on the first call to Load
-// (a few milliseconds; nothing happens at package initialisation).
+// The 8 kHz and 16 kHz networks have separate weights, in the upstream
+// ONNX file (silero_vad.onnx, sha256 1a153a22...88e3, kept byte for byte
+// beside the code). Decode reads such a file with a small protobuf reader
+// and checks it (a few milliseconds). Load does not parse it: go generate
+// writes each rate's weights, laid out as the detector reads them, to
+// weights_8k.bin and weights_16k.bin, which are embedded, and the tests
+// check that they are what Decode makes of the ONNX file, bit for bit.
+// Each rate's network is read from them on its first detector (views of
+// the embedded bytes, tens of microseconds; nothing happens at package
+// initialisation).
 //
 // # Use
 //

@@ -1,47 +1,40 @@
 package silero
 
 import (
-	_ "embed"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"sync"
-	"unsafe"
 )
 
-// onnxFile is upstream's silero_vad.onnx (v5), byte for byte; see LICENSE.
-// A string, so that the embedded copy cannot be modified.
-//
-//go:embed silero_vad.onnx
-var onnxFile string
+// loadEmbedded makes the embedded model on the first call to Load, not at
+// package initialisation, and caches it (the only package-level state
+// besides the embedded weights files). Each rate's network is built on
+// its first detector: a call at 8 kHz never touches the 16 kHz weights.
+var loadEmbedded = sync.OnceValues(embeddedModel)
 
-// loadEmbedded decodes onnxFile on the first call to Load, not at package
-// initialisation, and caches the result (the only package-level state
-// besides onnxFile). Decode only reads its input, so it is given a view of
-// the embedded bytes rather than a copy: copying 2.3 MB cost every
-// callqa inspect 3-8 ms of wall time and 6-12 ms of CPU on this project's
-// 2-core machine (the copy, its page faults and the garbage collection it
-// set off). The view is of
-// read-only memory, so the embedded copy still cannot be modified: a write
-// would fault.
-//
-// The embedded model (checked against upstream's hash and the reference
-// outputs by the tests) is decoded lazily per sample rate: a call at 8 kHz
-// never pays for the 16 kHz network (half the start-up of callqa inspect).
-var loadEmbedded = sync.OnceValues(func() (*Model, error) {
-	return decodeModel(unsafe.Slice(unsafe.StringData(onnxFile), len(onnxFile)), false)
-})
+// embeddedModel makes the embedded model, uncached (Load caches it; the
+// benchmarks measure what a process's first Load costs).
+func embeddedModel() (*Model, error) {
+	return &Model{weights: [2]string{weights8k, weights16k}, simd: hasAVX2()}, nil
+}
 
-// Load returns the embedded Silero VAD v5 model. The file is decoded on the
-// first call (a few milliseconds) and the same immutable *Model is returned
-// by every later call.
+// Load returns the embedded Silero VAD v5 model: upstream's
+// silero_vad.onnx, as the weights files made from it (see weights.go).
+// It is cheap; each rate's network is read on its first detector (well
+// under a millisecond), and the same immutable *Model is returned by every
+// later call.
 func Load() (*Model, error) { return loadEmbedded() }
 
 // Model holds the immutable weights of both of the model's sample rates. It
 // is safe for concurrent use; all mutable state lives in a Detector.
 type Model struct {
-	branches [2]*onnxGraph // 8 kHz, 16 kHz: the If's branches, loaded on first use
+	// Each rate's network is loaded on first use: from its If branch of an
+	// ONNX file (Decode, which loads both at once) or else from its
+	// weights file (Load).
+	branches [2]*onnxGraph // 8 kHz, 16 kHz
+	weights  [2]string     // 8 kHz, 16 kHz
 	once     [2]sync.Once
 	nets     [2]*net // 8 kHz, 16 kHz
 	errs     [2]error
@@ -53,6 +46,10 @@ type Model struct {
 func (m *Model) net(i int) (*net, error) {
 	m.once[i].Do(func() {
 		rate := []int{8000, 16000}[i]
+		if m.branches[i] == nil {
+			m.nets[i], m.errs[i] = netFromWeights(rate, m.weights[i])
+			return
+		}
 		n, err := loadNet(m.branches[i], rate)
 		if err != nil {
 			m.errs[i] = fmt.Errorf("silero: %d Hz branch: %w", rate, err)
@@ -111,7 +108,7 @@ type conv struct {
 	in, out, stride int
 	w               []float32 // ONNX layout [out][in][3]
 	b               []float32 // [out]
-	inP             int       // in rounded up to a multiple of 8, made by prepare
+	inP             int       // in rounded up to a multiple of 8
 	wt              []float32 // tap-major [out][3][inP], zero-padded, made by prepare
 }
 
@@ -135,12 +132,7 @@ var ErrSampleRate = errors.New("unsupported sample rate (want 8000 or 16000)")
 // LSTM attributes, and that the STFT basis is a windowed DFT, so a
 // different model is rejected rather than computed wrongly. Malformed input
 // gives an error wrapping ErrFormat, never a panic.
-func Decode(onnx []byte) (*Model, error) { return decodeModel(onnx, true) }
-
-// decodeModel parses onnx and finds both rates' branches; eager loads and
-// checks both networks now (Decode: any file), else each is loaded on its
-// first detector (the embedded model, checked by the tests).
-func decodeModel(onnx []byte, eager bool) (*Model, error) {
+func Decode(onnx []byte) (*Model, error) {
 	g, err := parseModel(onnx)
 	if err != nil {
 		return nil, fmt.Errorf("silero: %w", err)
@@ -150,11 +142,9 @@ func decodeModel(onnx []byte, eager bool) (*Model, error) {
 		return nil, fmt.Errorf("silero: %w", err)
 	}
 	m := &Model{branches: branches, simd: hasAVX2()}
-	if eager {
-		for i := range m.nets {
-			if _, err := m.net(i); err != nil {
-				return nil, err
-			}
+	for i := range m.nets {
+		if _, err := m.net(i); err != nil {
+			return nil, err
 		}
 	}
 	return m, nil
@@ -229,8 +219,9 @@ func findBranches(g *onnxGraph) ([2]*onnxGraph, error) {
 	return nets, nil
 }
 
-// loadNet extracts and checks one rate's weights from its If branch.
-func loadNet(g *onnxGraph, rate int) (*net, error) {
+// newNet returns the shapes of rate's network (8000 or 16000), without
+// weights.
+func newNet(rate int) *net {
 	n := &net{rate: rate, frames: 4}
 	n.window = rate / 8000 * 256
 	n.context = n.window / 8
@@ -238,7 +229,20 @@ func loadNet(g *onnxGraph, rate int) (*net, error) {
 	n.hop = n.nfft / 2
 	n.pad = n.nfft / 4
 	n.bins = n.nfft/2 + 1
+	ins := [4]int{n.bins, 128, 64, 64}
+	outs := [4]int{128, 64, 64, 128}
+	strides := [4]int{1, 2, 2, 1}
+	for i := range n.enc {
+		c := &n.enc[i]
+		c.in, c.out, c.stride = ins[i], outs[i], strides[i]
+		c.inP = (c.in + 7) &^ 7
+	}
+	return n
+}
 
+// loadNet extracts and checks one rate's weights from its If branch.
+func loadNet(g *onnxGraph, rate int) (*net, error) {
+	n := newNet(rate)
 	consts := map[string]*onnxTensor{}
 	var convs []*onnxNode
 	var pads, lstms []*onnxNode
@@ -292,12 +296,8 @@ func loadNet(g *onnxGraph, rate int) (*net, error) {
 	if n.basis, err = get("stft.forward_basis_buffer", int64(2*n.bins), 1, int64(n.nfft)); err != nil {
 		return nil, err
 	}
-	ins := [4]int{n.bins, 128, 64, 64}
-	outs := [4]int{128, 64, 64, 128}
-	strides := [4]int{1, 2, 2, 1}
 	for i := range n.enc {
 		c := &n.enc[i]
-		c.in, c.out, c.stride = ins[i], outs[i], strides[i]
 		if c.w, err = get(fmt.Sprintf("encoder.%d.reparam_conv.weight", i), int64(c.out), int64(c.in), 3); err != nil {
 			return nil, err
 		}
@@ -485,7 +485,6 @@ func (n *net) checkBasis() error {
 func (n *net) prepare() {
 	for i := range n.enc {
 		c := &n.enc[i]
-		c.inP = (c.in + 7) &^ 7
 		c.wt = make([]float32, c.out*3*c.inP)
 		for o := range c.out {
 			for ci := range c.in {

@@ -1,11 +1,20 @@
 package silero
 
 import (
+	_ "embed"
 	"errors"
 	"math"
 	"strings"
 	"testing"
 )
+
+// onnxFile is upstream's silero_vad.onnx (v5), byte for byte; see LICENSE.
+// The weights files that Load reads are made from it (weights.go); Decode,
+// the reference implementation and the tests read it. A string, so that
+// the embedded copy cannot be modified.
+//
+//go:embed silero_vad.onnx
+var onnxFile string
 
 func TestLoadIsCached(t *testing.T) {
 	t.Parallel()
