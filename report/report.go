@@ -17,6 +17,11 @@
 // are not comparable), but never drops calls silently: every report says
 // how many calls of its range have results only under other scorecard
 // versions, and which (OtherScorecards, a note under the table).
+//
+// It is one package of about 1,900 lines, above the house's 1,500, on
+// purpose: every report (pass rates, rule hits, lists, indicators) shares
+// the same filters, notes and four output formats (table, CSV, JSON,
+// XLSX), and the dashboard's exports are these reports.
 package report
 
 import (

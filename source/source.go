@@ -1,5 +1,11 @@
-// Package storage holds where recordings come from (a local folder or an S3
-// bucket) and where inspection results go (SQLite or PostgreSQL).
+// Package source is where recordings come from: a local folder (Local,
+// which follows symbolic links to NAS mounts) or an S3 bucket (S3, any
+// S3-compatible server through minio-go). Both list the recordings under a
+// prefix, open a recording and its sidecars (models.SuffixMeta,
+// models.SuffixTranscript...) and write sidecars back (a transcript made
+// by the ASR adapter). A missing recording or sidecar matches ErrNotFound
+// and fs.ErrNotExist; the S3 source tells an unreachable server
+// (ErrUnreachable) and a missing bucket (ErrNoBucket) from bad input.
 package source
 
 import (

@@ -1,0 +1,184 @@
+package workbench
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"sort"
+
+	"github.com/callqa/callqa/models"
+)
+
+// Reasons a call is in the review queue.
+const (
+	ReasonVeto        = "veto"        // a veto rule hit
+	ReasonFailed      = "failed"      // score below the pass mark
+	ReasonReview      = "review"      // complaint risk: a finding asks for review
+	ReasonCalibration = "calibration" // a passed call drawn for calibration
+)
+
+// Review statuses for QueueFilter.Status.
+const (
+	StatusPending  = "pending"  // no final verdict yet
+	StatusReviewed = "reviewed" // a reviewer gave a final verdict
+)
+
+// DefaultCalibrationRate is the share of passed calls sampled into the
+// review queue for calibration.
+const DefaultCalibrationRate = 0.02
+
+// QueueFilter selects and orders the review queue.
+type QueueFilter struct {
+	CallFilter
+	// Status is "" (every flagged call), StatusPending or StatusReviewed.
+	Status string
+	// Reason keeps only calls flagged for one reason (ReasonVeto...).
+	Reason string
+	// CalibrationRate is the share of passed calls drawn for calibration;
+	// 0 means DefaultCalibrationRate, a negative value none.
+	CalibrationRate float64
+	// Sort is one of "date" (default, newest first), "date_asc", "score"
+	// (lowest first), "score_desc", "agent", "team".
+	Sort string
+	// Page is 1-based; PageSize 0 means 50.
+	Page, PageSize int
+}
+
+// QueueItem is one call in the review queue.
+type QueueItem struct {
+	CallOutcome
+	// Reason is why the call is in the queue (the first of veto, failed,
+	// review, calibration that applies).
+	Reason string `json:"reason"`
+}
+
+// QueueCounts counts the flagged calls the filter selects, before Status,
+// Reason and paging apply.
+type QueueCounts struct {
+	Flagged     int `json:"flagged"`
+	Pending     int `json:"pending"`
+	Reviewed    int `json:"reviewed"`
+	Veto        int `json:"veto"`
+	Failed      int `json:"failed"`
+	Review      int `json:"review"`
+	Calibration int `json:"calibration"`
+}
+
+// QueuePage is one page of the review queue.
+type QueuePage struct {
+	Items    []QueueItem `json:"items"`
+	Total    int         `json:"total"` // items matching the filter, over all pages
+	Page     int         `json:"page"`
+	PageSize int         `json:"page_size"`
+	Counts   QueueCounts `json:"counts"`
+	// From and To are the date range the queue covers (the filter's).
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+}
+
+// InCalibrationSample reports whether a passed call belongs to the random
+// calibration sample at rate. The draw is a hash of the call id, so a call
+// stays in (or out of) the sample on every page load and re-inspection.
+func InCalibrationSample(callID string, rate float64) bool {
+	if rate <= 0 {
+		return false
+	}
+	h := fnv.New32a()
+	h.Write([]byte(callID))
+	return float64(h.Sum32()%100000) < rate*100000
+}
+
+// FlagReason is why a call belongs in the review queue, "" if it does not.
+func FlagReason(o CallOutcome, calibrationRate float64) string {
+	switch {
+	case o.Veto:
+		return ReasonVeto
+	case !o.Passed:
+		return ReasonFailed
+	case o.Review:
+		return ReasonReview
+	case InCalibrationSample(o.CallID, calibrationRate):
+		return ReasonCalibration
+	}
+	return ""
+}
+
+// Queue returns a page of the review queue: calls failed, vetoed, at
+// complaint risk or drawn for calibration, filtered, sorted and paginated.
+// sc re-scores calls with overturned findings, as in Outcomes.
+func (w *Workbench) Queue(ctx context.Context, sc *models.Scorecard, f QueueFilter) (*QueuePage, error) {
+	rate := f.CalibrationRate
+	if rate == 0 {
+		rate = DefaultCalibrationRate
+	}
+	size := f.PageSize
+	if size <= 0 {
+		size = 50
+	}
+	page := max(f.Page, 1)
+	all, err := w.Outcomes(ctx, sc, f.CallFilter)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	p := &QueuePage{Page: page, PageSize: size, Items: []QueueItem{}, From: f.From, To: f.To}
+	var items []QueueItem
+	for _, o := range all {
+		reason := FlagReason(o, rate)
+		if reason == "" {
+			continue
+		}
+		c := &p.Counts
+		c.Flagged++
+		if o.Verdict != nil {
+			c.Reviewed++
+		} else {
+			c.Pending++
+		}
+		switch reason {
+		case ReasonVeto:
+			c.Veto++
+		case ReasonFailed:
+			c.Failed++
+		case ReasonReview:
+			c.Review++
+		case ReasonCalibration:
+			c.Calibration++
+		}
+		if f.Status == StatusPending && o.Verdict != nil || f.Status == StatusReviewed && o.Verdict == nil {
+			continue
+		}
+		if f.Reason != "" && f.Reason != reason {
+			continue
+		}
+		items = append(items, QueueItem{CallOutcome: o, Reason: reason})
+	}
+	sortQueue(items, f.Sort)
+	p.Total = len(items)
+	lo := min((page-1)*size, len(items))
+	hi := min(lo+size, len(items))
+	p.Items = append(p.Items, items[lo:hi]...)
+	return p, nil
+}
+
+// QueueSorts are the accepted QueueFilter.Sort values.
+var QueueSorts = []string{"date", "date_asc", "score", "score_desc", "agent", "team"}
+
+func sortQueue(items []QueueItem, by string) {
+	when := func(o QueueItem) string { return o.CallDate + " " + o.StartedAt + " " + o.CallID }
+	var less func(a, b QueueItem) bool
+	switch by {
+	case "date_asc":
+		less = func(a, b QueueItem) bool { return when(a) < when(b) }
+	case "score":
+		less = func(a, b QueueItem) bool { return a.Score < b.Score }
+	case "score_desc":
+		less = func(a, b QueueItem) bool { return a.Score > b.Score }
+	case "agent":
+		less = func(a, b QueueItem) bool { return a.AgentName+a.AgentID < b.AgentName+b.AgentID }
+	case "team":
+		less = func(a, b QueueItem) bool { return a.Team < b.Team }
+	default:
+		less = func(a, b QueueItem) bool { return when(a) > when(b) }
+	}
+	sort.SliceStable(items, func(i, j int) bool { return less(items[i], items[j]) })
+}
