@@ -18,6 +18,8 @@ func (s *Store) dataMigration(version int) func(context.Context, *sql.Tx) error 
 	switch version {
 	case 302:
 		return s.maskStoredResults
+	case 410:
+		return s.rebuildRollups
 	}
 	return nil
 }

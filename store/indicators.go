@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/callqa/callqa/outcome"
 )
@@ -48,43 +49,6 @@ func (c IndicatorCount) ComplaintOverturned() int {
 	return c.ComplaintFlagged - c.ComplaintConfirmed - c.ComplaintPending
 }
 
-// complaintFinding is the condition, over findings fd of the result r,
-// of a complaint finding.
-const complaintFinding = `fd.recording = r.recording AND fd.scorecard_id = r.scorecard_id
-		AND fd.scorecard_version = r.scorecard_version AND fd.indicator = 'complaint'`
-
-// reviewOfFinding is the condition, over reviews rv, of a review of
-// finding fd: same recording and rule, start_ms the finding's start in
-// whole milliseconds (round(start_s*1000) as StartMS computes it, written
-// without the backends' ROUND, which differ on ties).
-const reviewOfFinding = `rv.recording = fd.recording AND rv.rule = fd.rule
-		AND fd.start_s * 1000 >= rv.start_ms - 0.5 AND fd.start_s * 1000 < rv.start_ms + 0.5`
-
-// indicatorSums are the columns of IndicatorCounts after the key and
-// label, in IndicatorCount's order. This SQL is the definition of the
-// indicator counts: summaries kept elsewhere (per-day rollups) must agree
-// with it.
-const indicatorSums = `COUNT(*),
-		COALESCE(SUM(CASE WHEN r.answered = 1 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.status = 'inspected' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.status = 'inspected' AND r.passed = 1 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.status = 'unprocessable' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.answered = 1 AND r.complaint = 1 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.answered = 1 AND r.complaint = 1 AND EXISTS (
-			SELECT 1 FROM findings fd JOIN reviews rv ON ` + reviewOfFinding + `
-			WHERE ` + complaintFinding + ` AND rv.decision = 'confirm') THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.answered = 1 AND r.complaint = 1 AND NOT EXISTS (
-			SELECT 1 FROM findings fd JOIN reviews rv ON ` + reviewOfFinding + `
-			WHERE ` + complaintFinding + ` AND rv.decision = 'confirm') AND EXISTS (
-			SELECT 1 FROM findings fd WHERE ` + complaintFinding + `
-				AND NOT EXISTS (SELECT 1 FROM reviews rv WHERE ` + reviewOfFinding + `)) THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.answered = 1 AND r.satisfaction <> '' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.answered = 1 AND r.satisfaction = 'satisfied' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.answered = 1 AND r.satisfaction = 'basic' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.answered = 1 AND r.satisfaction = 'dissatisfied' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.answered = 1 THEN r.duration_s ELSE 0.0 END), 0.0),
-		COALESCE(SUM(CASE WHEN r.answered = 1 THEN r.agent_talk_s ELSE 0.0 END), 0.0)`
-
 // IndicatorCounts counts, per group of the results f selects (GroupAll,
 // GroupDay, GroupMonth, GroupTeam, GroupAgent or GroupQueue), what the
 // evaluation indicators need: calls answered, the pass rate's counts,
@@ -99,21 +63,25 @@ const indicatorSums = `COUNT(*),
 // the reviews of findings this result makes count (same rule, same start
 // in ms), as for the overturn rates.
 func (s *Store) IndicatorCounts(ctx context.Context, f ReportFilter, by string) ([]IndicatorCount, error) {
-	where, args := f.where()
-	var q string
-	if by == GroupAll {
-		q = `SELECT '', '', ` + indicatorSums + ` FROM results r ` + where
-	} else {
-		key, ok := groupExpr[by]
-		if !ok {
-			return nil, fmt.Errorf("indicator counts: unknown grouping %q", by)
-		}
-		label := key
-		if by == GroupAgent {
-			label = "MAX(r.agent_name)"
-		}
-		q = `SELECT ` + key + `, ` + label + `, ` + indicatorSums + ` FROM results r ` + where + `
-			GROUP BY ` + key + ` ORDER BY ` + key
+	g, ok := rollupGroup[by]
+	if !ok {
+		return nil, fmt.Errorf("indicator counts: unknown grouping %q", by)
+	}
+	label := g.key
+	if by == GroupAgent {
+		label = "MAX(u.name)"
+	}
+	cols := []string{"results", "answered", "inspected", "passed", "unprocessable",
+		"complaint_flagged", "complaint_confirmed", "complaint_pending", "surveyed", "satisfied", "basic", "dissatisfied"}
+	sums := make([]string, 0, len(cols)+2)
+	for _, c := range cols {
+		sums = append(sums, "CAST(COALESCE(SUM(u."+c+"), 0) AS BIGINT)")
+	}
+	sums = append(sums, "COALESCE(SUM(u.answered_s), 0.0)", "COALESCE(SUM(u.agent_talk_s), 0.0)")
+	where, args := f.rollupWhere(g.dim)
+	q := `SELECT ` + g.key + `, ` + label + `, ` + strings.Join(sums, ", ") + ` FROM rollups u ` + where
+	if by != GroupAll {
+		q += ` GROUP BY ` + g.key + ` ORDER BY ` + g.key
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/callqa/callqa/models"
@@ -25,13 +26,15 @@ const (
 // (keyed by agent id, labelled with the agent name) and GroupQueue.
 const GroupAll = "all"
 
-// groupExpr is the SQL (same in both dialects) of each grouping's key.
-var groupExpr = map[string]string{
-	GroupDay:   "call_date",
-	GroupMonth: "substr(call_date, 1, 7)",
-	GroupTeam:  "team",
-	GroupAgent: "agent_id",
-	GroupQueue: "queue",
+// rollupGroup is, for a grouping, the rollups dimension it reads and the
+// SQL of its key over those rows (aliased u).
+var rollupGroup = map[string]struct{ dim, key string }{
+	GroupAll:   {dimAll, "''"},
+	GroupDay:   {dimAll, "u.call_date"},
+	GroupMonth: {dimAll, "substr(u.call_date, 1, 7)"},
+	GroupTeam:  {dimTeam, "u.grp"},
+	GroupAgent: {dimAgent, "u.grp"},
+	GroupQueue: {dimQueue, "u.grp"},
 }
 
 // ReportFilter selects the results a report reads.
@@ -59,6 +62,31 @@ func (f ReportFilter) where() (string, []any) {
 	return "WHERE " + strings.Join(conds, " AND "), args
 }
 
+// rollupWhere returns the WHERE clause over rollups (aliased u) of the
+// filter's scorecard version and dates in dimension dim, and its
+// arguments.
+func (f ReportFilter) rollupWhere(dim string) (string, []any) {
+	where, args := f.dateWhere("u", f.Scorecard.ID, f.Scorecard.Version)
+	args = append(args, dim)
+	return where + fmt.Sprintf(" AND u.dim = $%d", len(args)), args
+}
+
+// dateWhere is the WHERE clause over table alias t of scorecard version
+// id:version and the filter's dates.
+func (f ReportFilter) dateWhere(t, id string, version int) (string, []any) {
+	conds := []string{t + ".scorecard_id = $1", t + ".scorecard_version = $2"}
+	args := []any{id, version}
+	if f.From != "" {
+		args = append(args, f.From)
+		conds = append(conds, fmt.Sprintf("%s.call_date >= $%d", t, len(args)))
+	}
+	if f.To != "" {
+		args = append(args, f.To)
+		conds = append(conds, fmt.Sprintf("%s.call_date <= $%d", t, len(args)))
+	}
+	return "WHERE " + strings.Join(conds, " AND "), args
+}
+
 // GroupCount is the tally of one group of calls.
 type GroupCount struct {
 	// Key is the day (YYYY-MM-DD), month (YYYY-MM), team, agent id or queue.
@@ -75,23 +103,20 @@ type GroupCount struct {
 // GroupMonth, GroupTeam, GroupAgent or GroupQueue), ordered by key. Only
 // groups with at least one result appear.
 func (s *Store) GroupCounts(ctx context.Context, f ReportFilter, by string) ([]GroupCount, error) {
-	key, ok := groupExpr[by]
-	if !ok {
+	g, ok := rollupGroup[by]
+	if !ok || by == GroupAll {
 		return nil, fmt.Errorf("group counts: unknown grouping %q", by)
 	}
-	label := key
+	label := g.key
 	if by == GroupAgent {
-		label = "MAX(r.agent_name)"
+		label = "MAX(u.name)"
 	}
-	where, args := f.where()
-	q := `SELECT ` + key + `, ` + label + `,
-			SUM(CASE WHEN r.status = 'inspected' THEN 1 ELSE 0 END),
-			SUM(CASE WHEN r.status = 'inspected' AND r.passed = 1 THEN 1 ELSE 0 END),
-			SUM(CASE WHEN r.status = 'unprocessable' THEN 1 ELSE 0 END),
-			SUM(CASE WHEN r.status = 'inspected' THEN r.score ELSE 0.0 END)
-		FROM results r ` + where + `
-		GROUP BY ` + key + `
-		ORDER BY ` + key
+	where, args := f.rollupWhere(g.dim)
+	q := `SELECT ` + g.key + `, ` + label + `, CAST(SUM(u.inspected) AS BIGINT), CAST(SUM(u.passed) AS BIGINT),
+			CAST(SUM(u.unprocessable) AS BIGINT), SUM(u.score_sum)
+		FROM rollups u ` + where + `
+		GROUP BY ` + g.key + `
+		ORDER BY ` + g.key
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("group counts by %s: %w", by, err)
@@ -113,6 +138,8 @@ func (s *Store) GroupCounts(ctx context.Context, f ReportFilter, by string) ([]G
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("group counts by %s: %w", by, err)
 	}
+	// PostgreSQL orders text by its collation, SQLite by bytes: one order.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
 }
 
@@ -127,19 +154,20 @@ type RuleCount struct {
 	Deduct float64
 	// Vetoes counts the calls it failed by veto.
 	Vetoes int
+	// Reviewed counts the reviews of its findings, Overturned those that
+	// overturned them.
+	Reviewed, Overturned int
 }
 
 // RuleCounts tallies the findings of the inspected calls selected by f per
 // rule, most calls flagged first.
 func (s *Store) RuleCounts(ctx context.Context, f ReportFilter) ([]RuleCount, error) {
-	where, args := f.where()
-	q := `SELECT fi.rule, MAX(fi.name), COUNT(DISTINCT fi.recording), COUNT(*), SUM(fi.deduct),
-			COUNT(DISTINCT CASE WHEN fi.veto = 1 THEN fi.recording END)
-		FROM findings fi JOIN results r ON r.recording = fi.recording
-			AND r.scorecard_id = fi.scorecard_id AND r.scorecard_version = fi.scorecard_version
-		` + where + ` AND r.status = 'inspected'
-		GROUP BY fi.rule
-		ORDER BY COUNT(DISTINCT fi.recording) DESC, fi.rule`
+	where, args := f.dateWhere("u", f.Scorecard.ID, f.Scorecard.Version)
+	q := `SELECT u.rule, MAX(u.name), CAST(SUM(u.calls) AS BIGINT), CAST(SUM(u.hits) AS BIGINT), SUM(u.deduct),
+			CAST(SUM(u.vetoes) AS BIGINT), CAST(SUM(u.reviewed) AS BIGINT), CAST(SUM(u.overturned) AS BIGINT)
+		FROM rule_rollups u ` + where + `
+		GROUP BY u.rule
+		HAVING SUM(u.calls) > 0`
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("rule counts: %w", err)
@@ -148,7 +176,7 @@ func (s *Store) RuleCounts(ctx context.Context, f ReportFilter) ([]RuleCount, er
 	var out []RuleCount
 	for rows.Next() {
 		var c RuleCount
-		if err := rows.Scan(&c.Rule, &c.Name, &c.Calls, &c.Hits, &c.Deduct, &c.Vetoes); err != nil {
+		if err := rows.Scan(&c.Rule, &c.Name, &c.Calls, &c.Hits, &c.Deduct, &c.Vetoes, &c.Reviewed, &c.Overturned); err != nil {
 			return nil, fmt.Errorf("rule counts: %w", err)
 		}
 		out = append(out, c)
@@ -156,6 +184,12 @@ func (s *Store) RuleCounts(ctx context.Context, f ReportFilter) ([]RuleCount, er
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("rule counts: %w", err)
 	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Calls != out[j].Calls {
+			return out[i].Calls > out[j].Calls
+		}
+		return out[i].Rule < out[j].Rule
+	})
 	return out, nil
 }
 
@@ -171,9 +205,12 @@ type ScorecardUsage struct {
 // Scorecards lists the scorecard versions present in the results, the most
 // recently used first.
 func (s *Store) Scorecards(ctx context.Context) ([]ScorecardUsage, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT scorecard_id, scorecard_version, COUNT(*), MAX(inspected_at)
-		FROM results GROUP BY scorecard_id, scorecard_version
-		ORDER BY MAX(inspected_at) DESC, scorecard_version DESC, scorecard_id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT su.scorecard_id, su.scorecard_version,
+			CAST(COALESCE((SELECT SUM(u.results) FROM rollups u WHERE u.scorecard_id = su.scorecard_id
+				AND u.scorecard_version = su.scorecard_version AND u.dim = 'all'), 0) AS BIGINT),
+			su.last_inspected
+		FROM scorecard_usage su
+		ORDER BY su.last_inspected DESC, su.scorecard_version DESC, su.scorecard_id`)
 	if err != nil {
 		return nil, fmt.Errorf("scorecards: %w", err)
 	}
@@ -183,6 +220,9 @@ func (s *Store) Scorecards(ctx context.Context) ([]ScorecardUsage, error) {
 		var u ScorecardUsage
 		if err := rows.Scan(&u.Scorecard.ID, &u.Scorecard.Version, &u.Calls, &u.LastInspected); err != nil {
 			return nil, fmt.Errorf("scorecards: %w", err)
+		}
+		if u.Calls == 0 {
+			continue // its results were replaced: a version no longer in use
 		}
 		// Rows written before the fixed-width layout: same instant, one layout.
 		if t, err := parseStoreTime(u.LastInspected); err == nil {
@@ -213,8 +253,8 @@ func (s *Store) LatestScorecard(ctx context.Context) (models.ScorecardRef, error
 // results of scorecard version sc, or "" when it has none.
 func (s *Store) LatestCallDate(ctx context.Context, sc models.ScorecardRef) (string, error) {
 	var d sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT MAX(call_date) FROM results
-		WHERE scorecard_id = $1 AND scorecard_version = $2 AND call_date <> ''`, sc.ID, sc.Version).Scan(&d)
+	err := s.db.QueryRowContext(ctx, `SELECT MAX(call_date) FROM rollups
+		WHERE scorecard_id = $1 AND scorecard_version = $2 AND dim = 'all' AND call_date <> ''`, sc.ID, sc.Version).Scan(&d)
 	if err != nil {
 		return "", fmt.Errorf("latest call date: %w", err)
 	}
@@ -235,43 +275,63 @@ type ScorecardCalls struct {
 // results under two other versions counts once in the total and once
 // under each.
 func (s *Store) OtherScorecards(ctx context.Context, f ReportFilter) (int, []ScorecardCalls, error) {
-	conds := []string{"NOT (o.scorecard_id = $1 AND o.scorecard_version = $2)",
-		"NOT EXISTS (SELECT 1 FROM results r WHERE r.recording = o.recording AND r.scorecard_id = $1 AND r.scorecard_version = $2)"}
-	args := []any{f.Scorecard.ID, f.Scorecard.Version}
+	var conds []string
+	var args []any
 	if f.From != "" {
 		args = append(args, f.From)
-		conds = append(conds, fmt.Sprintf("o.call_date >= $%d", len(args)))
+		conds = append(conds, fmt.Sprintf("call_date >= $%d", len(args)))
 	}
 	if f.To != "" {
 		args = append(args, f.To)
-		conds = append(conds, fmt.Sprintf("o.call_date <= $%d", len(args)))
+		conds = append(conds, fmt.Sprintf("call_date <= $%d", len(args)))
 	}
-	where := " WHERE " + strings.Join(conds, " AND ")
-	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT o.recording) FROM results o`+where, args...).Scan(&total); err != nil {
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT versions, CAST(SUM(recordings) AS BIGINT) FROM version_rollups`+where+` GROUP BY versions`, args...)
+	if err != nil {
+		return 0, nil, fmt.Errorf("other scorecards: %w", err)
+	}
+	defer rows.Close()
+	self := "|" + f.Scorecard.ID + ":" + strconv.Itoa(f.Scorecard.Version) + "|"
+	total := 0
+	per := map[models.ScorecardRef]int{}
+	for rows.Next() {
+		var versions string
+		var n int
+		if err := rows.Scan(&versions, &n); err != nil {
+			return 0, nil, fmt.Errorf("other scorecards: %w", err)
+		}
+		if n <= 0 || strings.Contains(versions, self) {
+			continue
+		}
+		total += n
+		for _, v := range strings.Split(strings.Trim(versions, "|"), "|") {
+			id, ver, _ := strings.Cut(v, ":")
+			n2, err := strconv.Atoi(ver)
+			if err != nil {
+				return 0, nil, fmt.Errorf("other scorecards: version set %q", versions)
+			}
+			per[models.ScorecardRef{ID: id, Version: n2}] += n
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return 0, nil, fmt.Errorf("other scorecards: %w", err)
 	}
 	if total == 0 {
 		return 0, nil, nil
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT o.scorecard_id, o.scorecard_version, COUNT(DISTINCT o.recording) FROM results o`+where+`
-		GROUP BY o.scorecard_id, o.scorecard_version
-		ORDER BY o.scorecard_id, o.scorecard_version DESC`, args...)
-	if err != nil {
-		return 0, nil, fmt.Errorf("other scorecards: %w", err)
+	out := make([]ScorecardCalls, 0, len(per))
+	for ref, n := range per {
+		out = append(out, ScorecardCalls{Scorecard: ref, Calls: n})
 	}
-	defer rows.Close()
-	var out []ScorecardCalls
-	for rows.Next() {
-		var c ScorecardCalls
-		if err := rows.Scan(&c.Scorecard.ID, &c.Scorecard.Version, &c.Calls); err != nil {
-			return 0, nil, fmt.Errorf("other scorecards: %w", err)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Scorecard.ID != out[j].Scorecard.ID {
+			return out[i].Scorecard.ID < out[j].Scorecard.ID
 		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return 0, nil, fmt.Errorf("other scorecards: %w", err)
-	}
+		return out[i].Scorecard.Version > out[j].Scorecard.Version
+	})
 	return total, out, nil
 }
 
@@ -407,9 +467,9 @@ type AnalysisCalls struct {
 // them, the most calls first. More than one row means the range mixes
 // analyses (some calls not yet re-inspected after an upgrade).
 func (s *Store) Analyses(ctx context.Context, f ReportFilter) ([]AnalysisCalls, error) {
-	where, args := f.where()
-	rows, err := s.db.QueryContext(ctx, `SELECT r.analysis_vad, r.analysis_version, COUNT(*) FROM results r `+where+`
-		GROUP BY r.analysis_vad, r.analysis_version ORDER BY COUNT(*) DESC, r.analysis_vad, r.analysis_version`, args...)
+	where, args := f.rollupWhere(dimAll)
+	rows, err := s.db.QueryContext(ctx, `SELECT u.analysis_vad, u.analysis_version, CAST(SUM(u.results) AS BIGINT) FROM rollups u `+where+`
+		GROUP BY u.analysis_vad, u.analysis_version`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("analyses: %w", err)
 	}
@@ -425,5 +485,67 @@ func (s *Store) Analyses(ctx context.Context, f ReportFilter) ([]AnalysisCalls, 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("analyses: %w", err)
 	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Calls != b.Calls {
+			return a.Calls > b.Calls
+		}
+		if a.Analysis.VAD != b.Analysis.VAD {
+			return a.Analysis.VAD < b.Analysis.VAD
+		}
+		return a.Analysis.Version < b.Analysis.Version
+	})
+	return out, nil
+}
+
+// ReviewedCount is a group's machine outcomes and the reviewed figures the
+// rollups hold: final verdicts, and the reviewed passes that need no
+// re-scoring (outcome.ReviewedPassed's first two steps; the workbench adds
+// the re-scored calls).
+type ReviewedCount struct {
+	// Key is the group (as GroupCounts'; "" for GroupAll); Label the
+	// smallest name of an agent's rows for GroupAgent, else "".
+	Key, Label string
+	outcome.Counts
+	Reviewed outcome.Reviewed
+}
+
+// ReviewedCounts reads the machine and reviewed figures of the results f
+// selects, per group of grouping by (GroupAll gives one group, key "",
+// when there is a result), ordered by key.
+func (s *Store) ReviewedCounts(ctx context.Context, f ReportFilter, by string) ([]ReviewedCount, error) {
+	g, ok := rollupGroup[by]
+	if !ok {
+		return nil, fmt.Errorf("reviewed counts: unknown grouping %q", by)
+	}
+	label := "''"
+	if by == GroupAgent {
+		label = "MIN(u.name)"
+	}
+	where, args := f.rollupWhere(g.dim)
+	q := `SELECT ` + g.key + `, ` + label + `, CAST(SUM(u.inspected) AS BIGINT), CAST(SUM(u.passed) AS BIGINT),
+			CAST(SUM(u.unprocessable) AS BIGINT), CAST(SUM(u.reviewed_base) AS BIGINT), CAST(SUM(u.verdicts) AS BIGINT)
+		FROM rollups u ` + where
+	if by != GroupAll {
+		q += ` GROUP BY ` + g.key
+	}
+	q += ` HAVING COUNT(*) > 0`
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reviewed counts by %s: %w", by, err)
+	}
+	defer rows.Close()
+	var out []ReviewedCount
+	for rows.Next() {
+		var c ReviewedCount
+		if err := rows.Scan(&c.Key, &c.Label, &c.Inspected, &c.Passed, &c.Unprocessable, &c.Reviewed.Passed, &c.Reviewed.Verdicts); err != nil {
+			return nil, fmt.Errorf("reviewed counts by %s: %w", by, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reviewed counts by %s: %w", by, err)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
 }

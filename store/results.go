@@ -57,22 +57,77 @@ func boolInt(b bool) int {
 // (answered, satisfaction, agent talk time, complaint flag, each finding's
 // indicator) are written in the same statement as the rest.
 func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result) error {
+	return s.SaveResults(ctx, batchID, []*models.Result{r})
+}
+
+// SaveResults stores rs as SaveResult does, all in one transaction (a bulk
+// load: the rollups are updated once for all of them). Nothing is stored
+// when one of them is refused.
+func (s *Store) SaveResults(ctx context.Context, batchID string, rs []*models.Result) error {
+	docs := make([][]byte, len(rs))
+	recordings := make([]string, len(rs))
+	for i, r := range rs {
+		doc, err := encodeResult(r)
+		if err != nil {
+			return err
+		}
+		docs[i], recordings[i] = doc, r.Recording
+	}
+	inspectedAt := s.now().UTC()
+	others := make([][]string, len(rs))
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		return s.Recount(ctx, tx, recordings, func() error {
+			for i, r := range rs {
+				var err error
+				if others[i], err = s.saveResult(ctx, tx, batchID, r, docs[i], inspectedAt); err != nil {
+					if len(rs) > 1 {
+						err = fmt.Errorf("%s: %w", r.Recording, err)
+					}
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	switch {
+	case err != nil && len(rs) == 1:
+		return fmt.Errorf("save result %s: %w", rs[0].Recording, err)
+	case err != nil:
+		return fmt.Errorf("save results: %w", err)
+	}
+	for i, r := range rs {
+		if len(others[i]) > 0 {
+			s.logger.WarnContext(ctx, "call_id clash: another recording carries the same call_id; both are stored and counted",
+				"call_id", r.CallID, "recording", r.Recording, "other_recordings", strings.Join(others[i], ", "))
+		}
+	}
+	return nil
+}
+
+// encodeResult checks r and returns the document stored with it.
+func encodeResult(r *models.Result) ([]byte, error) {
 	switch {
 	case r == nil:
-		return errors.New("save result: nil result")
+		return nil, errors.New("save result: nil result")
 	case r.Recording == "":
-		return fmt.Errorf("save result %s: empty recording", r.CallID)
+		return nil, fmt.Errorf("save result %s: empty recording", r.CallID)
 	case r.CallID == "":
-		return fmt.Errorf("save result %s: empty call_id", r.Recording)
+		return nil, fmt.Errorf("save result %s: empty call_id", r.Recording)
 	case r.Scorecard.ID == "":
-		return fmt.Errorf("save result %s: empty scorecard id", r.Recording)
+		return nil, fmt.Errorf("save result %s: empty scorecard id", r.Recording)
 	case r.Status != models.StatusInspected && r.Status != models.StatusUnprocessable:
-		return fmt.Errorf("save result %s: unknown status %q", r.Recording, r.Status)
+		return nil, fmt.Errorf("save result %s: unknown status %q", r.Recording, r.Status)
 	}
 	doc, err := json.Marshal(r)
 	if err != nil {
-		return fmt.Errorf("save result %s: %w", r.Recording, err)
+		return nil, fmt.Errorf("save result %s: %w", r.Recording, err)
 	}
+	return doc, nil
+}
+
+// saveResult writes r's row and findings in tx, returning the other
+// recordings that carry its call id.
+func (s *Store) saveResult(ctx context.Context, tx *sql.Tx, batchID string, r *models.Result, doc []byte, inspectedAt time.Time) (others []string, err error) {
 	started := ""
 	if r.Meta.StartedAt != nil && !r.Meta.StartedAt.IsZero() {
 		started = r.Meta.StartedAt.Format(time.RFC3339)
@@ -90,14 +145,12 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 	if r.Metrics != nil && r.Metrics.Agent != nil {
 		agentTalk = r.Metrics.Agent.TalkS
 	}
-	inspectedAt := s.now().UTC()
 	sc := r.Scorecard
 	var an models.AnalysisRef
 	if r.Analysis != nil {
 		an = *r.Analysis
 	}
-	var others []string
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = func() error {
 		date := CallDate(r, "", s.loc)
 		if date == "" && batchID != "" {
 			err := tx.QueryRowContext(ctx, `SELECT date FROM batches WHERE id = $1`, batchID).Scan(&date)
@@ -141,6 +194,12 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 		if others, err = otherRecordings(ctx, tx, r.CallID, r.Recording, 3); err != nil {
 			return err
 		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO scorecard_usage (scorecard_id, scorecard_version, last_inspected) VALUES ($1, $2, $3)
+			ON CONFLICT (scorecard_id, scorecard_version) DO UPDATE SET last_inspected = CASE
+				WHEN excluded.last_inspected > scorecard_usage.last_inspected THEN excluded.last_inspected
+				ELSE scorecard_usage.last_inspected END`, sc.ID, sc.Version, formatStoreTime(inspectedAt)); err != nil {
+			return err
+		}
 		if len(r.Findings) == 0 {
 			return nil
 		}
@@ -159,15 +218,8 @@ func (s *Store) SaveResult(ctx context.Context, batchID string, r *models.Result
 			}
 		}
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("save result %s: %w", r.Recording, err)
-	}
-	if len(others) > 0 {
-		s.logger.WarnContext(ctx, "call_id clash: another recording carries the same call_id; both are stored and counted",
-			"call_id", r.CallID, "recording", r.Recording, "other_recordings", strings.Join(others, ", "))
-	}
-	return nil
+	}()
+	return others, err
 }
 
 // otherRecordings returns up to limit recordings other than recording

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/callqa/callqa/models"
 	"github.com/callqa/callqa/outcome"
+	"github.com/callqa/callqa/store"
 )
 
 // CallFilter selects calls by their latest result.
@@ -159,18 +161,24 @@ type resultKey struct {
 	version                int
 }
 
-// rescoreCond selects, among the results r (joined with their verdict v)
-// the filter selects, those Outcomes re-scores.
-const rescoreCond = ` AND r.passed = 0 AND v.passed IS NULL
-	AND EXISTS (SELECT 1 FROM reviews rv WHERE rv.recording = r.recording AND rv.decision = 'overturn')`
+// rescoreFrom and rescoreCond select, among the results r (joined with
+// their verdict v) the filter selects, those Outcomes re-scores: failed,
+// no final verdict, an overturned finding. The query starts from the
+// overturned reviews (a few, CROSS JOIN keeping SQLite's join order), so
+// that a year of results is never scanned for them.
+const (
+	rescoreFrom = `(SELECT DISTINCT rv0.recording FROM reviews rv0 WHERE rv0.decision = 'overturn') o
+		CROSS JOIN results r LEFT JOIN verdicts v ON v.recording = r.recording`
+	rescoreCond = ` AND r.recording = o.recording AND r.passed = 0 AND v.passed IS NULL`
+)
 
 // rescoreInputs loads the stored findings and the overturned review keys of
 // the results Outcomes re-scores (where and args are the filter's).
 func (w *Workbench) rescoreInputs(ctx context.Context, where string, args []any) (map[resultKey][]models.Finding, map[string]reviewKeys, error) {
 	findings := map[resultKey][]models.Finding{}
 	rows, err := w.db.QueryContext(ctx, w.q(`SELECT fd.recording, fd.scorecard_id, fd.scorecard_version, fd.rule, fd.start_s, fd.end_s, fd.deduct, fd.veto, fd.review
-		FROM findings fd JOIN results r ON r.recording = fd.recording AND r.scorecard_id = fd.scorecard_id AND r.scorecard_version = fd.scorecard_version
-		LEFT JOIN verdicts v ON v.recording = r.recording
+		FROM `+rescoreFrom+`
+		JOIN findings fd ON fd.recording = r.recording AND fd.scorecard_id = r.scorecard_id AND fd.scorecard_version = r.scorecard_version
 		WHERE `+where+rescoreCond+` ORDER BY fd.recording, fd.scorecard_id, fd.scorecard_version, fd.seq`), args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("findings to re-score: %w", err)
@@ -192,9 +200,9 @@ func (w *Workbench) rescoreInputs(ctx context.Context, where string, args []any)
 	rows.Close()
 
 	overturned := map[string]reviewKeys{}
-	rows, err = w.db.QueryContext(ctx, w.q(`SELECT rv.recording, rv.rule, rv.start_ms FROM reviews rv
-		WHERE rv.decision = 'overturn' AND rv.recording IN (SELECT r.recording FROM results r LEFT JOIN verdicts v ON v.recording = r.recording
-		WHERE `+where+rescoreCond+`)`), args...)
+	rows, err = w.db.QueryContext(ctx, w.q(`SELECT DISTINCT rv.recording, rv.rule, rv.start_ms FROM `+rescoreFrom+`
+		JOIN reviews rv ON rv.recording = r.recording AND rv.decision = 'overturn'
+		WHERE `+where+rescoreCond), args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("overturns: %w", err)
 	}
@@ -226,40 +234,32 @@ type RuleOverturn struct {
 }
 
 // OverturnRates returns, per rule, the reviews of findings on the calls the
-// filter selects and the share overturned, by rule. Only the reviews of a
-// finding the selected result still makes count (same rule, same start in
-// whole milliseconds): a review made on an earlier inspection whose
-// finding moved or went away is not a review of this result.
+// filter selects and the share overturned, by rule, read from the
+// rollups. Only the reviews of a finding the selected result still makes
+// count (same rule, same start in whole milliseconds): a review made on an
+// earlier inspection whose finding moved or went away is left out. f must
+// name one scorecard version and may bound the dates.
 func (w *Workbench) OverturnRates(ctx context.Context, f CallFilter) ([]RuleOverturn, error) {
-	where, args := f.where()
-	// round(start_s*1000) = start_ms as StartMS computes it (half away from
-	// zero, starts are not negative), without the backends' ROUND, which
-	// differ on ties.
-	query := `SELECT rv.rule, COUNT(*), SUM(CASE WHEN rv.decision = 'overturn' THEN 1 ELSE 0 END)
-		FROM reviews rv JOIN results r ON r.recording = rv.recording
-		WHERE ` + where + ` AND EXISTS (SELECT 1 FROM findings fd WHERE fd.recording = r.recording
-			AND fd.scorecard_id = r.scorecard_id AND fd.scorecard_version = r.scorecard_version AND fd.rule = rv.rule
-			AND fd.start_s * 1000 >= rv.start_ms - 0.5 AND fd.start_s * 1000 < rv.start_ms + 0.5)
-		GROUP BY rv.rule ORDER BY rv.rule`
-	rows, err := w.db.QueryContext(ctx, w.q(query), args...)
+	switch {
+	case f.ScorecardID == "" || f.ScorecardVersion <= 0:
+		return nil, errors.New("overturn rates: the filter must name one scorecard version")
+	case f.Team != "" || f.Agent != "" || f.Queue != "" || f.Rule != "":
+		return nil, errors.New("overturn rates: only a scorecard version and dates can be filtered")
+	}
+	rs, err := w.st.RuleCounts(ctx, store.ReportFilter{Scorecard: models.ScorecardRef{ID: f.ScorecardID, Version: f.ScorecardVersion},
+		From: f.From, To: f.To})
 	if err != nil {
 		return nil, fmt.Errorf("overturn rates: %w", err)
 	}
-	defer rows.Close()
 	var out []RuleOverturn
-	for rows.Next() {
-		var r RuleOverturn
-		if err := rows.Scan(&r.Rule, &r.Reviewed, &r.Overturned); err != nil {
-			return nil, fmt.Errorf("overturn rates: %w", err)
+	for _, r := range rs {
+		if r.Reviewed == 0 {
+			continue
 		}
-		if r.Reviewed > 0 {
-			r.Rate = float64(r.Overturned) / float64(r.Reviewed)
-		}
-		out = append(out, r)
+		rate, _ := outcome.Rate(r.Overturned, r.Reviewed)
+		out = append(out, RuleOverturn{Rule: r.Rule, Reviewed: r.Reviewed, Overturned: r.Overturned, Rate: rate})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("overturn rates: %w", err)
-	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Rule < out[j].Rule })
 	return out, nil
 }
 

@@ -92,53 +92,53 @@ func groupKey(by, day, team, agent, queue string) (key string, ok bool) {
 }
 
 // GroupedPassRates returns, for each grouping in groups (store.GroupAll,
-// store.GroupDay, store.GroupMonth, store.GroupTeam, store.GroupAgent, store.GroupQueue), the same figures as
-// GroupPassRates over Outcomes(ctx, sc, f) grouped the same way (the
-// agent's label aside: here the smallest name the agent's calls carry,
-// there the first call's), without loading one row per call. One query
-// counts, per day, team, agent and queue, the calls, machine passes, final
-// verdicts and the reviewed passes that need no re-scoring (a final
-// verdict decides, else a machine pass stands); only the calls Outcomes
-// re-scores (failed, no final verdict, an overturned finding) are
-// re-scored, in Go by outcome.ReviewedPassed, and the passes added to their
-// groups. sc must not be nil.
+// store.GroupDay, store.GroupMonth, store.GroupTeam, store.GroupAgent,
+// store.GroupQueue), the same figures as GroupPassRates over Outcomes(ctx,
+// sc, f) grouped the same way (the agent's label aside: here the smallest
+// name the agent's calls carry, there the first call's), read from the
+// rollups: the calls, machine passes, final verdicts and the reviewed
+// passes that need no re-scoring (a final verdict decides, else a machine
+// pass stands). Only the calls Outcomes re-scores (failed, no final
+// verdict, an overturned finding: found from the overturned reviews, a
+// few) are read row by row and re-scored, in Go by
+// outcome.ReviewedPassed, and the passes added to their groups.
+//
+// f must name one scorecard version and may bound the dates; the rollups
+// have no other filter. sc must not be nil.
 func (w *Workbench) GroupedPassRates(ctx context.Context, sc *models.Scorecard, f CallFilter, groups ...string) (map[string][]PassRate, error) {
-	if sc == nil {
+	switch {
+	case sc == nil:
 		return nil, errors.New("grouped pass rates: nil scorecard")
+	case f.ScorecardID == "" || f.ScorecardVersion <= 0:
+		return nil, errors.New("grouped pass rates: the filter must name one scorecard version")
+	case f.Team != "" || f.Agent != "" || f.Queue != "" || f.Rule != "":
+		return nil, errors.New("grouped pass rates: only a scorecard version and dates can be filtered")
 	}
+	rf := store.ReportFilter{Scorecard: models.ScorecardRef{ID: f.ScorecardID, Version: f.ScorecardVersion}, From: f.From, To: f.To}
+	acc := groupAcc{}
 	for _, by := range groups {
 		if _, ok := groupKey(by, "", "", "", ""); !ok {
 			return nil, fmt.Errorf("grouped pass rates: unknown grouping %q", by)
 		}
-	}
-	where, args := f.where()
-	// A failed call without a verdict counts as failed here; if Outcomes
-	// re-scores it, addRescored adds it back when it passes.
-	rows, err := w.db.QueryContext(ctx, w.q(`SELECT r.call_date, r.team, r.agent_id, r.queue, MIN(r.agent_name), COUNT(*),
-		SUM(CASE WHEN r.passed <> 0 THEN 1 ELSE 0 END),
-		SUM(CASE WHEN v.passed IS NULL THEN 0 ELSE 1 END),
-		SUM(CASE WHEN v.passed IS NOT NULL THEN (CASE WHEN v.passed <> 0 THEN 1 ELSE 0 END)
-			WHEN r.passed <> 0 THEN 1 ELSE 0 END)
-		FROM results r LEFT JOIN verdicts v ON v.recording = r.recording
-		WHERE `+where+` GROUP BY r.call_date, r.team, r.agent_id, r.queue`), args...)
-	if err != nil {
-		return nil, fmt.Errorf("grouped pass rates: %w", err)
-	}
-	defer rows.Close()
-	acc := newGroupAcc(groups)
-	for rows.Next() {
-		var day, team, agent, queue, name string
-		var g PassRate
-		if err := rows.Scan(&day, &team, &agent, &queue, &name, &g.Calls, &g.Passed, &g.Verdicts, &g.ReviewedPassed); err != nil {
+		counts, err := w.st.ReviewedCounts(ctx, rf, by)
+		if err != nil {
 			return nil, fmt.Errorf("grouped pass rates: %w", err)
 		}
-		acc.add(day, team, agent, queue, name, g)
+		gs := make(map[string]*PassRate, len(counts))
+		for _, c := range counts {
+			if c.Inspected == 0 {
+				continue
+			}
+			label := ""
+			if by == store.GroupAgent {
+				label = c.Label
+			}
+			gs[c.Key] = &PassRate{Key: c.Key, Label: label, Calls: c.Inspected, Passed: c.Passed,
+				ReviewedPassed: c.Reviewed.Passed, Verdicts: c.Reviewed.Verdicts}
+		}
+		acc[by] = gs
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("grouped pass rates: %w", err)
-	}
-	rows.Close()
-	if err := w.addRescored(ctx, sc, where, args, acc); err != nil {
+	if err := w.addRescored(ctx, sc, f, acc); err != nil {
 		return nil, fmt.Errorf("grouped pass rates: %w", err)
 	}
 	return acc.rates(), nil
@@ -195,13 +195,14 @@ func (acc groupAcc) rates() map[string][]PassRate {
 // addRescored re-scores the calls Outcomes re-scores (where and args are
 // the filter's) and adds those that pass to their group of each grouping
 // in acc.
-func (w *Workbench) addRescored(ctx context.Context, sc *models.Scorecard, where string, args []any, acc groupAcc) error {
+func (w *Workbench) addRescored(ctx context.Context, sc *models.Scorecard, f CallFilter, acc groupAcc) error {
+	where, args := f.where()
 	type call struct {
 		key                     resultKey
 		day, team, agent, queue string
 	}
 	rows, err := w.db.QueryContext(ctx, w.q(`SELECT r.recording, r.scorecard_id, r.scorecard_version, r.call_date, r.team, r.agent_id, r.queue
-		FROM results r LEFT JOIN verdicts v ON v.recording = r.recording
+		FROM `+rescoreFrom+`
 		WHERE `+where+rescoreCond), args...)
 	if err != nil {
 		return fmt.Errorf("calls to re-score: %w", err)

@@ -63,13 +63,16 @@ func (w *Workbench) SaveReview(ctx context.Context, r Review, remote string) err
 		r.ReviewedAt = w.now()
 	}
 	return w.tx(ctx, "save review", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, w.q(`INSERT INTO reviews (recording, rule, start_ms, call_id, decision, comment, reviewer, scorecard_id, scorecard_version, reviewed_at)
+		err := w.st.Recount(ctx, tx, []string{r.Recording}, func() error {
+			_, err := tx.ExecContext(ctx, w.q(`INSERT INTO reviews (recording, rule, start_ms, call_id, decision, comment, reviewer, scorecard_id, scorecard_version, reviewed_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (recording, rule, start_ms) DO UPDATE SET call_id = excluded.call_id, decision = excluded.decision, comment = excluded.comment,
 			reviewer = excluded.reviewer, scorecard_id = excluded.scorecard_id, scorecard_version = excluded.scorecard_version,
 			reviewed_at = excluded.reviewed_at`),
-			r.Recording, r.Rule, r.StartMS, r.CallID, r.Decision, r.Comment, r.Reviewer, r.ScorecardID, r.ScorecardVersion,
-			formatWorkbenchTime(r.ReviewedAt))
+				r.Recording, r.Rule, r.StartMS, r.CallID, r.Decision, r.Comment, r.Reviewer, r.ScorecardID, r.ScorecardVersion,
+				formatWorkbenchTime(r.ReviewedAt))
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -88,11 +91,14 @@ func (w *Workbench) SaveVerdict(ctx context.Context, v Verdict, remote string) e
 		v.ReviewedAt = w.now()
 	}
 	return w.tx(ctx, "save verdict", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, w.q(`INSERT INTO verdicts (recording, call_id, passed, comment, reviewer, scorecard_id, scorecard_version, reviewed_at)
+		err := w.st.Recount(ctx, tx, []string{v.Recording}, func() error {
+			_, err := tx.ExecContext(ctx, w.q(`INSERT INTO verdicts (recording, call_id, passed, comment, reviewer, scorecard_id, scorecard_version, reviewed_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (recording) DO UPDATE SET call_id = excluded.call_id, passed = excluded.passed, comment = excluded.comment, reviewer = excluded.reviewer,
 			scorecard_id = excluded.scorecard_id, scorecard_version = excluded.scorecard_version, reviewed_at = excluded.reviewed_at`),
-			v.Recording, v.CallID, b2i(v.Passed), v.Comment, v.Reviewer, v.ScorecardID, v.ScorecardVersion, formatWorkbenchTime(v.ReviewedAt))
+				v.Recording, v.CallID, b2i(v.Passed), v.Comment, v.Reviewer, v.ScorecardID, v.ScorecardVersion, formatWorkbenchTime(v.ReviewedAt))
+			return err
+		})
 		if err != nil {
 			return err
 		}

@@ -117,6 +117,7 @@ func (c Config) Validate() error {
 // It is safe for concurrent use.
 type Workbench struct {
 	db   *sql.DB
+	st   *store.Store // the rollups kept in step with reviews and verdicts
 	cost int
 	now  func() time.Time
 	// dummyHash is compared against when a user does not exist, so that a
@@ -130,7 +131,7 @@ func New(s *store.Store, cfg Config) (*Workbench, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	w := &Workbench{db: s.DB(), cost: cfg.BcryptCost, now: cfg.Now}
+	w := &Workbench{db: s.DB(), st: s, cost: cfg.BcryptCost, now: cfg.Now}
 	if w.cost == 0 {
 		w.cost = bcrypt.DefaultCost
 	}

@@ -58,6 +58,7 @@ one call:
 a day of calls on this machine:
   run SOURCE           inspect every recording under SOURCE (a folder)
   report               pass rates from the results database
+  rollup rebuild       recompute the per-day figures reports read
 
 fleet:
   worker               process inspection tasks from Redis
@@ -145,6 +146,8 @@ func run(ctx context.Context, e *env, args []string) int {
 		err = cmdServe(ctx, e, rest)
 	case "user":
 		err = cmdUser(ctx, e, rest)
+	case "rollup":
+		err = cmdRollup(ctx, e, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitOK
