@@ -40,6 +40,12 @@ func TestPoolConfig(t *testing.T) {
 // backends PostgreSQL started for it): with PoolFor(8) at most its 12;
 // with database/sql's default of 2 idle connections, more, as the calls
 // finish together and their connections are closed and opened again.
+//
+// The calls are spread over eight days: the results of one day share
+// their rollup rows, whose row locks let one save of the day commit at a
+// time, so on a single day the saves finish one by one and hardly churn
+// (TestRollupsFollowRows covers that path); calls of different days save
+// in parallel, as the inspections of a night's backlog and re-runs do.
 func TestPoolConnectionsBounded(t *testing.T) {
 	t.Parallel()
 	const concurrency, calls = 8, 320
@@ -61,7 +67,7 @@ func TestPoolConnectionsBounded(t *testing.T) {
 				defer wg.Done()
 				for i := range keys {
 					id := fmt.Sprintf("C%04d", i)
-					key := "2026/11/25/" + id + ".wav"
+					key := fmt.Sprintf("2026/11/%02d/%s.wav", 20+i%concurrency, id)
 					if _, _, err := st.RecordingStatus(ctx, key, sc); err != nil {
 						errs <- err
 						return

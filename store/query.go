@@ -209,7 +209,8 @@ func (s *Store) Scorecards(ctx context.Context) ([]ScorecardUsage, error) {
 			CAST(COALESCE((SELECT SUM(u.results) FROM rollups u WHERE u.scorecard_id = su.scorecard_id
 				AND u.scorecard_version = su.scorecard_version AND u.dim = 'all'), 0) AS BIGINT),
 			su.last_inspected
-		FROM scorecard_usage su
+		FROM (SELECT scorecard_id, scorecard_version, MAX(last_inspected) AS last_inspected
+			FROM scorecard_usage GROUP BY scorecard_id, scorecard_version) su
 		ORDER BY su.last_inspected DESC, su.scorecard_version DESC, su.scorecard_id`)
 	if err != nil {
 		return nil, fmt.Errorf("scorecards: %w", err)

@@ -194,10 +194,10 @@ func (s *Store) saveResult(ctx context.Context, tx *sql.Tx, batchID string, r *m
 		if others, err = otherRecordings(ctx, tx, r.CallID, r.Recording, 3); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO scorecard_usage (scorecard_id, scorecard_version, last_inspected) VALUES ($1, $2, $3)
-			ON CONFLICT (scorecard_id, scorecard_version) DO UPDATE SET last_inspected = CASE
+		if _, err := tx.ExecContext(ctx, `INSERT INTO scorecard_usage (scorecard_id, scorecard_version, call_date, last_inspected) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (scorecard_id, scorecard_version, call_date) DO UPDATE SET last_inspected = CASE
 				WHEN excluded.last_inspected > scorecard_usage.last_inspected THEN excluded.last_inspected
-				ELSE scorecard_usage.last_inspected END`, sc.ID, sc.Version, formatStoreTime(inspectedAt)); err != nil {
+				ELSE scorecard_usage.last_inspected END`, sc.ID, sc.Version, date, formatStoreTime(inspectedAt)); err != nil {
 			return err
 		}
 		if len(r.Findings) == 0 {

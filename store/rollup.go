@@ -506,8 +506,9 @@ func (s *Store) rebuildRollups(ctx context.Context, tx *sql.Tx) error {
 		GROUP BY scorecard_id, scorecard_version, call_date, rule, analysis_vad, analysis_version`); err != nil {
 		return fmt.Errorf("rule rollups: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO scorecard_usage (scorecard_id, scorecard_version, last_inspected)
-		SELECT scorecard_id, scorecard_version, MAX(inspected_at) FROM results GROUP BY scorecard_id, scorecard_version`); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO scorecard_usage (scorecard_id, scorecard_version, call_date, last_inspected)
+		SELECT scorecard_id, scorecard_version, call_date, MAX(inspected_at) FROM results
+		GROUP BY scorecard_id, scorecard_version, call_date`); err != nil {
 		return fmt.Errorf("scorecard usage: %w", err)
 	}
 	return s.rebuildVersionRollups(ctx, tx)

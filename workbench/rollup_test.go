@@ -104,7 +104,7 @@ func snapshotRollups(t *testing.T, st *store.Store) rollupSnapshot {
 		"rollups":         "scorecard_id, scorecard_version, dim, call_date, grp, name, analysis_vad, analysis_version",
 		"rule_rollups":    "scorecard_id, scorecard_version, call_date, rule, analysis_vad, analysis_version",
 		"version_rollups": "call_date, versions",
-		"scorecard_usage": "scorecard_id, scorecard_version",
+		"scorecard_usage": "scorecard_id, scorecard_version, call_date",
 	} {
 		rows, err := st.DB().Query(`SELECT * FROM ` + table + ` ORDER BY ` + order)
 		if err != nil {

@@ -78,11 +78,13 @@ CREATE TABLE version_rollups (
 CREATE INDEX reviews_overturned ON reviews (decision, recording);
 
 -- scorecard_usage: when each scorecard version was last used (the
--- workbench and reports default to the most recent); its result counts
--- come from rollups.
+-- workbench and reports default to the most recent), per call day so that
+-- saves of different days never wait for one another's row lock; its
+-- result counts come from rollups.
 CREATE TABLE scorecard_usage (
     scorecard_id      TEXT NOT NULL,
     scorecard_version INTEGER NOT NULL,
+    call_date         TEXT NOT NULL,
     last_inspected    TEXT NOT NULL,
-    PRIMARY KEY (scorecard_id, scorecard_version)
+    PRIMARY KEY (scorecard_id, scorecard_version, call_date)
 );
