@@ -51,6 +51,20 @@ type Result struct {
 	// inspection: a survey answer or answered flag in the metadata that
 	// is not one of theirs and was ignored.
 	Warnings []string `json:"warnings,omitempty"`
+	// Omitted is set on a result read from a results store that left out
+	// what can be read again beside the recording; pipeline.Restore puts
+	// it back. Nil for a result as inspected. Not part of the JSON.
+	Omitted *Omitted `json:"-"`
+}
+
+// Omitted says what a results store left out of a stored result.
+type Omitted struct {
+	// Envelope: the level envelope, recomputed from the recording.
+	Envelope bool
+	// TranscriptSHA256 is the hex SHA-256 of the JSON of the transcript
+	// the rules read (masked), left out because it is kept beside the
+	// recording; "" when the transcript was stored or there was none.
+	TranscriptSHA256 string
 }
 
 // ScorecardRef names the scorecard version a result was scored with.

@@ -294,6 +294,8 @@ func (c *Client) Transcribe(ctx context.Context, src transcript.Source, key stri
 		}
 		if err != nil {
 			c.logger.WarnContext(ctx, "asr: transcript not stored as a sidecar", "key", key, "err", err)
+		} else {
+			out.Sidecar = true // results may refer to it instead of copying it
 		}
 	}
 	return out, nil

@@ -35,7 +35,7 @@ func MaskResult(res *models.Result) {
 		texts = append(texts, d.Text)
 	}
 	masked, maps := MaskAll(texts)
-	tr := &models.Transcript{Utterances: make([]models.Utterance, n)}
+	tr := &models.Transcript{Utterances: make([]models.Utterance, n), Sidecar: res.Transcript.Sidecar}
 	for i, u := range res.Transcript.Utterances {
 		u.Text = masked[i]
 		tr.Utterances[i] = u

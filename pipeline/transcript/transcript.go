@@ -111,9 +111,9 @@ func (c Call) Known() bool { return c.Channels != (models.ChannelMap{}) }
 
 // Sidecar is the Transcriber that reads transcripts stored next to the
 // recording: <name>.transcript.json if it exists, otherwise the two
-// per-channel verbose_json files (either may be missing). Its zero value is
-// ready to use. Stored transcripts are taken as they are: it does not use
-// the Call.
+// per-channel verbose_json files (either may be missing), marked Sidecar.
+// Its zero value is ready to use. Stored transcripts are taken as they are:
+// it does not use the Call.
 type Sidecar struct{}
 
 var _ Transcriber = Sidecar{}
@@ -128,7 +128,11 @@ func (Sidecar) Transcribe(ctx context.Context, src Source, key string, _ Call) (
 		return nil, err
 	}
 	if found {
-		return Parse(models.SidecarKey(key, models.SuffixTranscript), bytes.NewReader(data))
+		t, err := Parse(models.SidecarKey(key, models.SuffixTranscript), bytes.NewReader(data))
+		if t != nil {
+			t.Sidecar = true
+		}
+		return t, err
 	}
 
 	var t *models.Transcript
@@ -154,6 +158,7 @@ func (Sidecar) Transcribe(ctx context.Context, src Source, key string, _ Call) (
 	}
 	if t != nil {
 		sortUtterances(t.Utterances)
+		t.Sidecar = true
 	}
 	return t, nil
 }
