@@ -20,6 +20,8 @@ func (s *Store) dataMigration(version int) func(context.Context, *sql.Tx) error 
 		return s.maskStoredResults
 	case 410:
 		return s.rebuildRollups
+	case 420:
+		return s.compactStoredResults
 	}
 	return nil
 }
@@ -115,4 +117,68 @@ func maskStored(ctx context.Context, tx *sql.Tx, rec, scID string, scV int, doc 
 		}
 	}
 	return true, nil
+}
+
+// compactStoredResults rewrites the result_json of every stored result as
+// its compact document (doc, see resultdoc.go), a batch at a time in key
+// order. The findings rows already hold what the document leaves out of
+// the findings; the envelope is dropped (recomputed from the recording);
+// transcripts are kept.
+func (s *Store) compactStoredResults(ctx context.Context, tx *sql.Tx) error {
+	type row struct {
+		rec, scID string
+		scV       int
+		js        string
+	}
+	var last row
+	first, n := true, 0
+	for {
+		q := `SELECT recording, scorecard_id, scorecard_version, result_json FROM results`
+		var args []any
+		if !first {
+			q += ` WHERE recording > $1 OR (recording = $1 AND (scorecard_id > $2 OR (scorecard_id = $2 AND scorecard_version > $3)))`
+			args = []any{last.rec, last.scID, last.scV}
+		}
+		q += fmt.Sprintf(` ORDER BY recording, scorecard_id, scorecard_version LIMIT %d`, maskBatch)
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("compact stored results: %w", err)
+		}
+		var batch []row
+		for rows.Next() {
+			var r row
+			if err := rows.Scan(&r.rec, &r.scID, &r.scV, &r.js); err != nil {
+				rows.Close()
+				return fmt.Errorf("compact stored results: %w", err)
+			}
+			batch = append(batch, r)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("compact stored results: %w", err)
+		}
+		for _, r := range batch {
+			var res models.Result
+			if err := json.Unmarshal([]byte(r.js), &res); err != nil {
+				// Not a result document (never written by callqa): the
+				// columns and findings rows are all there is.
+				s.logger.WarnContext(ctx, "stored result without a readable document", "recording", r.rec, "err", err)
+				res = models.Result{}
+			}
+			doc, err := encodeDoc(&res)
+			if err != nil {
+				return fmt.Errorf("compact stored result %s: %w", r.rec, err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE results SET doc = $1 WHERE recording = $2 AND scorecard_id = $3 AND scorecard_version = $4`,
+				doc, r.rec, r.scID, r.scV); err != nil {
+				return fmt.Errorf("compact stored result %s: %w", r.rec, err)
+			}
+			n++
+		}
+		if len(batch) < maskBatch {
+			break
+		}
+		first, last = false, batch[len(batch)-1]
+	}
+	s.logger.InfoContext(ctx, "stored results compacted", "results", n)
+	return nil
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -104,7 +103,8 @@ func (s *Store) SaveResults(ctx context.Context, batchID string, rs []*models.Re
 	return nil
 }
 
-// encodeResult checks r and returns the document stored with it.
+// encodeResult checks r and returns the document stored with it
+// (encodeDoc).
 func encodeResult(r *models.Result) ([]byte, error) {
 	switch {
 	case r == nil:
@@ -118,7 +118,7 @@ func encodeResult(r *models.Result) ([]byte, error) {
 	case r.Status != models.StatusInspected && r.Status != models.StatusUnprocessable:
 		return nil, fmt.Errorf("save result %s: unknown status %q", r.Recording, r.Status)
 	}
-	doc, err := json.Marshal(r)
+	doc, err := encodeDoc(r)
 	if err != nil {
 		return nil, fmt.Errorf("save result %s: %w", r.Recording, err)
 	}
@@ -164,7 +164,7 @@ func (s *Store) saveResult(ctx context.Context, tx *sql.Tx, batchID string, r *m
 		_, err := tx.ExecContext(ctx, `INSERT INTO results (
 				recording, scorecard_id, scorecard_version, call_id, status, error, truncated,
 				agent_id, agent_name, team, queue, call_date, started_at, duration_s,
-				score, passed, veto, review, batch_id, inspected_at, result_json, analysis_vad, analysis_version,
+				score, passed, veto, review, batch_id, inspected_at, doc, analysis_vad, analysis_version,
 				answered, satisfaction, agent_talk_s, complaint)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
 				$24, $25, $26, $27)
@@ -178,11 +178,11 @@ func (s *Store) saveResult(ctx context.Context, tx *sql.Tx, batchID string, r *m
 				call_date = excluded.call_date, started_at = excluded.started_at,
 				duration_s = excluded.duration_s, score = excluded.score, passed = excluded.passed,
 				veto = excluded.veto, review = excluded.review, batch_id = excluded.batch_id,
-				inspected_at = excluded.inspected_at, result_json = excluded.result_json`,
+				inspected_at = excluded.inspected_at, doc = excluded.doc`,
 			r.Recording, sc.ID, sc.Version, r.CallID, r.Status, r.Error, boolInt(r.Truncated),
 			r.Meta.AgentID, r.Meta.AgentName, r.Meta.Team, r.Meta.Queue, date, started, duration,
 			r.Score, boolInt(r.Passed), boolInt(veto), boolInt(r.Review), batchID,
-			formatStoreTime(inspectedAt), string(doc), an.VAD, an.Version,
+			formatStoreTime(inspectedAt), doc, an.VAD, an.Version,
 			boolInt(r.Meta.IsAnswered()), r.Meta.Satisfaction, agentTalk, boolInt(complaint))
 		if err != nil {
 			return err
@@ -322,20 +322,81 @@ func (s *Store) HasResult(ctx context.Context, key string, sc models.ScorecardRe
 }
 
 // GetResult returns the stored result of the recording at key for
-// scorecard version sc, or an error wrapping ErrNotFound.
+// scorecard version sc, or an error wrapping ErrNotFound. What the store
+// leaves out (Result.Omitted) is put back by pipeline.Restore.
 func (s *Store) GetResult(ctx context.Context, key string, sc models.ScorecardRef) (*models.Result, error) {
-	var doc string
-	err := s.db.QueryRowContext(ctx, `SELECT result_json FROM results WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3`,
-		key, sc.ID, sc.Version).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("get result %s: %w", key, ErrNotFound)
-	}
+	r, err := s.readResult(ctx, `WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3`, key, sc.ID, sc.Version)
 	if err != nil {
 		return nil, fmt.Errorf("get result %s: %w", key, err)
 	}
-	var r models.Result
-	if err := json.Unmarshal([]byte(doc), &r); err != nil {
-		return nil, fmt.Errorf("get result %s: %w", key, err)
+	return r, nil
+}
+
+// LatestResult returns the result of the recording at key with version of
+// the scorecard, or with its newest version when version is 0 (any
+// scorecard when scorecardID is empty), or an error wrapping ErrNotFound.
+func (s *Store) LatestResult(ctx context.Context, key, scorecardID string, version int) (*models.Result, error) {
+	where := `WHERE recording = $1`
+	args := []any{key}
+	if scorecardID != "" {
+		args = append(args, scorecardID)
+		where += fmt.Sprintf(` AND scorecard_id = $%d`, len(args))
 	}
-	return &r, nil
+	if version > 0 {
+		args = append(args, version)
+		where += fmt.Sprintf(` AND scorecard_version = $%d`, len(args))
+	}
+	r, err := s.readResult(ctx, where+` ORDER BY scorecard_version DESC, inspected_at DESC LIMIT 1`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("result %s: %w", key, err)
+	}
+	return r, nil
+}
+
+// readResult reads the first results row that where (a WHERE clause, with
+// ORDER BY and LIMIT when it may match several) selects, with its
+// findings and document.
+func (s *Store) readResult(ctx context.Context, where string, args ...any) (*models.Result, error) {
+	r := &models.Result{Findings: []models.Finding{}}
+	var truncated, passed, review int
+	var doc []byte
+	var an models.AnalysisRef
+	err := s.db.QueryRowContext(ctx, `SELECT recording, call_id, status, error, truncated, scorecard_id, scorecard_version,
+			analysis_vad, analysis_version, agent_id, agent_name, team, queue, score, passed, review, doc
+		FROM results `+where, args...).Scan(&r.Recording, &r.CallID, &r.Status, &r.Error, &truncated,
+		&r.Scorecard.ID, &r.Scorecard.Version, &an.VAD, &an.Version, &r.Meta.AgentID, &r.Meta.AgentName,
+		&r.Meta.Team, &r.Meta.Queue, &r.Score, &passed, &review, &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.Truncated, r.Passed, r.Review = truncated != 0, passed != 0, review != 0
+	if an.VAD != "" {
+		r.Analysis = &an
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT rule, name, start_s, end_s, speaker, evidence, deduct, veto, review, indicator
+		FROM findings WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3 ORDER BY seq`,
+		r.Recording, r.Scorecard.ID, r.Scorecard.Version)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f models.Finding
+		var veto, review int
+		if err := rows.Scan(&f.Rule, &f.Name, &f.Start, &f.End, &f.Speaker, &f.Evidence, &f.Deduct, &veto, &review, &f.Indicator); err != nil {
+			return nil, err
+		}
+		f.Veto, f.Review = veto != 0, review != 0
+		r.Findings = append(r.Findings, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := decodeDoc(doc, r); err != nil {
+		return nil, err
+	}
+	return r, nil
 }

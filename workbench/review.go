@@ -3,14 +3,12 @@ package workbench
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/callqa/callqa/models"
-	"github.com/callqa/callqa/store"
 )
 
 // Review decisions on a finding.
@@ -190,32 +188,10 @@ func (w *Workbench) Verdict(ctx context.Context, key string) (*Verdict, error) {
 // LatestResult returns the result of the call recorded at key with version
 // of the scorecard, or with its newest version when version is 0 (any
 // scorecard when scorecardID is empty). A call without such a result is
-// store.ErrNotFound.
+// store.ErrNotFound. What the store leaves out (models.Omitted) is put
+// back by pipeline.Restore.
 func (w *Workbench) LatestResult(ctx context.Context, key, scorecardID string, version int) (*models.Result, error) {
-	query := `SELECT result_json FROM results WHERE recording = ?`
-	args := []any{key}
-	if scorecardID != "" {
-		query += ` AND scorecard_id = ?`
-		args = append(args, scorecardID)
-	}
-	if version > 0 {
-		query += ` AND scorecard_version = ?`
-		args = append(args, version)
-	}
-	query += ` ORDER BY scorecard_version DESC, inspected_at DESC LIMIT 1`
-	var js string
-	err := w.db.QueryRowContext(ctx, w.q(query), args...).Scan(&js)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("result %s: %w", key, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("result %s: %w", key, err)
-	}
-	var r models.Result
-	if err := json.Unmarshal([]byte(js), &r); err != nil {
-		return nil, fmt.Errorf("result %s: decode: %w", key, err)
-	}
-	return &r, nil
+	return w.st.LatestResult(ctx, key, scorecardID, version)
 }
 
 // grouping -> key -> group
