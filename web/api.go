@@ -76,6 +76,9 @@ type apiCallBody struct {
 	RescoreNotice  string                 `json:"rescore_notice,omitempty"`
 	// VerdictNotice says the verdict was given on another scorecard version.
 	VerdictNotice string `json:"verdict_notice,omitempty"`
+	// RestoreNotes say what of the result could not be read again beside
+	// the recording (no level envelope, no transcript) and why.
+	RestoreNotes []string `json:"restore_notes,omitempty"`
 	// Clash lists the other recordings whose metadata carry the same
 	// call id (other calls, stored and counted apart).
 	Clash []workbench.CallRecording `json:"clash,omitempty"`
@@ -108,7 +111,7 @@ func (s *Server) apiCall(w http.ResponseWriter, r *http.Request) {
 	s.json(w, http.StatusOK, apiCallBody{Result: v.Result, Reviews: reviews, Verdict: v.Verdict,
 		ReviewedPassed: v.ReviewedPassed, AudioURL: c.URL("audio"), Clash: v.Clash,
 		ServedScorecard: sv.Ref, ScorecardsHeld: sv.Held, RescoreNotice: sv.Notice(),
-		ScorecardNotice: v.VersionNotice, VerdictNotice: v.VerdictNotice})
+		ScorecardNotice: v.VersionNotice, VerdictNotice: v.VerdictNotice, RestoreNotes: v.RestoreNotes})
 }
 
 func (s *Server) apiReviews(w http.ResponseWriter, r *http.Request) {

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/pipeline"
 	"github.com/callqa/callqa/pipeline/rules"
 	"github.com/callqa/callqa/store"
 	"github.com/callqa/callqa/workbench"
@@ -53,7 +54,10 @@ type callView struct {
 	// VerdictNotice says the final verdict was given on another scorecard
 	// version than the result shown (it still applies: see
 	// docs/workbench.md).
-	VerdictNotice  string
+	VerdictNotice string
+	// RestoreNotes say what of the result could not be read again beside
+	// the recording (pipeline.Restore): no waveform, no transcript.
+	RestoreNotes   []string
 	Findings       []findingView
 	EarlierReviews []workbench.Review
 	Verdict        *workbench.Verdict
@@ -110,6 +114,16 @@ func (s *Server) callData(r *http.Request, c callRef, sv *served) (*callView, er
 	if err != nil {
 		return nil, err
 	}
+	// The recordings' storage down is no reason to hide the findings:
+	// the page shows what the database holds and says what is missing.
+	restoreNotes, err := pipeline.Restore(ctx, s.src, res)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		s.logger.WarnContext(ctx, "call page: cannot read the recording's files", "recording", c.Rec, "err", err)
+		restoreNotes = append(restoreNotes, "录音存储暂时无法访问，波形和转写未能读取，请稍后刷新。")
+	}
 	reviews, err := s.wb.Reviews(ctx, c.Rec)
 	if err != nil {
 		return nil, err
@@ -118,7 +132,7 @@ func (s *Server) callData(r *http.Request, c callRef, sv *served) (*callView, er
 	if err != nil {
 		return nil, err
 	}
-	v := &callView{Result: res, VersionNotice: notice, RescoreNotice: sv.Notice(), Verdict: verdict, BaseScore: sv.BaseScore,
+	v := &callView{Result: res, VersionNotice: notice, RescoreNotice: sv.Notice(), RestoreNotes: restoreNotes, Verdict: verdict, BaseScore: sv.BaseScore,
 		Duration: resultDuration(res), Clash: c.others}
 	if verdict != nil && verdict.ScorecardVersion != 0 &&
 		(verdict.ScorecardID != res.Scorecard.ID || verdict.ScorecardVersion != res.Scorecard.Version) {

@@ -215,6 +215,10 @@ type slowSource struct {
 	most   atomic.Int32 // most readers open at once
 }
 
+func (s *slowSource) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
+	return s.src.OpenSidecar(ctx, key, suffix)
+}
+
 func (s *slowSource) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	rc, err := s.src.Open(ctx, key)
 	if err != nil {
@@ -428,6 +432,10 @@ func (r countedReader) Close() error {
 	defer r.c.mu.Unlock()
 	r.c.closes[r.i]++
 	return nil
+}
+
+func (c *closeCounter) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
+	return c.src.OpenSidecar(ctx, key, suffix)
 }
 
 func (c *closeCounter) Open(ctx context.Context, key string) (io.ReadCloser, error) {
@@ -775,4 +783,39 @@ func TestCallScorecardVersion(t *testing.T) {
 		})
 	}
 	b.srv.sc = b.sc
+}
+
+// downSource is a recordings storage that is down: every open fails with a
+// transient fault.
+type downSource struct{}
+
+func (downSource) Open(context.Context, string) (io.ReadCloser, error) {
+	return nil, errors.New("dial tcp 10.0.0.9:9000: connection refused")
+}
+
+func (downSource) OpenSidecar(context.Context, string, string) (io.ReadCloser, error) {
+	return nil, errors.New("dial tcp 10.0.0.9:9000: connection refused")
+}
+
+// TestCallPageRecordingsDown: with the recordings' storage down, the call
+// page still shows the call's findings and score from the database, and
+// says that the waveform's levels and the transcript could not be read
+// (the speech bands and findings still drawn); with it back, both show
+// again.
+func TestCallPageRecordingsDown(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Config{InsecureCookies: true})
+	c := b.login(t, reviewer)
+	res := b.result(t, callGreeting)
+	up := b.srv.src
+	b.srv.src = downSource{}
+	body := bodyOf(c.get("/calls/" + callGreeting))
+	if !strings.Contains(body, "录音存储暂时无法访问") || !strings.Contains(body, res.Findings[0].Name) || strings.Contains(body, `class="lvl agent"`) {
+		t.Errorf("call page with the storage down:\n%s", body)
+	}
+	b.srv.src = up
+	body = bodyOf(c.get("/calls/" + callGreeting))
+	if strings.Contains(body, "录音存储暂时无法访问") || !strings.Contains(body, `class="lvl agent"`) || !strings.Contains(body, res.Transcript.Utterances[0].Text) {
+		t.Errorf("call page with the storage back lacks the waveform or the transcript")
+	}
 }

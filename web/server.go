@@ -202,6 +202,9 @@ type Deps struct {
 // is served with Range support as is when the recording is PCM16.
 type Recordings interface {
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// OpenSidecar opens a file stored beside a recording: the call page
+	// reads a transcript the results store keeps there (pipeline.Restore).
+	OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error)
 }
 
 // Server is the workbench's HTTP handler. Close it to remove its cached

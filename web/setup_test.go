@@ -49,6 +49,7 @@ type bundle struct {
 	wb    *workbench.Workbench
 	sc    *models.Scorecard
 	src   string // the recordings folder (a copy of the samples)
+	recs  Recordings
 	clock *testClock
 }
 
@@ -163,7 +164,7 @@ func setupDB(t *testing.T, cfg Config, dbURL string) *bundle {
 	t.Cleanup(func() { srv.Close() })
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &bundle{srv: srv, ts: ts, st: st, wb: wb, sc: sc, src: dir, clock: clock}
+	return &bundle{srv: srv, ts: ts, st: st, wb: wb, sc: sc, src: dir, recs: src, clock: clock}
 }
 
 // client is a browser-like HTTP client of one user: a cookie jar, no
@@ -275,6 +276,11 @@ func (b *bundle) result(t *testing.T, id string) *models.Result {
 	r, err := b.wb.LatestResult(context.Background(), recs[0].Recording, b.sc.ID, 0)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// As the call page shows it: with what the store keeps beside the
+	// recording.
+	if notes, err := pipeline.Restore(context.Background(), b.recs, r); err != nil || len(notes) > 0 {
+		t.Fatalf("restore %s: %v %v", id, notes, err)
 	}
 	return r
 }

@@ -332,6 +332,10 @@ func TestConfigValidate(t *testing.T) {
 // S3 object stream does (no Seek).
 type streamOnly struct{ src Recordings }
 
+func (s streamOnly) OpenSidecar(ctx context.Context, key, suffix string) (io.ReadCloser, error) {
+	return s.src.OpenSidecar(ctx, key, suffix)
+}
+
 func (s streamOnly) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	rc, err := s.src.Open(ctx, key)
 	if err != nil {

@@ -58,6 +58,7 @@ one call:
 a day of calls on this machine:
   run SOURCE           inspect every recording under SOURCE (a folder)
   report               pass rates from the results database
+  show RECORDING       a stored result in full, as inspect --json prints it
   rollup rebuild       recompute the per-day figures reports read
 
 fleet:
@@ -148,6 +149,8 @@ func run(ctx context.Context, e *env, args []string) int {
 		err = cmdUser(ctx, e, rest)
 	case "rollup":
 		err = cmdRollup(ctx, e, rest)
+	case "show":
+		err = cmdShow(ctx, e, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitOK
