@@ -26,58 +26,69 @@ func (s *Store) dataMigration(version int) func(context.Context, *sql.Tx) error 
 	return nil
 }
 
-// maskBatch is how many results maskStoredResults reads at a time.
-const maskBatch = 500
+// docBatch is how many results the data migrations read at a time.
+const docBatch = 500
 
-// maskStoredResults passes every stored result through pii.MaskResult and
-// rewrites those it changes: result_json and the evidence of their
-// findings rows. Results are read in key order, a batch at a time, so
-// memory stays flat whatever the database's size.
-func (s *Store) maskStoredResults(ctx context.Context, tx *sql.Tx) error {
+// eachStoredJSON calls fn with every stored result's result_json (the
+// schema before 0421), reading them in key order a batch at a time, so
+// that memory stays flat whatever the database's size.
+func eachStoredJSON(ctx context.Context, tx *sql.Tx, fn func(rec, scID string, scV int, js string) error) error {
 	type row struct {
 		rec, scID string
 		scV       int
-		doc       string
+		js        string
 	}
 	var last row
-	first, masked := true, 0
-	for {
+	for first := true; ; first = false {
 		q := `SELECT recording, scorecard_id, scorecard_version, result_json FROM results`
 		var args []any
 		if !first {
 			q += ` WHERE recording > $1 OR (recording = $1 AND (scorecard_id > $2 OR (scorecard_id = $2 AND scorecard_version > $3)))`
 			args = []any{last.rec, last.scID, last.scV}
 		}
-		q += fmt.Sprintf(` ORDER BY recording, scorecard_id, scorecard_version LIMIT %d`, maskBatch)
+		q += fmt.Sprintf(` ORDER BY recording, scorecard_id, scorecard_version LIMIT %d`, docBatch)
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
-			return fmt.Errorf("mask stored results: %w", err)
+			return err
 		}
 		var batch []row
 		for rows.Next() {
 			var r row
-			if err := rows.Scan(&r.rec, &r.scID, &r.scV, &r.doc); err != nil {
+			if err := rows.Scan(&r.rec, &r.scID, &r.scV, &r.js); err != nil {
 				rows.Close()
-				return fmt.Errorf("mask stored results: %w", err)
+				return err
 			}
 			batch = append(batch, r)
 		}
 		if err := rows.Close(); err != nil {
-			return fmt.Errorf("mask stored results: %w", err)
+			return err
 		}
 		for _, r := range batch {
-			changed, err := maskStored(ctx, tx, r.rec, r.scID, r.scV, r.doc)
-			if err != nil {
-				return fmt.Errorf("mask stored result %s: %w", r.rec, err)
-			}
-			if changed {
-				masked++
+			if err := fn(r.rec, r.scID, r.scV, r.js); err != nil {
+				return fmt.Errorf("%s: %w", r.rec, err)
 			}
 		}
-		if len(batch) < maskBatch {
-			break
+		if len(batch) < docBatch {
+			return nil
 		}
-		first, last = false, batch[len(batch)-1]
+		last = batch[len(batch)-1]
+	}
+}
+
+// maskStoredResults passes every stored result through pii.MaskResult and
+// rewrites those it changes: result_json and the evidence of their
+// findings rows.
+func (s *Store) maskStoredResults(ctx context.Context, tx *sql.Tx) error {
+	masked := 0
+	err := eachStoredJSON(ctx, tx, func(rec, scID string, scV int, js string) error {
+		changed, err := maskStored(ctx, tx, rec, scID, scV, js)
+		if changed {
+			masked++
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mask stored results: %w", err)
 	}
 	s.logger.InfoContext(ctx, "personal data masked in stored results", "results", masked)
 	return nil
@@ -120,64 +131,32 @@ func maskStored(ctx context.Context, tx *sql.Tx, rec, scID string, scV int, doc 
 }
 
 // compactStoredResults rewrites the result_json of every stored result as
-// its compact document (doc, see resultdoc.go), a batch at a time in key
-// order. The findings rows already hold what the document leaves out of
-// the findings; the envelope is dropped (recomputed from the recording);
-// transcripts are kept.
+// its compact document (doc, see resultdoc.go). The findings rows already
+// hold what the document leaves out of the findings; the envelope is
+// dropped (recomputed from the recording); transcripts are kept.
 func (s *Store) compactStoredResults(ctx context.Context, tx *sql.Tx) error {
-	type row struct {
-		rec, scID string
-		scV       int
-		js        string
-	}
-	var last row
-	first, n := true, 0
-	for {
-		q := `SELECT recording, scorecard_id, scorecard_version, result_json FROM results`
-		var args []any
-		if !first {
-			q += ` WHERE recording > $1 OR (recording = $1 AND (scorecard_id > $2 OR (scorecard_id = $2 AND scorecard_version > $3)))`
-			args = []any{last.rec, last.scID, last.scV}
+	n := 0
+	err := eachStoredJSON(ctx, tx, func(rec, scID string, scV int, js string) error {
+		var res models.Result
+		if err := json.Unmarshal([]byte(js), &res); err != nil {
+			// Not a result document (never written by callqa): the
+			// columns and findings rows are all there is.
+			s.logger.WarnContext(ctx, "stored result without a readable document", "recording", rec, "err", err)
+			res = models.Result{}
 		}
-		q += fmt.Sprintf(` ORDER BY recording, scorecard_id, scorecard_version LIMIT %d`, maskBatch)
-		rows, err := tx.QueryContext(ctx, q, args...)
+		doc, err := encodeDoc(&res)
 		if err != nil {
-			return fmt.Errorf("compact stored results: %w", err)
+			return err
 		}
-		var batch []row
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.rec, &r.scID, &r.scV, &r.js); err != nil {
-				rows.Close()
-				return fmt.Errorf("compact stored results: %w", err)
-			}
-			batch = append(batch, r)
+		if _, err := tx.ExecContext(ctx, `UPDATE results SET doc = $1 WHERE recording = $2 AND scorecard_id = $3 AND scorecard_version = $4`,
+			doc, rec, scID, scV); err != nil {
+			return err
 		}
-		if err := rows.Close(); err != nil {
-			return fmt.Errorf("compact stored results: %w", err)
-		}
-		for _, r := range batch {
-			var res models.Result
-			if err := json.Unmarshal([]byte(r.js), &res); err != nil {
-				// Not a result document (never written by callqa): the
-				// columns and findings rows are all there is.
-				s.logger.WarnContext(ctx, "stored result without a readable document", "recording", r.rec, "err", err)
-				res = models.Result{}
-			}
-			doc, err := encodeDoc(&res)
-			if err != nil {
-				return fmt.Errorf("compact stored result %s: %w", r.rec, err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE results SET doc = $1 WHERE recording = $2 AND scorecard_id = $3 AND scorecard_version = $4`,
-				doc, r.rec, r.scID, r.scV); err != nil {
-				return fmt.Errorf("compact stored result %s: %w", r.rec, err)
-			}
-			n++
-		}
-		if len(batch) < maskBatch {
-			break
-		}
-		first, last = false, batch[len(batch)-1]
+		n++
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("compact stored results: %w", err)
 	}
 	s.logger.InfoContext(ctx, "stored results compacted", "results", n)
 	return nil
