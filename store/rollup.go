@@ -172,20 +172,40 @@ func (d *rollupDelta) add(ctx context.Context, q querier, recordings []string, s
 	return nil
 }
 
+// contributionQueries are the three queries that read the contributions
+// of n recordings ($1..$n) to the rollups, the rule rollups and the
+// version rollups. Each reaches the rows of those recordings by primary
+// key, whatever the planner knows of the tables (TestRecountPlans).
+func contributionQueries(n int) [3]string {
+	in := inList(1, n)
+	exprs := make([]string, len(measures))
+	for i, m := range measures {
+		exprs[i] = m.expr
+	}
+	return [3]string{
+		`SELECT r.scorecard_id, r.scorecard_version, r.call_date, r.team, r.agent_id, r.agent_name, r.queue,
+			r.analysis_vad, r.analysis_version, ` + strings.Join(exprs, ", ") + `
+		FROM results r LEFT JOIN verdicts v ON v.recording = r.recording
+		WHERE r.recording IN (` + in + `)`,
+		`SELECT r.scorecard_id, r.scorecard_version, r.call_date, fi.rule, r.analysis_vad, r.analysis_version,
+			MAX(fi.name), COUNT(*), SUM(fi.deduct), MAX(CASE WHEN fi.veto = 1 THEN 1 ELSE 0 END),
+			` + ruleReviewed + `, ` + ruleOverturned + `
+		FROM findings fi JOIN results r ON r.recording = fi.recording
+			AND r.scorecard_id = fi.scorecard_id AND r.scorecard_version = fi.scorecard_version
+		WHERE r.recording IN (` + in + `) AND r.status = 'inspected'
+		GROUP BY r.recording, r.scorecard_id, r.scorecard_version, r.call_date, fi.rule, r.analysis_vad, r.analysis_version`,
+		`SELECT recording, scorecard_id, scorecard_version, call_date, inspected_at
+		FROM results WHERE recording IN (` + in + `) ORDER BY recording`,
+	}
+}
+
 func (d *rollupDelta) addChunk(ctx context.Context, q querier, recordings []string, sign float64) error {
 	args := make([]any, len(recordings))
 	for i, r := range recordings {
 		args[i] = r
 	}
-	in := inList(1, len(recordings))
-	exprs := make([]string, len(measures))
-	for i, m := range measures {
-		exprs[i] = m.expr
-	}
-	rows, err := q.QueryContext(ctx, `SELECT r.scorecard_id, r.scorecard_version, r.call_date, r.team, r.agent_id, r.agent_name, r.queue,
-			r.analysis_vad, r.analysis_version, `+strings.Join(exprs, ", ")+`
-		FROM results r LEFT JOIN verdicts v ON v.recording = r.recording
-		WHERE r.recording IN (`+in+`)`, args...)
+	qs := contributionQueries(len(recordings))
+	rows, err := q.QueryContext(ctx, qs[0], args...)
 	if err != nil {
 		return fmt.Errorf("rollup contributions: %w", err)
 	}
@@ -218,13 +238,7 @@ func (d *rollupDelta) addChunk(ctx context.Context, q querier, recordings []stri
 	}
 	rows.Close()
 
-	rows, err = q.QueryContext(ctx, `SELECT r.scorecard_id, r.scorecard_version, r.call_date, fi.rule, r.analysis_vad, r.analysis_version,
-			MAX(fi.name), COUNT(*), SUM(fi.deduct), MAX(CASE WHEN fi.veto = 1 THEN 1 ELSE 0 END),
-			`+ruleReviewed+`, `+ruleOverturned+`
-		FROM findings fi JOIN results r ON r.recording = fi.recording
-			AND r.scorecard_id = fi.scorecard_id AND r.scorecard_version = fi.scorecard_version
-		WHERE r.recording IN (`+in+`) AND r.status = 'inspected'
-		GROUP BY r.recording, r.scorecard_id, r.scorecard_version, r.call_date, fi.rule, r.analysis_vad, r.analysis_version`, args...)
+	rows, err = q.QueryContext(ctx, qs[1], args...)
 	if err != nil {
 		return fmt.Errorf("rule rollup contributions: %w", err)
 	}
@@ -254,8 +268,7 @@ func (d *rollupDelta) addChunk(ctx context.Context, q querier, recordings []stri
 	}
 	rows.Close()
 
-	rows, err = q.QueryContext(ctx, `SELECT recording, scorecard_id, scorecard_version, call_date, inspected_at
-		FROM results WHERE recording IN (`+in+`) ORDER BY recording`, args...)
+	rows, err = q.QueryContext(ctx, qs[2], args...)
 	if err != nil {
 		return fmt.Errorf("version rollup contributions: %w", err)
 	}

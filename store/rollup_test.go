@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/callqa/callqa/internal/testsvc"
@@ -58,5 +60,41 @@ func TestMigrateRollups(t *testing.T) {
 				t.Errorf("Scorecards = %+v, %v", us, err)
 			}
 		})
+	}
+}
+
+// TestRecountPlans explains, on a SQLite database without statistics (as
+// every SQLite database is unless someone runs ANALYZE), the queries that
+// recount a saved or reviewed call: each must reach the call's rows by an
+// index on the recording (its primary key). A plan that searches by
+// another index or scans a table makes every save cost more as the
+// database grows (findings_by_rule did, until 0422 dropped it).
+func TestRecountPlans(t *testing.T) {
+	t.Parallel()
+	st := openURL(t, filepath.Join(t.TempDir(), "plans.db"))
+	for i, q := range contributionQueries(3) {
+		rows, err := st.db.Query(`EXPLAIN QUERY PLAN `+q, "a", "b", "c")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, step := range plan {
+			table, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(step, "SEARCH "), "SCAN "), " ")
+			switch {
+			case strings.HasPrefix(step, "SCAN "):
+				t.Errorf("query %d scans %s:\n%s", i, table, strings.Join(plan, "\n"))
+			case strings.HasPrefix(step, "SEARCH ") && !strings.Contains(step, "recording=?"):
+				t.Errorf("query %d searches %s by an index without the recording:\n%s", i, table, strings.Join(plan, "\n"))
+			}
+		}
 	}
 }
