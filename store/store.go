@@ -172,6 +172,15 @@ func (s *Store) Location() *time.Location { return s.loc }
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
+// Write runs fn in a write transaction of the store, committed if fn
+// returns nil and rolled back otherwise. On SQLite the writers of a
+// process queue on one lock (the store's and the workbench's alike), so
+// that a review never waits out the busy timeout behind a long save of
+// the same process.
+func (s *Store) Write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.write(ctx, fn)
+}
+
 // write runs fn in a transaction, committed if fn returns nil and rolled
 // back otherwise, so that nothing is ever half-written.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {

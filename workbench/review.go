@@ -109,16 +109,9 @@ func (w *Workbench) SaveVerdict(ctx context.Context, v Verdict, remote string) e
 	})
 }
 
+// tx runs fn in a write transaction of the store (Store.Write).
 func (w *Workbench) tx(ctx context.Context, op string, fn func(*sql.Tx) error) error {
-	tx, err := w.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	if err := tx.Commit(); err != nil {
+	if err := w.st.Write(ctx, fn); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
