@@ -133,12 +133,24 @@ func maskStored(ctx context.Context, tx *sql.Tx, rec, scID string, scV int, doc 
 // compactStoredResults rewrites the result_json of every stored result as
 // its compact document (doc, see resultdoc.go). The findings rows already
 // hold what the document leaves out of the findings; the envelope is
-// dropped (recomputed from the recording); transcripts are kept.
+// dropped (recomputed from the recording); transcripts are kept. Each
+// row's result_json is emptied as it goes, so that 0421, which copies the
+// table to drop the column on SQLite, copies small rows.
 func (s *Store) compactStoredResults(ctx context.Context, tx *sql.Tx) error {
 	n := 0
 	err := eachStoredJSON(ctx, tx, func(rec, scID string, scV int, js string) error {
-		var res models.Result
-		if err := json.Unmarshal([]byte(js), &res); err != nil {
+		// The envelope is dropped: not parsing its thousands of numbers
+		// is most of the time saved.
+		var stored struct {
+			models.Result
+			Envelope skipJSON `json:"envelope"`
+		}
+		err := json.Unmarshal([]byte(js), &stored)
+		res := stored.Result
+		if stored.Envelope {
+			res.Envelope = &models.Envelope{}
+		}
+		if err != nil {
 			// Not a result document (never written by callqa): the
 			// columns and findings rows are all there is.
 			s.logger.WarnContext(ctx, "stored result without a readable document", "recording", rec, "err", err)
@@ -148,7 +160,7 @@ func (s *Store) compactStoredResults(ctx context.Context, tx *sql.Tx) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE results SET doc = $1 WHERE recording = $2 AND scorecard_id = $3 AND scorecard_version = $4`,
+		if _, err := tx.ExecContext(ctx, `UPDATE results SET doc = $1, result_json = '' WHERE recording = $2 AND scorecard_id = $3 AND scorecard_version = $4`,
 			doc, rec, scID, scV); err != nil {
 			return err
 		}
@@ -159,5 +171,15 @@ func (s *Store) compactStoredResults(ctx context.Context, tx *sql.Tx) error {
 		return fmt.Errorf("compact stored results: %w", err)
 	}
 	s.logger.InfoContext(ctx, "stored results compacted", "results", n)
+	return nil
+}
+
+// skipJSON is a JSON value that is not decoded; it records that there was
+// one (not null).
+type skipJSON bool
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *skipJSON) UnmarshalJSON(b []byte) error {
+	*s = string(b) != "null"
 	return nil
 }
