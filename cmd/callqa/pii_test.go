@@ -2,11 +2,15 @@ package main
 
 import (
 	"archive/zip"
+	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/callqa/callqa/store"
 )
 
 // TestNoPersonalDataStored inspects a call whose customer gives a mobile
@@ -93,6 +97,23 @@ func TestNoPersonalDataStored(t *testing.T) {
 	}
 	if !strings.Contains(pages["/calls/P1"], "[手机号]") || !strings.Contains(pages["/api/calls/P1"], "[银行卡号]") {
 		t.Errorf("the call page and API do not show the masked transcript:\n%.2000s", pages["/api/calls/P1"])
+	}
+
+	// Every stored result as the store reads it back (its document is
+	// compressed: the raw bytes below cannot show what it holds).
+	st, err := store.Open(context.Background(), db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := st.LatestResult(context.Background(), "2026/11/25/P1.wav", "", 0)
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(res)
+	check("stored result", string(js))
+	if !strings.Contains(string(js), "[手机号]") && res.Omitted == nil {
+		t.Errorf("the stored result keeps neither the masked transcript nor its digest: %s", js)
 	}
 
 	// Every byte of the database, its write-ahead log included.
