@@ -43,7 +43,10 @@ func eachStoredJSON(ctx context.Context, tx *sql.Tx, fn func(rec, scID string, s
 		q := `SELECT recording, scorecard_id, scorecard_version, result_json FROM results`
 		var args []any
 		if !first {
-			q += ` WHERE recording > $1 OR (recording = $1 AND (scorecard_id > $2 OR (scorecard_id = $2 AND scorecard_version > $3)))`
+			// A row value, which both databases read as a range of the
+			// primary key (the same condition spelled with ORs made
+			// PostgreSQL sort the whole table for every batch).
+			q += ` WHERE (recording, scorecard_id, scorecard_version) > ($1, $2, $3)`
 			args = []any{last.rec, last.scID, last.scV}
 		}
 		q += fmt.Sprintf(` ORDER BY recording, scorecard_id, scorecard_version LIMIT %d`, docBatch)
