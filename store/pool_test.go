@@ -107,3 +107,31 @@ func TestPoolConnectionsBounded(t *testing.T) {
 		t.Errorf("2 idle connections opened %d, no more than the sized pool's %d: the test does not measure churn", churned, opened)
 	}
 }
+
+// TestPlanCacheMode: the store's PostgreSQL connections plan every
+// statement for its arguments (a year's range is not a day's), unless the
+// database URL says otherwise.
+func TestPlanCacheMode(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := testsvc.Postgres(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	for _, tc := range []struct{ url, want string }{
+		{url, "force_custom_plan"},
+		{url + sep + "plan_cache_mode=auto", "auto"},
+	} {
+		st, err := store.Open(ctx, tc.url, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		err = st.DB().QueryRowContext(ctx, `SHOW plan_cache_mode`).Scan(&got)
+		st.Close()
+		if err != nil || got != tc.want {
+			t.Errorf("plan_cache_mode with %s = %q, %v; want %s", tc.url, got, err, tc.want)
+		}
+	}
+}
