@@ -44,11 +44,12 @@ type LoadConfig struct {
 	// Progress, when not nil, is called after every day with the results
 	// stored so far (from the workers' goroutines, one at a time).
 	Progress func(done int, elapsed time.Duration)
-	// AfterDay, when not nil, runs after every day is stored with the
-	// results stored so far, one call at a time, while the other workers
-	// go on (callqa-scale refreshes the SQLite planner's statistics there:
-	// see its --analyze flag). Its error stops the load.
-	AfterDay func(ctx context.Context, done int) error
+	// AfterDay, when not nil, is called after every day is stored with
+	// the results stored so far, one call at a time; the job it returns,
+	// if any, runs while no worker writes (callqa-scale refreshes the
+	// SQLite planner's statistics there: see its --analyze flag). The
+	// job's error stops the load.
+	AfterDay func(done int) func(ctx context.Context) error
 }
 
 // Validate reports a configuration that cannot work, naming the field.
@@ -199,15 +200,22 @@ func Load(ctx context.Context, g *Generator, sv Saver, rv ReviewSaver, cfg LoadC
 	if cfg.Chunk == 0 {
 		cfg.Chunk = DefaultChunk
 	}
+	afterDay := cfg.AfterDay
+	if afterDay == nil {
+		afterDay = func(int) func(context.Context) error { return nil }
+	}
 	start := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	days := make(chan Day)
 	var (
-		mu    sync.Mutex
-		total = newStats()
-		first error
-		wg    sync.WaitGroup
+		// writing is held shared by the workers' writes and exclusively
+		// by AfterDay.
+		writing sync.RWMutex
+		mu      sync.Mutex
+		total   = newStats()
+		first   error
+		wg      sync.WaitGroup
 	)
 	fail := func(err error) {
 		mu.Lock()
@@ -230,16 +238,20 @@ func Load(ctx context.Context, g *Generator, sv Saver, rv ReviewSaver, cfg LoadC
 						rs = append(rs, c.Result)
 						reviews = append(reviews, c.Reviews...)
 					}
+					writing.RLock()
+					defer writing.RUnlock()
 					if err := sv.SaveResults(ctx, "", rs); err != nil {
 						return fmt.Errorf("load %s: %w", d.Date, err)
 					}
 					return nil
 				})
+				writing.RLock()
 				for i := 0; err == nil && i < len(reviews); i++ {
 					if e := rv.SaveReview(ctx, reviews[i], "callqa-scale"); e != nil {
 						err = fmt.Errorf("load %s: review: %w", d.Date, e)
 					}
 				}
+				writing.RUnlock()
 				if err != nil {
 					fail(err)
 					continue
@@ -249,8 +261,11 @@ func Load(ctx context.Context, g *Generator, sv Saver, rv ReviewSaver, cfg LoadC
 				if cfg.Progress != nil {
 					cfg.Progress(total.Results, time.Since(start))
 				}
-				if cfg.AfterDay != nil {
-					if err := cfg.AfterDay(ctx, total.Results); err != nil {
+				if job := afterDay(total.Results); job != nil {
+					writing.Lock()
+					err := job(ctx)
+					writing.Unlock()
+					if err != nil {
 						err = fmt.Errorf("load: after %s: %w", d.Date, err)
 						if first == nil {
 							first = err

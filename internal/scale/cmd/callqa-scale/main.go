@@ -140,17 +140,19 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		nextAnalyze := 100_000
 		if *analyze {
-			cfg.AfterDay = func(ctx context.Context, done int) error {
+			cfg.AfterDay = func(done int) func(context.Context) error {
 				if done < nextAnalyze {
 					return nil
 				}
 				nextAnalyze *= 2
-				start := time.Now()
-				if _, err := st.DB().ExecContext(ctx, "ANALYZE"); err != nil {
-					return fmt.Errorf("analyze: %w", err)
+				return func(ctx context.Context) error {
+					start := time.Now()
+					if _, err := st.DB().ExecContext(ctx, "ANALYZE"); err != nil {
+						return fmt.Errorf("analyze: %w", err)
+					}
+					fmt.Fprintf(stderr, "ANALYZE at %d results: %s\n", done, time.Since(start).Round(time.Millisecond))
+					return nil
 				}
-				fmt.Fprintf(stderr, "ANALYZE at %d results: %s\n", done, time.Since(start).Round(time.Millisecond))
-				return nil
 			}
 		}
 	}
