@@ -13,9 +13,18 @@
 # the review queue; and prints the load's rate and the rows of the
 # README's scale table (medians of $SCALE_RUNS runs, default 3).
 #
-# SCALE_KEEP=1 keeps a database that is already there (no drop, no load:
-# only the queries run). The database stays after the run: drop it with
-# dropdb or rm. It refuses to start when the disk is more than 80% full.
+# To grow a database step by step (and time it at each size), load further
+# series of calls into it: SCALE_KEEP=1 keeps the database (no drop) and
+# SCALE_SERIES=k loads SIZE more calls as series k (other call ids, the
+# same agents and spreads); SCALE_NAME names the database (default
+# callqa_scale_SIZE, or results-SIZE.db). SCALE_NOLOAD=1 only runs the
+# queries. The busy day is loaded with series 0 only.
+#
+#   scripts/scale.sh postgres 1m                                   # 1 M
+#   SCALE_KEEP=1 SCALE_SERIES=1 SCALE_NAME=callqa_scale_1m scripts/scale.sh postgres 2m   # 3 M
+#
+# The database stays after the run: drop it with dropdb or rm. It refuses
+# to start when the disk is more than 80% full.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +32,7 @@ backend="${1:?usage: scripts/scale.sh sqlite|postgres SIZE (e.g. 1m, 11m)}"
 size="${2:?usage: scripts/scale.sh sqlite|postgres SIZE (e.g. 1m, 11m)}"
 runs="${SCALE_RUNS:-3}"
 seed="${SCALE_SEED:-1}"
+series="${SCALE_SERIES:-0}"
 dir="${SCALE_DIR:-/tmp/callqa-scale}"
 pg="${SCALE_PG:-postgres://postgres@127.0.0.1:5432}"
 busy_day=2026-11-26
@@ -41,11 +51,11 @@ go build -o "$bin/callqa-scale" ./internal/scale/cmd/callqa-scale
 
 case "$backend" in
 sqlite)
-	db="$dir/results-$size.db"
+	db="$dir/${SCALE_NAME:-results-$size}.db"
 	if [ "${SCALE_KEEP:-}" != 1 ]; then rm -f "$db" "$db-wal" "$db-shm"; fi
 	;;
 postgres)
-	name="callqa_scale_${size}"
+	name="${SCALE_NAME:-callqa_scale_${size}}"
 	db="$pg/$name?sslmode=disable"
 	host=$(echo "$pg" | sed -E 's#^postgres(ql)?://([^@]*@)?##; s#[:/].*##')
 	port=$(echo "$pg" | sed -nE 's#.*:([0-9]+)$#\1#p')
@@ -61,13 +71,15 @@ postgres)
 	;;
 esac
 
-if [ "${SCALE_KEEP:-}" != 1 ]; then
-	echo "== load $size results into $db" >&2
-	"$bin/callqa-scale" load --db "$db" --results "$size" --seed "$seed"
-	echo "== load the busy day $busy_day ($busy_calls calls)" >&2
-	"$bin/callqa-scale" load --db "$db" --results "$busy_calls" --days 1 --end "$busy_day" --seed "$seed"
+if [ "${SCALE_NOLOAD:-}" != 1 ]; then
+	echo "== load $size results into $db (series $series)" >&2
+	"$bin/callqa-scale" load --db "$db" --results "$size" --seed "$seed" --series "$series"
+	if [ "$series" = 0 ]; then
+		echo "== load the busy day $busy_day ($busy_calls calls)" >&2
+		"$bin/callqa-scale" load --db "$db" --results "$busy_calls" --days 1 --end "$busy_day" --seed "$seed"
+	fi
 fi
 echo "== queries ($runs runs each)" >&2
-echo "| $backend $size | median | runs (s) |"
+echo "| $backend ${SCALE_NAME:-$size} | median | runs (s) |"
 echo "|---|---|---|"
 "$bin/callqa-scale" queries --db "$db" --runs "$runs" --callqa "$bin/callqa" --to 2026-11-25 --day "$busy_day"

@@ -35,6 +35,12 @@ type Config struct {
 	End string
 	// Agents is the number of agents. Default DefaultAgents.
 	Agents int
+	// Series tells apart loads into the same database: the calls of
+	// series 0 are C20261125-000001..., those of series k > 0
+	// C20261125-k-000001..., drawn from other streams, so that a database
+	// grows by loading one series after another (same agents, same
+	// spreads). Default 0.
+	Series int
 }
 
 // Validate reports a configuration that cannot work, naming the field.
@@ -46,6 +52,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("scale config: Days %d: want >= 0", c.Days)
 	case c.Agents < 0:
 		return fmt.Errorf("scale config: Agents %d: want >= 0", c.Agents)
+	case c.Series < 0 || c.Series > 999:
+		return fmt.Errorf("scale config: Series %d: want 0-999", c.Series)
 	}
 	if c.End != "" {
 		if _, err := time.Parse(time.DateOnly, c.End); err != nil {
@@ -260,7 +268,7 @@ func (g *Generator) Generate(d Day, size int, fn func([]Call) error) error {
 	if size <= 0 {
 		size = 1000
 	}
-	r := rand.New(rand.NewPCG(g.cfg.Seed, uint64(d.index)+1))
+	r := rand.New(rand.NewPCG(g.cfg.Seed, uint64(g.cfg.Series)<<32|uint64(d.index+1)))
 	date, err := time.ParseInLocation(time.DateOnly, d.Date, g.loc)
 	if err != nil {
 		return fmt.Errorf("generate %s: %w", d.Date, err)
@@ -299,6 +307,9 @@ func (g *Generator) call(r *rand.Rand, d Day, seq int, at time.Time) Call {
 	}
 	compact := d.Date[:4] + d.Date[5:7] + d.Date[8:]
 	id := fmt.Sprintf("C%s-%06d", compact, seq+1)
+	if g.cfg.Series > 0 {
+		id = fmt.Sprintf("C%s-%d-%06d", compact, g.cfg.Series, seq+1)
+	}
 	res := &models.Result{
 		CallID:    id,
 		Recording: fmt.Sprintf("%s/%s/%s/%s.wav", d.Date[:4], d.Date[5:7], d.Date[8:], id),

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/callqa/callqa/internal/testsvc"
@@ -76,6 +77,28 @@ func TestGeneratorDeterministic(t *testing.T) {
 	other := newGenerator(t, Config{Seed: 8, Results: 600, Days: 30})
 	if digest(t, a, forward) == digest(t, other, forward) {
 		t.Error("seeds 7 and 8 made the same results")
+	}
+	// A series adds other calls, of the same agents.
+	series := newGenerator(t, Config{Seed: 7, Results: 600, Days: 30, Series: 2})
+	if !reflect.DeepEqual(series.Agents(), a.Agents()) {
+		t.Error("series 2 has other agents")
+	}
+	recordings := map[string]bool{}
+	for _, g := range []*Generator{a, series} {
+		for _, d := range g.Days() {
+			err := g.Generate(d, 100, func(cs []Call) error {
+				for _, c := range cs {
+					if recordings[c.Result.Recording] {
+						t.Fatalf("series 0 and 2 both have %s", c.Result.Recording)
+					}
+					recordings[c.Result.Recording] = true
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
 

@@ -1,7 +1,7 @@
 // Command callqa-scale grows a results database with a year of generated
 // calls and times the reports and pages that read it (see package scale).
 //
-//	callqa-scale load --db URL --results N [--seed S] [--days 365] [--workers K] [--chunk C]
+//	callqa-scale load --db URL --results N [--seed S] [--series K] [--days 365] [--workers K] [--chunk C]
 //	callqa-scale queries --db URL [--runs 3] [--callqa PATH]
 //
 // N takes a k or m suffix (10k, 1m, 11m). load prints what it stored and
@@ -28,7 +28,7 @@ import (
 	"github.com/callqa/callqa/workbench"
 )
 
-const usage = `usage: callqa-scale load --db URL --results N [--seed S] [--days 365] [--workers K] [--chunk C]
+const usage = `usage: callqa-scale load --db URL --results N [--seed S] [--series K] [--days 365] [--end DATE] [--workers K] [--chunk C]
        callqa-scale queries --db URL [--runs 3] [--callqa PATH] [--from DATE --to DATE] [--day DATE]`
 
 func main() {
@@ -78,6 +78,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seed := fs.Uint64("seed", 1, "random seed: the same seed makes the same results")
 	days := fs.Int("days", scale.DefaultDays, "days the results span, ending --end")
 	end := fs.String("end", scale.DefaultEnd, "last call date")
+	series := fs.Int("series", 0, "series of calls: a load of series k > 0 adds other calls (C20261125-k-000001...) to a database that holds the earlier series")
 	workers := fs.Int("workers", scale.DefaultWorkers, "days generated and saved at once")
 	chunk := fs.Int("chunk", 0, "results per SaveResults call (default 1000 on PostgreSQL, 50 on SQLite: see below)")
 	analyze := fs.Bool("analyze", true, "SQLite: run ANALYZE when 100k results are stored, and again at every doubling (see below)")
@@ -107,7 +108,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
-	g, err := scale.NewGenerator(scale.Config{Seed: *seed, Results: n, Days: *days, End: *end}, card)
+	g, err := scale.NewGenerator(scale.Config{Seed: *seed, Results: n, Days: *days, End: *end, Series: *series}, card)
 	if err != nil {
 		return fmt.Errorf("load: %w", err)
 	}
