@@ -76,7 +76,7 @@ if [ "${SCALE_NOLOAD:-}" != 1 ]; then
 	"$bin/callqa-scale" load --db "$db" --results "$size" --seed "$seed" --series "$series"
 	if [ "$series" = 0 ]; then
 		echo "== load the busy day $busy_day ($busy_calls calls)" >&2
-		"$bin/callqa-scale" load --db "$db" --results "$busy_calls" --days 1 --end "$busy_day" --seed "$seed"
+		"$bin/callqa-scale" load --db "$db" --results "$busy_calls" --days 1 --end "$busy_day" --seed "$seed" --chunk 50
 	fi
 fi
 echo "== queries ($runs runs each)" >&2

@@ -44,12 +44,10 @@ type LoadConfig struct {
 	// Progress, when not nil, is called after every day with the results
 	// stored so far (from the workers' goroutines, one at a time).
 	Progress func(done int, elapsed time.Duration)
-	// AfterDay, when not nil, is called after every day is stored with
-	// the results stored so far, one call at a time; the job it returns,
-	// if any, runs while no worker writes (callqa-scale refreshes the
-	// SQLite planner's statistics there: see its --analyze flag). The
-	// job's error stops the load.
-	AfterDay func(done int) func(ctx context.Context) error
+	// BeforeReviews, when not nil, runs once every result is stored and
+	// before the reviews are (callqa-scale runs ANALYZE there on SQLite:
+	// see its --analyze flag). Its error stops the load.
+	BeforeReviews func(ctx context.Context) error
 }
 
 // Validate reports a configuration that cannot work, naming the field.
@@ -82,8 +80,9 @@ type Stats struct {
 	// Reviews counts the reviews saved, Overturned those overturning
 	// their finding; ReviewedCalls the calls they are of.
 	Reviews, Overturned, ReviewedCalls int
-	// Elapsed is the wall time of the load.
-	Elapsed time.Duration
+	// Elapsed is the wall time of the load, ReviewsElapsed that of its
+	// reviews (after the results).
+	Elapsed, ReviewsElapsed time.Duration
 }
 
 func newStats() Stats {
@@ -185,11 +184,12 @@ func Count(g *Generator) (Stats, error) {
 }
 
 // Load generates g's results and stores them with sv, Chunk at a time,
-// Workers days at once, then each day's reviews with rv (after the day's
-// results, as a reviewer would). It returns what it stored. A database
-// that already holds them gets the same rows again (results are replaced
-// by recording and scorecard version, reviews by finding), so a load
-// interrupted half way can be run again.
+// Workers days at once; then, once every result is stored, it runs
+// BeforeReviews and saves the reviews with rv (Workers at once), as
+// reviewers would after the inspections. It returns what it stored. A
+// database that already holds them gets the same rows again (results are
+// replaced by recording and scorecard version, reviews by finding), so a
+// load interrupted half way can be run again.
 func Load(ctx context.Context, g *Generator, sv Saver, rv ReviewSaver, cfg LoadConfig) (Stats, error) {
 	if err := cfg.Validate(); err != nil {
 		return Stats{}, err
@@ -200,22 +200,14 @@ func Load(ctx context.Context, g *Generator, sv Saver, rv ReviewSaver, cfg LoadC
 	if cfg.Chunk == 0 {
 		cfg.Chunk = DefaultChunk
 	}
-	afterDay := cfg.AfterDay
-	if afterDay == nil {
-		afterDay = func(int) func(context.Context) error { return nil }
-	}
 	start := time.Now()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	days := make(chan Day)
 	var (
-		// writing is held shared by the workers' writes and exclusively
-		// by AfterDay.
-		writing sync.RWMutex
 		mu      sync.Mutex
 		total   = newStats()
+		reviews [][]workbench.Review // by day
 		first   error
-		wg      sync.WaitGroup
 	)
 	fail := func(err error) {
 		mu.Lock()
@@ -225,68 +217,53 @@ func Load(ctx context.Context, g *Generator, sv Saver, rv ReviewSaver, cfg LoadC
 		mu.Unlock()
 		cancel()
 	}
-	for range cfg.Workers {
-		wg.Go(func() {
-			for d := range days {
-				st := newStats()
-				var reviews []workbench.Review
-				rs := make([]*models.Result, 0, cfg.Chunk)
-				err := g.Generate(d, cfg.Chunk, func(cs []Call) error {
-					rs = rs[:0]
-					for _, c := range cs {
-						st.add(c, d.Date)
-						rs = append(rs, c.Result)
-						reviews = append(reviews, c.Reviews...)
-					}
-					writing.RLock()
-					defer writing.RUnlock()
-					if err := sv.SaveResults(ctx, "", rs); err != nil {
-						return fmt.Errorf("load %s: %w", d.Date, err)
-					}
-					return nil
-				})
-				writing.RLock()
-				for i := 0; err == nil && i < len(reviews); i++ {
-					if e := rv.SaveReview(ctx, reviews[i], "callqa-scale"); e != nil {
-						err = fmt.Errorf("load %s: review: %w", d.Date, e)
-					}
-				}
-				writing.RUnlock()
-				if err != nil {
-					fail(err)
-					continue
-				}
-				mu.Lock()
-				total.merge(st)
-				if cfg.Progress != nil {
-					cfg.Progress(total.Results, time.Since(start))
-				}
-				if job := afterDay(total.Results); job != nil {
-					writing.Lock()
-					err := job(ctx)
-					writing.Unlock()
-					if err != nil {
-						err = fmt.Errorf("load: after %s: %w", d.Date, err)
-						if first == nil {
-							first = err
-						}
-						cancel()
-					}
-				}
-				mu.Unlock()
+	each(ctx, cfg.Workers, g.Days(), func(d Day) {
+		st := newStats()
+		var rvs []workbench.Review
+		rs := make([]*models.Result, 0, cfg.Chunk)
+		err := g.Generate(d, cfg.Chunk, func(cs []Call) error {
+			rs = rs[:0]
+			for _, c := range cs {
+				st.add(c, d.Date)
+				rs = append(rs, c.Result)
+				rvs = append(rvs, c.Reviews...)
 			}
+			if err := sv.SaveResults(ctx, "", rs); err != nil {
+				return fmt.Errorf("load %s: %w", d.Date, err)
+			}
+			return nil
 		})
-	}
-feed:
-	for _, d := range g.Days() {
-		select {
-		case days <- d:
-		case <-ctx.Done():
-			break feed
+		if err != nil {
+			fail(err)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		total.merge(st)
+		if len(rvs) > 0 {
+			reviews = append(reviews, rvs)
+		}
+		if cfg.Progress != nil {
+			cfg.Progress(total.Results, time.Since(start))
+		}
+	})
+	if first == nil && ctx.Err() == nil && cfg.BeforeReviews != nil {
+		if err := cfg.BeforeReviews(ctx); err != nil {
+			fail(fmt.Errorf("load: before the reviews: %w", err))
 		}
 	}
-	close(days)
-	wg.Wait()
+	if first == nil && ctx.Err() == nil {
+		reviewStart := time.Now()
+		each(ctx, cfg.Workers, reviews, func(rvs []workbench.Review) {
+			for _, r := range rvs {
+				if err := rv.SaveReview(ctx, r, "callqa-scale"); err != nil {
+					fail(fmt.Errorf("load: review of %s: %w", r.Recording, err))
+					return
+				}
+			}
+		})
+		total.ReviewsElapsed = time.Since(reviewStart)
+	}
 	total.Elapsed = time.Since(start)
 	if first != nil {
 		return total, first
@@ -295,4 +272,27 @@ feed:
 		return total, fmt.Errorf("load: %w", err)
 	}
 	return total, nil
+}
+
+// each calls fn with every item, workers at once, until ctx is done.
+func each[T any](ctx context.Context, workers int, items []T, fn func(T)) {
+	ch := make(chan T)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for it := range ch {
+				fn(it)
+			}
+		})
+	}
+feed:
+	for _, it := range items {
+		select {
+		case ch <- it:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(ch)
+	wg.Wait()
 }

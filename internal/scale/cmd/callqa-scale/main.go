@@ -80,8 +80,8 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	end := fs.String("end", scale.DefaultEnd, "last call date")
 	series := fs.Int("series", 0, "series of calls: a load of series k > 0 adds other calls (C20261125-k-000001...) to a database that holds the earlier series")
 	workers := fs.Int("workers", scale.DefaultWorkers, "days generated and saved at once")
-	chunk := fs.Int("chunk", 0, "results per SaveResults call (default 1000 on PostgreSQL, 50 on SQLite: see below)")
-	analyze := fs.Bool("analyze", true, "SQLite: run ANALYZE when 100k results are stored, and again at every doubling (see below)")
+	chunk := fs.Int("chunk", scale.DefaultChunk, "results per SaveResults call")
+	analyze := fs.Bool("analyze", true, "SQLite: run ANALYZE after the results, before the reviews (see below)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load to FILE")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -130,31 +130,20 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}}
 	// SQLite's query planner and the store's rollup queries (issue 14):
 	// without statistics it recounts a reviewed call by searching the
-	// findings of the review's rule across the whole table (SaveReview
-	// takes ~80 ms at 100k results and grows with the table); with them, a
-	// SaveResults of more than ~50 results reads its results' old rows with
-	// a scan of the results table instead of the primary key. The load
-	// keeps the statistics fresh and the chunks small.
-	if st.Dialect() == store.DialectSQLite {
-		if *chunk == 0 {
-			cfg.Chunk = 50
-		}
-		nextAnalyze := 100_000
-		if *analyze {
-			cfg.AfterDay = func(done int) func(context.Context) error {
-				if done < nextAnalyze {
-					return nil
-				}
-				nextAnalyze *= 2
-				return func(ctx context.Context) error {
-					start := time.Now()
-					if _, err := st.DB().ExecContext(ctx, "ANALYZE"); err != nil {
-						return fmt.Errorf("analyze: %w", err)
-					}
-					fmt.Fprintf(stderr, "ANALYZE at %d results: %s\n", done, time.Since(start).Round(time.Millisecond))
-					return nil
-				}
+	// findings of the review's rule across the whole table (a review takes
+	// ~80 ms at 100k results, and grows with the table); with them, a
+	// SaveResults of more than ~50 results reads its results' old rows
+	// with a scan of the results table instead of the primary key. So the
+	// results are stored first, without statistics, then ANALYZE, then the
+	// reviews.
+	if st.Dialect() == store.DialectSQLite && *analyze {
+		cfg.BeforeReviews = func(ctx context.Context) error {
+			start := time.Now()
+			if _, err := st.DB().ExecContext(ctx, "ANALYZE"); err != nil {
+				return fmt.Errorf("analyze: %w", err)
 			}
+			fmt.Fprintf(stderr, "ANALYZE: %s\n", time.Since(start).Round(time.Millisecond))
+			return nil
 		}
 	}
 	s, err := scale.Load(ctx, g, st, wb, cfg)
@@ -164,8 +153,8 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	busy := g.BusiestDay()
 	fmt.Fprintf(stdout, "stored %d results (%d inspected, %d passed, %d unprocessable) over %d days in %s: %.0f results/s\n",
 		s.Results, s.Inspected, s.Passed, s.Unprocessable, len(g.Days()), s.Elapsed.Round(time.Second), float64(s.Results)/s.Elapsed.Seconds())
-	fmt.Fprintf(stdout, "vetoed %d, complaint flags %d, surveyed %d, unanswered %d; %d reviews of %d calls, %d overturned; busiest day %s (%d results)\n",
-		s.Vetoed, s.Complaints, s.Surveyed, s.Unanswered, s.Reviews, s.ReviewedCalls, s.Overturned, busy.Date, busy.Results)
+	fmt.Fprintf(stdout, "vetoed %d, complaint flags %d, surveyed %d, unanswered %d; %d reviews of %d calls, %d overturned (saved in %s); busiest day %s (%d results)\n",
+		s.Vetoed, s.Complaints, s.Surveyed, s.Unanswered, s.Reviews, s.ReviewedCalls, s.Overturned, s.ReviewsElapsed.Round(time.Millisecond), busy.Date, busy.Results)
 	return nil
 }
 
