@@ -2,11 +2,16 @@ package workbench
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/callqa/callqa/models"
+	"github.com/callqa/callqa/outcome"
 )
 
 // Reasons a call is in the review queue.
@@ -106,7 +111,17 @@ func FlagReason(o CallOutcome, calibrationRate float64) string {
 // Queue returns a page of the review queue: calls failed, vetoed, at
 // complaint risk or drawn for calibration, filtered, sorted and paginated.
 // sc re-scores calls with overturned findings, as in Outcomes.
+//
+// A day of a big hotline holds ~30,000 calls, of which the queue flags
+// ~15%, and a page shows 50: the calls are read with the columns that
+// flag, count, filter and sort them only (one row each, no subquery per
+// row), and the findings, reviews and reviewed verdict that Outcomes gives
+// every call are read for the page's calls alone. The page is the one
+// built from Outcomes (TestQueueEqualsOutcomes).
 func (w *Workbench) Queue(ctx context.Context, sc *models.Scorecard, f QueueFilter) (*QueuePage, error) {
+	if sc == nil {
+		return nil, errors.New("queue: nil scorecard")
+	}
 	rate := f.CalibrationRate
 	if rate == 0 {
 		rate = DefaultCalibrationRate
@@ -116,13 +131,31 @@ func (w *Workbench) Queue(ctx context.Context, sc *models.Scorecard, f QueueFilt
 		size = 50
 	}
 	page := max(f.Page, 1)
-	all, err := w.Outcomes(ctx, sc, f.CallFilter)
+	where, args := f.CallFilter.where()
+	rows, err := w.db.QueryContext(ctx, w.q(`SELECT r.call_id, r.scorecard_id, r.scorecard_version, r.recording, r.call_date, r.started_at,
+		r.agent_id, r.agent_name, r.team, r.queue, r.duration_s, r.score, r.passed, r.veto, r.review, v.passed
+		FROM results r LEFT JOIN verdicts v ON v.recording = r.recording
+		WHERE `+where+` ORDER BY r.call_date, r.started_at, r.call_id, r.recording`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
+	defer rows.Close()
 	p := &QueuePage{Page: page, PageSize: size, Items: []QueueItem{}, From: f.From, To: f.To}
 	var items []QueueItem
-	for _, o := range all {
+	for rows.Next() {
+		var o CallOutcome
+		var passed, veto, review int
+		var verdict sql.NullInt64
+		if err := rows.Scan(&o.CallID, &o.ScorecardID, &o.ScorecardVersion, &o.Recording, &o.CallDate, &o.StartedAt, &o.AgentID, &o.AgentName,
+			&o.Team, &o.Queue, &o.DurationS, &o.Score, &passed, &veto, &review, &verdict); err != nil {
+			return nil, fmt.Errorf("queue: %w", err)
+		}
+		o.Passed, o.Veto, o.Review = passed != 0, veto != 0, review != 0
+		o.ReviewedPassed = o.Passed
+		if verdict.Valid {
+			v := verdict.Int64 != 0
+			o.Verdict, o.ReviewedPassed = &v, v
+		}
 		reason := FlagReason(o, rate)
 		if reason == "" {
 			continue
@@ -152,12 +185,89 @@ func (w *Workbench) Queue(ctx context.Context, sc *models.Scorecard, f QueueFilt
 		}
 		items = append(items, QueueItem{CallOutcome: o, Reason: reason})
 	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	rows.Close()
 	sortQueue(items, f.Sort)
 	p.Total = len(items)
 	lo := min((page-1)*size, len(items))
 	hi := min(lo+size, len(items))
 	p.Items = append(p.Items, items[lo:hi]...)
+	if err := w.queueDetails(ctx, sc, where, args, p.Items); err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
 	return p, nil
+}
+
+// queueDetails fills in the findings and reviews counts and the reviewed
+// verdict of the page's items, as Outcomes does for every call: where and
+// args are the filter's, narrowed here to the items' recordings.
+func (w *Workbench) queueDetails(ctx context.Context, sc *models.Scorecard, where string, args []any, items []QueueItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	recs := make([]string, 0, len(items))
+	seen := map[string]bool{}
+	for _, it := range items {
+		if !seen[it.Recording] {
+			seen[it.Recording] = true
+			recs = append(recs, it.Recording)
+		}
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(recs)), ", ")
+	where += ` AND r.recording IN (` + in + `)`
+	args = slices.Clone(args)
+	for _, r := range recs {
+		args = append(args, r)
+	}
+	index := make(map[resultKey]int, len(items))
+	for i, it := range items {
+		index[resultKey{it.Recording, it.ScorecardID, it.ScorecardVersion}] = i
+	}
+	rows, err := w.db.QueryContext(ctx, w.q(`SELECT r.recording, r.scorecard_id, r.scorecard_version,
+		(SELECT COUNT(*) FROM findings f WHERE f.recording = r.recording AND f.scorecard_id = r.scorecard_id AND f.scorecard_version = r.scorecard_version),
+		(SELECT COUNT(*) FROM reviews rv WHERE rv.recording = r.recording),
+		(SELECT COUNT(*) FROM reviews rv WHERE rv.recording = r.recording AND rv.decision = 'overturn')
+		FROM results r WHERE `+where), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	rescore := false
+	for rows.Next() {
+		var k resultKey
+		var findings, reviews, overturns int
+		if err := rows.Scan(&k.recording, &k.scorecardID, &k.version, &findings, &reviews, &overturns); err != nil {
+			return err
+		}
+		i, ok := index[k]
+		if !ok {
+			continue
+		}
+		o := &items[i].CallOutcome
+		o.Findings, o.FindingReviews = findings, reviews
+		if o.Verdict == nil && !o.Passed && overturns > 0 {
+			rescore = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows.Close()
+	if !rescore {
+		return nil
+	}
+	findings, overturned, err := w.rescoreInputs(ctx, where, args)
+	if err != nil {
+		return err
+	}
+	for k, fs := range findings {
+		if i, ok := index[k]; ok {
+			items[i].ReviewedPassed = outcome.ReviewedPassed(sc, false, nil, fs, overturned[k.recording].has)
+		}
+	}
+	return nil
 }
 
 // QueueSorts are the accepted QueueFilter.Sort values.
