@@ -6,7 +6,7 @@
 #   scripts/scale.sh postgres 11m     # PostgreSQL database, 11 million
 #
 # It builds callqa and callqa-scale, creates the database afresh (a file
-# under $SCALE_DIR, default /tmp/callqa-scale; or the PostgreSQL database
+# under $SCALE_DIR, default /tmp/callqa-scale-run; or the PostgreSQL database
 # callqa_scale_SIZE on $SCALE_PG, default postgres://postgres@127.0.0.1:5432,
 # dropped first), loads SIZE results over the 365 days ending 2026-11-25,
 # then one more day (2026-11-26) of 30,000 calls, the hotline's size, for
@@ -33,7 +33,7 @@ size="${2:?usage: scripts/scale.sh sqlite|postgres SIZE (e.g. 1m, 11m)}"
 runs="${SCALE_RUNS:-3}"
 seed="${SCALE_SEED:-1}"
 series="${SCALE_SERIES:-0}"
-dir="${SCALE_DIR:-/tmp/callqa-scale}"
+dir="${SCALE_DIR:-/tmp/callqa-scale-run}"
 pg="${SCALE_PG:-postgres://postgres@127.0.0.1:5432}"
 busy_day=2026-11-26
 busy_calls=30000
