@@ -113,11 +113,13 @@ func FlagReason(o CallOutcome, calibrationRate float64) string {
 // sc re-scores calls with overturned findings, as in Outcomes.
 //
 // A day of a big hotline holds ~30,000 calls, of which the queue flags
-// ~15%, and a page shows 50: the calls are read with the columns that
-// flag, count, filter and sort them only (one row each, no subquery per
-// row), and the findings, reviews and reviewed verdict that Outcomes gives
-// every call are read for the page's calls alone. The page is the one
-// built from Outcomes (TestQueueEqualsOutcomes).
+// ~15%, and a page shows 50: only the calls that can be flagged are read
+// (the failed, vetoed and at-risk ones, and the passed calls of the
+// calibration sample, drawn from their call ids first), with the columns
+// that flag, count, filter and sort them (no subquery per row); the
+// findings, reviews and reviewed verdict that Outcomes gives every call
+// are read for the page's calls alone. The page is the one built from
+// Outcomes (TestQueueEqualsOutcomes).
 func (w *Workbench) Queue(ctx context.Context, sc *models.Scorecard, f QueueFilter) (*QueuePage, error) {
 	if sc == nil {
 		return nil, errors.New("queue: nil scorecard")
@@ -132,10 +134,14 @@ func (w *Workbench) Queue(ctx context.Context, sc *models.Scorecard, f QueueFilt
 	}
 	page := max(f.Page, 1)
 	where, args := f.CallFilter.where()
+	flagged, flaggedArgs, err := w.flaggedWhere(ctx, where, args, rate)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
 	rows, err := w.db.QueryContext(ctx, w.q(`SELECT r.call_id, r.scorecard_id, r.scorecard_version, r.recording, r.call_date, r.started_at,
 		r.agent_id, r.agent_name, r.team, r.queue, r.duration_s, r.score, r.passed, r.veto, r.review, v.passed
 		FROM results r LEFT JOIN verdicts v ON v.recording = r.recording
-		WHERE `+where+` ORDER BY r.call_date, r.started_at, r.call_id, r.recording`), args...)
+		WHERE `+flagged+` ORDER BY r.call_date, r.started_at, r.call_id, r.recording`), flaggedArgs...)
 	if err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
@@ -194,16 +200,59 @@ func (w *Workbench) Queue(ctx context.Context, sc *models.Scorecard, f QueueFilt
 	lo := min((page-1)*size, len(items))
 	hi := min(lo+size, len(items))
 	p.Items = append(p.Items, items[lo:hi]...)
-	if err := w.queueDetails(ctx, sc, where, args, p.Items); err != nil {
+	if err := w.queueDetails(ctx, sc, p.Items); err != nil {
 		return nil, fmt.Errorf("queue: %w", err)
 	}
 	return p, nil
 }
 
+// maxSampled is the most call ids of the calibration sample that
+// flaggedWhere names in its condition; beyond (a queue over weeks of
+// calls), every call of the filter is read and flagged in Go.
+const maxSampled = 2000
+
+// flaggedWhere narrows the filter's condition (where, args) to the calls
+// the queue may flag: vetoed, failed, at complaint risk, or passed and in
+// the calibration sample at rate, whose call ids it reads first (the call
+// id only, of the passed calls). Queue still applies FlagReason to every
+// row read.
+func (w *Workbench) flaggedWhere(ctx context.Context, where string, args []any, rate float64) (string, []any, error) {
+	cond := `r.veto <> 0 OR r.passed = 0 OR r.review <> 0`
+	if rate <= 0 {
+		return where + ` AND (` + cond + `)`, args, nil
+	}
+	rows, err := w.db.QueryContext(ctx, w.q(`SELECT DISTINCT r.call_id FROM results r
+		WHERE `+where+` AND r.veto = 0 AND r.passed <> 0 AND r.review = 0`), args...)
+	if err != nil {
+		return "", nil, fmt.Errorf("calibration sample: %w", err)
+	}
+	defer rows.Close()
+	var sampled []any
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", nil, fmt.Errorf("calibration sample: %w", err)
+		}
+		if InCalibrationSample(id, rate) {
+			sampled = append(sampled, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, fmt.Errorf("calibration sample: %w", err)
+	}
+	switch {
+	case len(sampled) > maxSampled:
+		return where, args, nil
+	case len(sampled) > 0:
+		cond += ` OR r.call_id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(sampled)), ", ") + `)`
+	}
+	return where + ` AND (` + cond + `)`, append(slices.Clone(args), sampled...), nil
+}
+
 // queueDetails fills in the findings and reviews counts and the reviewed
-// verdict of the page's items, as Outcomes does for every call: where and
-// args are the filter's, narrowed here to the items' recordings.
-func (w *Workbench) queueDetails(ctx context.Context, sc *models.Scorecard, where string, args []any, items []QueueItem) error {
+// verdict of the page's items, as Outcomes does for every call (the
+// items' results are found by their keys).
+func (w *Workbench) queueDetails(ctx context.Context, sc *models.Scorecard, items []QueueItem) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -215,11 +264,10 @@ func (w *Workbench) queueDetails(ctx context.Context, sc *models.Scorecard, wher
 			recs = append(recs, it.Recording)
 		}
 	}
-	in := strings.TrimSuffix(strings.Repeat("?, ", len(recs)), ", ")
-	where += ` AND r.recording IN (` + in + `)`
-	args = slices.Clone(args)
-	for _, r := range recs {
-		args = append(args, r)
+	where := `r.recording IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(recs)), ", ") + `)`
+	args := make([]any, len(recs))
+	for i, r := range recs {
+		args[i] = r
 	}
 	index := make(map[resultKey]int, len(items))
 	for i, it := range items {

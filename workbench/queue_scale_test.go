@@ -172,8 +172,11 @@ func TestQueueEqualsOutcomes(t *testing.T) {
 				narrow(&f.CallFilter)
 				filters = append(filters, f)
 			}
+			// A calibration sample of every passed call: more call ids than
+			// the queue names in its query (it reads every call instead).
 			filters = append(filters, workbench.QueueFilter{CallFilter: oneDay, CalibrationRate: 0.2, PageSize: 500},
-				workbench.QueueFilter{CallFilter: oneDay, CalibrationRate: -1, PageSize: 500})
+				workbench.QueueFilter{CallFilter: oneDay, CalibrationRate: -1, PageSize: 500},
+				workbench.QueueFilter{CallFilter: base, CalibrationRate: 1, PageSize: 500, Sort: "agent"})
 			checkedRescored := false
 			for i, f := range filters {
 				t.Run(fmt.Sprint(i), func(t *testing.T) {
