@@ -82,6 +82,9 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	workers := fs.Int("workers", scale.DefaultWorkers, "days generated and saved at once")
 	chunk := fs.Int("chunk", scale.DefaultChunk, "results per SaveResults call")
 	analyze := fs.Bool("analyze", false, "SQLite: run ANALYZE after the results, before the reviews (see below)")
+	analyzeEvery := fs.Duration("pg-analyze-every", time.Minute, "PostgreSQL: run ANALYZE this often during the load and once at its end, "+
+		"as autovacuum would (0: never). The store's queries need statistics on PostgreSQL: without them (a server with autovacuum off) "+
+		"a SaveResults of 1,000 results reads their old rows with a sequential scan of the results table and JIT-compiles the query (1.5 s per chunk at 200k results)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the load to FILE")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -144,9 +147,18 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return nil
 		}
 	}
+	if st.Dialect() == store.DialectPostgres && *analyzeEvery > 0 {
+		stop := analyzePeriodically(ctx, st, *analyzeEvery, stderr)
+		defer stop()
+	}
 	s, err := scale.Load(ctx, g, st, wb, cfg)
 	if err != nil {
 		return err
+	}
+	if st.Dialect() == store.DialectPostgres && *analyzeEvery > 0 {
+		if _, err := st.DB().ExecContext(ctx, "ANALYZE"); err != nil {
+			return fmt.Errorf("load: analyze: %w", err)
+		}
 	}
 	busy := g.BusiestDay()
 	fmt.Fprintf(stdout, "stored %d results (%d inspected, %d passed, %d unprocessable) over %d days in %s: %.0f results/s\n",
@@ -181,4 +193,30 @@ func cmdQueries(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stdout, r.Markdown())
 	}
 	return nil
+}
+
+// analyzePeriodically runs ANALYZE on st every interval until the
+// returned stop is called. PostgreSQL's ANALYZE does not block writes.
+func analyzePeriodically(ctx context.Context, st *store.Store, every time.Duration, log io.Writer) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				start := time.Now()
+				if _, err := st.DB().ExecContext(ctx, "ANALYZE"); err != nil && ctx.Err() == nil {
+					fmt.Fprintln(log, "analyze:", err)
+					continue
+				}
+				fmt.Fprintf(log, "ANALYZE: %s\n", time.Since(start).Round(time.Millisecond))
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
