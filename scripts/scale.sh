@@ -23,6 +23,14 @@
 #   scripts/scale.sh postgres 1m                                   # 1 M
 #   SCALE_KEEP=1 SCALE_SERIES=1 SCALE_NAME=callqa_scale_1m scripts/scale.sh postgres 2m   # 3 M
 #
+# On PostgreSQL, SCALE_COPIES=n then copies the loaded rows n times under
+# new keys (scripts/scale-replicate.sql: every day holds n+1 times its
+# calls, same agents and spreads) and rebuilds the rollups, before the busy
+# day is loaded: 1m with SCALE_COPIES=10 is 11 million results in minutes,
+# where saving each through SaveResults takes hours on 2 cores.
+#
+#   SCALE_COPIES=10 SCALE_NAME=callqa_scale_11m scripts/scale.sh postgres 1m   # 11 M
+#
 # The database stays after the run: drop it with dropdb or rm. It refuses
 # to start when the disk is more than 80% full.
 set -euo pipefail
@@ -74,6 +82,12 @@ esac
 if [ "${SCALE_NOLOAD:-}" != 1 ]; then
 	echo "== load $size results into $db (series $series)" >&2
 	"$bin/callqa-scale" load --db "$db" --results "$size" --seed "$seed" --series "$series"
+	if [ "$backend" = postgres ] && [ "${SCALE_COPIES:-0}" -gt 0 ]; then
+		echo "== copy the rows ${SCALE_COPIES} times, rebuild the rollups" >&2
+		psql "$db" -q -v ON_ERROR_STOP=1 -v copies="$SCALE_COPIES" -f scripts/scale-replicate.sql
+		"$bin/callqa" rollup rebuild --db "$db"
+		psql "$db" -q -c ANALYZE
+	fi
 	if [ "$series" = 0 ]; then
 		echo "== load the busy day $busy_day ($busy_calls calls)" >&2
 		"$bin/callqa-scale" load --db "$db" --results "$busy_calls" --days 1 --end "$busy_day" --seed "$seed" --chunk 50
