@@ -1,6 +1,7 @@
 package scale
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 
@@ -21,7 +22,7 @@ func BenchmarkGenerate(b *testing.B) {
 	b.ReportAllocs()
 	size := 0
 	for b.Loop() {
-		err := g.Generate(g.Days()[0], 100, func(cs []Call) error {
+		err := g.Generate(context.Background(), g.Days()[0], 100, func(cs []Call) error {
 			for _, c := range cs {
 				doc, err := json.Marshal(c.Result)
 				if err != nil {

@@ -1,6 +1,7 @@
 package scale
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -89,6 +90,8 @@ type Day struct {
 
 // Agent is one agent of the generated hotline.
 type Agent struct {
+	// ID is the agent's job number (1000, 1001...), Name a Chinese name,
+	// Team one of 12 teams, two per queue, and Queue the team's queue.
 	ID, Name, Team, Queue string
 	// PassP is the probability that a call of the agent passes.
 	PassP float64
@@ -263,8 +266,9 @@ func (g *Generator) pickAgent(r *rand.Rand) *Agent {
 
 // Generate makes the results of day d in order, calling fn with every
 // chunk of at most size calls (the slice is fn's until it returns; it is
-// not reused). It stops at fn's first error and returns it.
-func (g *Generator) Generate(d Day, size int, fn func([]Call) error) error {
+// not reused). It stops at fn's first error, or when ctx is done, and
+// returns the error.
+func (g *Generator) Generate(ctx context.Context, d Day, size int, fn func([]Call) error) error {
 	if size <= 0 {
 		size = 1000
 	}
@@ -289,6 +293,9 @@ func (g *Generator) Generate(d Day, size int, fn func([]Call) error) error {
 		at := date.Add(time.Duration(starts[i] * float64(time.Second))).Truncate(time.Second)
 		chunk = append(chunk, g.call(r, d, i, at))
 		if len(chunk) == size || i == d.Results-1 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("generate %s: %w", d.Date, err)
+			}
 			if err := fn(chunk); err != nil {
 				return err
 			}

@@ -167,10 +167,10 @@ func (s *Stats) merge(o Stats) {
 }
 
 // Count returns the Stats of g's results without storing anything.
-func Count(g *Generator) (Stats, error) {
+func Count(ctx context.Context, g *Generator) (Stats, error) {
 	st := newStats()
 	for _, d := range g.Days() {
-		err := g.Generate(d, DefaultChunk, func(cs []Call) error {
+		err := g.Generate(ctx, d, DefaultChunk, func(cs []Call) error {
 			for _, c := range cs {
 				st.add(c, d.Date)
 			}
@@ -221,7 +221,7 @@ func Load(ctx context.Context, g *Generator, sv Saver, rv ReviewSaver, cfg LoadC
 		st := newStats()
 		var rvs []workbench.Review
 		rs := make([]*models.Result, 0, cfg.Chunk)
-		err := g.Generate(d, cfg.Chunk, func(cs []Call) error {
+		err := g.Generate(ctx, d, cfg.Chunk, func(cs []Call) error {
 			rs = rs[:0]
 			for _, c := range cs {
 				st.add(c, d.Date)

@@ -35,7 +35,7 @@ func digest(t *testing.T, g *Generator, order []int) [32]byte {
 	h := sha256.New()
 	enc := json.NewEncoder(h)
 	for _, i := range order {
-		err := g.Generate(g.Days()[i], 7, func(cs []Call) error {
+		err := g.Generate(context.Background(), g.Days()[i], 7, func(cs []Call) error {
 			for _, c := range cs {
 				if err := enc.Encode(c); err != nil {
 					return err
@@ -86,7 +86,7 @@ func TestGeneratorDeterministic(t *testing.T) {
 	recordings := map[string]bool{}
 	for _, g := range []*Generator{a, series} {
 		for _, d := range g.Days() {
-			err := g.Generate(d, 100, func(cs []Call) error {
+			err := g.Generate(context.Background(), d, 100, func(cs []Call) error {
 				for _, c := range cs {
 					if recordings[c.Result.Recording] {
 						t.Fatalf("series 0 and 2 both have %s", c.Result.Recording)
@@ -119,7 +119,7 @@ func TestGeneratorSpreads(t *testing.T) {
 	if len(g.Agents()) != DefaultAgents || len(teams) != 12 {
 		t.Errorf("%d agents in %d teams, want %d in 12", len(g.Agents()), len(teams), DefaultAgents)
 	}
-	s, err := Count(g)
+	s, err := Count(context.Background(), g)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestGeneratedResultShape(t *testing.T) {
 		deduct[r.ID] = math.Max(r.Deduct, r.MaxDeduct)
 	}
 	for _, d := range g.Days() {
-		err := g.Generate(d, 500, func(cs []Call) error {
+		err := g.Generate(context.Background(), d, 500, func(cs []Call) error {
 			for _, c := range cs {
 				r := c.Result
 				if got := store.CallDate(r, "", nil); got != d.Date {
@@ -244,7 +244,7 @@ func TestLoadCounts(t *testing.T) {
 			for seed := uint64(1); seed < 20 && want.Overturned == 0; seed++ {
 				g = newGenerator(t, Config{Seed: seed, Results: 1200, Days: 20})
 				var err error
-				if want, err = Count(g); err != nil {
+				if want, err = Count(ctx, g); err != nil {
 					t.Fatal(err)
 				}
 			}
