@@ -306,13 +306,20 @@ func TestRunASR(t *testing.T) {
 		t.Fatalf("run with transcripts: exit %d\n%s\n%s", code, want, errOut)
 	}
 	env := map[string]string{"CALLQA_ASR_URL": asrServer(t, &sampleASR{}), "CALLQA_ASR_MODEL": "whisper-large-v3", "CALLQA_ASR_KEY": "secret-asr-key"}
-	code, got, errOut, _ := runCmdEnv(t, env, "run", without, "--db", filepath.Join(t.TempDir(), "b.db"), "--workers", "2")
+	asrDB := filepath.Join(t.TempDir(), "b.db")
+	code, got, errOut, _ := runCmdEnv(t, env, "run", without, "--db", asrDB, "--workers", "2")
 	if code != exitOK || summary(got) != summary(want) {
 		t.Fatalf("run with ASR: exit %d\n%s\nwant as with transcripts:\n%s\n%s", code, got, want, errOut)
 	}
 	for _, n := range calls {
 		if _, err := os.Stat(filepath.Join(without, "2026", "11", "25", "C20261125-"+n+".transcript.json")); err != nil {
 			t.Errorf("call %s: transcript sidecar not written: %v", n, err)
+		}
+		// The store keeps the digest of the transcript written beside the
+		// recording; show reads it back and finds it unchanged.
+		code, shown, errOut := runCmd(t, "show", "--db", asrDB, "--source", without, "2026/11/25/C20261125-"+n+".wav")
+		if code != exitOK || errOut != "" || !strings.Contains(shown, `"utterances"`) {
+			t.Errorf("show %s after ASR: exit %d, stderr %q, transcript shown %v", n, code, errOut, strings.Contains(shown, `"utterances"`))
 		}
 	}
 
