@@ -80,7 +80,7 @@ func TestResultRoundTrip(t *testing.T) {
 	tr := *asr.Transcript
 	tr.Sidecar = false // an ASR transcript the source could not store
 	asr.Transcript = &tr
-	results = append(results, &asr, testsvc.Unprocessable("U1", "2026-11-25"))
+	results = append(results, &asr, testsvc.Unprocessable("U1", "2026-11-25"), everyField())
 	ctx := context.Background()
 	for _, be := range testsvc.Backends(t) {
 		t.Run(be.Name, func(t *testing.T) {
@@ -120,6 +120,42 @@ func TestResultRoundTrip(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// everyField is a result with every field the samples leave empty filled
+// in (a fresh review found that dropping warnings, not_evaluated, the
+// answered flag or the channel map from the document went unnoticed with
+// the samples alone): truncated, the metadata's own call id, a channel
+// map, answered false, a survey, events, empty and filled slices, every
+// kind of structured evidence, rules not evaluated, an inline transcript
+// with dropped segments, coverage, warnings.
+func everyField() *models.Result {
+	no, v, l := false, 3.5, 2.0
+	first := 0
+	at := time.Date(2026, 11, 25, 10, 0, 0, 123456789, time.FixedZone("CST", 8*3600))
+	return &models.Result{CallID: "X1", Recording: "2026/11/25/x1.wav", Status: models.StatusInspected,
+		Error: "truncated: data chunk ends early", Truncated: true, Scorecard: testsvc.Scorecard,
+		Meta: models.CallMeta{CallID: "meta-id", AgentID: "a", AgentName: "张三", Team: "t", Queue: "q", StartedAt: &at, Direction: "in",
+			Channels: &models.ChannelMap{Agent: 1, Customer: 0}, Answered: &no, Satisfaction: "basic"},
+		Audio: &models.AudioInfo{Format: "pcm_mulaw", SampleRate: 8000, Channels: 2, DurationS: 12.34},
+		Metrics: &models.Metrics{Agent: &models.SpeakerMetrics{Segments: []models.Span{}},
+			Customer: &models.SpeakerMetrics{Segments: []models.Span{{1, 2}}}, Silences: []models.Span{}, Overtalks: []models.Overtalk{},
+			Interruptions: map[string]int{}, Events: []models.Event{{Type: models.EventDTMF, Start: 3, End: 4, Speaker: "customer", Presses: 2}},
+			HoldS: 1.5},
+		Findings: []models.Finding{
+			{Rule: "r1", Name: "n", Start: 1.25, End: 2.5, Speaker: "agent", Evidence: "e", Deduct: 5, Veto: true, Review: true,
+				Indicator: models.IndicatorComplaint, Utterance: &first, Matches: []models.Match{{Phrase: "p", How: models.MatchExact, Start: 0, End: 1}}},
+			{Rule: "r2", Missing: []string{"您好"}},
+			{Rule: "r3", Value: &v, Unit: models.UnitSeconds, Limit: &l},
+			{Rule: "r4"},
+		},
+		NotEvaluated: []models.NotEvaluated{{Rule: "r9", Reason: "x"}},
+		Score:        60, Review: true,
+		Transcript: &models.Transcript{Utterances: []models.Utterance{{Speaker: "agent", Start: 0, End: 1, Text: "您好"}},
+			Dropped: []models.DroppedSegment{{Speaker: "customer", Start: 3, End: 4, Text: "谢谢观看", Reason: models.DropNoSpeech}}},
+		TranscriptCoverage: map[string]float64{"agent": 0.5},
+		Warnings:           []string{"w"},
 	}
 }
 

@@ -355,45 +355,58 @@ func (s *Store) LatestResult(ctx context.Context, key, scorecardID string, versi
 
 // readResult reads the first results row that where (a WHERE clause, with
 // ORDER BY and LIMIT when it may match several) selects, with its
-// findings and document.
+// findings and document, in one statement: one snapshot, so that a
+// re-inspection saved meanwhile cannot mix its row with the findings of
+// the result before it.
 func (s *Store) readResult(ctx context.Context, where string, args ...any) (*models.Result, error) {
-	r := &models.Result{Findings: []models.Finding{}}
-	var truncated, passed, review int
-	var doc []byte
-	var an models.AnalysisRef
-	err := s.db.QueryRowContext(ctx, `SELECT recording, call_id, status, error, truncated, scorecard_id, scorecard_version,
-			analysis_vad, analysis_version, agent_id, agent_name, team, queue, score, passed, review, doc
-		FROM results `+where, args...).Scan(&r.Recording, &r.CallID, &r.Status, &r.Error, &truncated,
-		&r.Scorecard.ID, &r.Scorecard.Version, &an.VAD, &an.Version, &r.Meta.AgentID, &r.Meta.AgentName,
-		&r.Meta.Team, &r.Meta.Queue, &r.Score, &passed, &review, &doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	r.Truncated, r.Passed, r.Review = truncated != 0, passed != 0, review != 0
-	if an.VAD != "" {
-		r.Analysis = &an
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT rule, name, start_s, end_s, speaker, evidence, deduct, veto, review, indicator
-		FROM findings WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3 ORDER BY seq`,
-		r.Recording, r.Scorecard.ID, r.Scorecard.Version)
+	rows, err := s.db.QueryContext(ctx, `SELECT r.recording, r.call_id, r.status, r.error, r.truncated, r.scorecard_id, r.scorecard_version,
+			r.analysis_vad, r.analysis_version, r.agent_id, r.agent_name, r.team, r.queue, r.score, r.passed, r.review, r.doc,
+			fi.rule, fi.name, fi.start_s, fi.end_s, fi.speaker, fi.evidence, fi.deduct, fi.veto, fi.review, fi.indicator
+		FROM (SELECT recording, scorecard_id, scorecard_version FROM results `+where+`) k
+		JOIN results r ON r.recording = k.recording AND r.scorecard_id = k.scorecard_id AND r.scorecard_version = k.scorecard_version
+		LEFT JOIN findings fi ON fi.recording = r.recording AND fi.scorecard_id = r.scorecard_id AND fi.scorecard_version = r.scorecard_version
+		ORDER BY fi.seq`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var r *models.Result
+	var doc []byte
 	for rows.Next() {
-		var f models.Finding
-		var veto, review int
-		if err := rows.Scan(&f.Rule, &f.Name, &f.Start, &f.End, &f.Speaker, &f.Evidence, &f.Deduct, &veto, &review, &f.Indicator); err != nil {
+		var (
+			c                      models.Result
+			an                     models.AnalysisRef
+			truncated, passed, rev int
+			d                      []byte
+			rule, name, speaker    sql.NullString
+			evidence, indicator    sql.NullString
+			start, end, deduct     sql.NullFloat64
+			veto, frev             sql.NullInt64
+		)
+		if err := rows.Scan(&c.Recording, &c.CallID, &c.Status, &c.Error, &truncated, &c.Scorecard.ID, &c.Scorecard.Version,
+			&an.VAD, &an.Version, &c.Meta.AgentID, &c.Meta.AgentName, &c.Meta.Team, &c.Meta.Queue, &c.Score, &passed, &rev, &d,
+			&rule, &name, &start, &end, &speaker, &evidence, &deduct, &veto, &frev, &indicator); err != nil {
 			return nil, err
 		}
-		f.Veto, f.Review = veto != 0, review != 0
-		r.Findings = append(r.Findings, f)
+		if r == nil {
+			c.Truncated, c.Passed, c.Review = truncated != 0, passed != 0, rev != 0
+			if an.VAD != "" {
+				c.Analysis = &an
+			}
+			c.Findings = []models.Finding{}
+			r, doc = &c, d
+		}
+		if rule.Valid {
+			r.Findings = append(r.Findings, models.Finding{Rule: rule.String, Name: name.String, Start: start.Float64, End: end.Float64,
+				Speaker: speaker.String, Evidence: evidence.String, Deduct: deduct.Float64, Veto: veto.Int64 != 0,
+				Review: frev.Int64 != 0, Indicator: indicator.String})
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	if r == nil {
+		return nil, ErrNotFound
 	}
 	if err := decodeDoc(doc, r); err != nil {
 		return nil, err
