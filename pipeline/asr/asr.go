@@ -270,12 +270,10 @@ func (c *Client) Transcribe(ctx context.Context, src transcript.Source, key stri
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	// In time order, the agent first on a tie, whichever channel was
-	// answered first.
-	sort.SliceStable(out.Utterances, func(i, j int) bool {
-		a, b := out.Utterances[i], out.Utterances[j]
-		return before(a.Start, a.Speaker, b.Start, b.Speaker)
-	})
+	// In the transcripts' order (by start, then end, the agent first on a
+	// tie), whichever channel was answered first: the order the sidecar
+	// parser gives back.
+	transcript.SortUtterances(out.Utterances)
 	sort.SliceStable(out.Dropped, func(i, j int) bool {
 		a, b := out.Dropped[i], out.Dropped[j]
 		return before(a.Start, a.Speaker, b.Start, b.Speaker)

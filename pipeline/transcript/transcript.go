@@ -412,11 +412,21 @@ func checkTimes(start, end *float64) (float64, float64, error) {
 
 // sortUtterances orders utterances by start time, then end time; ties keep
 // their order (agent before customer when merged from verbose files).
-func sortUtterances(us []models.Utterance) {
+func sortUtterances(us []models.Utterance) { SortUtterances(us) }
+
+// SortUtterances puts utterances in the one order transcripts have: by
+// start, then end, the agent first when both are equal. The ASR adapter
+// writes its sidecars in it, so that a transcript read back from one is
+// the transcript it returned (a stored result checks that by digest).
+func SortUtterances(us []models.Utterance) {
 	sort.SliceStable(us, func(i, j int) bool {
-		if us[i].Start != us[j].Start {
-			return us[i].Start < us[j].Start
+		a, b := us[i], us[j]
+		switch {
+		case a.Start != b.Start:
+			return a.Start < b.Start
+		case a.End != b.End:
+			return a.End < b.End
 		}
-		return us[i].End < us[j].End
+		return a.Speaker == models.SpeakerAgent && b.Speaker != models.SpeakerAgent
 	})
 }
