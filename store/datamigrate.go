@@ -160,6 +160,19 @@ func (s *Store) compactStoredResults(ctx context.Context, tx *sql.Tx) error {
 			s.logger.WarnContext(ctx, "stored result without a readable document", "recording", rec, "err", err)
 			res = models.Result{}
 		}
+		// The findings rows are the findings; structured evidence that does
+		// not line up with them (a document and rows written apart) would
+		// make the result unreadable, and is dropped.
+		var rows int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM findings WHERE recording = $1 AND scorecard_id = $2 AND scorecard_version = $3`,
+			rec, scID, scV).Scan(&rows); err != nil {
+			return err
+		}
+		if len(res.Findings) != rows {
+			s.logger.WarnContext(ctx, "stored result's document and findings rows disagree: its findings' structured evidence is dropped",
+				"recording", rec, "document_findings", len(res.Findings), "findings_rows", rows)
+			res.Findings = nil
+		}
 		doc, err := encodeDoc(&res)
 		if err != nil {
 			return err

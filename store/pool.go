@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -89,11 +90,16 @@ func (s *Store) openPostgres(url string) (*sql.DB, error) {
 	// year), and pgx prepares them once per connection: after five runs
 	// PostgreSQL may switch one to a generic plan, made for any dates,
 	// which took the year dashboard at 11 M results from 1.3 s to 13.8 s
-	// (README, Scale). A URL that says otherwise is obeyed.
+	// (README, Scale). A URL that says otherwise (plan_cache_mode=..., or
+	// options=-c plan_cache_mode=...) is obeyed; a role's or database's
+	// own setting is not (a startup parameter wins over it: put it in the
+	// URL). A connection pooler that refuses unknown startup parameters
+	// (PgBouncer) must be told to ignore it (ignore_startup_parameters).
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
 	}
-	if _, set := cfg.RuntimeParams["plan_cache_mode"]; !set {
+	_, set := cfg.RuntimeParams["plan_cache_mode"]
+	if !set && !strings.Contains(cfg.RuntimeParams["options"], "plan_cache_mode") {
 		cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
 	}
 	db := sql.OpenDB(countingConnector{Connector: stdlib.GetConnector(*cfg), opened: &s.opened})

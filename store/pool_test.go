@@ -122,6 +122,7 @@ func TestPlanCacheMode(t *testing.T) {
 	for _, tc := range []struct{ url, want string }{
 		{url, "force_custom_plan"},
 		{url + sep + "plan_cache_mode=auto", "auto"},
+		{url + sep + "options=-c%20plan_cache_mode%3Dforce_generic_plan", "force_generic_plan"},
 	} {
 		st, err := store.Open(ctx, tc.url, store.Options{})
 		if err != nil {

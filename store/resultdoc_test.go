@@ -355,8 +355,26 @@ func TestMigrateCompactResults(t *testing.T) {
 					}
 				}
 			}
+			// A document whose findings disagree with the rows (written
+			// apart): it must stay readable, its rows the findings.
+			odd := everyField()
+			doc, _ := json.Marshal(odd)
+			if _, err := old.db.ExecContext(ctx, `INSERT INTO results (recording, scorecard_id, scorecard_version, call_id, status,
+					call_date, inspected_at, result_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+				odd.Recording, odd.Scorecard.ID, odd.Scorecard.Version, odd.CallID, odd.Status, "2026-11-25",
+				formatStoreTime(time.Now()), string(doc)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := old.db.ExecContext(ctx, `INSERT INTO findings (recording, scorecard_id, scorecard_version, seq, rule)
+				VALUES ($1, $2, $3, 0, 'r1')`, odd.Recording, odd.Scorecard.ID, odd.Scorecard.Version); err != nil {
+				t.Fatal(err)
+			}
 			old.Close()
 			st := openURL(t, url)
+			got, err := st.GetResult(ctx, odd.Recording, odd.Scorecard)
+			if err != nil || len(got.Findings) != 1 || got.Findings[0].Utterance != nil || len(got.Warnings) != 1 {
+				t.Errorf("a document disagreeing with its findings rows: %+v, %v", got, err)
+			}
 			for _, want := range results {
 				got, err := st.GetResult(ctx, want.Recording, want.Scorecard)
 				if err != nil {
