@@ -357,22 +357,8 @@ func AnalyseStream(ctx context.Context, r io.Reader, size int64, cfg analyse.Con
 // samples go to its sink too (returned, to be closed and removed by the
 // caller; nil otherwise).
 func (e *Engine) analyseRecording(ctx context.Context, src RecordingSource, key string, chans models.ChannelMap) (*Analysis, transcript.AudioSink, error) {
-	rc, err := src.Open(ctx, key)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, bad("recording %s not found", key)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("open recording: %w", err)
-	}
-	defer rc.Close()
-	sr := &sourceReader{r: rc}
-	var r io.Reader = sr
-	if sk, ok := rc.(io.Seeker); ok {
-		ssr := &seekingSourceReader{sourceReader: sourceReader{r: rc}, seeker: sk}
-		r, sr = ssr, &ssr.sourceReader
-	}
 	var sink transcript.AudioSink
-	a, err := AnalyseStream(ctx, r, StreamSize(rc), e.analysis, func(f decode.Format) (func([]float32) error, error) {
+	a, err := analyseKey(ctx, src, key, e.analysis, func(f decode.Format) (func([]float32) error, error) {
 		if err := checkChannels(chans, f.Channels); err != nil {
 			return nil, err
 		}
@@ -387,31 +373,56 @@ func (e *Engine) analyseRecording(ctx context.Context, src RecordingSource, key 
 		sink = s
 		return s.Write, nil
 	})
-	if err != nil && sink != nil {
-		sink.Remove()
-		sink = nil
+	if err != nil {
+		if sink != nil {
+			sink.Remove()
+		}
+		return nil, nil, err
 	}
+	return a, sink, nil
+}
+
+// analyseKey opens the recording at key in src and analyses it with cfg
+// (AnalyseStream, prepare as there), sorting what goes wrong: bad input
+// (the recording missing, unreadable as audio, empty; prepare's own bad
+// input) or a transient fault (the storage, the context).
+func analyseKey(ctx context.Context, src RecordingSource, key string, cfg analyse.Config, prepare func(decode.Format) (func([]float32) error, error)) (*Analysis, error) {
+	rc, err := src.Open(ctx, key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, bad("recording %s not found", key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open recording: %w", err)
+	}
+	defer rc.Close()
+	sr := &sourceReader{r: rc}
+	var r io.Reader = sr
+	if sk, ok := rc.(io.Seeker); ok {
+		ssr := &seekingSourceReader{sourceReader: sourceReader{r: rc}, seeker: sk}
+		r, sr = ssr, &ssr.sourceReader
+	}
+	a, err := AnalyseStream(ctx, r, StreamSize(rc), cfg, prepare)
 	var fe *decode.FormatError
 	var ue *decode.UnsupportedError
 	switch {
 	case sr.err != nil:
 		// Whatever the decoder made of it, the stream itself failed.
-		return nil, nil, fmt.Errorf("read recording: %w", sr.err)
+		return nil, fmt.Errorf("read recording: %w", sr.err)
 	case err == nil:
 	case ctx.Err() != nil:
-		return nil, nil, ctx.Err()
+		return nil, ctx.Err()
 	case errors.As(err, &fe), errors.As(err, &ue):
 		// The recording itself: its key goes in front of the reason.
-		return nil, nil, bad("recording %s: %w", key, err)
+		return nil, bad("recording %s: %w", key, err)
 	case errors.Is(err, models.ErrBadInput):
-		return nil, nil, err // the metadata's channel map, already said
+		return nil, err // the metadata's channel map, already said
 	default:
-		return nil, nil, fmt.Errorf("read recording: %w", err)
+		return nil, fmt.Errorf("read recording: %w", err)
 	}
 	if a.Frames == 0 {
-		return nil, nil, bad("recording %s: no audio in the data chunk", key)
+		return nil, bad("recording %s: no audio in the data chunk", key)
 	}
-	return a, sink, nil
+	return a, nil
 }
 
 // checkChannels checks the metadata's channel map against a recording of

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 
 	"github.com/callqa/callqa/models"
@@ -94,31 +93,12 @@ func restoreTranscript(ctx context.Context, src RecordingSource, res *models.Res
 // skips the neural speech detector: the levels do not depend on it).
 // Problems with the recording itself are models.ErrBadInput.
 func Envelope(ctx context.Context, src RecordingSource, key string, chans models.ChannelMap) (*models.Envelope, error) {
-	rc, err := src.Open(ctx, key)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, bad("recording %s not found", key)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("envelope %s: %w", key, err)
-	}
-	defer rc.Close()
 	cfg := analyse.Config{VAD: analyse.VADEnergy}
-	sr := &sourceReader{r: rc}
-	a, err := AnalyseStream(ctx, sr, StreamSize(rc), cfg, func(f decode.Format) (func([]float32) error, error) {
+	a, err := analyseKey(ctx, src, key, cfg, func(f decode.Format) (func([]float32) error, error) {
 		return nil, checkChannels(chans, f.Channels)
 	})
-	var fe *decode.FormatError
-	var ue *decode.UnsupportedError
-	switch {
-	case sr.err != nil:
-		return nil, fmt.Errorf("envelope %s: %w", key, sr.err)
-	case err == nil:
-	case ctx.Err() != nil:
-		return nil, ctx.Err()
-	case errors.As(err, &fe), errors.As(err, &ue), errors.Is(err, models.ErrBadInput):
-		return nil, bad("recording %s: %w", key, err)
-	default:
-		return nil, fmt.Errorf("envelope %s: %w", key, err)
+	if err != nil {
+		return nil, fmt.Errorf("envelope: %w", err)
 	}
 	return a.Report.Envelope(cfg, chans), nil
 }
